@@ -1,0 +1,12 @@
+import type { Command } from 'commander';
+
+// Placeholder until the subcommand lands; replaced by its implementation.
+export function register(program: Command): void {
+  program
+    .command('approve')
+    .description('(not implemented yet)')
+    .action(() => {
+      console.error('chatops approve: not implemented yet');
+      process.exitCode = 1;
+    });
+}

@@ -1,0 +1,12 @@
+import type { Command } from 'commander';
+
+// Placeholder until the subcommand lands; replaced by its implementation.
+export function register(program: Command): void {
+  program
+    .command('docs')
+    .description('(not implemented yet)')
+    .action(() => {
+      console.error('chatops docs: not implemented yet');
+      process.exitCode = 1;
+    });
+}

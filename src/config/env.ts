@@ -1,0 +1,45 @@
+/**
+ * The process environment, read once and validated at the edge. A `.env` file in the working
+ * directory is loaded first (values already in the environment win).
+ */
+import { config as loadDotenv } from 'dotenv';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const envSchema = z.object({
+  REDIS_URL: z.string().optional(),
+  CHATOPS_DIR: z.string().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Key prefix of everything the bot keeps in Redis (BullMQ queues included). */
+  CHATOPS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('chatops'),
+  CHATOPS_USER: z.string().optional(),
+  USER: z.string().optional(),
+  SLACK_BOT_TOKEN: z.string().optional(),
+  SLACK_SIGNING_SECRET: z.string().optional(),
+  SLACK_APP_TOKEN: z.string().optional(),
+  SLACK_API_URL: z.string().url().optional(),
+  SLACK_COMMAND: z.string().regex(/^\/[a-z0-9_-]+$/).default('/ops'),
+  DISCORD_TOKEN: z.string().optional(),
+  DISCORD_APPLICATION_ID: z.string().optional(),
+  DISCORD_PUBLIC_KEY: z.string().optional(),
+  DISCORD_API_URL: z.string().url().optional(),
+  ALERT_TOKEN: z.string().optional(),
+});
+
+export type Env = z.infer<typeof envSchema> & { chatopsDir: string };
+
+let dotenvLoaded = false;
+
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  if (source === process.env && !dotenvLoaded) {
+    loadDotenv({ quiet: true });
+    dotenvLoaded = true;
+  }
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid environment: ${problems}`);
+  }
+  return { ...parsed.data, chatopsDir: resolve(parsed.data.CHATOPS_DIR ?? process.cwd()) };
+}

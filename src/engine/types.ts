@@ -1,0 +1,170 @@
+/**
+ * The engine's public vocabulary: run and step records as stored in Redis, the events of a run's
+ * stream, and the API every front (CLI, shell, Slack, Discord, alerts) uses to start and steer
+ * runs. Fronts depend on these types only, never on the engine's internals.
+ */
+import type { Workflow } from '../workflow/schema.js';
+
+export const RUN_STATES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+export const FINAL_RUN_STATES: readonly RunState[] = ['succeeded', 'failed', 'cancelled', 'timed_out'];
+
+export const STEP_STATES = ['pending', 'queued', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'cancelled', 'timed_out', 'lost'] as const;
+export type StepState = (typeof STEP_STATES)[number];
+export const FINAL_STEP_STATES: readonly StepState[] = ['succeeded', 'failed', 'skipped', 'cancelled', 'timed_out', 'lost'];
+
+/** A principal as policy names it: `slack:U123`, `discord:789`, `shell:alice`, `alert:alertmanager`, `cli:bob`. */
+export type Identity = string;
+
+/** What started a run, and where its messages go. */
+export interface Trigger {
+  kind: 'chat' | 'cli' | 'alert' | 'workflow';
+  /** `slack`, `discord`, `shell`, `cli`, `alertmanager`, … */
+  source: string;
+  /** Who asked; for alerts the source identity. */
+  requester: Identity;
+  /** Chat channel the run reports into, when any. */
+  channel?: string;
+  /** The chat line or alert summary that started the run. */
+  text?: string;
+  /** For sub-workflow runs: the parent run and step. */
+  parent?: { runId: string; stepId: string };
+}
+
+export interface ApprovalDecision {
+  user: Identity;
+  decision: 'approve' | 'deny';
+  at: number;
+  /** Whether this decision counted toward the outcome (policy allowed it). */
+  counted: boolean;
+  reason?: string;
+}
+
+export interface ApprovalState {
+  message: string;
+  minApprovers: number;
+  /** Roles an approver must hold; empty means anyone but the requester. */
+  roles: string[];
+  expiresAt: number;
+  decisions: ApprovalDecision[];
+  outcome?: 'approved' | 'denied' | 'expired';
+}
+
+export interface StepRecord {
+  id: string;
+  name: string;
+  kind: 'run' | 'http' | 'approval' | 'sleep' | 'notify' | 'workflow';
+  /** `main` for steps, `on_failure` for the failure handlers. */
+  phase: 'main' | 'on_failure';
+  state: StepState;
+  attempt: number;
+  startedAt?: number;
+  endedAt?: number;
+  exitCode?: number;
+  outputs: Record<string, string>;
+  error?: string;
+  approval?: ApprovalState;
+  /** For `workflow:` steps, the child run. */
+  childRunId?: string;
+}
+
+export interface RunRecord {
+  id: string;
+  workflow: string;
+  description?: string;
+  state: RunState;
+  /** Inputs after validation and defaults, with secret values already replaced by `***`. */
+  inputs: Record<string, string | number | boolean>;
+  trigger: Trigger;
+  createdAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  error?: string;
+  outputs: Record<string, string>;
+  /** Steps in workflow order (main steps, then on_failure steps). */
+  steps: StepRecord[];
+  /** Set while the run waits for a concurrency lock. */
+  queue?: { key: string; position: number; holder?: string };
+}
+
+interface EventBase {
+  /** Redis stream id, filled in when read back. */
+  id?: string;
+  ts: number;
+  runId: string;
+}
+
+export type RunEvent = EventBase &
+  (
+    | { type: 'run.created'; workflow: string; trigger: Trigger; inputs: Record<string, string | number | boolean> }
+    | { type: 'run.queued'; key: string; position: number; holder?: string }
+    | { type: 'run.started' }
+    | { type: 'step.started'; step: string; attempt: number }
+    | { type: 'step.output'; step: string; lines: string[]; stream: 'stdout' | 'stderr' }
+    | { type: 'step.retrying'; step: string; attempt: number; delayMs: number; error: string }
+    | { type: 'step.finished'; step: string; state: StepState; durationMs: number; outputs: Record<string, string>; exitCode?: number; error?: string }
+    | { type: 'approval.requested'; step: string; approval: ApprovalState; requester: Identity }
+    | { type: 'approval.decided'; step: string; decision: ApprovalDecision; outcome?: ApprovalState['outcome'] }
+    | { type: 'notify'; step: string; text: string }
+    | { type: 'run.cancelling'; by: Identity }
+    | { type: 'run.finished'; state: RunState; durationMs: number; error?: string; outputs: Record<string, string> }
+  );
+
+export type RunEventType = RunEvent['type'];
+
+export interface StartRunRequest {
+  workflow: string;
+  /** Raw inputs (strings from chat or CLI, or typed values); validated against the workflow's inputs. */
+  inputs: Record<string, unknown>;
+  trigger: Trigger;
+  /** Same key → the existing run is returned instead of starting another. */
+  idempotencyKey?: string;
+  /** Values for the `secrets` context; masked everywhere. */
+  secrets?: Record<string, string>;
+}
+
+export interface StartRunResult {
+  run: RunRecord;
+  /** True when the idempotency key matched an earlier run. */
+  existing: boolean;
+}
+
+export interface DecideRequest {
+  runId: string;
+  /** The approval step; when omitted the run's one waiting approval. */
+  stepId?: string;
+  user: Identity;
+  /** The roles policy gives this user (the caller resolves groups). */
+  roles: string[];
+  decision: 'approve' | 'deny';
+}
+
+export interface DecideResult {
+  /** Whether the decision counted; when not, `reason` says why (requester, role, already decided). */
+  counted: boolean;
+  reason?: string;
+  approval: ApprovalState;
+}
+
+export interface ReadEventsOptions {
+  /** Stream id to read after; `0` for the beginning. */
+  after?: string;
+  /** Block up to this long for new events (0: do not block). */
+  blockMs?: number;
+  count?: number;
+}
+
+/** What fronts use. Implemented by the engine over Redis and BullMQ. */
+export interface RunsApi {
+  startRun(req: StartRunRequest): Promise<StartRunResult>;
+  getRun(runId: string): Promise<RunRecord | null>;
+  listRuns(opts: { channel?: string; limit?: number }): Promise<RunRecord[]>;
+  cancel(runId: string, by: Identity): Promise<RunRecord>;
+  decide(req: DecideRequest): Promise<DecideResult>;
+  readEvents(runId: string, opts?: ReadEventsOptions): Promise<RunEvent[]>;
+  transcript(runId: string): Promise<string>;
+  /** Number of live worker processes (so `chatops run` can say when none is running). */
+  workerCount(): Promise<number>;
+  /** The workflows this engine knows, by name. */
+  workflows(): ReadonlyMap<string, Workflow>;
+}
