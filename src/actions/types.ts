@@ -1,0 +1,62 @@
+/**
+ * The contract between the engine and the atomic actions (shell, http, sleep, …). The engine
+ * builds the context (environment, abort signal, output sink, logger); an action only does its
+ * one thing and reports an ActionResult. Actions never write to Redis themselves.
+ */
+import type { Logger } from '../lib/logger.js';
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface ActionContext {
+  runId: string;
+  stepId: string;
+  attempt: number;
+  /** The complete environment for the step (the engine builds it: workflow env, step env, INPUT_*). */
+  env: Record<string, string>;
+  /** Aborted on step timeout or cancel: the action stops promptly (a shell step kills its process group). */
+  signal: AbortSignal;
+  /** One line of output without its newline; the engine masks and batches it. Must not block. */
+  output(line: string, stream: OutputStream): void;
+  log: Logger;
+}
+
+export interface ActionResult {
+  ok: boolean;
+  outputs: Record<string, string>;
+  exitCode?: number;
+  error?: string;
+  /** Set when the action stopped because ctx.signal was aborted with a TimeoutError reason. */
+  timedOut?: boolean;
+  /** Set when the action stopped because ctx.signal was aborted for any other reason (cancel). */
+  cancelled?: boolean;
+}
+
+/** An http step after the engine interpolated its expressions and parsed its durations. */
+export interface ResolvedHttpSpec {
+  url: string;
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+  headers?: Record<string, string>;
+  /** A string is sent as is; an object or array is sent as JSON (content-type set unless given). */
+  body?: string | Record<string, unknown> | unknown[];
+  /** Expected status code(s); any 2xx when absent. */
+  expect?: number | number[];
+  /** Request timeout in milliseconds (default 30 s); the step timeout still applies through ctx.signal. */
+  timeoutMs?: number;
+}
+
+/**
+ * How an aborted signal should be reported. The engine aborts with
+ * `AbortSignal.timeout()`-style reasons (a DOMException named TimeoutError) for timeouts and
+ * with anything else for cancel.
+ */
+export function abortOutcome(signal: AbortSignal): Pick<ActionResult, 'timedOut' | 'cancelled'> {
+  const reason: unknown = signal.reason;
+  const timedOut = reason instanceof Error && reason.name === 'TimeoutError';
+  return timedOut ? { timedOut: true } : { cancelled: true };
+}
+
+/** The ActionResult of an action that stopped because its signal was aborted. */
+export function abortedResult(signal: AbortSignal, extra: Partial<ActionResult> = {}): ActionResult {
+  const outcome = abortOutcome(signal);
+  return { ok: false, outputs: {}, error: outcome.timedOut ? 'step timed out' : 'step cancelled', ...outcome, ...extra };
+}
