@@ -1,0 +1,159 @@
+/**
+ * The contract between the platform-neutral chat layer and an adapter (terminal, Slack, Discord).
+ *
+ * Outbound: the chat layer hands the adapter render-model views (`ChatContent`) and the adapter
+ * formats and writes them; it returns message references that are plain JSON, so the reporter can
+ * keep them in Redis and another replica can edit the same messages after a takeover.
+ *
+ * Inbound: the adapter turns platform events into a normalized `ChatMessage` (a typed line) or an
+ * `ActionClick` (Approve/Deny button) and hands them to the chat layer.
+ */
+import type { Identity } from '../engine/types.js';
+import type { ApprovalView, OutputLimits, QueueView, RunView, StepOutputView } from './render-model.js';
+
+/** A posted message, serializable to JSON (kept in Redis). Adapters put what they need in `id`/`thread`. */
+export interface MessageRef {
+  platform: string;
+  channel: string;
+  /** The platform's id of the message (Slack ts, Discord message id, shell line number). */
+  id: string;
+  /** The thread root's id when the message is a reply. */
+  thread?: string;
+}
+
+/** How many writes (posts + edits + uploads) the platform allows per channel, e.g. Slack {1, 1000}. */
+export interface WriteBudget {
+  writes: number;
+  perMs: number;
+}
+
+/** A short reply to a user (router answers, errors, help), platform-neutral. */
+export type ReplyBlock =
+  | { type: 'text'; text: string }
+  /** Preformatted text (usage lines, status tables). */
+  | { type: 'code'; text: string }
+  | { type: 'fields'; fields: { label: string; value: string }[] }
+  | { type: 'list'; items: string[] };
+
+export interface ReplyView {
+  tone: 'info' | 'success' | 'error' | 'denied';
+  title: string;
+  blocks: ReplyBlock[];
+  /** A stable error code (`E_UNKNOWN_COMMAND`, …) when the reply is an error. */
+  code?: string;
+  /** Only the asker should see it (Slack ephemeral, Discord ephemeral flag); the shell prints it. */
+  ephemeral: boolean;
+}
+
+/** A `notify:` step's text, posted into the run's thread. */
+export interface NoticeView {
+  runId: string;
+  stepId: string;
+  text: string;
+}
+
+/** Everything the chat layer asks an adapter to show. */
+export type ChatContent =
+  | { kind: 'run'; view: RunView }
+  | { kind: 'step-output'; view: StepOutputView }
+  | { kind: 'approval'; view: ApprovalView }
+  | { kind: 'queued'; view: QueueView }
+  | { kind: 'notice'; view: NoticeView }
+  | { kind: 'reply'; view: ReplyView };
+
+export interface FileUpload {
+  filename: string;
+  text: string;
+  title?: string;
+}
+
+/** What an adapter implements for the outbound side. Every method may throw; the reporter retries. */
+export interface ChatPlatform {
+  /** `shell`, `slack`, `discord`: also the `platform` of refs and messages. */
+  readonly name: string;
+  /** Per-channel write budget; the reporter's pacer stays under it. */
+  readonly budget: WriteBudget;
+  /** How much step output fits in one message. */
+  readonly outputLimits: OutputLimits;
+  /** Posts a new top-level message (a run's header: the thread root). */
+  postRoot(channel: string, content: ChatContent): Promise<MessageRef>;
+  /** Posts a reply in the thread of `root`. */
+  postReply(root: MessageRef, content: ChatContent): Promise<MessageRef>;
+  /** Replaces the content of a message posted earlier (root or reply). */
+  update(ref: MessageRef, content: ChatContent): Promise<void>;
+  /** Uploads a text file into the thread of `root`. */
+  uploadFile(root: MessageRef, file: FileUpload): Promise<MessageRef | void>;
+  /** A reply to a user where they asked; `ephemeral` views only they should see. */
+  reply(to: ReplyTarget, content: ChatContent): Promise<MessageRef | void>;
+}
+
+/** Where to answer an inbound message: its channel, thread and (for ephemeral replies) its user. */
+export interface ReplyTarget {
+  platform: string;
+  channel: string;
+  thread?: string;
+  user: Identity;
+  /** Adapter-private data needed to answer (Slack response_url, Discord interaction token). */
+  replyHandle?: string;
+}
+
+/** The person behind an inbound message, as policy sees them. */
+export interface ChatUser {
+  /** `slack:U123`, `discord:42`, `shell:alice`. */
+  identity: Identity;
+  /** Groups the platform says they belong to: `slack-group:S1`, `discord-role:9`. */
+  groups: string[];
+  displayName?: string;
+}
+
+/** A typed line from any platform, normalized. */
+export interface ChatMessage {
+  platform: string;
+  user: ChatUser;
+  channel: string;
+  /** The thread the line was typed in, if any. */
+  thread?: string;
+  /** The text as typed, prefix (`/ops`, a mention) included or not; the router strips it. */
+  text: string;
+  /** Platform id of the inbound message or interaction, for idempotency. */
+  messageId?: string;
+  replyHandle?: string;
+}
+
+/** An Approve/Deny button click. */
+export interface ActionClick {
+  platform: string;
+  action: 'approve' | 'deny';
+  runId: string;
+  stepId: string;
+  user: ChatUser;
+  channel: string;
+  /** The message holding the buttons. */
+  message?: MessageRef;
+  replyHandle?: string;
+}
+
+/**
+ * Button ids are `approve|<runId>|<stepId>` / `deny|…`: one encoding so every adapter parses clicks
+ * the same way. Run and step ids never contain `|`.
+ */
+export function encodeActionId(action: 'approve' | 'deny', runId: string, stepId: string): string {
+  return `${action}|${runId}|${stepId}`;
+}
+
+export function decodeActionId(id: string): { action: 'approve' | 'deny'; runId: string; stepId: string } | undefined {
+  const [action, runId, stepId, ...rest] = id.split('|');
+  if (rest.length > 0 || !runId || !stepId) return undefined;
+  if (action !== 'approve' && action !== 'deny') return undefined;
+  return { action, runId, stepId };
+}
+
+export function replyTargetOf(msg: ChatMessage | ActionClick): ReplyTarget {
+  return {
+    platform: msg.platform,
+    channel: msg.channel,
+    thread: 'thread' in msg ? msg.thread : msg.message?.thread ?? msg.message?.id,
+    user: msg.user.identity,
+    replyHandle: msg.replyHandle,
+  };
+}
