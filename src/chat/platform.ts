@@ -148,11 +148,15 @@ export function decodeActionId(id: string): { action: 'approve' | 'deny'; runId:
   return { action, runId, stepId };
 }
 
+function isClick(msg: ChatMessage | ActionClick): msg is ActionClick {
+  return 'action' in msg;
+}
+
 export function replyTargetOf(msg: ChatMessage | ActionClick): ReplyTarget {
   return {
     platform: msg.platform,
     channel: msg.channel,
-    thread: 'thread' in msg ? msg.thread : msg.message?.thread ?? msg.message?.id,
+    thread: isClick(msg) ? (msg.message?.thread ?? msg.message?.id) : msg.thread,
     user: msg.user.identity,
     replyHandle: msg.replyHandle,
   };
