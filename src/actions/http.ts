@@ -1,0 +1,130 @@
+/**
+ * The `http:` action: one request with Node's fetch (undici). Outputs `status` and `body` (the
+ * first MAX_BODY_BYTES, marked when cut). By default any 2xx passes; `expect` names the codes
+ * that do. Output lines summarise the request and response for the chat thread.
+ *
+ * Credentials in the URL (`https://user:pass@host/`) become a Basic Authorization header (fetch
+ * refuses them in URLs) and never appear in lines or errors. Other secrets (tokens in headers or
+ * query strings) are masked by the engine's Masker like all output.
+ */
+import { cleanLine } from './line-splitter.js';
+import { abortedResult, type ActionContext, type ActionResult, type ResolvedHttpSpec } from './types.js';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+export const BODY_TRUNCATED_MARKER = '\n…[body truncated]';
+export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
+/** How many lines of the response body go to the step's output. */
+const BODY_PREVIEW_LINES = 20;
+
+function fail(error: string, extra: Partial<ActionResult> = {}): ActionResult {
+  return { ok: false, outputs: {}, error, ...extra };
+}
+
+/** The URL as shown to people: without its password. */
+function displayUrl(url: URL): string {
+  if (!url.username && !url.password) return url.href;
+  const shown = new URL(url.href);
+  shown.username = '';
+  shown.password = '';
+  return shown.href;
+}
+
+function statusMatches(status: number, expect: ResolvedHttpSpec['expect']): boolean {
+  if (expect === undefined) return status >= 200 && status < 300;
+  return Array.isArray(expect) ? expect.includes(status) : status === expect;
+}
+
+function describeExpect(expect: ResolvedHttpSpec['expect']): string {
+  if (expect === undefined) return 'a 2xx status';
+  return Array.isArray(expect) ? `status ${expect.join(' or ')}` : `status ${expect}`;
+}
+
+/** Why fetch failed, from undici's `cause` chain (e.g. `connect ECONNREFUSED 127.0.0.1:9`). */
+function causeOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause: unknown = err.cause;
+  if (cause instanceof Error) return cause.message || cause.name;
+  return err.message;
+}
+
+async function readCapped(response: Response): Promise<{ text: string; bytes: number; truncated: boolean }> {
+  if (!response.body) return { text: '', bytes: 0, truncated: false };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  let truncated = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const room = MAX_BODY_BYTES - bytes;
+    if (value.length > room) {
+      chunks.push(value.subarray(0, room));
+      bytes += room;
+      truncated = true;
+      await reader.cancel().catch(() => undefined);
+      break;
+    }
+    chunks.push(value);
+    bytes += value.length;
+  }
+  // A cut inside a multi-byte character decodes to U+FFFD rather than failing.
+  const text = new TextDecoder('utf-8').decode(Buffer.concat(chunks, bytes));
+  return { text, bytes, truncated };
+}
+
+export async function runHttp(spec: ResolvedHttpSpec, ctx: ActionContext): Promise<ActionResult> {
+  if (ctx.signal.aborted) return abortedResult(ctx.signal);
+  let url: URL;
+  try {
+    url = new URL(spec.url);
+  } catch {
+    return fail(`invalid URL "${spec.url}": expected an absolute http:// or https:// URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(`unsupported URL scheme ${url.protocol} in ${displayUrl(url)}: use http:// or https://`);
+  const method = spec.method ?? 'GET';
+  const headers = new Headers(spec.headers ?? {});
+  if ((url.username || url.password) && !headers.has('authorization')) {
+    const user = decodeURIComponent(url.username);
+    const pass = decodeURIComponent(url.password);
+    headers.set('authorization', `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`);
+  }
+  const target = new URL(url.href);
+  target.username = '';
+  target.password = '';
+
+  let body: string | undefined;
+  if (spec.body !== undefined) {
+    if (method === 'GET' || method === 'HEAD') return fail(`a ${method} request cannot have a body: use POST, PUT or PATCH, or remove body`);
+    if (typeof spec.body === 'string') body = spec.body;
+    else {
+      body = JSON.stringify(spec.body);
+      if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    }
+  }
+
+  const timeoutMs = spec.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = AbortSignal.any([ctx.signal, timeout]);
+  const shown = displayUrl(url);
+  ctx.output(`> ${method} ${shown}`, 'stdout');
+  const started = Date.now();
+  try {
+    const response = await fetch(target, { method, headers, body, signal, redirect: 'follow' });
+    const { text, bytes, truncated } = await readCapped(response);
+    const ms = Date.now() - started;
+    const statusLine = [String(response.status), response.statusText].filter(Boolean).join(' ');
+    ctx.output(`< ${statusLine} (${ms} ms, ${truncated ? `more than ${bytes}` : bytes} bytes)`, 'stdout');
+    const lines = text === '' ? [] : text.replace(/\r?\n$/, '').split('\n');
+    for (const line of lines.slice(0, BODY_PREVIEW_LINES)) ctx.output(cleanLine(line), 'stdout');
+    if (lines.length > BODY_PREVIEW_LINES) ctx.output(`… ${lines.length - BODY_PREVIEW_LINES} more line(s) in outputs.body`, 'stdout');
+    const outputs = { status: String(response.status), body: truncated ? text + BODY_TRUNCATED_MARKER : text };
+    if (!statusMatches(response.status, spec.expect)) {
+      return { ok: false, outputs, error: `${method} ${shown}: expected ${describeExpect(spec.expect)}, got ${statusLine}` };
+    }
+    return { ok: true, outputs };
+  } catch (err) {
+    if (ctx.signal.aborted) return abortedResult(ctx.signal);
+    if (timeout.aborted) return fail(`${method} ${shown}: no complete response within ${timeoutMs} ms`);
+    return fail(`${method} ${shown} failed: ${causeOf(err)}`);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Turns a byte stream (a child's stdout or stderr) into lines for chat, in bounded memory.
+ *
+ * - Lines end at `\n`; a trailing `\r` is dropped (CRLF). A `\r` inside a line (progress bars)
+ *   keeps only what a terminal would show last: the text after the last non-empty `\r` segment.
+ * - A line longer than `maxLineBytes` is cut there and marked; the rest of it, up to its newline,
+ *   is dropped, so one endless line cannot grow memory.
+ * - Bytes are decoded as UTF-8 with replacement characters; ANSI colour/cursor sequences are
+ *   removed and other control characters (except tab) become U+FFFD, so binary junk cannot
+ *   break a chat message or a terminal.
+ * - The last line is emitted on end() even without a newline.
+ */
+
+export const DEFAULT_MAX_LINE_BYTES = 16 * 1024;
+export const TRUNCATED_MARKER = ' …[line truncated]';
+
+// CSI (ESC [ … final) and OSC (ESC ] … BEL or ESC \) sequences, then lone two-byte ESC sequences.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/g;
+
+export function cleanLine(raw: string): string {
+  let line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+  if (line.includes('\r')) {
+    const segments = line.split('\r').filter((s) => s.length > 0);
+    line = segments[segments.length - 1] ?? '';
+  }
+  if (line.includes('\x1b')) line = line.replace(ANSI, '');
+  return line.replace(CONTROL, '\uFFFD');
+}
+
+export class LineSplitter {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** True while dropping the rest of an over-long line until its newline. */
+  private discarding = false;
+  private lineCount = 0;
+
+  constructor(
+    private readonly emit: (line: string) => void,
+    private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
+  ) {}
+
+  /** Number of lines emitted so far. */
+  get lines(): number {
+    return this.lineCount;
+  }
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    while (start < chunk.length) {
+      const nl = chunk.indexOf(0x0a, start);
+      const end = nl === -1 ? chunk.length : nl;
+      if (!this.discarding) {
+        this.append(chunk.subarray(start, end));
+        if (nl !== -1 && !this.discarding) this.flush(false);
+      }
+      if (nl !== -1) this.discarding = false;
+      start = end + 1;
+    }
+  }
+
+  /** Emits the last, unterminated line if there is one. */
+  end(): void {
+    if (this.pendingBytes > 0 && !this.discarding) this.flush(false);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.discarding = false;
+  }
+
+  private append(part: Buffer): void {
+    if (part.length === 0) return;
+    const room = this.maxLineBytes - this.pendingBytes;
+    if (part.length <= room) {
+      // Copy: the chunk's memory belongs to the stream and may be pooled.
+      this.pending.push(Buffer.from(part));
+      this.pendingBytes += part.length;
+      return;
+    }
+    if (room > 0) {
+      this.pending.push(Buffer.from(part.subarray(0, room)));
+      this.pendingBytes += room;
+    }
+    this.flush(true);
+    this.discarding = true;
+  }
+
+  private flush(truncated: boolean): void {
+    const bytes = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    const text = cleanLine(bytes.toString('utf8'));
+    this.lineCount += 1;
+    this.emit(truncated ? text + TRUNCATED_MARKER : text);
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Replaces secret values with `***` in text and in any JSON-like value, before anything is
+ * written to Redis, chat or logs.
+ *
+ * What is masked, and why:
+ * - every non-empty secret, whatever its length. A one-character secret makes output ugly, but
+ *   leaking it would be worse; this fails closed, as GitHub Actions does for registered secrets;
+ * - each line of a multi-line secret (output is streamed line by line, so the whole value never
+ *   appears in one line), when the line has at least MIN_FRAGMENT_LENGTH characters after
+ *   trimming: a lone `}` or `-----END-----`-style fragment shorter than that is not a secret by
+ *   itself, and masking every `}` would destroy the output;
+ * - the JSON-escaped form of a secret holding quotes, backslashes or control characters, for
+ *   errors and bodies that embed it in JSON.
+ * Secrets are found also inside longer text (`tokenABC123xyz` with secret `ABC123` becomes
+ * `token***xyz`). Overlapping occurrences are merged into one `***`, so no part of any secret
+ * survives: with secrets `ab` and `bcd`, `xabcdx` becomes `x***x` (a plain longest-first replace
+ * would leave `a` or `cd` in clear).
+ */
+
+export const MASK = '***';
+export const MIN_FRAGMENT_LENGTH = 4;
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function variantsOf(secret: string): string[] {
+  const out = [secret];
+  if (secret.includes('\n') || secret.includes('\r')) {
+    for (const line of secret.split(/\r?\n/)) {
+      const trimmed = line.trim();
+      if (trimmed.length >= MIN_FRAGMENT_LENGTH) out.push(trimmed);
+    }
+  }
+  const json = JSON.stringify(secret).slice(1, -1);
+  if (json !== secret) out.push(json);
+  return out;
+}
+
+export class Masker {
+  private readonly pattern: RegExp | undefined;
+  /** The values masked, longest first (variants included). */
+  readonly values: readonly string[];
+
+  constructor(secrets: Iterable<string>) {
+    const all = new Set<string>();
+    for (const secret of secrets) {
+      if (typeof secret !== 'string' || secret === '') continue;
+      for (const v of variantsOf(secret)) if (v !== '') all.add(v);
+    }
+    this.values = [...all].sort((a, b) => b.length - a.length);
+    // A zero-width lookahead over one alternation, longest first: every position where some
+    // secret starts is visited once, with the longest secret starting there.
+    this.pattern = this.values.length > 0 ? new RegExp(`(?=(${this.values.map(escapeRegExp).join('|')}))`, 'g') : undefined;
+  }
+
+  /** True when there is nothing to mask (callers may skip work). */
+  get empty(): boolean {
+    return this.pattern === undefined;
+  }
+
+  mask(text: string): string {
+    if (this.pattern === undefined || text === '') return text;
+    let out = '';
+    let copied = 0; // text[0, copied) is already in out
+    let spanStart = -1;
+    let spanEnd = -1;
+    for (const m of text.matchAll(this.pattern)) {
+      const start = m.index;
+      const end = start + (m[1]?.length ?? 0);
+      if (spanStart >= 0 && start <= spanEnd) {
+        spanEnd = Math.max(spanEnd, end); // overlaps or touches the current span
+        continue;
+      }
+      if (spanStart >= 0) {
+        out += text.slice(copied, spanStart) + MASK;
+        copied = spanEnd;
+      }
+      spanStart = start;
+      spanEnd = end;
+    }
+    if (spanStart < 0) return text;
+    return out + text.slice(copied, spanStart) + MASK + text.slice(spanEnd);
+  }
+
+  /**
+   * A copy of `value` with every string masked: object keys and values, array items, Error
+   * messages and stacks (also of `cause`). Numbers, booleans, null and undefined pass unchanged;
+   * Dates and other class instances are kept as they are. Cycles are preserved, not followed forever.
+   */
+  maskDeep<T>(value: T): T {
+    if (this.pattern === undefined) return value;
+    return this.deep(value, new WeakMap()) as T;
+  }
+
+  private deep(value: unknown, seen: WeakMap<object, unknown>): unknown {
+    if (typeof value === 'string') return this.mask(value);
+    if (typeof value !== 'object' || value === null) return value;
+    const known = seen.get(value);
+    if (known !== undefined) return known;
+    if (Array.isArray(value)) {
+      const copy: unknown[] = [];
+      seen.set(value, copy);
+      for (const item of value) copy.push(this.deep(item, seen));
+      return copy;
+    }
+    if (value instanceof Error) {
+      const copy = new Error(this.mask(value.message));
+      seen.set(value, copy);
+      copy.name = value.name;
+      copy.stack = value.stack === undefined ? undefined : this.mask(value.stack);
+      // Own enumerable fields (code, status, …) and the cause chain.
+      for (const [k, v] of Object.entries(value)) (copy as unknown as Record<string, unknown>)[k] = this.deep(v, seen);
+      if (value.cause !== undefined) copy.cause = this.deep(value.cause, seen);
+      return copy;
+    }
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return value; // Date, Buffer, Map, class instances
+    const copy: Record<string, unknown> = {};
+    seen.set(value, copy);
+    for (const [k, v] of Object.entries(value)) {
+      Object.defineProperty(copy, this.mask(k), { value: this.deep(v, seen), enumerable: true, writable: true, configurable: true });
+    }
+    return copy;
+  }
+}
