@@ -1,0 +1,125 @@
+/**
+ * The built-in commands that steer and inspect runs: runs, status, cancel, approve, deny,
+ * transcript. Reading is open to anyone who can talk to the bot; cancelling is for the requester
+ * or whoever may run the command behind the run; approving is checked by the engine against the
+ * approval's roles (the requester never approves their own run).
+ */
+import type { Policy } from '../config/policy.js';
+import { mayRun } from '../config/policy.js';
+import type { RunRecord, RunsApi } from '../engine/types.js';
+import type { AuditLog } from './audit.js';
+import type { ChatContext } from './context.js';
+import type { RouterCommand } from './parse-command.js';
+import type { ChatContent } from './platform.js';
+import { buildRunView } from './render-model.js';
+import { code, errorReply, list, reply, text } from './replies.js';
+import { BUILTIN_USAGE } from './help.js';
+
+export interface BuiltinDeps {
+  runs: RunsApi;
+  policy: Policy | undefined;
+  commands: () => Iterable<RouterCommand>;
+  audit: AuditLog;
+  now: () => number;
+}
+
+export interface BuiltinResult {
+  replies: ChatContent[];
+  runId?: string;
+  /** The run the caller will want to watch (it resumed after an approval). */
+  follow?: boolean;
+}
+
+export function errorCodeOf(err: unknown): string {
+  const c = (err as { code?: unknown } | null)?.code;
+  return typeof c === 'string' && /^[A-Z][A-Z0-9_]+$/.test(c) ? c : 'E_ENGINE';
+}
+
+function missingRun(name: string): BuiltinResult {
+  const usage = BUILTIN_USAGE[name]?.usage ?? name;
+  return { replies: [errorReply('E_USAGE', `${name}: missing RUN (the run id, e.g. r-1a2b3c)`, [code(`usage: ${usage}`), text('`runs` lists recent runs here.')])] };
+}
+
+async function loadRun(deps: BuiltinDeps, runId: string): Promise<RunRecord | ChatContent> {
+  const run = await deps.runs.getRun(runId);
+  return run ?? errorReply('E_UNKNOWN_RUN', `no run ${runId}`, [text('Check the id; `runs` lists recent runs in this channel.')]);
+}
+
+function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.round(s / 60)}m ago`;
+  return `${Math.round(s / 3600)}h ago`;
+}
+
+function mayCancel(deps: BuiltinDeps, ctx: ChatContext, run: RunRecord): boolean {
+  if (run.trigger.requester === ctx.user.identity) return true;
+  if (mayRun(deps.policy, { command: 'cancel', roles: ctx.roles, channel: ctx.channel })) return true;
+  for (const c of deps.commands()) {
+    if (c.workflow === run.workflow && mayRun(deps.policy, { command: c.name, roles: ctx.roles, channel: ctx.channel })) return true;
+  }
+  return false;
+}
+
+export async function runBuiltin(name: string, args: string[], ctx: ChatContext, deps: BuiltinDeps, line: string): Promise<BuiltinResult> {
+  if (name === 'runs') {
+    const runs = await deps.runs.listRuns({ channel: ctx.channel, limit: 10 });
+    if (runs.length === 0) return { replies: [reply('info', 'No runs in this channel yet', [], { ephemeral: true })] };
+    const now = deps.now();
+    return {
+      replies: [reply('info', 'Recent runs', [list(runs.map((r) => `${r.id}  ${r.workflow}  ${r.state}  by ${r.trigger.requester}  ${ago(now - r.createdAt)}`))], { ephemeral: true })],
+    };
+  }
+  const runId = args[0];
+  if (runId === undefined) return missingRun(name);
+  const found = await loadRun(deps, runId);
+  if ('kind' in found) return { replies: [found] };
+  const run = found;
+  const rctx = ctx.withRun(run.id);
+  switch (name) {
+    case 'status':
+      return { replies: [{ kind: 'run', view: buildRunView(run, deps.now()) }], runId: run.id };
+    case 'transcript':
+      return { replies: [reply('info', `transcript of ${run.id}`, [code(await deps.runs.transcript(run.id))], { ephemeral: true })], runId: run.id };
+    case 'cancel': {
+      if (!mayCancel(deps, ctx, run)) {
+        await deps.audit.record({ type: 'denied', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: 'cancel', text: line, runId: run.id });
+        rctx.log.warn('cancel refused by policy');
+        return { replies: [reply('denied', `You may not cancel ${run.id}`, [text('Only the requester, or someone who may run its command here, may cancel it.')], { code: 'E_DENIED' })] };
+      }
+      const after = await deps.runs.cancel(run.id, ctx.user.identity);
+      await deps.audit.record({ type: 'cancelled', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: 'cancel', text: line, runId: run.id });
+      rctx.log.info({ state: after.state }, 'run cancel requested');
+      return { replies: [reply('success', `Cancelling ${run.id}`, [text(`state: ${after.state}`)], { ephemeral: false })], runId: run.id };
+    }
+    case 'approve':
+    case 'deny': {
+      const result = await deps.runs.decide({ runId: run.id, stepId: args[1], user: ctx.user.identity, roles: ctx.roles, decision: name });
+      await deps.audit.record({
+        type: 'decided',
+        who: ctx.user.identity,
+        platform: ctx.platform,
+        channel: ctx.channel,
+        command: name,
+        runId: run.id,
+        detail: result.counted ? 'counted' : `not counted: ${result.reason ?? ''}`,
+      });
+      rctx.log.info({ decision: name, counted: result.counted, reason: result.reason }, 'approval decision');
+      if (!result.counted) {
+        return {
+          replies: [reply('denied', `Your ${name === 'approve' ? 'approval' : 'denial'} of ${run.id} was not counted`, [text(result.reason ?? 'refused')], { code: 'E_APPROVAL_REFUSED' })],
+          runId: run.id,
+        };
+      }
+      const approvals = result.approval.decisions.filter((d) => d.counted && d.decision === 'approve').length;
+      const outcome = result.approval.outcome;
+      const title =
+        name === 'deny'
+          ? `${ctx.user.identity} denied ${run.id}`
+          : `${ctx.user.identity} approved ${run.id} (${approvals} of ${result.approval.minApprovers})${outcome === 'approved' ? ': resuming' : ''}`;
+      return { replies: [reply(name === 'deny' ? 'info' : 'success', title, [], { ephemeral: false })], runId: run.id, follow: outcome !== undefined };
+    }
+    default:
+      return { replies: [errorReply('E_UNKNOWN_COMMAND', `unknown built-in ${name}`)] };
+  }
+}

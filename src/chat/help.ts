@@ -1,0 +1,58 @@
+/** `help` and `help CMD` replies: what the caller may run here, and how to use one command. */
+import type { Workflow } from '../workflow/schema.js';
+import type { RouterCommand } from './parse-command.js';
+import type { ChatContent, ReplyBlock } from './platform.js';
+import { code, fields, list, reply, text } from './replies.js';
+
+export const BUILTIN_USAGE: Record<string, { usage: string; description: string }> = {
+  help: { usage: 'help [COMMAND]', description: 'list the commands you may run here, or explain one' },
+  runs: { usage: 'runs', description: 'recent runs in this channel' },
+  status: { usage: 'status RUN', description: 'the state of a run and its steps' },
+  cancel: { usage: 'cancel RUN', description: 'cancel a run' },
+  approve: { usage: 'approve RUN [STEP]', description: 'approve the approval step a run waits on' },
+  deny: { usage: 'deny RUN [STEP]', description: 'deny the approval step a run waits on' },
+  transcript: { usage: 'transcript RUN', description: 'the Markdown timeline of a run' },
+};
+
+export const BUILTINS = Object.keys(BUILTIN_USAGE);
+
+export function helpList(commands: RouterCommand[]): ChatContent {
+  const blocks: ReplyBlock[] = [];
+  if (commands.length === 0) blocks.push(text('No command is open to you in this channel (policy.yaml decides who may run what where).'));
+  else blocks.push(list(commands.map((c) => `${c.usage}${c.description ? ` — ${c.description}` : ''}`)));
+  blocks.push(text('Built-in:'));
+  blocks.push(list(Object.values(BUILTIN_USAGE).map((b) => `${b.usage} — ${b.description}`)));
+  blocks.push(text('Type `help COMMAND` for its inputs and examples.'));
+  return reply('info', 'Commands you can run here', blocks, { ephemeral: true });
+}
+
+function describeInput(name: string, spec: Workflow['inputs'][string]): string {
+  const facts: string[] = [spec.type];
+  if (spec.required && spec.default === undefined) facts.push('required');
+  if (spec.default !== undefined) facts.push(`default ${String(spec.default)}`);
+  if (spec.options) facts.push(`one of ${spec.options.join(' | ')}`);
+  if (spec.pattern) facts.push(`matching ${spec.pattern}`);
+  if (spec.secret) facts.push('secret');
+  return `${name} (${facts.join(', ')})${spec.description ? ` — ${spec.description}` : ''}`;
+}
+
+export function helpCommand(cmd: RouterCommand, workflow: Workflow | undefined): ChatContent {
+  const blocks: ReplyBlock[] = [code(`${cmd.usage}  [key=value …]`)];
+  if (cmd.description) blocks.push(text(cmd.description));
+  blocks.push(fields([{ label: 'workflow', value: `${cmd.workflow}${workflow?.description ? ` — ${workflow.description}` : ''}` }]));
+  const inputs = Object.entries(workflow?.inputs ?? {});
+  if (inputs.length > 0) {
+    blocks.push(text('Inputs:'));
+    blocks.push(list(inputs.map(([n, s]) => describeInput(n, s))));
+  }
+  if (cmd.examples.length > 0) {
+    blocks.push(text('Examples:'));
+    blocks.push(code(cmd.examples.join('\n')));
+  }
+  return reply('info', `help: ${cmd.name}`, blocks, { ephemeral: true });
+}
+
+export function helpBuiltin(name: string): ChatContent | undefined {
+  const b = BUILTIN_USAGE[name];
+  return b ? reply('info', `help: ${name}`, [code(b.usage), text(b.description)], { ephemeral: true }) : undefined;
+}

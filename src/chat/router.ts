@@ -1,0 +1,187 @@
+/**
+ * The command router: one pipeline for every platform. A normalized chat line is stripped of its
+ * prefix, split into words and dispatched to a built-in or a commands/*.yaml command; the caller's
+ * roles are checked against policy (fail closed, refusals audited), arguments are matched against
+ * the usage and validated with the workflow's input schema, and only then is a run started.
+ * Errors are short replies with a code, saying what was wrong and showing the usage.
+ */
+import type { Policy } from '../config/policy.js';
+import { mayRun, rolesOf } from '../config/policy.js';
+import type { RunRecord, RunsApi } from '../engine/types.js';
+import type { Logger } from '../lib/logger.js';
+import { validateInputs } from '../workflow/inputs.js';
+import type { Workflow } from '../workflow/schema.js';
+import type { AuditLog } from './audit.js';
+import { errorCodeOf, runBuiltin } from './builtins.js';
+import type { ChatContext } from './context.js';
+import { createContext } from './context.js';
+import { BUILTINS, helpBuiltin, helpCommand, helpList } from './help.js';
+import type { CompiledCommand, RouterCommand } from './parse-command.js';
+import { parseCommandLine, stripPrefix, usageHelp } from './parse-command.js';
+import type { ActionClick, ChatContent, ChatMessage } from './platform.js';
+import { code, errorReply, reply, text } from './replies.js';
+import { closestMatches } from './suggest.js';
+import { TokenizeError, tokenize } from './tokenize.js';
+import { commandWord, compileUsage } from './usage-pattern.js';
+
+export interface RouterDeps {
+  runs: RunsApi;
+  commands: Iterable<RouterCommand>;
+  policy: Policy | undefined;
+  audit: AuditLog;
+  log: Logger;
+  /** Prefixes stripped from lines, e.g. `/ops`. Mentions are always stripped. */
+  prefixes?: string[];
+  /** Called once a run has started from chat (the front makes a reporter drive it). */
+  onRunStarted?: (run: RunRecord, ctx: ChatContext) => Promise<void>;
+  now?: () => number;
+}
+
+export interface RouteResult {
+  replies: ChatContent[];
+  /** The run the message started or acted on. */
+  runId?: string;
+  /** True when a run was started. */
+  started?: boolean;
+  /** True when the run should be watched now (started, or resumed by this decision). */
+  follow?: boolean;
+}
+
+export interface Router {
+  handleMessage(msg: ChatMessage): Promise<RouteResult>;
+  handleClick(click: ActionClick): Promise<RouteResult>;
+  /** Command names this user may run in this channel (for help and completion). */
+  allowedCommands(identity: string, groups: string[], channel: string): RouterCommand[];
+}
+
+export function createRouter(deps: RouterDeps): Router {
+  const now = deps.now ?? Date.now;
+  const prefixes = deps.prefixes ?? ['/ops'];
+  const commands = new Map<string, CompiledCommand>();
+  for (const def of deps.commands) {
+    try {
+      const pattern = compileUsage(def.usage);
+      commands.set(commandWord(pattern), { def, pattern });
+    } catch (err) {
+      // `chatops validate` reports bad usages with file:line:col; here the command is left out.
+      deps.log.error({ command: def.name, err }, 'command left out: bad usage pattern');
+    }
+  }
+  const defs = () => [...commands.values()].map((c) => c.def);
+  const builtinDeps = { runs: deps.runs, policy: deps.policy, commands: defs, audit: deps.audit, now };
+
+  const allowed = (roles: string[], channel: string) => defs().filter((d) => mayRun(deps.policy, { command: d.name, roles, channel }));
+
+  async function startCommand(cmd: CompiledCommand, tokens: ReturnType<typeof tokenize>, ctx: ChatContext, line: string, msg: ChatMessage): Promise<RouteResult> {
+    if (!mayRun(deps.policy, { command: cmd.def.name, roles: ctx.roles, channel: ctx.channel })) {
+      await deps.audit.record({ type: 'denied', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: cmd.def.name, text: line });
+      ctx.log.warn({ command: cmd.def.name, roles: ctx.roles }, 'command refused by policy');
+      return {
+        replies: [
+          reply('denied', `You may not run ${cmd.def.name} here`, [text(`${ctx.user.identity} holds ${ctx.roles.length > 0 ? `roles ${ctx.roles.join(', ')}` : 'no role'}; policy.yaml allows no rule for ${cmd.def.name} in ${ctx.channel}. The refusal was recorded.`)], { code: 'E_DENIED' }),
+        ],
+      };
+    }
+    const parsed = parseCommandLine(cmd, tokens);
+    if (!parsed.ok) return { replies: [parsed.reply] };
+    const workflow: Workflow | undefined = deps.runs.workflows().get(cmd.def.workflow);
+    if (!workflow) {
+      ctx.log.error({ workflow: cmd.def.workflow }, 'command points at a missing workflow');
+      return { replies: [errorReply('E_NO_WORKFLOW', `${cmd.def.name}: its workflow ${cmd.def.workflow} is not loaded`, [text('Run `chatops validate` to see why.')])] };
+    }
+    const checked = validateInputs(workflow, parsed.inputs);
+    if (!checked.ok) {
+      const lines = checked.errors.map((e) => {
+        const arg = parsed.argOfInput[e.input];
+        const spec = workflow.inputs[e.input];
+        const expected = spec ? ` (expected ${spec.type}${spec.options ? `: ${spec.options.join(' | ')}` : ''}${spec.pattern ? ` matching ${spec.pattern}` : ''})` : '';
+        return `${arg !== undefined && arg !== e.input ? `{${arg}} → ` : ''}${e.input}: ${e.message}${expected}`;
+      });
+      return { replies: [errorReply('E_INVALID_INPUT', `${cmd.def.name}: ${lines[0] ?? 'invalid input'}`, [...lines.slice(1).map(text), ...usageHelp(cmd.def)])] };
+    }
+    try {
+      const { run, existing } = await deps.runs.startRun({
+        workflow: workflow.name,
+        inputs: checked.values,
+        trigger: { kind: 'chat', source: ctx.platform, requester: ctx.user.identity, channel: ctx.channel, text: line },
+        idempotencyKey: msg.messageId !== undefined ? `${ctx.platform}:${msg.messageId}` : undefined,
+      });
+      const rctx = ctx.withRun(run.id);
+      rctx.log.info({ command: cmd.def.name, workflow: workflow.name, existing }, 'run started from chat');
+      if (!existing) {
+        await deps.audit.record({ type: 'started', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: cmd.def.name, text: line, runId: run.id });
+        await deps.onRunStarted?.(run, rctx);
+      }
+      return { replies: [], runId: run.id, started: !existing, follow: true };
+    } catch (err) {
+      ctx.log.error({ err }, 'starting the run failed');
+      return { replies: [errorReply(errorCodeOf(err), `${cmd.def.name}: could not start: ${err instanceof Error ? err.message : String(err)}`)] };
+    }
+  }
+
+  async function handleMessage(msg: ChatMessage): Promise<RouteResult> {
+    const roles = rolesOf(deps.policy, msg.user.identity, msg.user.groups);
+    const ctx = createContext(msg, roles, deps.log);
+    const line = stripPrefix(msg.text, prefixes);
+    let tokens;
+    try {
+      tokens = tokenize(line);
+    } catch (err) {
+      if (err instanceof TokenizeError) return { replies: [errorReply(err.code, err.message, [text('Close the quote, or escape it with \\.')])] };
+      throw err;
+    }
+    const first = tokens[0];
+    if (!first) return { replies: [helpList(allowed(roles, ctx.channel))] };
+    const word = first.text.toLowerCase();
+    try {
+      if (word === 'help') {
+        const topic = tokens[1]?.text.toLowerCase();
+        if (topic === undefined) return { replies: [helpList(allowed(roles, ctx.channel))] };
+        const cmd = commands.get(topic);
+        if (cmd && mayRun(deps.policy, { command: cmd.def.name, roles, channel: ctx.channel })) return { replies: [helpCommand(cmd.def, deps.runs.workflows().get(cmd.def.workflow))] };
+        const b = helpBuiltin(topic);
+        if (b) return { replies: [b] };
+        return { replies: [unknown(topic, roles, ctx.channel)] };
+      }
+      if (BUILTINS.includes(word)) {
+        const r = await runBuiltin(word, tokens.slice(1).map((t) => t.text), ctx, builtinDeps, line);
+        return r;
+      }
+      const cmd = commands.get(word);
+      if (!cmd) {
+        ctx.log.info({ word }, 'unknown command');
+        return { replies: [unknown(word, roles, ctx.channel)] };
+      }
+      return await startCommand(cmd, tokens, ctx, line, msg);
+    } catch (err) {
+      ctx.log.error({ err }, 'handling a chat message failed');
+      return { replies: [errorReply(errorCodeOf(err), err instanceof Error ? err.message : String(err))] };
+    }
+  }
+
+  function unknown(word: string, roles: string[], channel: string): ChatContent {
+    const names = [...allowed(roles, channel).map((d) => d.name), ...BUILTINS];
+    const near = closestMatches(word, names);
+    return errorReply('E_UNKNOWN_COMMAND', `unknown command "${word}"`, [
+      text(near.length > 0 ? `Did you mean: ${near.join(', ')}?` : 'Type `help` for the commands you can run here.'),
+      ...(near.length > 0 ? [code(near.map((n) => commands.get(n)?.def.usage ?? n).join('\n'))] : []),
+    ]);
+  }
+
+  async function handleClick(click: ActionClick): Promise<RouteResult> {
+    const roles = rolesOf(deps.policy, click.user.identity, click.user.groups);
+    const ctx = createContext(click, roles, deps.log);
+    try {
+      return await runBuiltin(click.action, [click.runId, click.stepId], ctx, builtinDeps, `${click.action} ${click.runId} ${click.stepId}`);
+    } catch (err) {
+      ctx.log.error({ err }, 'handling a click failed');
+      return { replies: [errorReply(errorCodeOf(err), err instanceof Error ? err.message : String(err))] };
+    }
+  }
+
+  return {
+    handleMessage,
+    handleClick,
+    allowedCommands: (identity, groups, channel) => allowed(rolesOf(deps.policy, identity, groups), channel),
+  };
+}
