@@ -1,0 +1,177 @@
+/**
+ * Checks that span files: sub-workflow steps and recursion, commands against their workflows and
+ * each other, policy against commands and workflows. Problems point at the referring line.
+ */
+import { closest, distance } from 'fastest-levenshtein';
+import type { Workflow } from '../workflow/schema.js';
+import type { LoadedCommand } from './load-files.js';
+import type { Policy } from './policy.js';
+import { usagesCollide } from './usage.js';
+import type { Problem, YamlSource } from './yaml-source.js';
+
+export interface WorkflowEntry {
+  value: Workflow;
+  source: YamlSource;
+}
+export interface CommandEntry {
+  value: LoadedCommand;
+  source: YamlSource;
+}
+
+function suggest(word: string, known: string[]): string {
+  if (known.length === 0) return '';
+  const best = closest(word, known);
+  return distance(word, best) <= Math.max(2, Math.floor(best.length / 3)) ? `, did you mean \`${best}\`?` : '';
+}
+
+function problem(source: YamlSource, path: (string | number)[], message: string, severity: 'error' | 'warning' = 'error'): Problem {
+  return { file: source.file, ...source.locate(path), severity, message };
+}
+
+/**
+ * Sub-workflow steps: the named workflow exists, inputs given exist, required inputs are given,
+ * and no workflow calls itself through any chain. Returns the names of workflows with errors.
+ */
+export function checkSubWorkflows(workflows: Map<string, WorkflowEntry>, brokenNames: Set<string>, problems: Problem[]): Set<string> {
+  const bad = new Set<string>();
+  const calls = new Map<string, { callee: string; path: (string | number)[] }[]>();
+  for (const [name, { value: wf, source }] of workflows) {
+    const list: { callee: string; path: (string | number)[] }[] = [];
+    for (const key of ['steps', 'on_failure'] as const)
+      (wf[key] ?? []).forEach((step, i) => {
+        if (!step.workflow) return;
+        const path = [key, i, 'workflow', 'name'];
+        const callee = workflows.get(step.workflow.name);
+        if (callee === undefined) {
+          const msg = brokenNames.has(step.workflow.name)
+            ? `workflow \`${step.workflow.name}\` has errors of its own (reported in its file), so this workflow is left out too`
+            : `no workflow named \`${step.workflow.name}\`${suggest(step.workflow.name, [...workflows.keys()])}`;
+          problems.push(problem(source, path, `${key}[${i}].workflow.name: ${msg}`));
+          bad.add(name);
+          return;
+        }
+        list.push({ callee: step.workflow.name, path });
+        const given = step.workflow.inputs ?? {};
+        for (const input of Object.keys(given))
+          if (!(input in callee.value.inputs)) {
+            problems.push(problem(source, [key, i, 'workflow', 'inputs', input], `${key}[${i}].workflow.inputs: \`${step.workflow.name}\` has no input \`${input}\`${suggest(input, Object.keys(callee.value.inputs))}`));
+            bad.add(name);
+          }
+        for (const [input, spec] of Object.entries(callee.value.inputs))
+          if (spec.required && spec.default === undefined && !(input in given)) {
+            problems.push(problem(source, [key, i, 'workflow'], `${key}[${i}].workflow: \`${step.workflow.name}\` requires input \`${input}\`; add it under inputs:`));
+            bad.add(name);
+          }
+      });
+    calls.set(name, list);
+  }
+  // Recursion: a workflow that reaches itself through calls. Reported at each call inside the cycle.
+  for (const [start, list] of calls) {
+    for (const call of list) {
+      const chain = findPath(calls, call.callee, start, new Set());
+      if (chain === undefined) continue;
+      const source = workflows.get(start)?.source;
+      if (source === undefined) continue;
+      const cycle = [start, ...chain].join(' -> ');
+      problems.push(problem(source, call.path, `${String(call.path[0])}[${String(call.path[1])}].workflow.name: recursion is refused: ${cycle}`));
+      bad.add(start);
+    }
+  }
+  return bad;
+}
+
+function findPath(calls: Map<string, { callee: string }[]>, from: string, to: string, seen: Set<string>): string[] | undefined {
+  if (from === to) return [to];
+  if (seen.has(from)) return undefined;
+  seen.add(from);
+  for (const { callee } of calls.get(from) ?? []) {
+    const rest = findPath(calls, callee, to, seen);
+    if (rest) return [from, ...rest];
+  }
+  return undefined;
+}
+
+/** A command's workflow exists; mapping and arguments fit its inputs; required inputs are supplied. */
+export function checkCommand(cmd: CommandEntry, workflows: Map<string, WorkflowEntry>, brokenNames: Set<string>): Problem[] {
+  const { value: c, source } = cmd;
+  const wf = workflows.get(c.workflow)?.value;
+  if (wf === undefined) {
+    const msg = brokenNames.has(c.workflow)
+      ? `workflow \`${c.workflow}\` has errors of its own (reported in its file), so this command is left out too`
+      : `no workflow named \`${c.workflow}\`${suggest(c.workflow, [...workflows.keys()])}`;
+    return [problem(source, ['workflow'], `workflow: ${msg}`)];
+  }
+  const problems: Problem[] = [];
+  const inputNames = Object.keys(wf.inputs);
+  const mapping = c.inputs ?? {};
+  const supplied = new Set<string>(); // inputs every match of the usage sets
+  const requiredArgs = new Set(c.pattern.tokens.flatMap((t) => (t.kind === 'arg' && !t.optional ? [t.name] : [])));
+  const usedArgs = new Set<string>();
+  for (const [input, template] of Object.entries(mapping)) {
+    if (!(input in wf.inputs)) problems.push(problem(source, ['inputs', input], `inputs.${input}: workflow \`${wf.name}\` has no input \`${input}\`${suggest(input, inputNames)}`));
+    const placeholders = [...template.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1] ?? '');
+    for (const ph of placeholders) {
+      usedArgs.add(ph);
+      if (!c.pattern.args.includes(ph)) problems.push(problem(source, ['inputs', input], `inputs.${input}: \`{${ph}}\` is not an argument of the usage (${c.pattern.args.map((a) => `{${a}}`).join(' ') || 'none'})`));
+    }
+    if (placeholders.every((ph) => requiredArgs.has(ph))) supplied.add(input);
+  }
+  for (const arg of c.pattern.args) {
+    if (usedArgs.has(arg) || arg in mapping) continue;
+    if (!(arg in wf.inputs)) problems.push(problem(source, ['usage'], `usage: argument {${arg}} fills no input of \`${wf.name}\`${suggest(arg, inputNames)}; map it under inputs:`));
+    else if (requiredArgs.has(arg)) supplied.add(arg);
+  }
+  for (const [name, spec] of Object.entries(wf.inputs))
+    if (spec.required && spec.default === undefined && !supplied.has(name))
+      problems.push(problem(source, ['usage'], `usage: required input \`${name}\` of \`${wf.name}\` is not set by the usage; add {${name}} (outside [ ]) or give the input a default`));
+  return problems;
+}
+
+/** Two commands collide when some chat text would match both. Reported on the later file. */
+export function checkCollisions(commands: CommandEntry[]): { problems: Problem[]; bad: Set<CommandEntry> } {
+  const problems: Problem[] = [];
+  const bad = new Set<CommandEntry>();
+  commands.forEach((b, j) => {
+    for (const a of commands.slice(0, j)) {
+      if (bad.has(a)) continue;
+      if (a.value.name === b.value.name) {
+        problems.push(problem(b.source, ['name'], `name: command \`${b.value.name}\` is already defined in ${a.source.file}`));
+        bad.add(b);
+        return;
+      }
+      if (usagesCollide(a.value.pattern, b.value.pattern)) {
+        problems.push(problem(b.source, ['usage'], `usage: collides with command \`${a.value.name}\` (${a.source.file}): "${b.value.usage}" and "${a.value.usage}" can match the same text; add a distinct word`));
+        bad.add(b);
+        return;
+      }
+    }
+  });
+  return { problems, bad };
+}
+
+/** Policy rules name existing commands, approvals existing workflows; approval steps name existing roles. */
+export function checkPolicy(policy: Policy, source: YamlSource, commands: Set<string>, allCommandNames: Set<string>, workflows: Map<string, WorkflowEntry>): Problem[] {
+  const problems: Problem[] = [];
+  policy.rules.forEach((rule, i) =>
+    rule.commands.forEach((name, j) => {
+      if (name !== '*' && !commands.has(name) && !allCommandNames.has(name))
+        problems.push(problem(source, ['rules', i, 'commands', j], `rules[${i}].commands[${j}]: no command named \`${name}\`${suggest(name, [...commands])}`, 'warning'));
+    }),
+  );
+  policy.approvals.forEach((rule, i) =>
+    rule.workflows.forEach((name, j) => {
+      if (name !== '*' && !workflows.has(name))
+        problems.push(problem(source, ['approvals', i, 'workflows', j], `approvals[${i}].workflows[${j}]: no workflow named \`${name}\`${suggest(name, [...workflows.keys()])}`, 'warning'));
+    }),
+  );
+  const roles = Object.keys(policy.roles);
+  for (const { value: wf, source: wsrc } of workflows.values())
+    for (const key of ['steps', 'on_failure'] as const)
+      (wf[key] ?? []).forEach((step, i) =>
+        (step.approval?.roles ?? []).forEach((role, j) => {
+          if (role !== '*' && !roles.includes(role))
+            problems.push(problem(wsrc, [key, i, 'approval', 'roles', j], `${key}[${i}].approval.roles[${j}]: policy.yaml has no role \`${role}\`${suggest(role, roles)}; nobody could approve`));
+        }),
+      );
+  return problems;
+}

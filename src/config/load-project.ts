@@ -1,0 +1,187 @@
+/**
+ * Loads a project folder: workflows/*.yaml, commands/*.yaml and policy.yaml. Every problem is
+ * located (`file:line:col`); a broken file is left out and reported, never takes the rest down.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import type { Workflow } from '../workflow/schema.js';
+import { checkCollisions, checkCommand, checkPolicy, checkSubWorkflows, type CommandEntry, type WorkflowEntry } from './cross-checks.js';
+import { loadCommandText, loadPolicyText, loadWorkflowText } from './load-files.js';
+import type { Policy } from './policy.js';
+import type { UsagePattern } from './usage.js';
+import { formatProblem, type Problem } from './yaml-source.js';
+
+export type { Problem };
+export { formatProblem };
+
+export interface CommandDef {
+  name: string;
+  description?: string;
+  usage: string;
+  workflow: string;
+  /** input name -> template with `{arg}` placeholders (absent: each {arg} fills the same-named input). */
+  inputs?: Record<string, string>;
+  examples: string[];
+  file: string;
+  /** The parsed usage (see config/usage.ts). */
+  pattern: UsagePattern;
+}
+
+export interface Project {
+  dir: string;
+  workflows: Map<string, Workflow>;
+  commands: Map<string, CommandDef>;
+  policy?: Policy;
+  problems: Problem[];
+  /** workflow name -> the file it came from (as shown in problems). */
+  workflowFiles: Map<string, string>;
+}
+
+const YAML_FILE = /\.ya?ml$/;
+
+/** How a file is named in problems: relative to the working directory when inside it. */
+export function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
+async function yamlFiles(dir: string): Promise<string[]> {
+  try {
+    const names = await readdir(dir);
+    return names.filter((n) => YAML_FILE.test(n)).sort().map((n) => join(dir, n));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Best effort: the `name:` of a broken file, so references to it say "has errors" rather than "no such". */
+function declaredName(text: string): string | undefined {
+  return /^name:\s*['"]?([a-z0-9][a-z0-9_-]*)['"]?\s*(?:#.*)?$/m.exec(text)?.[1];
+}
+
+export async function loadProject(dir: string): Promise<Project> {
+  const root = resolve(dir);
+  const problems: Problem[] = [];
+  const workflows = new Map<string, WorkflowEntry>();
+  const brokenWorkflows = new Set<string>();
+
+  for (const path of await yamlFiles(join(root, 'workflows'))) {
+    const file = displayPath(path);
+    const text = await readFile(path, 'utf8');
+    const loaded = loadWorkflowText(file, text);
+    problems.push(...loaded.problems);
+    if (loaded.value === undefined) {
+      const name = declaredName(text);
+      if (name !== undefined) brokenWorkflows.add(name);
+      continue;
+    }
+    const other = workflows.get(loaded.value.name);
+    if (other !== undefined) {
+      problems.push({ file, ...loaded.source.locate(['name']), severity: 'error', message: `name: workflow \`${loaded.value.name}\` is already defined in ${other.source.file}` });
+      continue;
+    }
+    workflows.set(loaded.value.name, { value: loaded.value, source: loaded.source });
+  }
+  // Sub-workflow problems can cascade (A calls broken B); repeat until nothing more is left out.
+  for (;;) {
+    const round: Problem[] = [];
+    const bad = checkSubWorkflows(workflows, brokenWorkflows, round);
+    if (bad.size === 0) {
+      problems.push(...round);
+      break;
+    }
+    for (const name of bad) {
+      workflows.delete(name);
+      brokenWorkflows.add(name);
+    }
+    problems.push(...round.filter((p) => !problems.some((q) => q.file === p.file && q.line === p.line && q.message === p.message)));
+  }
+
+  const commandEntries: CommandEntry[] = [];
+  const allCommandNames = new Set<string>();
+  for (const path of await yamlFiles(join(root, 'commands'))) {
+    const file = displayPath(path);
+    const text = await readFile(path, 'utf8');
+    const loaded = loadCommandText(file, text);
+    problems.push(...loaded.problems);
+    const name = loaded.value?.name ?? declaredName(text);
+    if (name !== undefined) allCommandNames.add(name);
+    if (loaded.value === undefined) continue;
+    const entry = { value: loaded.value, source: loaded.source };
+    const own = checkCommand(entry, workflows, brokenWorkflows);
+    problems.push(...own);
+    if (!own.some((p) => p.severity === 'error')) commandEntries.push(entry);
+  }
+  const collisions = checkCollisions(commandEntries);
+  problems.push(...collisions.problems);
+  const commands = new Map<string, CommandDef>();
+  for (const entry of commandEntries) {
+    if (collisions.bad.has(entry)) continue;
+    const c = entry.value;
+    commands.set(c.name, {
+      name: c.name,
+      ...(c.description !== undefined ? { description: c.description } : {}),
+      usage: c.usage,
+      workflow: c.workflow,
+      ...(c.inputs !== undefined ? { inputs: c.inputs } : {}),
+      examples: c.examples,
+      file: entry.source.file,
+      pattern: c.pattern,
+    });
+  }
+
+  let policy: Policy | undefined;
+  const policyPath = join(root, 'policy.yaml');
+  const policyText = await readIfExists(policyPath);
+  if (policyText === undefined) {
+    problems.push({
+      file: displayPath(policyPath),
+      line: 1,
+      col: 1,
+      severity: 'warning',
+      message: 'no policy file: everyone may run every command (approvals still need someone other than the requester); add policy.yaml to restrict',
+    });
+  } else {
+    const loaded = loadPolicyText(displayPath(policyPath), policyText);
+    problems.push(...loaded.problems);
+    if (loaded.value !== undefined) {
+      const cross = checkPolicy(loaded.value, loaded.source, new Set(commands.keys()), allCommandNames, workflows);
+      problems.push(...cross);
+      policy = loaded.value;
+      // A workflow whose approval names a role nobody holds could never finish: leave it out.
+      for (const p of cross)
+        if (p.severity === 'error')
+          for (const [name, entry] of workflows) if (entry.source.file === p.file) workflows.delete(name);
+    }
+    // A broken policy file leaves `policy` undefined; callers must then fail closed (see below).
+  }
+
+  problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.message.localeCompare(b.message));
+  const plain = new Map<string, Workflow>();
+  const files = new Map<string, string>();
+  for (const [name, entry] of [...workflows].sort(([a], [b]) => a.localeCompare(b))) {
+    plain.set(name, entry.value);
+    files.set(name, entry.source.file);
+  }
+  for (const [name, def] of [...commands]) if (!plain.has(def.workflow)) commands.delete(name);
+  const project: Project = { dir: root, workflows: plain, commands, problems, workflowFiles: files };
+  if (policy !== undefined) project.policy = policy;
+  else if (policyText !== undefined) project.policy = LOCKED_POLICY;
+  return project;
+}
+
+/**
+ * Used when policy.yaml exists but is broken: nobody holds a role and no rule allows anything,
+ * so a typo in the policy locks everything rather than opening everything (fail closed).
+ */
+export const LOCKED_POLICY: Policy = { roles: {}, rules: [], approvals: [] };

@@ -1,0 +1,98 @@
+/**
+ * policy.yaml: who may run which commands where, and who approves. The schema plus pure
+ * evaluation. Everything here fails closed: an identity in no role has no roles, a command no
+ * rule allows is refused. Only a missing policy file opens things up (as FORMATS.md documents).
+ */
+import { z } from 'zod';
+import { parseDuration } from '../workflow/duration.js';
+import { durationSchema } from '../workflow/schema.js';
+
+export const MEMBER_PATTERN = /^(slack|slack-group|discord|discord-role|shell):[^\s:]+$/;
+export const ROLE_NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+const memberSchema = z
+  .string()
+  .regex(MEMBER_PATTERN, 'expected a member like slack:U123, slack-group:S456, discord:789, discord-role:1011 or shell:alice');
+
+export const roleSchema = z.strictObject({
+  description: z.string().optional(),
+  members: z.array(memberSchema).default([]),
+});
+
+const nameListSchema = z.array(z.string().min(1)).min(1, 'expected at least one entry ("*" for any)');
+
+export const ruleSchema = z.strictObject({
+  commands: nameListSchema,
+  roles: nameListSchema,
+  channels: nameListSchema.default(['*']),
+});
+
+export const approvalRuleSchema = z.strictObject({
+  workflows: nameListSchema,
+  min_approvers: z.number().int().min(1, 'an approval needs at least one approver').max(10).default(1),
+  roles: z.array(z.string().min(1)).default([]),
+  expires: durationSchema.default('30m'),
+});
+
+export const policySchema = z.strictObject({
+  roles: z.record(z.string().regex(ROLE_NAME_PATTERN, 'expected a role name of letters, digits, _ and -'), roleSchema).default({}),
+  rules: z.array(ruleSchema).default([]),
+  approvals: z.array(approvalRuleSchema).default([]),
+});
+
+export type Policy = z.infer<typeof policySchema>;
+export type PolicyRule = z.infer<typeof ruleSchema>;
+export type ApprovalRule = z.infer<typeof approvalRuleSchema>;
+
+export const DEFAULT_APPROVAL = { minApprovers: 1, roles: [] as string[], expiresMs: 30 * 60_000 } as const;
+
+/**
+ * The roles an identity holds: a role lists the identity itself (`slack:U1`, `shell:alice`) or one
+ * of its groups (`slack-group:S1`, `discord-role:9`). Sorted, no duplicates.
+ */
+export function rolesOf(policy: Policy | undefined, identity: string, groups: string[] = []): string[] {
+  if (policy === undefined) return [];
+  const held = new Set([identity, ...groups]);
+  return Object.entries(policy.roles)
+    .filter(([, role]) => role.members.some((m) => held.has(m)))
+    .map(([name]) => name)
+    .sort();
+}
+
+function listHas(list: string[], value: string): boolean {
+  return list.includes('*') || list.includes(value);
+}
+
+function channelMatches(patterns: string[], channel: string): boolean {
+  // "#incidents" and "incidents" name the same channel; ids (C0123) match exactly.
+  const bare = channel.replace(/^#/, '');
+  return patterns.some((p) => p === '*' || p === channel || p.replace(/^#/, '') === bare);
+}
+
+/** Whether someone holding `roles` may run `command` in `channel`. No policy file: everyone may. */
+export function mayRun(policy: Policy | undefined, req: { command: string; roles: string[]; channel: string }): boolean {
+  if (policy === undefined) return true;
+  return policy.rules.some(
+    (rule) =>
+      listHas(rule.commands, req.command) &&
+      (rule.roles.includes('*') || rule.roles.some((r) => req.roles.includes(r))) &&
+      channelMatches(rule.channels, req.channel),
+  );
+}
+
+/**
+ * The approval defaults for a workflow's approval steps that do not say: the first matching rule
+ * (exact workflow names before "*"), else one approver of any role, 30 minutes. The requester
+ * never approves their own run, whatever this says.
+ */
+export function approvalRuleFor(policy: Policy | undefined, workflow: string): { minApprovers: number; roles: string[]; expiresMs: number } {
+  const rules = policy?.approvals ?? [];
+  const rule = rules.find((r) => r.workflows.includes(workflow)) ?? rules.find((r) => r.workflows.includes('*'));
+  if (rule === undefined) return { ...DEFAULT_APPROVAL, roles: [] };
+  return { minApprovers: rule.min_approvers, roles: [...rule.roles], expiresMs: parseDuration(rule.expires) ?? DEFAULT_APPROVAL.expiresMs };
+}
+
+/** Whether someone holding `roles` may approve, given the roles an approval asks for (empty: anyone). */
+export function mayApprove(approverRoles: string[], wanted: string[]): boolean {
+  return wanted.length === 0 || wanted.includes('*') || wanted.some((r) => approverRoles.includes(r));
+}

@@ -1,0 +1,265 @@
+/**
+ * Semantic checks of one schema-valid workflow: step ids, needs, cycles, expressions (syntax,
+ * contexts, inputs, which steps may be read), no `${{` in run scripts, input declarations,
+ * approvals. Cross-file checks (sub-workflows, commands, policy) live in config/cross-checks.ts.
+ */
+import { closest, distance } from 'fastest-levenshtein';
+import type { PathSegment, Position, Problem } from '../config/yaml-source.js';
+import { CONTEXT_NAMES, ExpressionError, conditionText, contextReferences, findExpressions, parseExpression, unknownContexts } from './expressions.js';
+import { inputValueSchema } from './inputs.js';
+import type { Step, Workflow } from './schema.js';
+
+/** Where things are in the source; YamlSource implements it. */
+export interface Locator {
+  file: string;
+  locate(path: readonly PathSegment[], at?: 'key' | 'value'): Position;
+  locateInside(path: readonly PathSegment[], needle: string): Position;
+}
+
+const RUN_KEYS = ['id', 'requester', 'channel', 'workflow', 'url'];
+const STEP_KEYS = ['outputs', 'outcome', 'conclusion'];
+
+function suggest(word: string, known: readonly string[]): string {
+  if (known.length === 0) return '';
+  const best = closest(word, [...known]);
+  return distance(word, best) <= Math.max(2, Math.floor(best.length / 3)) ? `, did you mean \`${best}\`?` : '';
+}
+
+/** Which steps a reader may see: `steps.X` is readable when X is guaranteed to have run before. */
+type Scope =
+  | { kind: 'step'; list: 'steps' | 'on_failure'; ancestors: Set<string> }
+  | { kind: 'outputs' }
+  | { kind: 'workflow' }; // workflow env, concurrency: before any step ran
+
+interface Ctx {
+  wf: Workflow;
+  loc: Locator;
+  problems: Problem[];
+  mainIds: Set<string>;
+  failureIds: Set<string>;
+}
+
+function err(c: Ctx, pos: Position, message: string, severity: 'error' | 'warning' = 'error'): void {
+  c.problems.push({ file: c.loc.file, line: pos.line, col: pos.col, message, severity });
+}
+
+function fmt(path: readonly PathSegment[]): string {
+  let out = '';
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out === '' ? seg : `.${seg}`;
+  return out;
+}
+
+/** Checks one expression's text (without `${{ }}`) found at `path`. */
+function checkExpression(c: Ctx, path: readonly PathSegment[], text: string, scope: Scope, needle: string): void {
+  const pos = () => c.loc.locateInside(path, needle);
+  const unknown = unknownContexts(text);
+  if (unknown.length > 0) {
+    for (const name of unknown)
+      err(c, pos(), `${fmt(path)}: unknown context \`${name}\`${suggest(name, CONTEXT_NAMES)} (expressions may use ${CONTEXT_NAMES.join(', ')})`);
+    return;
+  }
+  try {
+    parseExpression(text);
+  } catch (e) {
+    if (e instanceof ExpressionError) {
+      err(c, pos(), `${fmt(path)}: ${e.message}`);
+      return;
+    }
+    throw e;
+  }
+  for (const { path: ref } of contextReferences(text)) {
+    const [context, key, sub] = ref;
+    if (key === undefined || key === '*') continue;
+    if (context === 'inputs' && !(key in c.wf.inputs)) {
+      const known = Object.keys(c.wf.inputs);
+      err(c, pos(), `${fmt(path)}: unknown input \`${key}\`${suggest(key, known)} (declared: ${known.length > 0 ? known.join(', ') : 'none'})`);
+    } else if (context === 'run' && !RUN_KEYS.includes(key)) {
+      err(c, pos(), `${fmt(path)}: run.${key} does not exist${suggest(key, RUN_KEYS)} (run has ${RUN_KEYS.join(', ')})`);
+    } else if (context === 'steps') checkStepReference(c, path, key, sub, scope, pos);
+  }
+}
+
+function checkStepReference(c: Ctx, path: readonly PathSegment[], id: string, sub: string | undefined, scope: Scope, pos: () => Position): void {
+  const where = fmt(path);
+  const all = [...c.mainIds, ...c.failureIds];
+  if (!c.mainIds.has(id) && !c.failureIds.has(id)) {
+    err(c, pos(), `${where}: steps.${id} refers to no step${suggest(id, all)}`);
+    return;
+  }
+  if (sub !== undefined && sub !== '*' && !STEP_KEYS.includes(sub)) {
+    err(c, pos(), `${where}: steps.${id}.${sub} does not exist${suggest(sub, STEP_KEYS)} (a step has ${STEP_KEYS.join(', ')})`);
+    return;
+  }
+  if (scope.kind === 'workflow') {
+    err(c, pos(), `${where}: steps.${id} cannot be read here: no step has run yet`);
+    return;
+  }
+  if (scope.kind === 'outputs') return;
+  // on_failure steps run after the main steps ended, so any main step may be read (it may be empty).
+  if (scope.list === 'on_failure' && c.mainIds.has(id)) return;
+  if (!scope.ancestors.has(id))
+    err(c, pos(), `${where}: steps.${id} is read before it is guaranteed to have run; add \`${id}\` to this step's needs (directly or through a step it needs)`);
+}
+
+/** Checks every `${{ … }}` inside a text value. */
+function checkTemplate(c: Ctx, path: readonly PathSegment[], value: unknown, scope: Scope): void {
+  if (typeof value !== 'string') {
+    if (Array.isArray(value)) value.forEach((v, i) => checkTemplate(c, [...path, i], v, scope));
+    else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) checkTemplate(c, [...path, k], v, scope);
+    return;
+  }
+  let spans;
+  try {
+    spans = findExpressions(value);
+  } catch (e) {
+    if (!(e instanceof ExpressionError)) throw e;
+    err(c, c.loc.locateInside(path, '${{'), `${fmt(path)}: \`\${{\` without a closing \`}}\``);
+    return;
+  }
+  for (const span of spans) checkExpression(c, path, span.text, scope, value.slice(span.start, span.end));
+}
+
+function checkCondition(c: Ctx, path: readonly PathSegment[], cond: string | boolean | undefined, scope: Scope): void {
+  if (typeof cond !== 'string') return;
+  let text: string;
+  try {
+    text = conditionText(cond);
+  } catch (e) {
+    if (!(e instanceof ExpressionError)) throw e;
+    err(c, c.loc.locate(path), `${fmt(path)}: a condition is one expression: write \`x\` or \`\${{ x }}\`, not text around \`\${{ }}\``);
+    return;
+  }
+  if (text === '') {
+    err(c, c.loc.locate(path), `${fmt(path)}: empty condition`);
+    return;
+  }
+  checkExpression(c, path, text, scope, text);
+}
+
+/** Ids of the steps each step transitively needs (cycles guarded). */
+function ancestorsOf(steps: Step[]): Map<string, Set<string>> {
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const memo = new Map<string, Set<string>>();
+  const visit = (id: string, seen: Set<string>): Set<string> => {
+    const known = memo.get(id);
+    if (known) return known;
+    const out = new Set<string>();
+    if (seen.has(id)) return out;
+    seen.add(id);
+    for (const need of byId.get(id)?.needs ?? []) {
+      if (!byId.has(need)) continue;
+      out.add(need);
+      for (const a of visit(need, seen)) out.add(a);
+    }
+    seen.delete(id);
+    memo.set(id, out);
+    return out;
+  };
+  for (const s of steps) visit(s.id, new Set());
+  return memo;
+}
+
+/** The first dependency cycle found, as step ids with the first repeated at the end. */
+export function findCycle(steps: Step[]): string[] | undefined {
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (id: string): string[] | undefined => {
+    if (state.get(id) === 'done') return undefined;
+    if (state.get(id) === 'visiting') return [...stack.slice(stack.indexOf(id)), id];
+    state.set(id, 'visiting');
+    stack.push(id);
+    for (const need of byId.get(id)?.needs ?? []) {
+      if (!byId.has(need)) continue;
+      const cycle = visit(need);
+      if (cycle) return cycle;
+    }
+    stack.pop();
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const s of steps) {
+    const cycle = visit(s.id);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
+function checkSteps(c: Ctx, list: 'steps' | 'on_failure', steps: Step[]): void {
+  const ids = new Set(steps.map((s) => s.id));
+  const seen = new Map<string, number>();
+  steps.forEach((step, i) => {
+    const at = [list, i] as const;
+    const other = seen.get(step.id) ?? (list === 'on_failure' && c.mainIds.has(step.id) ? -1 : undefined);
+    if (other !== undefined)
+      err(c, c.loc.locate([...at, 'id']), `${fmt([...at, 'id'])}: duplicate step id \`${step.id}\` (also ${other >= 0 ? `${list}[${other}]` : 'a step under steps'})`);
+    else seen.set(step.id, i);
+    step.needs.forEach((need, j) => {
+      const needPath = [...at, 'needs', j];
+      if (need === step.id) err(c, c.loc.locate(needPath), `${fmt([...at, 'needs'])}: step \`${step.id}\` needs itself`);
+      else if (!ids.has(need)) {
+        const hint = list === 'on_failure' && c.mainIds.has(need) ? ' (on_failure steps may only need other on_failure steps)' : suggest(need, [...ids]);
+        err(c, c.loc.locate(needPath), `${fmt([...at, 'needs'])}: \`${need}\` is not a step id in ${list}${hint}`);
+      }
+    });
+  });
+  const cycle = findCycle(steps);
+  if (cycle) {
+    const first = steps.findIndex((s) => s.id === cycle[0]);
+    const next = cycle[1] ?? '';
+    const j = steps[first]?.needs.indexOf(next) ?? 0;
+    err(c, c.loc.locate([list, first, 'needs', Math.max(0, j)]), `${list}[${first}].needs: dependency cycle: ${cycle.join(' -> ')}`);
+  }
+  const ancestors = ancestorsOf(steps);
+  steps.forEach((step, i) => {
+    const at: PathSegment[] = [list, i];
+    const scope: Scope = { kind: 'step', list, ancestors: ancestors.get(step.id) ?? new Set() };
+    checkCondition(c, [...at, 'if'], step.if, scope);
+    if (step.run !== undefined && step.run.includes('${{'))
+      err(
+        c,
+        c.loc.locateInside([...at, 'run'], '${{'),
+        `${fmt([...at, 'run'])}: \`\${{ }}\` is not allowed inside a run script (it would paste chat text into shell code); pass the value through env: (e.g. env: { SERVICE: "\${{ inputs.service }}" }) and use "$SERVICE"`,
+      );
+    for (const key of ['name', 'env', 'http', 'notify', 'working_directory'] as const) checkTemplate(c, [...at, key], step[key], scope);
+    if (step.approval) {
+      checkTemplate(c, [...at, 'approval', 'message'], step.approval.message, scope);
+      if (step.approval.roles !== undefined && step.approval.roles.length === 0)
+        err(c, c.loc.locate([...at, 'approval', 'roles']), `${fmt([...at, 'approval', 'roles'])}: an empty role list means nobody could approve; leave roles out to allow anyone but the requester`);
+    }
+    if (step.workflow) checkTemplate(c, [...at, 'workflow', 'inputs'], step.workflow.inputs, scope);
+  });
+}
+
+function checkInputs(c: Ctx): void {
+  for (const [name, spec] of Object.entries(c.wf.inputs)) {
+    const at = ['inputs', name];
+    if (spec.type === 'choice' && spec.options === undefined) err(c, c.loc.locate(at, 'key'), `inputs.${name}: a choice input needs options: [a, b]`);
+    if (spec.type !== 'choice' && spec.options !== undefined) err(c, c.loc.locate([...at, 'options'], 'key'), `inputs.${name}.options: only a choice input has options; set type: choice`);
+    if (spec.pattern !== undefined) {
+      try {
+        new RegExp(spec.pattern);
+      } catch (e) {
+        err(c, c.loc.locate([...at, 'pattern']), `inputs.${name}.pattern: not a valid regular expression (${e instanceof Error ? e.message : String(e)})`);
+        continue;
+      }
+    }
+    if (spec.default !== undefined) {
+      const parsed = inputValueSchema(spec).safeParse(spec.default);
+      if (!parsed.success) err(c, c.loc.locate([...at, 'default']), `inputs.${name}.default: ${parsed.error.issues[0]?.message ?? 'does not fit the input'}`);
+      if (spec.required) err(c, c.loc.locate([...at, 'required']), `inputs.${name}.required: has no effect with a default; remove one of them`, 'warning');
+    }
+  }
+}
+
+/** All semantic problems of one workflow that passed the schema. */
+export function checkWorkflow(wf: Workflow, loc: Locator): Problem[] {
+  const c: Ctx = { wf, loc, problems: [], mainIds: new Set(wf.steps.map((s) => s.id)), failureIds: new Set((wf.on_failure ?? []).map((s) => s.id)) };
+  checkInputs(c);
+  checkTemplate(c, ['env'], wf.env, { kind: 'workflow' });
+  if (wf.concurrency) checkTemplate(c, ['concurrency', 'key'], wf.concurrency.key, { kind: 'workflow' });
+  checkSteps(c, 'steps', wf.steps);
+  if (wf.on_failure) checkSteps(c, 'on_failure', wf.on_failure);
+  checkTemplate(c, ['outputs'], wf.outputs, { kind: 'outputs' });
+  return c.problems;
+}

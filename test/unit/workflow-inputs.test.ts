@@ -1,0 +1,53 @@
+import { secretInputNames, validateInputs } from '../../src/workflow/inputs.js';
+import { workflowSchema, type Workflow } from '../../src/workflow/schema.js';
+
+const wf: Workflow = workflowSchema.parse({
+  name: 'restart-service',
+  inputs: {
+    service: { type: 'string', required: true, pattern: '^[a-z][a-z0-9-]{0,30}$' },
+    env: { type: 'choice', options: ['staging', 'prod'], default: 'staging' },
+    count: { type: 'number', default: 1 },
+    force: { type: 'boolean', default: false },
+    api_key: { type: 'string', secret: true },
+    note: { type: 'string' },
+  },
+  steps: [{ id: 'a', run: 'true' }],
+});
+
+describe('validateInputs', () => {
+  it('coerces chat strings and applies defaults', () => {
+    expect(validateInputs(wf, { service: 'api', count: '3', force: 'yes' })).toEqual({
+      ok: true,
+      values: { service: 'api', env: 'staging', count: 3, force: true },
+    });
+    expect(validateInputs(wf, { service: 'api', force: 'no', env: 'prod' })).toEqual({
+      ok: true,
+      values: { service: 'api', env: 'prod', count: 1, force: false },
+    });
+  });
+  it('treats an empty value as not given', () => {
+    const r = validateInputs(wf, { service: 'api', count: '' });
+    expect(r.ok && r.values.count).toBe(1);
+  });
+  it('reports every problem by input', () => {
+    const r = validateInputs(wf, { count: 'many', env: 'dev', force: 'maybe', bogus: 'x' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const byInput = Object.fromEntries(r.errors.map((e) => [e.input, e.message]));
+    expect(byInput.service).toBe('required input is missing');
+    expect(byInput.count).toMatch(/number/);
+    expect(byInput.env).toBe('expected one of: staging, prod');
+    expect(byInput.force).toMatch(/true or false/);
+    expect(byInput.bogus).toMatch(/unknown input; this workflow takes service, env/);
+  });
+  it('enforces the pattern', () => {
+    const r = validateInputs(wf, { service: 'API; rm -rf /' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors).toEqual([{ input: 'service', message: 'does not match the pattern ^[a-z][a-z0-9-]{0,30}$' }]);
+  });
+  it('accepts typed values from the CLI or JSON as they are', () => {
+    const r = validateInputs(wf, { service: 'api', count: 5, force: true });
+    expect(r.ok && r.values).toMatchObject({ count: 5, force: true });
+  });
+  it('lists secret inputs', () => expect(secretInputNames(wf)).toEqual(['api_key']));
+});
