@@ -39,12 +39,22 @@ function describeExpect(expect: ResolvedHttpSpec['expect']): string {
   return Array.isArray(expect) ? `status ${expect.join(' or ')}` : `status ${expect}`;
 }
 
-/** Why fetch failed, from undici's `cause` chain (e.g. `connect ECONNREFUSED 127.0.0.1:9`). */
+/**
+ * Why fetch failed, from undici's `cause` chain (e.g. `connect ECONNREFUSED 127.0.0.1:9`).
+ * Duck-typed rather than instanceof: errors may come from another realm (vm contexts, jest).
+ */
 function causeOf(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause: unknown = err.cause;
-  if (cause instanceof Error) return cause.message || cause.name;
-  return err.message;
+  const fields = (e: unknown) => (typeof e === 'object' && e !== null ? (e as { message?: unknown; code?: unknown; cause?: unknown; errors?: unknown }) : undefined);
+  const outer = fields(err);
+  const cause = fields(outer?.cause);
+  if (cause) {
+    if (typeof cause.message === 'string' && cause.message !== '') return cause.message;
+    // AggregateError (several addresses tried): its own message is empty.
+    const first = Array.isArray(cause.errors) ? fields(cause.errors[0]) : undefined;
+    if (typeof first?.message === 'string' && first.message !== '') return first.message;
+    if (typeof cause.code === 'string') return cause.code;
+  }
+  return typeof outer?.message === 'string' ? outer.message : String(err);
 }
 
 async function readCapped(response: Response): Promise<{ text: string; bytes: number; truncated: boolean }> {

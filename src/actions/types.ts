@@ -51,7 +51,8 @@ export interface ResolvedHttpSpec {
  */
 export function abortOutcome(signal: AbortSignal): Pick<ActionResult, 'timedOut' | 'cancelled'> {
   const reason: unknown = signal.reason;
-  const timedOut = reason instanceof Error && reason.name === 'TimeoutError';
+  // By name, not instanceof: DOMException may come from another realm (vm contexts, jest).
+  const timedOut = typeof reason === 'object' && reason !== null && (reason as { name?: unknown }).name === 'TimeoutError';
   return timedOut ? { timedOut: true } : { cancelled: true };
 }
 

@@ -1,0 +1,40 @@
+/** A real ActionContext for action tests: collects output lines, with an AbortController to cancel. */
+import { silentLogger } from '../../src/lib/logger.js';
+import type { ActionContext, OutputStream } from '../../src/actions/types.js';
+
+export interface TestContext extends ActionContext {
+  controller: AbortController;
+  lines: { line: string; stream: OutputStream }[];
+  stdout(): string[];
+  stderr(): string[];
+}
+
+export function testContext(env: Record<string, string> = {}, onLine?: (line: string, stream: OutputStream) => void): TestContext {
+  const controller = new AbortController();
+  const lines: { line: string; stream: OutputStream }[] = [];
+  return {
+    runId: 'r-test',
+    stepId: 'step',
+    attempt: 1,
+    env,
+    signal: controller.signal,
+    controller,
+    lines,
+    log: silentLogger,
+    output(line, stream) {
+      if (onLine) onLine(line, stream);
+      else lines.push({ line, stream });
+    },
+    stdout: () => lines.filter((l) => l.stream === 'stdout').map((l) => l.line),
+    stderr: () => lines.filter((l) => l.stream === 'stderr').map((l) => l.line),
+  };
+}
+
+/** Resolves once `predicate` holds, polling; rejects after `timeoutMs` (a bound, not a speed assertion). */
+export async function eventually(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,84 @@
+import { MASK, Masker } from '../../src/lib/mask.js';
+
+describe('Masker.mask', () => {
+  it('replaces a secret wherever it appears, also inside longer text', () => {
+    const m = new Masker(['s3cr3t']);
+    expect(m.mask('token=s3cr3t;')).toBe('token=***;');
+    expect(m.mask('xs3cr3tys3cr3t')).toBe('x***y***');
+    expect(m.mask('nothing here')).toBe('nothing here');
+  });
+
+  it('masks the longer of two nested secrets whole', () => {
+    const m = new Masker(['abc', 'abcdef']);
+    expect(m.mask('--abcdef--abc--')).toBe('--***--***--');
+  });
+
+  it('leaves no part of overlapping secrets in clear', () => {
+    const m = new Masker(['ab', 'bcd']);
+    expect(m.mask('xabcdx')).toBe('x***x');
+    expect(m.mask('ab bcd')).toBe('*** ***');
+  });
+
+  it('masks every non-empty secret, even one character, and ignores empty ones', () => {
+    const m = new Masker(['', 'x']);
+    expect(m.mask('a x b')).toBe('a *** b');
+    expect(new Masker(['']).empty).toBe(true);
+    expect(new Masker([]).mask('plain')).toBe('plain');
+  });
+
+  it('treats regular-expression characters literally', () => {
+    const m = new Masker(['a.b*c(d)$', '\\d+']);
+    expect(m.mask('a.b*c(d)$ aXbbc \\d+ 123')).toBe('*** aXbbc *** 123');
+  });
+
+  it('masks each line of a multi-line secret, but not trivial fragments', () => {
+    const key = '-----BEGIN KEY-----\nMIIEabcdefgh\nxy\n}\n-----END KEY-----';
+    const m = new Masker([key]);
+    expect(m.mask('MIIEabcdefgh')).toBe(MASK);
+    expect(m.mask('line: -----END KEY-----')).toBe('line: ***');
+    expect(m.mask('xy } stay')).toBe('xy } stay');
+    expect(m.mask(key)).toBe(MASK);
+  });
+
+  it('masks the JSON-escaped form of a secret', () => {
+    const secret = 'p"ss\\word';
+    const m = new Masker([secret]);
+    expect(m.mask(JSON.stringify({ password: secret }))).toBe('{"password":"***"}');
+  });
+});
+
+describe('Masker.maskDeep', () => {
+  const m = new Masker(['hunter2']);
+
+  it('masks strings in nested objects and arrays, keys included, without touching the input', () => {
+    const input = { a: 'pw hunter2', list: ['hunter2', 3, true, null], nested: { hunter2: { deep: 'x hunter2' } } };
+    const out = m.maskDeep(input);
+    expect(out).toEqual({ a: 'pw ***', list: ['***', 3, true, null], nested: { '***': { deep: 'x ***' } } });
+    expect(input.a).toBe('pw hunter2');
+  });
+
+  it('masks errors: message, stack, own fields and cause', () => {
+    const err = Object.assign(new Error('login with hunter2 failed', { cause: new Error('hunter2 rejected') }), { code: 'E_AUTH', detail: 'hunter2' });
+    const out = m.maskDeep(err);
+    expect(out).toBeInstanceOf(Error);
+    expect(out.message).toBe('login with *** failed');
+    expect(out.stack).not.toContain('hunter2');
+    expect((out as unknown as { code: string }).code).toBe('E_AUTH');
+    expect((out as unknown as { detail: string }).detail).toBe('***');
+    expect((out.cause as Error).message).toBe('*** rejected');
+  });
+
+  it('survives cycles', () => {
+    const a: Record<string, unknown> = { s: 'hunter2' };
+    a.self = a;
+    const out = m.maskDeep(a) as Record<string, unknown>;
+    expect(out.s).toBe('***');
+    expect(out.self).toBe(out);
+  });
+
+  it('masks an output object a run record would hold, and serialises clean', () => {
+    const many = new Masker(['tok-123', 'pa55']);
+    const record = { outputs: { body: '{"token":"tok-123"}' }, error: 'auth pa55 bad', lines: ['a', 'pa55'] };
+    expect(JSON.stringify(many.maskDeep(record))).not.toMatch(/tok-123|pa55/);
+  });
+});
