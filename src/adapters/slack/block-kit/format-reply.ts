@@ -1,0 +1,49 @@
+/** Short answers to a user (router replies, usage errors, help, status), as Block Kit. */
+import type { ReplyBlock, ReplyView } from '../../../chat/platform.js';
+import { context, fieldSections, finish, sections, splitText, LIMITS, type SlackMessage } from './blocks.js';
+import { codeBlock, esc } from './mrkdwn.js';
+import type { KnownBlock } from './slack-types.js';
+
+const TONE: Record<ReplyView['tone'], string> = {
+  info: ':information_source:',
+  success: ':white_check_mark:',
+  error: ':warning:',
+  denied: ':no_entry:',
+};
+
+export function formatReply(view: ReplyView): SlackMessage {
+  const blocks: KnownBlock[] = [...sections(`${TONE[view.tone]} *${esc(view.title)}*`)];
+  const plain: string[] = [view.title];
+  for (const block of view.blocks) {
+    blocks.push(...replyBlock(block));
+    plain.push(plainText(block));
+  }
+  if (view.code) blocks.push(context(`code ${esc(view.code)}`));
+  return finish(plain.join('\n'), blocks);
+}
+
+function replyBlock(block: ReplyBlock): KnownBlock[] {
+  switch (block.type) {
+    case 'text':
+      return sections(esc(block.text));
+    case 'code':
+      // Split raw text first so each piece is its own closed code block within the limit.
+      return splitText(block.text, LIMITS.sectionText - 200).flatMap((piece) => sections(codeBlock(piece)));
+    case 'fields':
+      return fieldSections(block.fields.map((f) => ({ label: esc(f.label), value: esc(f.value) })));
+    case 'list':
+      return sections(block.items.map((i) => `• ${esc(i)}`).join('\n'));
+  }
+}
+
+function plainText(block: ReplyBlock): string {
+  switch (block.type) {
+    case 'text':
+    case 'code':
+      return block.text;
+    case 'fields':
+      return block.fields.map((f) => `${f.label}: ${f.value}`).join('\n');
+    case 'list':
+      return block.items.map((i) => `- ${i}`).join('\n');
+  }
+}
