@@ -1,0 +1,176 @@
+/**
+ * Coalesces chat writes under a platform's write budget. Each message (`key`) holds at most one
+ * pending write, the latest: a burst of 10,000 output lines becomes one edit. Writes run one at a
+ * time (so a thread's root is posted before its replies), each channel spends from a token bucket
+ * of `budget.writes` per `budget.perMs`, and a message is not edited more often than
+ * `minIntervalMs` (default: once a second), which bounds a message's writes to about its lifetime
+ * in seconds plus its first post and final write.
+ *
+ * A failed write is retried with backoff (honouring a `retryAfterMs` the adapter puts on the
+ * error, e.g. from HTTP 429 Retry-After) unless newer content has replaced it meanwhile.
+ */
+import type { Logger } from '../lib/logger.js';
+import type { WriteBudget } from './platform.js';
+
+export interface PacerOptions {
+  budget: WriteBudget;
+  minIntervalMs?: number;
+  log: Logger;
+  now?: () => number;
+  /** Attempts per write before giving up (the next content for that message tries again). */
+  maxAttempts?: number;
+}
+
+interface Pending {
+  key: string;
+  channel: string;
+  write: () => Promise<void>;
+  seq: number;
+  attempts: number;
+  notBefore: number;
+}
+
+export class Pacer {
+  private readonly pending = new Map<string, Pending>();
+  private readonly lastWrite = new Map<string, number>();
+  private readonly tokens = new Map<string, { level: number; at: number }>();
+  private seq = 0;
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
+  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+  private readonly now: () => number;
+  private readonly minInterval: number;
+
+  constructor(private readonly opts: PacerOptions) {
+    this.now = opts.now ?? Date.now;
+    this.minInterval = opts.minIntervalMs ?? 1000;
+  }
+
+  /** Replaces any pending write for `key` with this one. */
+  submit(key: string, channel: string, write: () => Promise<void>): void {
+    if (this.closed) return;
+    const prev = this.pending.get(key);
+    this.pending.set(key, { key, channel, write, seq: prev?.seq ?? ++this.seq, attempts: 0, notBefore: prev?.notBefore ?? 0 });
+    this.kick();
+  }
+
+  /** Whether a write for `key` is waiting. */
+  has(key: string): boolean {
+    return this.pending.has(key);
+  }
+
+  /** Resolves when no write is pending or running. */
+  idle(): Promise<void> {
+    if (this.pending.size === 0 && !this.running) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Drops pending writes and stops; a write in flight finishes. */
+  close(): void {
+    this.closed = true;
+    this.pending.clear();
+    if (this.timer) clearTimeout(this.timer);
+    this.wake?.();
+    this.settleIdle();
+  }
+
+  private kick(): void {
+    if (this.wake) {
+      const w = this.wake;
+      this.wake = undefined;
+      if (this.timer) clearTimeout(this.timer);
+      w();
+      return;
+    }
+    if (!this.running) void this.loop();
+  }
+
+  private settleIdle(): void {
+    if (this.pending.size > 0 || this.running) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Milliseconds until the channel's bucket holds a token (0 = now). */
+  private tokenWait(channel: string, now: number): number {
+    const { writes, perMs } = this.opts.budget;
+    const rate = writes / perMs;
+    const b = this.tokens.get(channel) ?? { level: writes, at: now };
+    const level = Math.min(writes, b.level + (now - b.at) * rate);
+    this.tokens.set(channel, { level, at: now });
+    return level >= 1 ? 0 : Math.ceil((1 - level) / rate);
+  }
+
+  private spend(channel: string): void {
+    const b = this.tokens.get(channel);
+    if (b) b.level -= 1;
+  }
+
+  private readyAt(p: Pending, now: number): number {
+    const last = this.lastWrite.get(p.key);
+    const interval = last === undefined ? now : last + this.minInterval;
+    return Math.max(interval, p.notBefore, now + this.tokenWait(p.channel, now));
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    try {
+      while (!this.closed && this.pending.size > 0) {
+        const now = this.now();
+        let best: Pending | undefined;
+        let bestAt = Infinity;
+        for (const p of this.pending.values()) {
+          const at = this.readyAt(p, now);
+          if (at < bestAt || (at === bestAt && best !== undefined && p.seq < best.seq)) {
+            best = p;
+            bestAt = at;
+          }
+        }
+        if (!best) break;
+        if (bestAt > now) {
+          await new Promise<void>((resolve) => {
+            this.wake = resolve;
+            this.timer = setTimeout(() => {
+              this.wake = undefined;
+              resolve();
+            }, bestAt - now);
+          });
+          continue;
+        }
+        this.pending.delete(best.key);
+        this.spend(best.channel);
+        this.lastWrite.set(best.key, this.now());
+        try {
+          await best.write();
+        } catch (err) {
+          this.retry(best, err);
+        }
+      }
+    } finally {
+      this.running = false;
+      this.settleIdle();
+    }
+  }
+
+  private retry(p: Pending, err: unknown): void {
+    const attempts = p.attempts + 1;
+    const max = this.opts.maxAttempts ?? 6;
+    const retryAfter = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+    const delay = typeof retryAfter === 'number' && retryAfter >= 0 ? retryAfter : Math.min(30_000, 500 * 2 ** (attempts - 1));
+    if (this.pending.has(p.key)) {
+      // Newer content replaced it; that write carries the latest state anyway.
+      const newer = this.pending.get(p.key);
+      if (newer) newer.notBefore = Math.max(newer.notBefore, this.now() + delay);
+      return;
+    }
+    if (attempts >= max) {
+      this.opts.log.error({ err, key: p.key, attempts }, 'chat write failed; giving up on this content');
+      return;
+    }
+    this.opts.log.warn({ err, key: p.key, attempts, delayMs: delay }, 'chat write failed; retrying');
+    this.pending.set(p.key, { ...p, attempts, notBefore: this.now() + delay });
+  }
+}
