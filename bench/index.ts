@@ -1,0 +1,78 @@
+/**
+ * `npm run bench`: the performance figures of the README, measured in one run against one
+ * private redis-server the bench starts (never a user's Redis). Prints a table; exits 0 when
+ * every target is met, 1 otherwise. Bounded: the whole bench is stopped after BENCH_DEADLINE_MS.
+ *
+ * Knobs (environment): BENCH_CONCURRENCY (worker concurrency, default 16), BENCH_SCALE (multiplies
+ * every sample count, default 1; 0.1 for a quick smoke run).
+ */
+import { hasRedisServer, startPrivateRedis, type PrivateRedis } from '../src/lib/private-redis.js';
+import { killAllChildren } from './child.js';
+import { runEngineScenarios } from './engine-scenarios.js';
+import { rawBullmqThroughput } from './raw-bullmq.js';
+import { shellTrueOverhead } from './shell-overhead.js';
+import { fmt, formatTable, type Row } from './stats.js';
+
+const BENCH_DEADLINE_MS = 8 * 60_000;
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const scale = Number(process.env.BENCH_SCALE ?? 1);
+const scaled = (n: number) => Math.max(1, Math.round(n * scale));
+
+let redis: PrivateRedis | undefined;
+
+async function cleanup(): Promise<void> {
+  killAllChildren();
+  await redis?.stop().catch(() => undefined);
+}
+
+async function main(): Promise<number> {
+  if (!(await hasRedisServer())) {
+    console.error('npm run bench needs redis-server on PATH (it starts a private one on a free port; apt-get install redis-server).');
+    return 2;
+  }
+  redis = await startPrivateRedis();
+  const info = `node ${process.version}, ${(await import('node:os')).cpus().length} cpu(s), worker concurrency ${concurrency}, redis ${redis.url}`;
+  console.log(`bench: ${info}`);
+  const rows: Row[] = [];
+  const progress = (what: string) => console.log(`bench: ${what}…`);
+
+  progress('raw BullMQ no-op jobs');
+  const raw = await rawBullmqThroughput(redis.url, 'bench-raw', concurrency, scaled(5000));
+  rows.push({ metric: `raw BullMQ no-op jobs/s (${raw.count} jobs)`, value: fmt(raw.perSecond, 0) });
+
+  progress('run: "true" in-process');
+  const shell = await shellTrueOverhead(scaled(200));
+  rows.push({ metric: 'shell action `true`, in-process, p50 / p99 ms', value: `${fmt(shell.p50)} / ${fmt(shell.p99)}`, target: 'p50 ≤ 15', pass: shell.p50 <= 15 });
+
+  rows.push(...(await runEngineScenarios({ redisUrl: redis.url, concurrency, scaled, progress, rawPerSecond: raw.perSecond })));
+
+  console.log('');
+  console.log(formatTable(rows));
+  const missed = rows.filter((r) => r.pass === false);
+  console.log('');
+  console.log(missed.length === 0 ? 'bench: every target met' : `bench: ${missed.length} target(s) missed: ${missed.map((r) => r.metric).join('; ')}`);
+  return missed.length === 0 ? 0 : 1;
+}
+
+const deadline = setTimeout(() => {
+  console.error(`bench: stopped after ${BENCH_DEADLINE_MS / 60_000} minutes (bound exceeded)`);
+  void cleanup().finally(() => process.exit(3));
+}, BENCH_DEADLINE_MS);
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+main()
+  .then(async (code) => {
+    clearTimeout(deadline);
+    await cleanup();
+    process.exit(code);
+  })
+  .catch(async (err: unknown) => {
+    console.error('bench failed:', err);
+    await cleanup();
+    process.exit(1);
+  });

@@ -1,0 +1,55 @@
+/**
+ * A bench worker process. Modes:
+ *   raw REDIS_URL PREFIX CONCURRENCY TARGET   a plain BullMQ worker with a no-op processor; sends
+ *                                             `done` after TARGET completed jobs
+ *   engine REDIS_URL PREFIX CONCURRENCY DIR   a chatops engine worker for the project in DIR
+ * Answers `memory` (after a full GC) and `stop` over IPC.
+ */
+import { Worker } from 'bullmq';
+import { startEngineWorker } from './engine-worker.js';
+
+type Closer = { close(): Promise<void> };
+
+function send(msg: Record<string, unknown>): void {
+  process.send?.(msg);
+}
+
+async function main(): Promise<void> {
+  const [mode, redisUrl, prefix, concurrencyText, extra] = process.argv.slice(2);
+  if (!redisUrl || !prefix || !concurrencyText || !extra) throw new Error('usage: worker-child raw|engine REDIS_URL PREFIX CONCURRENCY TARGET|DIR');
+  const concurrency = Number(concurrencyText);
+  let worker: Closer;
+  if (mode === 'raw') {
+    const target = Number(extra);
+    let completed = 0;
+    const raw = new Worker('noop', async () => undefined, { connection: { url: redisUrl, maxRetriesPerRequest: null }, prefix, concurrency });
+    raw.on('completed', () => {
+      completed += 1;
+      if (completed === target) send({ type: 'done', completed });
+    });
+    await raw.waitUntilReady();
+    worker = raw;
+  } else if (mode === 'engine') {
+    worker = await startEngineWorker({ redisUrl, prefix, concurrency, dir: extra });
+  } else {
+    throw new Error(`unknown mode ${mode}`);
+  }
+  process.on('message', (raw) => {
+    const msg = raw as { cmd?: string };
+    if (msg.cmd === 'memory') {
+      (globalThis as { gc?: () => void }).gc?.();
+      const m = process.memoryUsage();
+      send({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed });
+    } else if (msg.cmd === 'stop') {
+      void worker.close().finally(() => process.exit(0));
+    }
+  });
+  // The parent died: do not linger.
+  process.on('disconnect', () => process.exit(0));
+  send({ type: 'ready' });
+}
+
+main().catch((err: unknown) => {
+  console.error('bench worker failed:', err);
+  process.exit(1);
+});
