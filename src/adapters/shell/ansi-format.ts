@@ -1,0 +1,146 @@
+/**
+ * The terminal's format of the render model: lines of text, coloured with ANSI escapes on a TTY
+ * and plain otherwise (so piped output can be read by scripts and tests).
+ */
+import { formatClock, formatDuration } from '../../chat/format-time.js';
+import type { ChatContent, NoticeView, ReplyView } from '../../chat/platform.js';
+import type { ApprovalView, QueueView, RunView, StepOutputView, StepView } from '../../chat/render-model.js';
+import { RUN_LOOK, STEP_LOOK, type Tone } from '../../chat/state-words.js';
+
+export interface FormatOptions {
+  color: boolean;
+  /** The clock for elapsed times and expiry; defaults to the view's own `now`. */
+  now?: number;
+}
+
+const CODES: Record<Tone | 'bold' | 'code', [number, number]> = {
+  ok: [32, 39],
+  bad: [31, 39],
+  wait: [33, 39],
+  busy: [36, 39],
+  dim: [90, 39],
+  bold: [1, 22],
+  code: [2, 22],
+};
+
+type Paint = (style: keyof typeof CODES, s: string) => string;
+
+function painter(color: boolean): Paint {
+  return color ? (style, s) => `\x1b[${CODES[style][0]}m${s}\x1b[${CODES[style][1]}m` : (_style, s) => s;
+}
+
+function stepDetail(s: StepView, elapsed: number | undefined): string {
+  const parts: string[] = [STEP_LOOK[s.state].word];
+  if (s.state === 'running' && elapsed !== undefined) parts.push(formatDuration(elapsed));
+  else if (s.final && s.durationMs !== undefined && s.state !== 'skipped') parts.push(formatDuration(s.durationMs));
+  if (s.attempt > 1) parts.push(`(attempt ${s.attempt})`);
+  if (s.exitCode !== undefined && s.exitCode !== 0) parts.push(`exit ${s.exitCode}`);
+  if (s.state === 'waiting' && s.approval) parts.push(`(${s.approval.approvals} of ${s.approval.minApprovers}) — approve ${s.approval.runId}`);
+  if (s.approval?.outcome) parts.push(`(${s.approval.outcome}${s.approval.decidedBy ? ` by ${s.approval.decidedBy.user}` : ''})`);
+  const text = parts.join(' ');
+  return s.error && (s.state === 'failed' || s.state === 'timed_out' || s.state === 'lost') ? `${text} — ${s.error}` : text;
+}
+
+export function formatRun(v: RunView, o: FormatOptions): string[] {
+  const p = painter(o.color);
+  const now = o.now ?? v.now;
+  const look = RUN_LOOK[v.state];
+  const lines: string[] = [];
+  lines.push(`${p(look.tone, look.icon)} ${p('bold', `run ${v.runId}`)} · ${v.workflow}${v.description ? ` — ${v.description}` : ''}`);
+  const inputs = Object.entries(v.inputs).map(([k, val]) => `${k}=${String(val)}`);
+  lines.push(`  by ${v.requester}${v.trigger.source ? ` via ${v.trigger.source}` : ''}${inputs.length > 0 ? ` · ${inputs.join(' ')}` : ''}`);
+  const width = Math.max(8, ...v.steps.map((s) => s.name.length));
+  for (const s of v.steps) {
+    const sl = STEP_LOOK[s.state];
+    const elapsed = s.state === 'running' && s.startedAt !== undefined ? Math.max(0, now - s.startedAt) : undefined;
+    const label = `${s.phase === 'on_failure' ? '(on failure) ' : ''}${s.name}`;
+    lines.push(`  ${p(sl.tone, sl.icon)} ${label.padEnd(width)}  ${p(sl.tone, stepDetail(s, elapsed))}`);
+  }
+  if (v.queue) lines.push(`  ${p('wait', '○')} ${queueText(v.queue)}`);
+  if (v.cancellingBy) lines.push(`  ${p('dim', '⊘')} cancelling (asked by ${v.cancellingBy})`);
+  if (v.final) {
+    const outputs = Object.entries(v.outputs).map(([k, val]) => `${k}=${val}`);
+    lines.push(`${p(look.tone, `status: ${v.state}`)} in ${formatDuration(v.durationMs)}${v.error ? ` — ${v.error}` : ''}`);
+    if (outputs.length > 0) lines.push(`  outputs: ${outputs.join(' ')}`);
+  } else {
+    const elapsed = v.state === 'queued' && v.startedAt === undefined ? now - v.createdAt : now - (v.startedAt ?? v.createdAt);
+    lines.push(`${p(look.tone, `status: ${v.state}`)} ${formatDuration(Math.max(0, elapsed))}`);
+  }
+  return lines;
+}
+
+function queueText(q: QueueView): string {
+  return `queued behind lock ${q.key}: position ${q.position}${q.holder ? `, held by ${q.holder}` : ''}`;
+}
+
+export function formatQueue(q: QueueView, o: FormatOptions): string[] {
+  return [`${painter(o.color)('wait', '○')} ${q.runId} ${queueText(q)}`];
+}
+
+export function formatStepOutput(v: StepOutputView, o: FormatOptions): string[] {
+  const p = painter(o.color);
+  const look = STEP_LOOK[v.state];
+  const title = `${p(look.tone, look.icon)} ${v.stepName} ${p(look.tone, look.word)}${v.final && v.durationMs !== undefined ? ` in ${formatDuration(v.durationMs)}` : ''}${v.exitCode !== undefined && v.exitCode !== 0 ? ` (exit ${v.exitCode})` : ''}`;
+  const lines = [title];
+  const show = (ls: StepOutputView['lines']) => ls.map((l) => `  │ ${l.stream === 'stderr' ? p('wait', l.text) : l.text}`);
+  lines.push(...show(v.head));
+  if (v.omitted > 0) lines.push(p('dim', `  │ … ${v.omitted} line${v.omitted === 1 ? '' : 's'} not shown …`));
+  lines.push(...show(v.lines));
+  if (v.fullLog) lines.push(p('dim', `  full log: ${v.fullLog.filename} (${v.totalLines} lines)`));
+  if (v.error && v.final && v.state !== 'succeeded') lines.push(p('bad', `  error: ${v.error}`));
+  return lines;
+}
+
+export function formatApproval(v: ApprovalView, o: FormatOptions): string[] {
+  const p = painter(o.color);
+  const now = o.now ?? Date.now();
+  const who = v.roles.length > 0 ? `role ${v.roles.join(' or ')}` : 'anyone';
+  const lines = [`${p('wait', '⏸')} approval for ${p('bold', v.runId)} step ${v.stepName}: ${v.message}`];
+  lines.push(`  needs ${v.minApprovers} approver${v.minApprovers === 1 ? '' : 's'} (${who}, not ${v.requester}) · ${v.approvals} of ${v.minApprovers} so far`);
+  for (const d of v.decisions) {
+    lines.push(`  ${d.decision === 'approve' ? p('ok', '✓') : p('bad', '✗')} ${d.decision === 'approve' ? 'approved' : 'denied'} by ${d.user} at ${formatClock(d.at)}${d.counted ? '' : p('dim', ` (not counted: ${d.reason ?? 'refused'})`)}`);
+  }
+  if (v.pending) {
+    const left = Math.max(0, v.expiresAt - now);
+    lines.push(`  expires in ${formatDuration(left)} (${formatClock(v.expiresAt)}) · type ${p('bold', `approve ${v.runId}`)} or ${p('bold', `deny ${v.runId}`)}`);
+  } else if (v.outcome) {
+    const tone = v.outcome === 'approved' ? 'ok' : 'bad';
+    lines.push(`  ${p(tone, v.outcome)}${v.decidedBy ? ` by ${v.decidedBy.user} at ${formatClock(v.decidedBy.at)}` : v.outcome === 'expired' ? ` at ${formatClock(v.expiresAt)}` : ''}`);
+  }
+  return lines;
+}
+
+export function formatNotice(v: NoticeView, o: FormatOptions): string[] {
+  return [`${painter(o.color)('busy', '✉')} ${v.runId} ${v.stepId}: ${v.text}`];
+}
+
+export function formatReply(v: ReplyView, o: FormatOptions): string[] {
+  const p = painter(o.color);
+  const tone: Tone = v.tone === 'success' ? 'ok' : v.tone === 'info' ? 'busy' : 'bad';
+  const mark = v.tone === 'error' ? '✗ ' : v.tone === 'denied' ? '⛔ ' : '';
+  const lines = [p(tone, `${mark}${v.code ? `${v.code}: ` : ''}${v.title}`)];
+  for (const b of v.blocks) {
+    if (b.type === 'text') lines.push(`  ${b.text}`);
+    else if (b.type === 'code') lines.push(...b.text.split('\n').map((l) => `    ${p('code', l)}`));
+    else if (b.type === 'list') lines.push(...b.items.map((i) => `  • ${i}`));
+    else lines.push(...b.fields.map((f) => `  ${f.label}: ${f.value}`));
+  }
+  return lines;
+}
+
+export function formatContent(c: ChatContent, o: FormatOptions): string[] {
+  switch (c.kind) {
+    case 'run':
+      return formatRun(c.view, o);
+    case 'step-output':
+      return formatStepOutput(c.view, o);
+    case 'approval':
+      return formatApproval(c.view, o);
+    case 'queued':
+      return formatQueue(c.view, o);
+    case 'notice':
+      return formatNotice(c.view, o);
+    case 'reply':
+      return formatReply(c.view, o);
+  }
+}
