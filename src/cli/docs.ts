@@ -1,12 +1,39 @@
 import type { Command } from 'commander';
+import { join, resolve } from 'node:path';
+import { readEnv } from '../config/env.js';
+import { displayPath, formatProblem, loadProject } from '../config/load-project.js';
+import { writeDocs } from '../workflow/write-docs.js';
+import { EXIT } from './exit-codes.js';
+import type { Output } from './validate.js';
 
-// Placeholder until the subcommand lands; replaced by its implementation.
+const consoleOutput: Output = { out: (l) => console.log(l), err: (l) => console.error(l) };
+
+/** `chatops docs`: renders every workflow as a Markdown runbook; returns the exit code. */
+export async function docsCommand(opts: { out?: string; dir?: string }, io: Output = consoleOutput): Promise<number> {
+  const dir = resolve(opts.dir ?? readEnv().chatopsDir);
+  const project = await loadProject(dir);
+  const errors = project.problems.filter((p) => p.severity === 'error');
+  for (const p of errors) io.err(formatProblem(p));
+  const outDir = resolve(opts.out ?? join(dir, 'docs', 'runbooks'));
+  const result = await writeDocs(project, outDir);
+  for (const path of result.written) io.out(`wrote ${displayPath(path)}`);
+  for (const path of result.removed) io.out(`removed ${displayPath(path)}`);
+  io.err(`${project.workflows.size} runbook(s) in ${displayPath(outDir)}: ${result.written.length} written, ${result.unchanged.length} unchanged, ${result.removed.length} removed`);
+  if (errors.length > 0) {
+    io.err(`${errors.length} error(s): files with errors were left out of the docs; run chatops validate`);
+    return EXIT.failed;
+  }
+  return EXIT.ok;
+}
+
 export function register(program: Command): void {
   program
     .command('docs')
-    .description('(not implemented yet)')
-    .action(() => {
-      console.error('chatops docs: not implemented yet');
-      process.exitCode = 1;
+    .description('render each workflow as a Markdown runbook with a Mermaid diagram of its steps')
+    .option('--out <dir>', 'output folder (default: docs/runbooks in the project folder)')
+    .option('--dir <dir>', 'project folder (default: $CHATOPS_DIR or the current folder)')
+    .addHelpText('after', '\nOutput is deterministic: the same files give the same bytes, so runbooks can be committed and diffed.')
+    .action(async (opts: { out?: string; dir?: string }) => {
+      process.exitCode = await docsCommand(opts);
     });
 }

@@ -1,12 +1,45 @@
 import type { Command } from 'commander';
+import { formatProblem } from '../config/load-project.js';
+import { PathNotFoundError, validatePaths } from '../config/validate-paths.js';
+import { readEnv } from '../config/env.js';
+import { EXIT } from './exit-codes.js';
 
-// Placeholder until the subcommand lands; replaced by its implementation.
+export interface Output {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const consoleOutput: Output = { out: (l) => console.log(l), err: (l) => console.error(l) };
+
+/** `chatops validate`: prints one `FILE:LINE:COL: message` per problem; returns the exit code. */
+export async function validateCommand(paths: string[], io: Output = consoleOutput): Promise<number> {
+  const targets = paths.length > 0 ? paths : [readEnv().chatopsDir];
+  let summary;
+  try {
+    summary = await validatePaths(targets);
+  } catch (err) {
+    if (err instanceof PathNotFoundError) {
+      io.err(`chatops validate: ${err.message}`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  for (const p of summary.problems) io.out(formatProblem(p));
+  const errors = summary.problems.filter((p) => p.severity === 'error').length;
+  const warnings = summary.problems.length - errors;
+  const loaded = `${summary.workflows} workflow(s), ${summary.commands} command(s)${summary.policy ? ', policy' : ''} loaded`;
+  if (errors > 0) io.err(`${errors} error(s), ${warnings} warning(s); ${loaded}. Files with errors are left out.`);
+  else io.err(`ok: ${loaded}${warnings > 0 ? `; ${warnings} warning(s)` : ''}`);
+  return errors > 0 ? EXIT.failed : EXIT.ok;
+}
+
 export function register(program: Command): void {
   program
     .command('validate')
-    .description('(not implemented yet)')
-    .action(() => {
-      console.error('chatops validate: not implemented yet');
-      process.exitCode = 1;
+    .description('check workflows, commands and policy; one FILE:LINE:COL: message per problem, exit 1 on any error')
+    .argument('[paths...]', 'project folders or files (default: $CHATOPS_DIR or the current folder)')
+    .addHelpText('after', '\nWarnings (such as a missing policy.yaml) are printed but do not fail.')
+    .action(async (paths: string[]) => {
+      process.exitCode = await validateCommand(paths);
     });
 }
