@@ -19,8 +19,8 @@ export interface BenchChild {
   pid: number;
   /** Resolves with the next message of this type. */
   next(type: string, timeoutMs?: number): Promise<ChildMessage>;
-  /** RSS and heap after a full GC in the child. */
-  memory(): Promise<MemoryReport>;
+  /** RSS and heap, after a full GC in the child unless `gc` is false (for sampling peaks). */
+  memory(gc?: boolean): Promise<MemoryReport>;
   /** Asks the child to close its worker and exit; kills it if it does not within 5 s. */
   stop(): Promise<void>;
 }
@@ -70,8 +70,8 @@ export async function startChild(args: string[]): Promise<BenchChild> {
   return {
     pid: child.pid ?? 0,
     next,
-    async memory() {
-      child.send({ cmd: 'memory' });
+    async memory(gc = true) {
+      child.send({ cmd: 'memory', gc });
       const m = await next('memory', 10_000);
       return { rss: Number(m.rss), heapUsed: Number(m.heapUsed) };
     },

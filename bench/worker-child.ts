@@ -3,7 +3,7 @@
  *   raw REDIS_URL PREFIX CONCURRENCY TARGET   a plain BullMQ worker with a no-op processor; sends
  *                                             `done` after TARGET completed jobs
  *   engine REDIS_URL PREFIX CONCURRENCY DIR   a chatops engine worker for the project in DIR
- * Answers `memory` (after a full GC) and `stop` over IPC.
+ * Answers `memory` (after a full GC unless `gc: false`) and `stop` over IPC.
  */
 import { Worker } from 'bullmq';
 import { startEngineWorker } from './engine-worker.js';
@@ -35,9 +35,9 @@ async function main(): Promise<void> {
     throw new Error(`unknown mode ${mode}`);
   }
   process.on('message', (raw) => {
-    const msg = raw as { cmd?: string };
+    const msg = raw as { cmd?: string; gc?: boolean };
     if (msg.cmd === 'memory') {
-      (globalThis as { gc?: () => void }).gc?.();
+      if (msg.gc !== false) (globalThis as { gc?: () => void }).gc?.();
       const m = process.memoryUsage();
       send({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed });
     } else if (msg.cmd === 'stop') {
