@@ -66,6 +66,8 @@ export interface StepRecord {
   approval?: ApprovalState;
   /** For `workflow:` steps, the child run. */
   childRunId?: string;
+  /** Output kept for the transcript even after the event stream is trimmed (masked). */
+  output?: { lines: number; head: string[]; tail: string[] };
 }
 
 export interface RunRecord {
@@ -121,6 +123,8 @@ export interface StartRunRequest {
   idempotencyKey?: string;
   /** Values for the `secrets` context; masked everywhere. */
   secrets?: Record<string, string>;
+  /** The `alert` expression context (labels, annotations, status) for runs an alert started. */
+  alert?: Record<string, unknown>;
 }
 
 export interface StartRunResult {

@@ -1,0 +1,512 @@
+/**
+ * The engine as fronts and workers see it: implements RunsApi over Redis and one BullMQ queue.
+ *
+ * Design (see keys.ts for the data, lua/scripts.ts for each atomic change):
+ * - Starting a run snapshots the workflow into the run hash, seals secret values (seal.ts), and in
+ *   one Lua call checks the idempotency key, takes or queues for the concurrency lock and marks the
+ *   first ready steps `queued`; their jobs are then added with deterministic ids
+ *   (`runId.stepId.attempt`), so adding one twice is a no-op.
+ * - Readiness is ours, not BullMQ flows': each step result is recorded by one Lua call that also
+ *   advances the graph and returns every queued step; a crash before the jobs are added is repaired
+ *   when the step job is retried (the call is idempotent and returns the same steps).
+ * - A run ends when advance() reports its outcome: workflow outputs are evaluated, the run is
+ *   finished atomically (state, run.finished, expiry after the retention, lock release), the next
+ *   run queued for the lock is promoted, and a parent run's `workflow:` step is settled.
+ * - Cancel and timeout set an abort flag atomically and publish the run id; workers abort the steps
+ *   they hold (worker.ts). Approvals and sub-workflows park: no job, no slot (step-runner.ts).
+ */
+import { Queue, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from '../lib/logger.js';
+import type { Policy } from '../config/policy.js';
+import { approvalRuleFor } from '../config/policy.js';
+import { interpolate } from '../workflow/expressions.js';
+import { secretInputNames, validateInputs, type InputValue } from '../workflow/inputs.js';
+import { parseDuration } from '../workflow/duration.js';
+import type { Workflow } from '../workflow/schema.js';
+import { EngineError } from './errors.js';
+import { baseContext } from './expression-context.js';
+import { newRunId } from './ids.js';
+import { Keys, QUEUE_NAME } from './keys.js';
+import { parseEvent, readRunRecord } from './records.js';
+import { parseAdvance, Scripts, type ReadyStep } from './redis-scripts.js';
+import { maskerFor, RunContexts, type RunContext, type RunMeta } from './run-context.js';
+import { resolveSecretKey, seal, type Sealed } from './seal.js';
+import { buildSnapshot, type ApprovalDefaults } from './snapshot.js';
+import { renderTranscript } from './transcript.js';
+import type {
+  ApprovalState,
+  DecideRequest,
+  DecideResult,
+  Identity,
+  ReadEventsOptions,
+  RunEvent,
+  RunRecord,
+  RunsApi,
+  RunState,
+  StartRunRequest,
+  StartRunResult,
+  StepRecord,
+  StepState,
+} from './types.js';
+
+/** What the engine needs of a loaded project (src/config/load-project.ts's Project fits). */
+export interface EngineProject {
+  workflows: ReadonlyMap<string, Workflow>;
+  policy?: Policy;
+}
+
+export interface EngineOptions {
+  redisUrl: string;
+  /** Key prefix of everything in Redis (CHATOPS_PREFIX). */
+  prefix: string;
+  project: EngineProject;
+  log: Logger;
+  /** Approval rule for steps that do not say; default: the policy's (approvalRuleFor). */
+  approvalDefaults?: (workflow: string) => ApprovalDefaults;
+  /** Key sealing secret values in Redis; default $CHATOPS_SECRET_KEY or a key file (seal.ts). */
+  secretKey?: string;
+  /** How long finished runs (record, events, transcript) are kept; default 30 days. */
+  retentionMs?: number;
+  /** MAXLEN (approximate) of a run's event stream; default 10,000 entries. */
+  eventsMaxLen?: number;
+  /** Lease of a concurrency lock, renewed by live workers while its run is live; default 60 s. */
+  lockLeaseMs?: number;
+}
+
+export const DEFAULT_RETENTION_MS = 30 * 24 * 3_600_000;
+const WORKER_ALIVE_MS = 10_000;
+
+export interface StepJobData {
+  runId: string;
+  stepId: string;
+  attempt: number;
+}
+
+/** A step's end as the runner reports it; the engine masks and records it. */
+export interface StepResult {
+  state: StepState;
+  outputs: Record<string, string>;
+  exitCode?: number;
+  error?: string;
+  startedAt?: number;
+  output?: StepRecord['output'];
+  childRunId?: string;
+}
+
+const BAD_STATES: readonly StepState[] = ['failed', 'timed_out', 'lost', 'cancelled'];
+
+export class Engine implements RunsApi {
+  readonly redis: Redis;
+  readonly keys: Keys;
+  readonly scripts: Scripts;
+  readonly queue: Queue;
+  readonly contexts: RunContexts;
+  readonly log: Logger;
+  readonly retentionMs: number;
+  readonly maxlen: number;
+  readonly leaseMs: number;
+  private readonly secretKey: Buffer;
+  private readonly queueConnection: Redis;
+  private readonly idleBlocking: Redis[] = [];
+  private readonly busyBlocking = new Set<Redis>();
+  private closed = false;
+
+  constructor(readonly opts: EngineOptions) {
+    this.log = opts.log;
+    this.keys = new Keys(opts.prefix);
+    this.redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+    this.queueConnection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+    this.scripts = new Scripts(this.redis);
+    this.queue = new Queue(QUEUE_NAME, { connection: this.queueConnection, prefix: this.keys.queuePrefix });
+    this.secretKey = resolveSecretKey(opts.secretKey);
+    this.contexts = new RunContexts(this.redis, this.keys, this.secretKey, this.log);
+    this.retentionMs = opts.retentionMs ?? DEFAULT_RETENTION_MS;
+    this.maxlen = opts.eventsMaxLen ?? 10_000;
+    this.leaseMs = opts.lockLeaseMs ?? 60_000;
+  }
+
+  workflows(): ReadonlyMap<string, Workflow> {
+    return this.opts.project.workflows;
+  }
+
+  private approvalDefaults(workflow: string): ApprovalDefaults {
+    return this.opts.approvalDefaults?.(workflow) ?? approvalRuleFor(this.opts.project.policy, workflow);
+  }
+
+  // ── starting ────────────────────────────────────────────────────────────────────────────────
+
+  async startRun(req: StartRunRequest, internal: { mask?: string[] } = {}): Promise<StartRunResult> {
+    const workflow = this.opts.project.workflows.get(req.workflow);
+    if (workflow === undefined) {
+      const known = [...this.opts.project.workflows.keys()].sort();
+      throw new EngineError('UNKNOWN_WORKFLOW', `unknown workflow "${req.workflow}"; known: ${known.join(', ') || '(none)'}`, { workflow: req.workflow });
+    }
+    if (req.idempotencyKey !== undefined) {
+      const existing = await this.redis.get(this.keys.idem(req.idempotencyKey));
+      const run = existing ? await this.getRun(existing) : null;
+      if (run) return { run, existing: true };
+    }
+    const valid = validateInputs(workflow, req.inputs);
+    if (!valid.ok) {
+      const text = valid.errors.map((e) => `${e.input}: ${e.message}`).join('; ');
+      throw new EngineError('INVALID_INPUTS', `invalid inputs for ${workflow.name}: ${text}`, { errors: valid.errors });
+    }
+    const secretNames = new Set(secretInputNames(workflow));
+    const sealedInputs: Record<string, InputValue> = {};
+    const shownInputs: Record<string, InputValue> = {};
+    for (const [k, v] of Object.entries(valid.values)) {
+      if (secretNames.has(k)) {
+        sealedInputs[k] = v;
+        shownInputs[k] = '***';
+      } else shownInputs[k] = v;
+    }
+    const sealed: Sealed = { inputs: sealedInputs, secrets: req.secrets ?? {}, mask: internal.mask ?? [] };
+    const masker = maskerFor(sealed);
+    const trigger = masker.maskDeep(req.trigger);
+    const defaults = this.approvalDefaults(workflow.name);
+    const snap = buildSnapshot(workflow, defaults);
+    const now = Date.now();
+    const approvalTtl = Object.fromEntries(snap.approvalTtl);
+    const partialMeta = { workflow: workflow.name, description: workflow.description, inputs: masker.maskDeep(shownInputs), trigger, createdAt: now, alert: req.alert === undefined ? undefined : masker.maskDeep(req.alert), approvalTtl };
+
+    let lockKey: string | undefined;
+    if (workflow.concurrency !== undefined) {
+      const rcLike = { meta: { ...partialMeta, id: '' } as RunMeta, def: workflow, graph: snap.graph, inputs: valid.values, sealed, masker, log: this.log };
+      try {
+        lockKey = masker.mask(interpolate(workflow.concurrency.key, baseContext(rcLike, [])));
+      } catch (err) {
+        throw new EngineError('BAD_EXPRESSION', `concurrency key of ${workflow.name}: ${masker.mask((err as Error).message)}`);
+      }
+    }
+    const sealedText = seal(sealed, this.secretKey);
+    for (let tries = 0; tries < 8; tries++) {
+      const runId = newRunId();
+      const meta: RunMeta = { ...partialMeta, id: runId, lockKey };
+      const fields = { meta: JSON.stringify(meta), def: JSON.stringify(workflow), graph: JSON.stringify(snap.graph), sealed: sealedText, createdAt: String(now) };
+      const stFlat: string[] = [];
+      for (const n of snap.graph) stFlat.push(n.id, 'pending', `${n.id}#a`, '1');
+      const recFlat: string[] = [];
+      for (const r of snap.records) recFlat.push(r.id, JSON.stringify(r));
+      const apprFlat: string[] = [];
+      for (const [id, a] of snap.approvals) apprFlat.push(id, JSON.stringify(a));
+      const created: RunEvent = { ts: now, runId, type: 'run.created', workflow: workflow.name, trigger, inputs: meta.inputs };
+      const channelIndex = trigger.channel ? this.keys.channel(trigger.channel) : this.keys.runs;
+      const lockName = lockKey ?? '';
+      const reply = await this.scripts.call(
+        'create',
+        [
+          ...this.keys.runKeys(runId),
+          this.keys.runs,
+          channelIndex,
+          req.idempotencyKey !== undefined ? this.keys.idem(req.idempotencyKey) : '',
+          lockKey !== undefined ? this.keys.lock(lockKey) : '',
+          lockKey !== undefined ? this.keys.lockQueue(lockKey) : '',
+          this.keys.locks,
+        ],
+        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockName, workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), JSON.stringify(stFlat), JSON.stringify(recFlat), JSON.stringify(apprFlat), JSON.stringify(created)],
+      );
+      const tag = reply[0];
+      if (tag === 'collision') continue;
+      if (tag === 'existing') {
+        const run = await this.getRun(reply[1] ?? '');
+        if (run) return { run, existing: true };
+        continue;
+      }
+      if (tag === 'held') {
+        const holderId = reply[1] ?? '';
+        const holder = holderId ? await this.getRun(holderId) : null;
+        const who = holder ? ` (run ${holder.id} of ${holder.workflow}, started by ${holder.trigger.requester})` : holderId ? ` (run ${holderId})` : '';
+        throw new EngineError('CONCURRENCY_HELD', `${workflow.name} is already running for "${lockKey}"${who}; try again when it ends`, { key: lockKey, holder: holderId });
+      }
+      this.contexts.put(runId, { meta, def: workflow, graph: snap.graph, inputs: valid.values, sealed, masker, log: this.log.child({ runId, workflow: workflow.name }) });
+      this.log.info({ runId, workflow: workflow.name, requester: trigger.requester, state: tag }, 'run created');
+      if (tag === 'started') {
+        await this.onBegun(runId);
+        await this.afterAdvance(runId, parseAdvance(reply, 1));
+      } else if (tag === 'queued' && lockKey !== undefined) {
+        // The lock may have been freed between our check and now by a run that found no waiter.
+        await this.promoteLock(lockKey);
+      }
+      const run = await this.getRun(runId);
+      if (!run) throw new Error(`run ${runId} vanished right after it was created`);
+      return { run, existing: false };
+    }
+    throw new Error('could not allocate a unique run id after 8 tries');
+  }
+
+  /** A run just started running: arm its workflow timeout. */
+  async onBegun(runId: string): Promise<void> {
+    const rc = await this.contexts.get(runId);
+    const ms = rc?.def.timeout !== undefined ? parseDuration(rc.def.timeout) : undefined;
+    if (ms === undefined) return;
+    await this.queue.add('timeout', { runId }, { jobId: `${runId}.timeout`, delay: ms, removeOnComplete: true, removeOnFail: true });
+  }
+
+  async enqueue(runId: string, ready: ReadyStep[]): Promise<void> {
+    if (ready.length === 0) return;
+    const now = Date.now();
+    await this.queue.addBulk(
+      ready.map((r) => ({
+        name: 'step',
+        data: { runId, stepId: r.stepId, attempt: r.attempt } satisfies StepJobData,
+        opts: { jobId: `${runId}.${r.stepId}.${r.attempt}`, delay: Math.max(0, r.retryAt - now), ...STEP_JOB_OPTS },
+      })),
+    );
+  }
+
+  async afterAdvance(runId: string, adv: { done: string; ready: ReadyStep[] }): Promise<void> {
+    await this.enqueue(runId, adv.ready);
+    if (adv.done !== '') await this.finishRun(runId, adv.done as RunState);
+  }
+
+  /** Starts a run promoted to hold its lock (or repairs one whose start was cut short). */
+  async begin(runId: string): Promise<void> {
+    const rc = await this.contexts.get(runId);
+    if (!rc) return;
+    const lock = rc.meta.lockKey !== undefined ? this.keys.lock(rc.meta.lockKey) : '';
+    const reply = await this.scripts.call('begin', [...this.keys.runKeys(runId), lock], [runId, Date.now(), this.maxlen]);
+    if (reply[0] !== 'started' && reply[0] !== 'running') return;
+    if (reply[0] === 'started') {
+      rc.log.info('run started after waiting for its lock');
+      await this.onBegun(runId);
+    }
+    await this.afterAdvance(runId, parseAdvance(reply, 1));
+  }
+
+  /** Gives a free lock to the next queued run and starts it. */
+  async promoteLock(lockKey: string): Promise<void> {
+    const reply = await this.scripts.call('promote', [this.keys.lock(lockKey), this.keys.lockQueue(lockKey), this.keys.locks], [this.keys.prefix, this.leaseMs, lockKey]);
+    if (reply[0] === 'promoted' && reply[1]) await this.begin(reply[1]);
+  }
+
+  // ── steps ───────────────────────────────────────────────────────────────────────────────────
+
+  /** Records a step's end (masked) and moves the run on. `from`: the states it may end from. */
+  async finishStep(rc: RunContext, stepId: string, attempt: number, res: StepResult, from: StepState[]): Promise<void> {
+    const node = rc.graph.find((n) => n.id === stepId);
+    const now = Date.now();
+    const m = rc.masker;
+    const base = await this.stepBase(rc, stepId);
+    const record: StepRecord = m.maskDeep({ ...base, state: res.state, attempt, startedAt: res.startedAt ?? base.startedAt, endedAt: now, exitCode: res.exitCode, outputs: res.outputs, error: res.error, output: res.output, childRunId: res.childRunId ?? base.childRunId });
+    const startedAt = record.startedAt ?? now;
+    const event: RunEvent = m.maskDeep({ ts: now, runId: rc.meta.id, type: 'step.finished', step: stepId, state: res.state, durationMs: now - startedAt, outputs: record.outputs, exitCode: res.exitCode, error: record.error });
+    const failing = BAD_STATES.includes(res.state) && node?.coe !== true;
+    const failure = failing ? JSON.stringify({ step: stepId, error: record.error ?? res.state }) : '';
+    const reply = await this.scripts.call('finishStep', this.keys.runKeys(rc.meta.id), [rc.meta.id, stepId, attempt, res.state, from.join(','), JSON.stringify(record), JSON.stringify(event), failure, now, this.maxlen]);
+    if (reply[0] === 'gone') return;
+    if (reply[0] === 'recorded') rc.log.info({ step: stepId, attempt, state: res.state, error: record.error }, 'step finished');
+    await this.afterAdvance(rc.meta.id, parseAdvance(reply, 1));
+  }
+
+  /** The stored record of a step (for fields set at start: name, kind, startedAt, childRunId). */
+  async stepBase(rc: RunContext, stepId: string): Promise<StepRecord> {
+    const raw = await this.redis.hget(this.keys.steps(rc.meta.id), stepId);
+    if (raw) return JSON.parse(raw) as StepRecord;
+    return { id: stepId, name: stepId, kind: 'run', phase: 'main', state: 'pending', attempt: 1, outputs: {} };
+  }
+
+  async appendEvent(rc: RunContext, event: RunEvent): Promise<void> {
+    await this.redis.xadd(this.keys.events(rc.meta.id), 'MAXLEN', '~', this.maxlen, '*', 'e', JSON.stringify(rc.masker.maskDeep(event)));
+  }
+
+  /** An approval that has an outcome ends its (waiting) step. */
+  async settleApproval(rc: RunContext, stepId: string, approval: ApprovalState): Promise<void> {
+    if (approval.outcome === undefined) return;
+    const attempt = Number((await this.redis.hget(this.keys.st(rc.meta.id), `${stepId}#a`)) ?? 1);
+    const approvers = approval.decisions.filter((d) => d.counted && d.decision === 'approve').map((d) => d.user);
+    const denier = approval.decisions.find((d) => d.counted && d.decision === 'deny');
+    const res: StepResult =
+      approval.outcome === 'approved'
+        ? { state: 'succeeded', outputs: { approved_by: approvers.join(',') } }
+        : approval.outcome === 'denied'
+          ? { state: 'failed', outputs: { denied_by: denier?.user ?? '' }, error: `approval denied by ${denier?.user ?? 'someone'}` }
+          : { state: 'failed', outputs: {}, error: 'approval expired: nobody decided in time' };
+    await this.finishStep(rc, stepId, attempt, res, ['waiting']);
+    if (approval.outcome !== 'expired') await this.queue.remove(`${rc.meta.id}.${stepId}.expire`).catch(() => 0);
+  }
+
+  /** A child run ended: its status and outputs become the parent's `workflow:` step result. */
+  async settleChild(parentRunId: string, stepId: string, child: RunRecord): Promise<void> {
+    const rc = await this.contexts.get(parentRunId);
+    if (!rc) return;
+    const attempt = Number((await this.redis.hget(this.keys.st(parentRunId), `${stepId}#a`)) ?? 1);
+    const state: StepState = child.state === 'succeeded' ? 'succeeded' : child.state === 'cancelled' ? 'cancelled' : child.state === 'timed_out' ? 'timed_out' : 'failed';
+    const error = state === 'succeeded' ? undefined : `sub-workflow ${child.workflow} (run ${child.id}) ${child.state}${child.error ? `: ${child.error}` : ''}`;
+    await this.finishStep(rc, stepId, attempt, { state, outputs: child.outputs, error, childRunId: child.id }, ['waiting']);
+  }
+
+  // ── ending ──────────────────────────────────────────────────────────────────────────────────
+
+  async finishRun(runId: string, outcome: RunState): Promise<void> {
+    const rc = await this.contexts.get(runId);
+    const record = await this.getRun(runId);
+    if (!rc || !record) return;
+    if (record.state === 'succeeded' || record.state === 'failed' || record.state === 'cancelled' || record.state === 'timed_out') return;
+    const failureRaw = await this.redis.hget(this.keys.run(runId), 'failure');
+    const failure = failureRaw ? (JSON.parse(failureRaw) as { step?: string; error?: string }) : undefined;
+    const outputs: Record<string, string> = {};
+    const ctx = baseContext(rc, record.steps, { failure, status: { failed: outcome === 'failed' || outcome === 'timed_out', cancelled: outcome === 'cancelled' } });
+    for (const [k, template] of Object.entries(rc.def.outputs ?? {})) {
+      try {
+        outputs[k] = interpolate(template, ctx);
+      } catch (err) {
+        outputs[k] = '';
+        rc.log.warn({ output: k, err: rc.masker.mask((err as Error).message) }, 'workflow output could not be evaluated');
+      }
+    }
+    let error = '';
+    if (outcome === 'failed') error = failure?.step ? `step ${failure.step} failed: ${failure.error ?? 'failed'}` : (failure?.error ?? 'a step failed');
+    else if (outcome === 'timed_out' || outcome === 'cancelled') error = failure?.error ?? outcome;
+    const lockKey = rc.meta.lockKey;
+    const reply = await this.scripts.call(
+      'finishRun',
+      [...this.keys.runKeys(runId), lockKey !== undefined ? this.keys.lock(lockKey) : '', lockKey !== undefined ? this.keys.lockQueue(lockKey) : ''],
+      [runId, outcome, JSON.stringify(rc.masker.maskDeep(outputs)), rc.masker.mask(error), Date.now(), this.maxlen, this.retentionMs],
+    );
+    if (reply[0] !== 'finished') return;
+    rc.log.info({ state: outcome, error: rc.masker.mask(error) || undefined }, 'run finished');
+    await this.queue.remove(`${runId}.timeout`).catch(() => 0);
+    if (lockKey !== undefined) await this.promoteLock(lockKey);
+    const parent = rc.meta.trigger.parent;
+    if (parent !== undefined) {
+      const child = await this.getRun(runId);
+      if (child) await this.settleChild(parent.runId, parent.stepId, child);
+    }
+  }
+
+  /** Cancel (kind cancelled) or workflow timeout (kind timed_out), from any process. */
+  async abortRun(runId: string, kind: 'cancelled' | 'timed_out', by: Identity, failure?: { step?: string; error: string }): Promise<string> {
+    const rc = await this.contexts.get(runId);
+    if (!rc) throw new EngineError('UNKNOWN_RUN', `no run ${runId} (it may have expired)`, { runId });
+    const lockQueue = rc.meta.lockKey !== undefined ? this.keys.lockQueue(rc.meta.lockKey) : '';
+    const fail = failure ?? (kind === 'cancelled' ? { error: `cancelled by ${by}` } : { error: 'workflow timed out' });
+    const reply = await this.scripts.call('abort', [...this.keys.runKeys(runId), lockQueue], [runId, kind, rc.masker.mask(by), Date.now(), this.maxlen, JSON.stringify(rc.masker.maskDeep(fail))]);
+    if (reply[0] !== 'aborting') return reply[0] ?? '';
+    rc.log.info({ kind, by }, kind === 'cancelled' ? 'run cancelling' : 'run timed out');
+    await this.redis.publish(this.keys.cancelChannel, `${runId} ${kind}`);
+    const waiting = JSON.parse(reply[1] ?? '[]') as string[];
+    for (const stepId of waiting) {
+      const base = await this.stepBase(rc, stepId);
+      if (base.childRunId) await this.cancel(base.childRunId, `workflow:${runId}`).catch(() => undefined);
+      await this.queue.remove(`${runId}.${stepId}.expire`).catch(() => 0);
+    }
+    await this.afterAdvance(runId, parseAdvance(reply, 2));
+    return 'aborting';
+  }
+
+  async cancel(runId: string, by: Identity): Promise<RunRecord> {
+    await this.abortRun(runId, 'cancelled', by);
+    const run = await this.getRun(runId);
+    if (!run) throw new EngineError('UNKNOWN_RUN', `no run ${runId} (it may have expired)`, { runId });
+    return run;
+  }
+
+  // ── approvals ───────────────────────────────────────────────────────────────────────────────
+
+  async decide(req: DecideRequest): Promise<DecideResult> {
+    const rc = await this.contexts.get(req.runId);
+    if (!rc) throw new EngineError('UNKNOWN_RUN', `no run ${req.runId} (it may have expired)`, { runId: req.runId });
+    const stepId = req.stepId ?? (await this.openApproval(req.runId));
+    const reply = await this.scripts.call('decide', this.keys.runKeys(req.runId), [req.runId, stepId, req.user, JSON.stringify(req.roles), req.decision, Date.now(), this.maxlen]);
+    if (reply[0] === 'not-approval') throw new EngineError('NOT_AN_APPROVAL', `step ${stepId} of run ${req.runId} is not an approval step`, { runId: req.runId, stepId });
+    const approval = JSON.parse(reply[2] ?? '{}') as ApprovalState;
+    approval.decisions = Array.isArray(approval.decisions) ? approval.decisions : [];
+    approval.roles = Array.isArray(approval.roles) ? approval.roles : [];
+    const counted = reply[0] === '1';
+    rc.log.info({ step: stepId, user: req.user, decision: req.decision, counted, reason: reply[1] || undefined, outcome: approval.outcome }, 'approval decision');
+    if (approval.outcome !== undefined && reply[3] === 'waiting') await this.settleApproval(rc, stepId, approval);
+    return { counted, reason: reply[1] || undefined, approval };
+  }
+
+  /** The approval step a decision without a step id is for: the waiting one, else one parking. */
+  private async openApproval(runId: string): Promise<string> {
+    const [ids, st] = await Promise.all([this.redis.hkeys(this.keys.appr(runId)), this.redis.hgetall(this.keys.st(runId))]);
+    const byState = (s: string) => ids.filter((id) => st[id] === s);
+    const pick = byState('waiting')[0] ?? byState('running')[0] ?? byState('queued')[0];
+    if (pick === undefined) throw new EngineError('NO_WAITING_APPROVAL', `run ${runId} has no approval waiting for a decision`, { runId });
+    return pick;
+  }
+
+  // ── reading ─────────────────────────────────────────────────────────────────────────────────
+
+  async getRun(runId: string): Promise<RunRecord | null> {
+    return readRunRecord(this.redis, this.keys, runId);
+  }
+
+  async listRuns(opts: { channel?: string; limit?: number }): Promise<RunRecord[]> {
+    const index = opts.channel ? this.keys.channel(opts.channel) : this.keys.runs;
+    const limit = Math.max(1, Math.min(opts.limit ?? 20, 500));
+    const ids = await this.redis.zrevrange(index, 0, limit - 1);
+    const runs: RunRecord[] = [];
+    const gone: string[] = [];
+    for (const id of ids) {
+      const run = await this.getRun(id);
+      if (run) runs.push(run);
+      else gone.push(id);
+    }
+    // Runs past their retention expire on their own; forget them in the index too.
+    if (gone.length > 0) await this.redis.zrem(index, ...gone);
+    return runs;
+  }
+
+  async readEvents(runId: string, opts: ReadEventsOptions = {}): Promise<RunEvent[]> {
+    const after = opts.after ?? '0';
+    const count = opts.count ?? 1000;
+    const key = this.keys.events(runId);
+    type XReadReply = [string, [string, string[]][]][] | null;
+    let reply: XReadReply;
+    if (opts.blockMs !== undefined && opts.blockMs > 0) {
+      const conn = this.idleBlocking.pop() ?? new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null });
+      this.busyBlocking.add(conn);
+      try {
+        reply = (await conn.xread('COUNT', count, 'BLOCK', opts.blockMs, 'STREAMS', key, after)) as XReadReply;
+      } finally {
+        this.busyBlocking.delete(conn);
+        if (this.closed || this.idleBlocking.length >= 4) conn.disconnect();
+        else this.idleBlocking.push(conn);
+      }
+    } else {
+      reply = (await this.redis.xread('COUNT', count, 'STREAMS', key, after)) as XReadReply;
+    }
+    const entries = reply?.[0]?.[1] ?? [];
+    const events: RunEvent[] = [];
+    for (const [id, fields] of entries) {
+      const json = fields[1];
+      if (json !== undefined) events.push(parseEvent(id, json));
+    }
+    return events;
+  }
+
+  async transcript(runId: string): Promise<string> {
+    const run = await this.getRun(runId);
+    if (!run) throw new EngineError('UNKNOWN_RUN', `no run ${runId} (it may have expired)`, { runId });
+    const events: RunEvent[] = [];
+    let after = '0';
+    for (;;) {
+      const batch = await this.readEvents(runId, { after, count: 5000 });
+      if (batch.length === 0) break;
+      events.push(...batch);
+      after = batch[batch.length - 1]?.id ?? after;
+    }
+    return renderTranscript(run, events);
+  }
+
+  async workerCount(): Promise<number> {
+    return this.redis.zcount(this.keys.workers, Date.now() - WORKER_ALIVE_MS, '+inf');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.close().catch(() => undefined);
+    for (const c of [...this.idleBlocking, ...this.busyBlocking]) c.disconnect();
+    this.idleBlocking.length = 0;
+    await this.queueConnection.quit().catch(() => undefined);
+    await this.redis.quit().catch(() => undefined);
+  }
+}
+
+/** Step jobs: removed when done; BullMQ retries them only for engine errors (the step's own retry is ours). */
+export const STEP_JOB_OPTS: JobsOptions = { removeOnComplete: true, removeOnFail: true, attempts: 3, backoff: { type: 'fixed', delay: 1000 } };
+

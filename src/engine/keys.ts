@@ -1,0 +1,72 @@
+/**
+ * Every Redis key the engine uses, in one place. All keys start with the deployment prefix
+ * (CHATOPS_PREFIX), so one Redis can hold several deployments and tests never collide.
+ *
+ *   P:run:ID            hash   the run: state, meta (JSON), def (workflow snapshot), graph (for Lua),
+ *                              sealed (encrypted secrets), phase, abort, failure, outcome, outputs, error, timestamps
+ *   P:run:ID:st         hash   step id -> state; `<id>#a` -> attempt; `<id>#r` -> retry-at (ms)
+ *   P:run:ID:steps      hash   step id -> StepRecord JSON (its `state` is overridden by :st)
+ *   P:run:ID:appr       hash   approval step id -> ApprovalState JSON
+ *   P:run:ID:events     stream the run's events, field `e` = RunEvent JSON (MAXLEN ~)
+ *   P:runs              zset   run ids by creation time (listRuns)
+ *   P:runs:ch:CHANNEL   zset   run ids of one chat channel by creation time
+ *   P:idem:KEY          string run id started with that idempotency key
+ *   P:lock:KEY          string run id holding a concurrency key (lease: PX, renewed by workers)
+ *   P:lockq:KEY         zset   run ids queued for that key, by arrival
+ *   P:locks             set    concurrency keys that may be held or waited on (maintenance scans it)
+ *   P:workers           zset   worker id -> last heartbeat (ms)
+ *   P:cancel            pubsub channel: a run id whose running steps must abort now
+ *   P:q:steps           BullMQ queue `steps` under prefix `P:q`
+ */
+export class Keys {
+  constructor(readonly prefix: string) {}
+  run(id: string): string {
+    return `${this.prefix}:run:${id}`;
+  }
+  st(id: string): string {
+    return `${this.prefix}:run:${id}:st`;
+  }
+  steps(id: string): string {
+    return `${this.prefix}:run:${id}:steps`;
+  }
+  appr(id: string): string {
+    return `${this.prefix}:run:${id}:appr`;
+  }
+  events(id: string): string {
+    return `${this.prefix}:run:${id}:events`;
+  }
+  /** The keys of one run, in the order the Lua scripts take them. */
+  runKeys(id: string): [string, string, string, string, string] {
+    return [this.run(id), this.st(id), this.steps(id), this.appr(id), this.events(id)];
+  }
+  get runs(): string {
+    return `${this.prefix}:runs`;
+  }
+  channel(channel: string): string {
+    return `${this.prefix}:runs:ch:${channel}`;
+  }
+  idem(key: string): string {
+    return `${this.prefix}:idem:${key}`;
+  }
+  lock(key: string): string {
+    return `${this.prefix}:lock:${key}`;
+  }
+  lockQueue(key: string): string {
+    return `${this.prefix}:lockq:${key}`;
+  }
+  get locks(): string {
+    return `${this.prefix}:locks`;
+  }
+  get workers(): string {
+    return `${this.prefix}:workers`;
+  }
+  get cancelChannel(): string {
+    return `${this.prefix}:cancel`;
+  }
+  /** BullMQ's own prefix; its queue name is `steps`. */
+  get queuePrefix(): string {
+    return `${this.prefix}:q`;
+  }
+}
+
+export const QUEUE_NAME = 'steps';

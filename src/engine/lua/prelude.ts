@@ -1,0 +1,150 @@
+/**
+ * Lua shared by every engine script (prepended to each). Conventions:
+ * - KEYS[1..5] are always the run's keys: run hash, :st, :steps, :appr, :events (see keys.ts).
+ * - Timestamps are milliseconds passed in by the caller (one clock per call; Lua never asks Redis TIME,
+ *   so scripts stay deterministic for replication).
+ * - Event payloads are JSON in stream field `e`; anything user-visible was masked by the caller.
+ * - Other runs' keys are built from the prefix (single Redis, not Redis Cluster: as BullMQ's own scripts do).
+ */
+export const PRELUDE = `
+local FINAL = {succeeded=true, failed=true, skipped=true, cancelled=true, timed_out=true, lost=true}
+local RUN_FINAL = {succeeded=true, failed=true, cancelled=true, timed_out=true}
+local BAD = {failed=true, timed_out=true, lost=true, cancelled=true}
+
+local function addEvent(eventsKey, maxlen, ev)
+  redis.call('XADD', eventsKey, 'MAXLEN', '~', maxlen, '*', 'e', ev)
+end
+
+local function setStep(stKey, eventsKey, maxlen, runId, now, id, state)
+  redis.call('HSET', stKey, id, state)
+  if FINAL[state] then
+    addEvent(eventsKey, maxlen, cjson.encode({ts=now, runId=runId, type='step.finished', step=id, state=state, durationMs=0, outputs={}}))
+  end
+end
+
+-- Moves each pending step of the current phase whose needs are all final to queued, or to skipped
+-- when a need did not succeed and its condition has no status function (GitHub Actions semantics),
+-- until nothing changes. When the phase has nothing left, decides the run's outcome, switching to
+-- the on_failure phase when the run failed or timed out and there are failure handlers.
+-- Returns {done, id1, attempt1, retryAt1, ...}: done is '' or the final run state; the ids are every
+-- step now queued (their jobs must exist; adding them again is a no-op).
+local function advance(runKey, stKey, eventsKey, runId, now, maxlen)
+  local graph = cjson.decode(redis.call('HGET', runKey, 'graph'))
+  local byId = {}
+  for _, n in ipairs(graph) do byId[n.id] = n end
+  for _ = 1, 2 do
+    local phase = redis.call('HGET', runKey, 'phase')
+    local abort = redis.call('HGET', runKey, 'abort') or ''
+    local aborting = abort == 'cancelled' or (abort == 'timed_out' and phase == 'main')
+    local flat = redis.call('HGETALL', stKey)
+    local st = {}
+    for i = 1, #flat, 2 do st[flat[i]] = flat[i + 1] end
+    local function ok(id)
+      local s = st[id]
+      if s == 'succeeded' then return true end
+      local n = byId[id]
+      return n ~= nil and n.coe and BAD[s or ''] ~= nil
+    end
+    local changed = true
+    while changed do
+      changed = false
+      for _, n in ipairs(graph) do
+        if n.phase == phase and st[n.id] == 'pending' then
+          if aborting then
+            st[n.id] = 'cancelled'
+            setStep(stKey, eventsKey, maxlen, runId, now, n.id, 'cancelled')
+            changed = true
+          else
+            local allFinal, allOk = true, true
+            for _, need in ipairs(n.needs) do
+              if not FINAL[st[need] or ''] then allFinal = false end
+              if not ok(need) then allOk = false end
+            end
+            if allFinal then
+              local nx = (allOk or n.sf) and 'queued' or 'skipped'
+              st[n.id] = nx
+              setStep(stKey, eventsKey, maxlen, runId, now, n.id, nx)
+              changed = true
+            end
+          end
+        end
+      end
+    end
+    local out = {''}
+    local live, busy, pending = 0, 0, {}
+    for _, n in ipairs(graph) do
+      if n.phase == phase then
+        local s = st[n.id]
+        if s == 'queued' then
+          table.insert(out, n.id)
+          table.insert(out, st[n.id .. '#a'] or '1')
+          table.insert(out, st[n.id .. '#r'] or '0')
+          live = live + 1
+          busy = busy + 1
+        elseif s == 'running' then
+          live = live + 1
+          busy = busy + 1
+        elseif s == 'waiting' then
+          live = live + 1
+        elseif s == 'pending' then
+          table.insert(pending, n.id)
+        end
+      end
+    end
+    if live == 0 and #pending > 0 then
+      -- Nothing can make these ready any more (the validator refuses cycles; this is a safety net).
+      for _, id in ipairs(pending) do setStep(stKey, eventsKey, maxlen, runId, now, id, 'skipped') end
+    end
+    local rs = redis.call('HGET', runKey, 'state')
+    if live > 0 then
+      if rs == 'running' or rs == 'waiting' then
+        redis.call('HSET', runKey, 'state', busy > 0 and 'running' or 'waiting')
+      end
+      return out
+    end
+    if phase ~= 'main' then
+      out[1] = redis.call('HGET', runKey, 'outcome') or 'failed'
+      return out
+    end
+    local outcome = 'succeeded'
+    if abort == 'cancelled' then outcome = 'cancelled'
+    elseif abort == 'timed_out' then outcome = 'timed_out'
+    else
+      for _, n in ipairs(graph) do
+        if n.phase == 'main' and BAD[st[n.id] or ''] and not n.coe then outcome = 'failed' end
+      end
+    end
+    local handlers = false
+    for _, n in ipairs(graph) do if n.phase == 'on_failure' then handlers = true end end
+    if handlers and (outcome == 'failed' or outcome == 'timed_out') then
+      redis.call('HSET', runKey, 'phase', 'on_failure', 'outcome', outcome)
+    else
+      out[1] = outcome
+      return out
+    end
+  end
+  return {redis.call('HGET', runKey, 'outcome') or 'failed'}
+end
+
+-- Starts a run that holds whatever it needs: state running, run.started, first ready steps.
+local function beginRun(runKey, stKey, eventsKey, runId, now, maxlen)
+  redis.call('HSET', runKey, 'state', 'running', 'startedAt', now)
+  redis.call('HDEL', runKey, 'queue')
+  addEvent(eventsKey, maxlen, cjson.encode({ts=now, runId=runId, type='run.started'}))
+  return advance(runKey, stKey, eventsKey, runId, now, maxlen)
+end
+
+local function prepend(tag, list)
+  table.insert(list, 1, tag)
+  return list
+end
+
+-- A lock is free when nobody holds it, or its holder ended or vanished without releasing it.
+local function lockHolder(prefix, lockKey)
+  local holder = redis.call('GET', lockKey)
+  if not holder then return nil end
+  local hs = redis.call('HGET', prefix .. ':run:' .. holder, 'state')
+  if (not hs) or RUN_FINAL[hs] then return nil end
+  return holder
+end
+`;

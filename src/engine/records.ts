@@ -1,0 +1,69 @@
+/**
+ * Reads runs and events back from Redis into the public shapes (types.ts). Lua's cjson writes
+ * empty arrays as `{}`, so arrays that may be empty are normalised here, in one place.
+ */
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.js';
+import type { RunMeta } from './run-context.js';
+import type { GraphNode } from './snapshot.js';
+import type { ApprovalState, RunEvent, RunRecord, RunState, StepRecord, StepState } from './types.js';
+
+function asArray<T>(value: unknown): T[] {
+  return Array.isArray(value) ? (value as T[]) : [];
+}
+
+export function normaliseApproval(a: ApprovalState): ApprovalState {
+  return { ...a, roles: asArray<string>(a.roles), decisions: asArray(a.decisions) };
+}
+
+export function parseEvent(id: string, json: string): RunEvent {
+  const ev = JSON.parse(json) as RunEvent;
+  ev.id = id;
+  if (ev.type === 'approval.requested') ev.approval = normaliseApproval(ev.approval);
+  if (ev.type === 'step.output') ev.lines = asArray(ev.lines);
+  return ev;
+}
+
+export async function readRunRecord(redis: Redis, keys: Keys, runId: string): Promise<RunRecord | null> {
+  const multi = redis.multi();
+  multi.hgetall(keys.run(runId));
+  multi.hgetall(keys.st(runId));
+  multi.hgetall(keys.steps(runId));
+  multi.hgetall(keys.appr(runId));
+  const res = (await multi.exec()) ?? [];
+  const run = res[0]?.[1] as Record<string, string> | undefined;
+  if (!run?.meta || !run.graph) return null;
+  const st = (res[1]?.[1] ?? {}) as Record<string, string>;
+  const steps = (res[2]?.[1] ?? {}) as Record<string, string>;
+  const appr = (res[3]?.[1] ?? {}) as Record<string, string>;
+  const meta = JSON.parse(run.meta) as RunMeta;
+  const graph = JSON.parse(run.graph) as GraphNode[];
+  const records: StepRecord[] = graph.map((n) => {
+    const rec = JSON.parse(steps[n.id] ?? '{}') as StepRecord;
+    rec.state = (st[n.id] ?? rec.state) as StepState;
+    rec.attempt = Number(st[`${n.id}#a`] ?? rec.attempt ?? 1);
+    rec.outputs = rec.outputs ?? {};
+    const a = appr[n.id];
+    if (a !== undefined) rec.approval = normaliseApproval(JSON.parse(a) as ApprovalState);
+    return rec;
+  });
+  const record: RunRecord = {
+    id: meta.id,
+    workflow: meta.workflow,
+    description: meta.description,
+    state: run.state as RunState,
+    inputs: meta.inputs,
+    trigger: meta.trigger,
+    createdAt: meta.createdAt,
+    startedAt: run.startedAt ? Number(run.startedAt) : undefined,
+    endedAt: run.endedAt ? Number(run.endedAt) : undefined,
+    error: run.error || undefined,
+    outputs: run.outputs ? (JSON.parse(run.outputs) as Record<string, string>) : {},
+    steps: records,
+  };
+  if (record.state === 'queued' && run.queue && meta.lockKey !== undefined) {
+    const [rank, holder] = await Promise.all([redis.zrank(keys.lockQueue(meta.lockKey), runId), redis.get(keys.lock(meta.lockKey))]);
+    record.queue = { key: meta.lockKey, position: rank === null ? 1 : rank + 1, holder: holder ?? undefined };
+  }
+  return record;
+}

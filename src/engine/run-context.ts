@@ -1,0 +1,89 @@
+/**
+ * The immutable part of a run (meta, workflow snapshot, unsealed secrets, masker), loaded once per
+ * process and cached: it never changes after the run is created, so any process may cache it.
+ */
+import type { Redis } from 'ioredis';
+import { Masker } from '../lib/mask.js';
+import type { Logger } from '../lib/logger.js';
+import type { Workflow } from '../workflow/schema.js';
+import type { InputValue } from '../workflow/inputs.js';
+import type { Keys } from './keys.js';
+import type { GraphNode } from './snapshot.js';
+import { unseal, type Sealed } from './seal.js';
+import type { Trigger } from './types.js';
+
+/** The `meta` field of a run hash. Inputs are masked; secret values live only in `sealed`. */
+export interface RunMeta {
+  id: string;
+  workflow: string;
+  description?: string;
+  inputs: Record<string, InputValue>;
+  trigger: Trigger;
+  createdAt: number;
+  alert?: Record<string, unknown>;
+  /** Concurrency key (interpolated, masked) when the workflow has one. */
+  lockKey?: string;
+  /** Expiry of each approval step in ms, fixed at start from the step and policy. */
+  approvalTtl: Record<string, number>;
+}
+
+export interface RunContext {
+  meta: RunMeta;
+  def: Workflow;
+  graph: GraphNode[];
+  /** Real input values (secret ones included): only for expressions and step environments. */
+  inputs: Record<string, InputValue>;
+  sealed: Sealed;
+  masker: Masker;
+  log: Logger;
+}
+
+export function maskerFor(sealed: Sealed): Masker {
+  const values: string[] = [...Object.values(sealed.secrets), ...(sealed.mask ?? [])];
+  for (const v of Object.values(sealed.inputs)) values.push(String(v));
+  return new Masker(values);
+}
+
+export class RunContexts {
+  private readonly cache = new Map<string, RunContext>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly secretKey: Buffer,
+    private readonly log: Logger,
+    private readonly max = 1000,
+  ) {}
+
+  async get(runId: string): Promise<RunContext | undefined> {
+    const hit = this.cache.get(runId);
+    if (hit !== undefined) return hit;
+    const [meta, def, graph, sealedText] = await this.redis.hmget(this.keys.run(runId), 'meta', 'def', 'graph', 'sealed');
+    if (!meta || !def || !graph || !sealedText) return undefined;
+    const parsedMeta = JSON.parse(meta) as RunMeta;
+    const sealed = unseal(sealedText, this.secretKey);
+    const rc: RunContext = {
+      meta: parsedMeta,
+      def: JSON.parse(def) as Workflow,
+      graph: JSON.parse(graph) as GraphNode[],
+      inputs: { ...parsedMeta.inputs, ...sealed.inputs },
+      sealed,
+      masker: maskerFor(sealed),
+      log: this.log.child({ runId, workflow: parsedMeta.workflow }),
+    };
+    this.put(runId, rc);
+    return rc;
+  }
+
+  put(runId: string, rc: RunContext): void {
+    if (this.cache.size >= this.max) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+    this.cache.set(runId, rc);
+  }
+
+  forget(runId: string): void {
+    this.cache.delete(runId);
+  }
+}

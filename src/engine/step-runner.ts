@@ -1,0 +1,330 @@
+/**
+ * What a worker does with one job of the `steps` queue.
+ *
+ * step:    evaluate `if` (skip), claim the step (queued -> running, atomically), run its action with
+ *          an abort signal (step timeout, cancel, workflow timeout), then record the result or
+ *          schedule the next attempt (exponential backoff with jitter, as a delayed job).
+ *          Finding the step already `running` means the worker that held it died (BullMQ stall
+ *          recovery handed us the job): the step is retried when its retry or safe_to_retry allows,
+ *          else it ends `lost` and the run fails with that reason.
+ *          approval and workflow steps park (state waiting, no job): the slot is free at once.
+ *          sleep holds its slot (bounded by the step timeout): short sleeps are the common case and
+ *          this keeps them exact; use an approval or a scheduled trigger to wait for hours.
+ * expire:  an approval nobody decided in time is denied.
+ * timeout: the workflow timeout fired: the run is aborted as timed_out (on_failure steps still run).
+ */
+import type { Job } from 'bullmq';
+import { prepareApproval } from '../actions/approval.js';
+import { runHttp } from '../actions/http.js';
+import { runNotify } from '../actions/notify.js';
+import { runShell } from '../actions/shell.js';
+import { runSleep } from '../actions/sleep.js';
+import type { ActionContext, ActionResult, ResolvedHttpSpec } from '../actions/types.js';
+import { startSubWorkflow } from '../actions/workflow.js';
+import { parseDuration } from '../workflow/duration.js';
+import { conditionHasStatusFunction, conditionText, evaluateCondition, evaluateExpression, interpolate, type ExpressionContext } from '../workflow/expressions.js';
+import { actionOf, type Step } from '../workflow/schema.js';
+import type { ActiveSteps } from './active-steps.js';
+import { maxAttempts, retryDelayMs } from './backoff.js';
+import type { Engine, StepJobData, StepResult } from './engine.js';
+import { baseContext, processEnv, stepEnv } from './expression-context.js';
+import { OutputBuffer } from './output-buffer.js';
+import { readRunRecord } from './records.js';
+import type { RunContext } from './run-context.js';
+import { findStep } from './snapshot.js';
+import type { ApprovalState, StepRecord, StepState } from './types.js';
+
+/** A step that can be run again after its worker died, even without retries left, gets this many tries at most. */
+const SAFE_TO_RETRY_MAX = 3;
+
+export class StepRunner {
+  constructor(
+    private readonly engine: Engine,
+    private readonly active: ActiveSteps,
+  ) {}
+
+  async process(job: Job): Promise<void> {
+    if (job.name === 'step') return this.step(job.data as StepJobData);
+    if (job.name === 'expire') return this.expire(job.data as { runId: string; stepId: string });
+    if (job.name === 'timeout') return this.timeout(job.data as { runId: string });
+  }
+
+  /** After BullMQ gave up on a step job (engine errors, repeated stalls): the step must still end. */
+  async giveUp(data: StepJobData, reason: string): Promise<void> {
+    const rc = await this.engine.contexts.get(data.runId);
+    if (!rc) return;
+    const error = `the engine could not run this step: ${rc.masker.mask(reason)}`;
+    await this.engine.finishStep(rc, data.stepId, data.attempt, { state: 'lost', outputs: {}, error }, ['running', 'queued']);
+  }
+
+  private async context(rc: RunContext, step: Step, phase: 'main' | 'on_failure', records?: StepRecord[]): Promise<ExpressionContext> {
+    const recs = records ?? (await readRunRecord(this.engine.redis, this.engine.keys, rc.meta.id))?.steps ?? [];
+    const failureRaw = phase === 'on_failure' ? await this.engine.redis.hget(this.engine.keys.run(rc.meta.id), 'failure') : null;
+    const failure = failureRaw ? (JSON.parse(failureRaw) as { step?: string; error?: string }) : undefined;
+    const needStates = step.needs.map((n) => recs.find((r) => r.id === n));
+    const needFailed = needStates.some((r) => r !== undefined && (r.state === 'failed' || r.state === 'timed_out' || r.state === 'lost' || r.state === 'cancelled') && rc.graph.find((g) => g.id === r.id)?.coe !== true);
+    const ctx = baseContext(rc, recs, { failure, status: { failed: phase === 'on_failure' || needFailed, cancelled: false } });
+    ctx.env = stepEnv(step, ctx);
+    return ctx;
+  }
+
+  /** Whether the step's `if` lets it run. on_failure steps run unless their own condition says otherwise. */
+  private shouldRun(step: Step, phase: 'main' | 'on_failure', ctx: ExpressionContext): boolean {
+    if (phase === 'on_failure' && !conditionHasStatusFunction(step.if)) {
+      if (step.if === undefined) return true;
+      if (typeof step.if === 'boolean') return step.if;
+      const v = evaluateExpression(conditionText(step.if), ctx);
+      return v !== false && v !== null && v !== undefined && v !== '' && v !== 0;
+    }
+    return evaluateCondition(step.if, ctx);
+  }
+
+  private async step(data: StepJobData): Promise<void> {
+    const { runId, stepId, attempt } = data;
+    const engine = this.engine;
+    const rc = await engine.contexts.get(runId);
+    if (!rc) return; // the run expired or never existed: nothing to do
+    const found = findStep(rc.def, stepId);
+    if (!found) {
+      rc.log.error({ step: stepId }, 'step job for a step the workflow snapshot does not have');
+      return;
+    }
+    const { step, phase } = found;
+    const log = rc.log.child({ step: stepId, attempt });
+    let ctx: ExpressionContext | undefined;
+    if (step.if !== undefined || phase === 'on_failure') {
+      const st = await engine.redis.hmget(engine.keys.st(runId), stepId, `${stepId}#a`);
+      if (st[0] !== 'queued' || st[1] !== String(attempt)) return this.claimAndRun(rc, step, phase, attempt, log);
+      try {
+        ctx = await this.context(rc, step, phase);
+        if (!this.shouldRun(step, phase, ctx)) {
+          await engine.finishStep(rc, stepId, attempt, { state: 'skipped', outputs: {} }, ['queued']);
+          return;
+        }
+      } catch (err) {
+        await engine.finishStep(rc, stepId, attempt, { state: 'failed', outputs: {}, error: `if: ${(err as Error).message}` }, ['queued']);
+        return;
+      }
+    }
+    return this.claimAndRun(rc, step, phase, attempt, log, ctx);
+  }
+
+  private async claimAndRun(rc: RunContext, step: Step, phase: 'main' | 'on_failure', attempt: number, log: RunContext['log'], ctxIn?: ExpressionContext): Promise<void> {
+    const engine = this.engine;
+    const runId = rc.meta.id;
+    const now = Date.now();
+    const base = await engine.stepBase(rc, step.id);
+    const record: StepRecord = { ...base, state: 'running', attempt, startedAt: now, endedAt: undefined, error: undefined, exitCode: undefined, outputs: {} };
+    const reply = await engine.scripts.call('startStep', engine.keys.runKeys(runId), [runId, step.id, attempt, now, engine.maxlen, JSON.stringify(record)]);
+    const tag = reply[0] ?? '';
+    if (tag === 'gone') return;
+    if (tag === 'aborted') return engine.finishStep(rc, step.id, attempt, { state: 'cancelled', outputs: {}, error: 'run cancelled before the step started' }, ['queued']);
+    if (tag === 'stale') {
+      // A newer attempt is queued: make sure its (delayed) job exists, in case we crashed before adding it.
+      const [state, current, retryAt] = [reply[1], Number(reply[2]), Number(reply[3])];
+      if (state === 'queued' && current > attempt) await engine.enqueue(runId, [{ stepId: step.id, attempt: current, retryAt }]);
+      return;
+    }
+    if (tag === 'running') return this.lost(rc, step, attempt, log);
+    if (tag === 'waiting') return this.repairParked(rc, step, attempt);
+    if (tag !== 'run') {
+      // Already final: a crash may have cut the previous run of this job short after recording.
+      await engine.begin(runId);
+      return;
+    }
+    log.debug('step started');
+    const kind = actionOf(step);
+    let ctx: ExpressionContext;
+    try {
+      ctx = ctxIn ?? (await this.context(rc, step, phase));
+    } catch (err) {
+      return engine.finishStep(rc, step.id, attempt, { state: 'failed', outputs: {}, error: (err as Error).message, startedAt: now }, ['running']);
+    }
+    if (kind === 'approval') return this.parkApproval(rc, step, attempt, record, ctx);
+    if (kind === 'workflow') return this.parkChild(rc, step, attempt, record, ctx);
+    await this.runAction(rc, step, attempt, now, ctx, log);
+  }
+
+  private async runAction(rc: RunContext, step: Step, attempt: number, startedAt: number, ctx: ExpressionContext, log: RunContext['log']): Promise<void> {
+    const engine = this.engine;
+    const runId = rc.meta.id;
+    const controller = new AbortController();
+    const release = this.active.add(runId, controller);
+    const stepMs = step.timeout !== undefined ? parseDuration(step.timeout) : undefined;
+    const timer = stepMs !== undefined ? setTimeout(() => controller.abort(new DOMException(`step timed out after ${step.timeout}`, 'TimeoutError')), stepMs) : undefined;
+    const out = new OutputBuffer(engine.redis, engine.keys, rc, step.id, engine.maxlen);
+    const actx: ActionContext = {
+      runId,
+      stepId: step.id,
+      attempt,
+      env: processEnv(rc, step, attempt, ctx.env ?? {}),
+      signal: controller.signal,
+      output: (line, stream) => out.push(line, stream),
+      log,
+    };
+    let result: ActionResult;
+    try {
+      result = await this.action(rc, step, ctx, actx);
+    } catch (err) {
+      result = { ok: false, outputs: {}, error: (err as Error).message };
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      release();
+    }
+    const output = await out.close();
+    const state: StepState = result.ok ? 'succeeded' : result.timedOut ? 'timed_out' : result.cancelled ? 'cancelled' : 'failed';
+    const res: StepResult = { state, outputs: result.outputs, exitCode: result.exitCode, error: result.ok ? undefined : (result.error ?? state), startedAt, output };
+    const byRun = this.active.abortedByRun(controller);
+    if ((state === 'failed' || state === 'timed_out') && !byRun && attempt < maxAttempts(step.retry)) {
+      if (await this.retry(rc, step, attempt, res, 'running')) return;
+    }
+    await engine.finishStep(rc, step.id, attempt, res, ['running']);
+  }
+
+  private async action(rc: RunContext, step: Step, ctx: ExpressionContext, actx: ActionContext): Promise<ActionResult> {
+    const interp = (t: string) => interpolate(t, ctx);
+    if (step.run !== undefined) return runShell(step.run, actx, { cwd: step.working_directory !== undefined ? interp(step.working_directory) : undefined });
+    if (step.http !== undefined) return runHttp(resolveHttp(step.http, interp), actx);
+    if (step.sleep !== undefined) return runSleep(parseDuration(step.sleep) ?? 0, actx);
+    if (step.notify !== undefined) {
+      const text = interp(step.notify);
+      return runNotify(text, actx, (t) => this.engine.appendEvent(rc, { ts: Date.now(), runId: rc.meta.id, type: 'notify', step: step.id, text: t }));
+    }
+    return { ok: false, outputs: {}, error: `step ${step.id} has no action this worker can run` };
+  }
+
+  /** Schedules the next attempt; false when the run is being aborted (then the caller records the end). */
+  private async retry(rc: RunContext, step: Step, attempt: number, res: StepResult, from: StepState): Promise<boolean> {
+    const engine = this.engine;
+    const delayMs = retryDelayMs(step.retry, attempt);
+    const retryAt = Date.now() + delayMs;
+    const base = await engine.stepBase(rc, step.id);
+    const record: StepRecord = rc.masker.maskDeep({ ...base, state: 'queued', attempt: attempt + 1, error: res.error, exitCode: res.exitCode, endedAt: Date.now(), output: res.output });
+    const event = rc.masker.maskDeep({ ts: Date.now(), runId: rc.meta.id, type: 'step.retrying' as const, step: step.id, attempt: attempt + 1, delayMs, error: res.error ?? res.state });
+    const reply = await engine.scripts.call('retryStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, attempt + 1, retryAt, from, JSON.stringify(record), JSON.stringify(event), Date.now(), engine.maxlen]);
+    if (reply[0] !== 'ok') return false;
+    rc.log.info({ step: step.id, attempt, delayMs, error: event.error }, 'step will be retried');
+    await engine.enqueue(rc.meta.id, [{ stepId: step.id, attempt: attempt + 1, retryAt }]);
+    return true;
+  }
+
+  private async lost(rc: RunContext, step: Step, attempt: number, log: RunContext['log']): Promise<void> {
+    const allowed = Math.max(maxAttempts(step.retry), step.safe_to_retry === true ? SAFE_TO_RETRY_MAX : 1);
+    const error = 'the worker running this step stopped mid-step (crash or kill)';
+    log.warn({ allowed }, 'step lost: its worker died');
+    if (attempt < allowed && (await this.retry(rc, step, attempt, { state: 'lost', outputs: {}, error: `${error}; retrying` }, 'running'))) return;
+    const why = attempt < allowed ? '' : '; not retried: no retries left and the step is not marked safe_to_retry';
+    await this.engine.finishStep(rc, step.id, attempt, { state: 'lost', outputs: {}, error: `${error}${why}` }, ['running']);
+  }
+
+  // ── parking ─────────────────────────────────────────────────────────────────────────────────
+
+  private async parkApproval(rc: RunContext, step: Step, attempt: number, record: StepRecord, ctx: ExpressionContext): Promise<void> {
+    const engine = this.engine;
+    const now = Date.now();
+    const ttlMs = rc.meta.approvalTtl[step.id] ?? 30 * 60_000;
+    let request;
+    try {
+      request = prepareApproval(step.approval ?? {}, { stepName: step.name ?? step.id, workflow: rc.meta.workflow, ttlMs, now, interpolate: (t) => interpolate(t, ctx) });
+    } catch (err) {
+      return engine.finishStep(rc, step.id, attempt, { state: 'failed', outputs: {}, error: (err as Error).message, startedAt: now }, ['running']);
+    }
+    const patch = rc.masker.maskDeep(request);
+    const parked: StepRecord = { ...record, state: 'waiting' };
+    const reply = await engine.scripts.call('parkStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, JSON.stringify(parked), JSON.stringify(patch), rc.meta.trigger.requester, now, engine.maxlen]);
+    if (reply[0] !== 'parked') return;
+    await engine.queue.add('expire', { runId: rc.meta.id, stepId: step.id }, { jobId: `${rc.meta.id}.${step.id}.expire`, delay: ttlMs, removeOnComplete: true, removeOnFail: true });
+    rc.log.info({ step: step.id, expiresAt: request.expiresAt }, 'approval requested; step parked');
+    if (reply[1]) await this.settleFromStore(rc, step.id);
+  }
+
+  private async settleFromStore(rc: RunContext, stepId: string): Promise<void> {
+    const raw = await this.engine.redis.hget(this.engine.keys.appr(rc.meta.id), stepId);
+    if (!raw) return;
+    const a = JSON.parse(raw) as ApprovalState;
+    a.decisions = Array.isArray(a.decisions) ? a.decisions : [];
+    await this.engine.settleApproval(rc, stepId, a);
+  }
+
+  private async parkChild(rc: RunContext, step: Step, attempt: number, record: StepRecord, ctx: ExpressionContext): Promise<void> {
+    const engine = this.engine;
+    const spec = step.workflow;
+    if (spec === undefined) return;
+    const started = await startSubWorkflow(spec, (t) => interpolate(t, ctx), {
+      startChild: async (workflow, inputs) => {
+        const { run } = await engine.startRun(
+          {
+            workflow,
+            inputs,
+            trigger: { kind: 'workflow', source: 'workflow', requester: rc.meta.trigger.requester, channel: rc.meta.trigger.channel, text: `${rc.meta.workflow} › ${step.id}`, parent: { runId: rc.meta.id, stepId: step.id } },
+            idempotencyKey: `${rc.meta.id}.${step.id}.${attempt}`,
+            secrets: rc.sealed.secrets,
+          },
+          { mask: [...Object.values(rc.sealed.inputs).map(String), ...(rc.sealed.mask ?? [])] },
+        );
+        return { runId: run.id };
+      },
+    });
+    if (!started.ok) return engine.finishStep(rc, step.id, attempt, { state: 'failed', outputs: {}, error: started.error, startedAt: record.startedAt }, ['running']);
+    const parked: StepRecord = { ...record, state: 'waiting', childRunId: started.runId };
+    const reply = await engine.scripts.call('parkStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, JSON.stringify(parked), '', rc.meta.trigger.requester, Date.now(), engine.maxlen]);
+    if (reply[0] !== 'parked') return;
+    await this.settleChildIfDone(rc, step.id, started.runId);
+  }
+
+  private async settleChildIfDone(rc: RunContext, stepId: string, childRunId: string): Promise<void> {
+    const child = await this.engine.getRun(childRunId);
+    if (child && ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(child.state)) await this.engine.settleChild(rc.meta.id, stepId, child);
+  }
+
+  /** A job found its step parked: a crash may have come between parking and arming the expiry or settling. */
+  private async repairParked(rc: RunContext, step: Step, attempt: number): Promise<void> {
+    if (step.approval !== undefined) {
+      const ttl = rc.meta.approvalTtl[step.id] ?? 30 * 60_000;
+      const raw = await this.engine.redis.hget(this.engine.keys.appr(rc.meta.id), step.id);
+      const a = raw ? (JSON.parse(raw) as ApprovalState) : undefined;
+      const delay = Math.max(0, (a?.expiresAt || Date.now() + ttl) - Date.now());
+      await this.engine.queue.add('expire', { runId: rc.meta.id, stepId: step.id }, { jobId: `${rc.meta.id}.${step.id}.expire`, delay, removeOnComplete: true, removeOnFail: true });
+      if (a?.outcome) await this.settleFromStore(rc, step.id);
+      return;
+    }
+    const base = await this.engine.stepBase(rc, step.id);
+    if (base.childRunId) await this.settleChildIfDone(rc, step.id, base.childRunId);
+    void attempt;
+  }
+
+  private async expire(data: { runId: string; stepId: string }): Promise<void> {
+    const engine = this.engine;
+    const rc = await engine.contexts.get(data.runId);
+    if (!rc) return;
+    const reply = await engine.scripts.call('decide', engine.keys.runKeys(data.runId), [data.runId, data.stepId, 'system:expiry', '[]', 'expire', Date.now(), engine.maxlen]);
+    if (reply[0] !== '1' && !(reply[1] ?? '').includes('already expired')) return;
+    const a = JSON.parse(reply[2] ?? '{}') as ApprovalState;
+    a.decisions = Array.isArray(a.decisions) ? a.decisions : [];
+    rc.log.info({ step: data.stepId }, 'approval expired');
+    if (reply[3] === 'waiting') await engine.settleApproval(rc, data.stepId, a);
+  }
+
+  private async timeout(data: { runId: string }): Promise<void> {
+    const rc = await this.engine.contexts.get(data.runId);
+    if (!rc) return;
+    await this.engine.abortRun(data.runId, 'timed_out', 'system:timeout', { error: `workflow timed out after ${rc.def.timeout ?? '?'}` });
+  }
+}
+
+function resolveHttp(spec: NonNullable<Step['http']>, interp: (t: string) => string): ResolvedHttpSpec {
+  const deep = (v: unknown): unknown => {
+    if (typeof v === 'string') return interp(v);
+    if (Array.isArray(v)) return v.map(deep);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x)]));
+    return v;
+  };
+  return {
+    url: interp(spec.url),
+    method: spec.method,
+    headers: spec.headers === undefined ? undefined : Object.fromEntries(Object.entries(spec.headers).map(([k, v]) => [k, interp(v)])),
+    body: spec.body === undefined ? undefined : (deep(spec.body) as ResolvedHttpSpec['body']),
+    expect: spec.expect,
+    timeoutMs: spec.timeout !== undefined ? parseDuration(spec.timeout) : undefined,
+  };
+}

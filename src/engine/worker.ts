@@ -1,0 +1,121 @@
+/**
+ * A worker process: a BullMQ worker on the `steps` queue plus the housekeeping that keeps runs
+ * honest when processes die:
+ * - stall detection tuned to seconds (lock 10 s, checked every 5 s by default): the job of a
+ *   worker killed mid-step returns to the queue and the next worker finds the step `running`
+ *   (step-runner.ts decides retry or `lost`);
+ * - a heartbeat in P:workers so `chatops run` can say when no worker is running;
+ * - pub/sub on P:cancel (+ a 1 s poll) to abort the steps it holds when their run is cancelled;
+ * - lock maintenance: renews the leases of locks whose holder run is live, reclaims locks whose
+ *   holder ended or vanished (lease expired), and starts the next queued run.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ActiveSteps } from './active-steps.js';
+import { Engine, type EngineOptions, type StepJobData } from './engine.js';
+import { QUEUE_NAME } from './keys.js';
+import { StepRunner } from './step-runner.js';
+
+export interface WorkerOptions extends EngineOptions {
+  concurrency: number;
+  /** BullMQ stall detection; shorten in tests. */
+  stall?: { lockDurationMs?: number; stalledIntervalMs?: number; maxStalledCount?: number };
+  heartbeatMs?: number;
+  /** How often locks are renewed and reclaimed; default a third of the lease, at most 5 s. */
+  maintenanceMs?: number;
+}
+
+export interface WorkerHandle {
+  id: string;
+  engine: Engine;
+  /** Steps running in this process now. */
+  activeSteps(): number;
+  /** Stops taking jobs, waits for running steps, disconnects. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
+  const engine = new Engine(opts);
+  const id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const log = opts.log.child({ worker: id });
+  const active = new ActiveSteps();
+  const runner = new StepRunner(engine, active);
+
+  const subscriber = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  subscriber.on('message', (_channel: string, message: string) => {
+    const [runId, kind] = message.split(' ');
+    if (runId) active.abortRun(runId, kind ?? 'cancelled');
+  });
+  await subscriber.subscribe(engine.keys.cancelChannel);
+
+  const workerConnection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  const worker = new Worker(QUEUE_NAME, (job) => runner.process(job), {
+    connection: workerConnection,
+    prefix: engine.keys.queuePrefix,
+    concurrency: Math.max(1, opts.concurrency),
+    lockDuration: opts.stall?.lockDurationMs ?? 10_000,
+    stalledInterval: opts.stall?.stalledIntervalMs ?? 5_000,
+    maxStalledCount: opts.stall?.maxStalledCount ?? 2,
+  });
+  worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+  worker.on('failed', (job, err) => {
+    if (job === undefined) return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError' || /stalled more than/.test(err.message);
+    log.error({ job: job.id, name: job.name, attemptsMade: job.attemptsMade, err: err.message, final }, 'job failed');
+    if (final && job.name === 'step') void runner.giveUp(job.data as StepJobData, err.message).catch((e: unknown) => log.error({ err: String(e) }, 'could not end the step of a failed job'));
+  });
+
+  const beat = async () => {
+    const now = Date.now();
+    await engine.redis.multi().zadd(engine.keys.workers, now, id).zremrangebyscore(engine.keys.workers, '-inf', now - 60_000).exec();
+  };
+  await beat();
+  const timers: NodeJS.Timeout[] = [];
+  const every = (ms: number, fn: () => Promise<void>, what: string) => {
+    let busy = false;
+    const t = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      fn()
+        .catch((err: unknown) => log.warn({ err: String(err) }, `${what} failed`))
+        .finally(() => (busy = false));
+    }, ms);
+    t.unref();
+    timers.push(t);
+  };
+  every(opts.heartbeatMs ?? 2_000, beat, 'heartbeat');
+  every(1_000, () => active.poll(engine.redis, engine.keys), 'abort poll');
+  every(opts.maintenanceMs ?? Math.min(5_000, Math.max(200, Math.floor(engine.leaseMs / 3))), () => maintainLocks(engine), 'lock maintenance');
+
+  log.info({ concurrency: opts.concurrency }, 'worker started');
+  let closing: Promise<void> | undefined;
+  return {
+    id,
+    engine,
+    activeSteps: () => active.size,
+    close() {
+      closing ??= (async () => {
+        for (const t of timers) clearInterval(t);
+        await worker.close().catch(() => undefined);
+        await engine.redis.zrem(engine.keys.workers, id).catch(() => 0);
+        await subscriber.quit().catch(() => undefined);
+        await workerConnection.quit().catch(() => undefined);
+        await engine.close();
+        log.info('worker stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Renews live holders' leases; frees locks of ended or vanished holders and starts the next run. */
+export async function maintainLocks(engine: Engine): Promise<void> {
+  const names = await engine.redis.smembers(engine.keys.locks);
+  for (const name of names) {
+    const reply = await engine.scripts.call('renew', [engine.keys.lock(name)], [engine.keys.prefix, engine.leaseMs]);
+    if (reply[0] === 'free') await engine.promoteLock(name);
+    else if (reply[2] === 'queued' && reply[1]) await engine.begin(reply[1]); // promoted, but its start was cut short
+  }
+}
