@@ -135,7 +135,7 @@ export function checkCollisions(commands: CommandEntry[]): { problems: Problem[]
     for (const a of commands.slice(0, j)) {
       if (bad.has(a)) continue;
       if (a.value.name === b.value.name) {
-        problems.push(problem(b.source, ['name'], `name: command \`${b.value.name}\` is already defined in ${a.source.file}`));
+        problems.push(problem(b.source, ['name'], `name: command \`${b.value.name}\` collides with the command of the same name in ${a.source.file}; rename one of them`));
         bad.add(b);
         return;
       }

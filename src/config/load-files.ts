@@ -77,5 +77,7 @@ export function loadPolicyText(file: string, text: string): Loaded<Policy> {
     });
   loaded.value.rules.forEach((rule, i) => checkRoles('rules', i, rule.roles));
   loaded.value.approvals.forEach((rule, i) => checkRoles('approvals', i, rule.roles));
-  return hasError(problems) ? { source: loaded.source, problems } : { ...loaded, problems };
+  // The value is kept even with errors so cross-file checks still run; the caller must not use a
+  // policy with errors (it locks everything instead, see load-project.ts).
+  return { ...loaded, problems };
 }

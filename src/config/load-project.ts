@@ -157,7 +157,7 @@ export async function loadProject(dir: string): Promise<Project> {
     if (loaded.value !== undefined) {
       const cross = checkPolicy(loaded.value, loaded.source, new Set(commands.keys()), allCommandNames, workflows);
       problems.push(...cross);
-      policy = loaded.value;
+      if (!loaded.problems.some((p) => p.severity === 'error')) policy = loaded.value;
       // A workflow whose approval names a role nobody holds could never finish: leave it out.
       for (const p of cross)
         if (p.severity === 'error')

@@ -7,7 +7,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { loadCommandText, loadPolicyText, loadWorkflowText } from './load-files.js';
-import { displayPath, loadProject, type Project } from './load-project.js';
+import { LOCKED_POLICY, displayPath, loadProject, type Project } from './load-project.js';
 import type { Problem } from './yaml-source.js';
 
 export class PathNotFoundError extends Error {
@@ -84,7 +84,7 @@ export async function validatePaths(paths: string[]): Promise<ValidateSummary> {
   for (const p of projects.values()) {
     workflows += p.workflows.size;
     commands += p.commands.size;
-    policy ||= p.policy !== undefined;
+    policy ||= p.policy !== undefined && p.policy !== LOCKED_POLICY;
   }
   return { problems: unique, workflows, commands, policy };
 }

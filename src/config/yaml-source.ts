@@ -31,9 +31,12 @@ export class YamlSource {
     this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
   }
 
-  /** YAML syntax errors (and duplicate keys), one problem each. */
+  /**
+   * The first YAML syntax error (or duplicate key). Only the first: after one, the parser's
+   * recovery reports follow-on errors that are not separate problems.
+   */
   syntaxProblems(): Problem[] {
-    return this.doc.errors.map((err) => ({
+    return this.doc.errors.slice(0, 1).map((err) => ({
       ...this.posOf(err.pos[0]),
       file: this.file,
       message: `YAML syntax error: ${err.message.split('\n')[0] ?? err.message}`,
