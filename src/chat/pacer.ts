@@ -12,8 +12,34 @@
 import type { Logger } from '../lib/logger.js';
 import type { WriteBudget } from './platform.js';
 
+/**
+ * Token buckets per channel. Shared by the pacers of all runs on one platform in a process, so
+ * several runs reporting into one channel still stay under its budget together.
+ */
+export class ChannelBuckets {
+  private readonly tokens = new Map<string, { level: number; at: number }>();
+  constructor(readonly budget: WriteBudget) {}
+
+  /** Milliseconds until the channel's bucket holds a token (0 = now). */
+  wait(channel: string, now: number): number {
+    const { writes, perMs } = this.budget;
+    const rate = writes / perMs;
+    const b = this.tokens.get(channel) ?? { level: writes, at: now };
+    const level = Math.min(writes, b.level + (now - b.at) * rate);
+    this.tokens.set(channel, { level, at: now });
+    return level >= 1 ? 0 : Math.ceil((1 - level) / rate);
+  }
+
+  spend(channel: string): void {
+    const b = this.tokens.get(channel);
+    if (b) b.level -= 1;
+  }
+}
+
 export interface PacerOptions {
   budget: WriteBudget;
+  /** Buckets shared with other pacers of the same platform; a private set when absent. */
+  buckets?: ChannelBuckets;
   minIntervalMs?: number;
   log: Logger;
   now?: () => number;
@@ -33,7 +59,7 @@ interface Pending {
 export class Pacer {
   private readonly pending = new Map<string, Pending>();
   private readonly lastWrite = new Map<string, number>();
-  private readonly tokens = new Map<string, { level: number; at: number }>();
+  private readonly buckets: ChannelBuckets;
   private seq = 0;
   private running = false;
   private timer: NodeJS.Timeout | undefined;
@@ -46,6 +72,7 @@ export class Pacer {
   constructor(private readonly opts: PacerOptions) {
     this.now = opts.now ?? Date.now;
     this.minInterval = opts.minIntervalMs ?? 1000;
+    this.buckets = opts.buckets ?? new ChannelBuckets(opts.budget);
   }
 
   /** Replaces any pending write for `key` with this one. */
@@ -94,25 +121,10 @@ export class Pacer {
     for (const w of waiters) w();
   }
 
-  /** Milliseconds until the channel's bucket holds a token (0 = now). */
-  private tokenWait(channel: string, now: number): number {
-    const { writes, perMs } = this.opts.budget;
-    const rate = writes / perMs;
-    const b = this.tokens.get(channel) ?? { level: writes, at: now };
-    const level = Math.min(writes, b.level + (now - b.at) * rate);
-    this.tokens.set(channel, { level, at: now });
-    return level >= 1 ? 0 : Math.ceil((1 - level) / rate);
-  }
-
-  private spend(channel: string): void {
-    const b = this.tokens.get(channel);
-    if (b) b.level -= 1;
-  }
-
   private readyAt(p: Pending, now: number): number {
     const last = this.lastWrite.get(p.key);
     const interval = last === undefined ? now : last + this.minInterval;
-    return Math.max(interval, p.notBefore, now + this.tokenWait(p.channel, now));
+    return Math.max(interval, p.notBefore, now + this.buckets.wait(p.channel, now));
   }
 
   private async loop(): Promise<void> {
@@ -141,7 +153,7 @@ export class Pacer {
           continue;
         }
         this.pending.delete(best.key);
-        this.spend(best.channel);
+        this.buckets.spend(best.channel);
         this.lastWrite.set(best.key, this.now());
         try {
           await best.write();
