@@ -1,0 +1,146 @@
+/** `chatops validate` and `chatops docs` called in-process: exit codes, output lines, determinism. */
+import { jest } from '@jest/globals';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { docsCommand } from '../../src/cli/docs.js';
+import { validateCommand, type Output } from '../../src/cli/validate.js';
+
+function capture(): Output & { outLines: string[]; errLines: string[] } {
+  const outLines: string[] = [];
+  const errLines: string[] = [];
+  return { outLines, errLines, out: (l) => outLines.push(l), err: (l) => errLines.push(l) };
+}
+
+describe('chatops validate', () => {
+  it('exits 0 on the shipped examples and says what loaded', async () => {
+    const io = capture();
+    expect(await validateCommand(['.'], io)).toBe(0);
+    expect(io.outLines).toEqual([]);
+    expect(io.errLines.join('\n')).toMatch(/^ok: \d+ workflow\(s\), \d+ command\(s\), policy loaded$/);
+  });
+
+  it('exits 1 with one located line per problem on a broken project', async () => {
+    const io = capture();
+    expect(await validateCommand(['test/fixtures/broken/project'], io)).toBe(1);
+    expect(io.outLines.length).toBeGreaterThan(20);
+    for (const line of io.outLines) expect(line).toMatch(/^test\/fixtures\/broken\/project\/\S+\.yaml:\d+:\d+: /);
+    expect(io.errLines.join('\n')).toMatch(/\d+ error\(s\), 1 warning\(s\)/);
+  });
+
+  it('checks a single file within its project and reports only that file', async () => {
+    const io = capture();
+    expect(await validateCommand(['test/fixtures/broken/project/workflows/cycle.yaml'], io)).toBe(1);
+    expect(io.outLines).toEqual(['test/fixtures/broken/project/workflows/cycle.yaml:4:13: steps[0].needs: dependency cycle: a -> c -> b -> a']);
+    const ok = capture();
+    expect(await validateCommand(['test/fixtures/broken/project/workflows/good.yaml'], ok)).toBe(0);
+  });
+
+  it('passes with only warnings (no policy file)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chatops-validate-'));
+    try {
+      await writeFile(join(dir, 'lone.yaml'), 'name: lone\nsteps:\n  - id: a\n    run: echo hi\n');
+      const io = capture();
+      expect(await validateCommand([join(dir, 'lone.yaml')], io)).toBe(0);
+      const project = capture();
+      expect(await validateCommand([dir], project)).toBe(0);
+      expect(project.outLines).toEqual([expect.stringMatching(/policy\.yaml:1:1: warning: no policy file/)]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('checks a lone file outside any project by its kind', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chatops-validate-'));
+    try {
+      await writeFile(join(dir, 'cmd.yaml'), 'name: x\nusage: x {a\nworkflow: y\n');
+      const io = capture();
+      expect(await validateCommand([join(dir, 'cmd.yaml')], io)).toBe(1);
+      expect(io.outLines).toEqual([expect.stringMatching(/cmd\.yaml:2:8: usage: "\{a" is not an argument/)]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 2 for a path that does not exist', async () => {
+    const io = capture();
+    expect(await validateCommand(['no/such/dir'], io)).toBe(2);
+    expect(io.errLines).toEqual(['chatops validate: no such file or directory: no/such/dir']);
+  });
+});
+
+describe('chatops docs', () => {
+  let out: string;
+  beforeEach(async () => {
+    out = await mkdtemp(join(tmpdir(), 'chatops-docs-'));
+  });
+  afterEach(async () => rm(out, { recursive: true, force: true }));
+
+  it('writes one runbook per workflow, each with a mermaid graph, byte-identical on every run', async () => {
+    expect(await docsCommand({ dir: '.', out }, capture())).toBe(0);
+    const names = (await readdir(out)).sort();
+    const workflows = (await readdir('workflows')).filter((n) => n.endsWith('.yaml'));
+    expect(names).toHaveLength(workflows.length);
+    const first = await Promise.all(names.map((n) => readFile(join(out, n), 'utf8')));
+    for (const md of first) expect(md).toMatch(/```mermaid\nflowchart TD\n/);
+    const io = capture();
+    expect(await docsCommand({ dir: '.', out }, io)).toBe(0);
+    expect(io.outLines).toEqual([]); // nothing rewritten
+    const second = await Promise.all(names.map((n) => readFile(join(out, n), 'utf8')));
+    expect(second).toEqual(first);
+  });
+
+  it('matches the committed runbooks in docs/runbooks', async () => {
+    await docsCommand({ dir: '.', out }, capture());
+    for (const name of await readdir(out)) expect(await readFile(join(out, name), 'utf8')).toBe(await readFile(join('docs/runbooks', name), 'utf8'));
+  });
+
+  it('shows how it starts, inputs, approvals, conditions and who may run it', async () => {
+    await docsCommand({ dir: '.', out }, capture());
+    const md = await readFile(join(out, 'restart-service.md'), 'utf8');
+    expect(md).toContain('- Chat command `restart {service} [in {env}]`');
+    expect(md).toContain('| `service` | string | yes |');
+    expect(md).toContain('s_approve{{"approval: approve: SRE approval (prod only)"}}');
+    expect(md).toContain('s_approve_if{"if inputs.env == \'prod\'"}');
+    expect(md).toContain('- `restart`: roles oncall, sre in any channel');
+    expect(md).toContain('- Approval `approve`: 1 of role sre, never the requester');
+    const diagnose = await readFile(join(out, 'diagnose-high-error-rate.md'), 'utf8');
+    expect(diagnose).toContain('- Alert matching `alertname=HighErrorRate`, reported in #incidents');
+  });
+
+  it('removes runbooks it generated for workflows that are gone, keeps hand-written files', async () => {
+    await writeFile(join(out, 'old.md'), '# old\n\n<!-- generated by `chatops docs` from workflows/old.yaml -->\n');
+    await writeFile(join(out, 'NOTES.md'), '# mine\n');
+    await docsCommand({ dir: '.', out }, capture());
+    const names = await readdir(out);
+    expect(names).not.toContain('old.md');
+    expect(names).toContain('NOTES.md');
+  });
+
+  it('exits 1 when files had errors, still writing the good ones', async () => {
+    const io = capture();
+    expect(await docsCommand({ dir: 'test/fixtures/broken/project', out }, io)).toBe(1);
+    expect(await readdir(out)).toEqual(['good.md']);
+  });
+});
+
+describe('command-line wiring', () => {
+  it('parses paths and sets the exit code', async () => {
+    const { Command } = await import('commander');
+    const { register } = await import('../../src/cli/validate.js');
+    const program = new Command('chatops').exitOverride();
+    register(program);
+    const saved = process.exitCode;
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      await program.parseAsync(['node', 'chatops', 'validate', 'test/fixtures/broken/project/workflows/cycle.yaml']);
+      expect(process.exitCode).toBe(1);
+      expect(log).toHaveBeenCalledWith(expect.stringContaining('cycle.yaml:4:13: steps[0].needs: dependency cycle'));
+    } finally {
+      process.exitCode = saved;
+      log.mockRestore();
+      error.mockRestore();
+    }
+  });
+});
