@@ -176,7 +176,7 @@ return {'ok'}
 const parkStep: ScriptDef = {
   keys: 5,
   lua: `
-local runId, step, attempt, now, maxlen = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[8]), ARGV[9]
+local runId, step, attempt, now, maxlen = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[7]), ARGV[8]
 local s = redis.call('HGET', KEYS[2], step) or ''
 local a = redis.call('HGET', KEYS[2], step .. '#a') or '1'
 local function outcome()
