@@ -1,0 +1,86 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { cli, harness, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
+
+const SECRET = 'hunter2-Sup3rS3cret';
+const CTX_SECRET = 'ctx-token-9f8e7d6c5b';
+
+const PARENT = `
+name: parent
+inputs:
+  api_key: { type: string, required: true, secret: true }
+  svc: { type: string, default: api }
+steps:
+  - id: leak
+    env: { TOKEN: "\${{ secrets.token }}" }
+    run: |
+      echo "key is $INPUT_API_KEY and token $TOKEN"
+      echo "also on stderr $INPUT_API_KEY" >&2
+      echo "k=$INPUT_API_KEY" >> "$CHATOPS_OUTPUT"
+  - id: child
+    needs: leak
+    workflow: { name: child, inputs: { svc: "\${{ inputs.svc }}", echo: "\${{ inputs.api_key }}" } }
+  - id: tell
+    needs: child
+    notify: "child said \${{ steps.child.outputs.said }} with \${{ inputs.api_key }}"
+  - id: fail
+    needs: tell
+    run: echo "failing with $INPUT_API_KEY"; exit 1
+outputs: { key: "\${{ inputs.api_key }}", said: "\${{ steps.child.outputs.said }}" }
+`;
+const CHILD = `
+name: child
+inputs: { svc: { type: string }, echo: { type: string } }
+steps:
+  - id: say
+    run: echo "said=$INPUT_SVC/$INPUT_ECHO" >> "$CHATOPS_OUTPUT"; echo "child sees $INPUT_ECHO"
+outputs: { said: "\${{ steps.say.outputs.said }}" }
+`;
+
+describe('engine: secrets and sub-workflows', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it('runs a sub-workflow whose outputs flow back, and never writes a secret to Redis in clear', async () => {
+    h = await harness(workflowsFrom(PARENT, CHILD));
+    const { run } = await h.engine.startRun({ workflow: 'parent', inputs: { api_key: SECRET }, trigger: { ...cli, text: `run parent api_key=${SECRET}` }, secrets: { token: CTX_SECRET } });
+    const done = await h.waitFor(run.id);
+    expect(done.state).toBe('failed');
+    const child = done.steps.find((s) => s.id === 'child');
+    expect(child).toMatchObject({ state: 'succeeded', outputs: { said: 'api/***' } });
+    expect(child?.childRunId).toMatch(/^r-/);
+    expect(done.inputs).toEqual({ api_key: '***', svc: 'api' });
+    expect(done.outputs).toEqual({ key: '***', said: 'api/***' });
+    expect(done.trigger.text).toBe('run parent api_key=***');
+    const lines = (await h.engine.readEvents(run.id)).flatMap((e) => (e.type === 'step.output' ? e.lines : []));
+    expect(lines).toContain('key is *** and token ***');
+    expect(lines).toContain('also on stderr ***');
+    const transcript = await h.engine.transcript(run.id);
+    expect(transcript).toContain('`api_key=***`');
+    expect(transcript).not.toContain(SECRET);
+
+    // Scan every key of this test's prefix, whatever its type.
+    const redis = h.engine.redis;
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${h.opts.prefix}*`, 'COUNT', 500);
+      cursor = next;
+      for (const key of keys) {
+        const type = await redis.type(key);
+        let dump = '';
+        if (type === 'string') dump = (await redis.get(key)) ?? '';
+        else if (type === 'hash') dump = JSON.stringify(await redis.hgetall(key));
+        else if (type === 'list') dump = JSON.stringify(await redis.lrange(key, 0, -1));
+        else if (type === 'set') dump = JSON.stringify(await redis.smembers(key));
+        else if (type === 'zset') dump = JSON.stringify(await redis.zrange(key, 0, -1));
+        else if (type === 'stream') dump = JSON.stringify(await redis.xrange(key, '-', '+'));
+        dump += key;
+        if (dump.includes(SECRET) || dump.includes(CTX_SECRET)) found.push(`${type} ${key}`);
+      }
+    } while (cursor !== '0');
+    expect(found).toEqual([]);
+  });
+});
