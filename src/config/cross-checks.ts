@@ -2,7 +2,7 @@
  * Checks that span files: sub-workflow steps and recursion, commands against their workflows and
  * each other, policy against commands and workflows. Problems point at the referring line.
  */
-import { closest, distance } from 'fastest-levenshtein';
+import { didYouMean } from './did-you-mean.js';
 import type { Workflow } from '../workflow/schema.js';
 import type { LoadedCommand } from './load-files.js';
 import type { Policy } from './policy.js';
@@ -19,9 +19,7 @@ export interface CommandEntry {
 }
 
 function suggest(word: string, known: string[]): string {
-  if (known.length === 0) return '';
-  const best = closest(word, known);
-  return distance(word, best) <= Math.max(2, Math.floor(best.length / 3)) ? `, did you mean \`${best}\`?` : '';
+  return didYouMean(word, known);
 }
 
 function problem(source: YamlSource, path: (string | number)[], message: string, severity: 'error' | 'warning' = 'error'): Problem {

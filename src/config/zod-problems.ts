@@ -2,7 +2,7 @@
  * Turns zod issues into located problems with messages written for people: "expected a number,
  * got text", "unknown key `tiemout`, did you mean `timeout`?", "missing required key `id`".
  */
-import { closest, distance } from 'fastest-levenshtein';
+import { didYouMean } from './did-you-mean.js';
 import type { z } from 'zod';
 import { formatPath, type PathSegment, type Problem, type YamlSource } from './yaml-source.js';
 
@@ -70,14 +70,6 @@ export function knownKeysAt(schema: z.ZodType, path: readonly PathSegment[]): st
   }
   def = unwrap(def);
   return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
-}
-
-/** "did you mean `timeout`?" when a known key is close enough to be a typo. */
-export function didYouMean(word: string, known: string[]): string {
-  if (known.length === 0) return '';
-  const best = closest(word, known);
-  const limit = Math.max(2, Math.floor(best.length / 3));
-  return distance(word.toLowerCase(), best.toLowerCase()) <= limit ? `, did you mean \`${best}\`?` : '';
 }
 
 function message(issue: z.core.$ZodIssue, root: unknown): string {

@@ -3,7 +3,7 @@
  * contexts, inputs, which steps may be read), no `${{` in run scripts, input declarations,
  * approvals. Cross-file checks (sub-workflows, commands, policy) live in config/cross-checks.ts.
  */
-import { closest, distance } from 'fastest-levenshtein';
+import { didYouMean } from '../config/did-you-mean.js';
 import type { PathSegment, Position, Problem } from '../config/yaml-source.js';
 import { CONTEXT_NAMES, ExpressionError, conditionText, contextReferences, findExpressions, parseExpression, unknownContexts } from './expressions.js';
 import { inputValueSchema } from './inputs.js';
@@ -20,9 +20,7 @@ const RUN_KEYS = ['id', 'requester', 'channel', 'workflow', 'url'];
 const STEP_KEYS = ['outputs', 'outcome', 'conclusion'];
 
 function suggest(word: string, known: readonly string[]): string {
-  if (known.length === 0) return '';
-  const best = closest(word, [...known]);
-  return distance(word, best) <= Math.max(2, Math.floor(best.length / 3)) ? `, did you mean \`${best}\`?` : '';
+  return didYouMean(word, known);
 }
 
 /** Which steps a reader may see: `steps.X` is readable when X is guaranteed to have run before. */

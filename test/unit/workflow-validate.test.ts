@@ -1,0 +1,175 @@
+/** Semantic checks of one workflow file: each problem located, worded, and nothing reported for valid shapes. */
+import { loadWorkflowText } from '../../src/config/load-files.js';
+import { formatProblem } from '../../src/config/yaml-source.js';
+
+function check(yaml: string): string[] {
+  return loadWorkflowText('wf.yaml', yaml).problems.map(formatProblem);
+}
+
+const HEAD = 'name: t\ninputs:\n  service: { type: string }\n';
+
+describe('which steps an expression may read', () => {
+  it('allows steps reached through needs, transitively', () => {
+    expect(
+      check(`${HEAD}steps:
+  - id: a
+    run: echo "x=1" >> "$CHATOPS_OUTPUT"
+  - id: b
+    needs: a
+    run: echo b
+  - id: c
+    needs: [b]
+    notify: '\${{ steps.a.outputs.x }}'
+outputs: { x: '\${{ steps.c.outcome }}' }
+`),
+    ).toEqual([]);
+  });
+
+  it('refuses a sibling that may not have run yet', () => {
+    expect(
+      check(`${HEAD}steps:
+  - id: a
+    run: echo a
+  - id: b
+    if: \${{ steps.a.outputs.ok == 'yes' }}
+    run: echo b
+`),
+    ).toEqual(["wf.yaml:8:13: steps[1].if: steps.a is read before it is guaranteed to have run; add `a` to this step's needs (directly or through a step it needs)"]);
+  });
+
+  it('lets on_failure steps read main steps but not unordered on_failure siblings', () => {
+    expect(
+      check(`${HEAD}steps:
+  - id: a
+    run: echo a
+on_failure:
+  - id: f1
+    notify: 'a said \${{ steps.a.outputs.x }}'
+  - id: f2
+    notify: 'f1 said \${{ steps.f1.outputs.x }}'
+`),
+    ).toEqual(['wf.yaml:11:22: on_failure[1].notify: steps.f1 is read before it is guaranteed to have run; add `f1` to this step\'s needs (directly or through a step it needs)']);
+  });
+
+  it('refuses steps in the concurrency key and unknown step fields', () => {
+    expect(
+      check(`${HEAD}concurrency: { key: 'x-\${{ steps.a.outputs.y }}' }
+steps:
+  - id: a
+    run: echo a
+  - id: b
+    needs: a
+    notify: '\${{ steps.a.output.y }} \${{ steps.zz.outputs.y }}'
+`),
+    ).toEqual([
+      'wf.yaml:4:24: concurrency.key: steps.a cannot be read here: no step has run yet',
+      'wf.yaml:10:14: steps[1].notify: steps.a.output does not exist, did you mean `outputs`? (a step has outputs, outcome, conclusion)',
+      'wf.yaml:10:38: steps[1].notify: steps.zz refers to no step',
+    ]);
+  });
+});
+
+describe('expressions', () => {
+  it('refuses text around ${{ }} in a condition, and an unclosed ${{', () => {
+    expect(
+      check(`${HEAD}steps:
+  - id: a
+    if: prod is \${{ inputs.service }}
+    run: echo a
+  - id: b
+    notify: 'hi \${{ inputs.service'
+  - id: c
+    notify: '\${{ run.requestor }}'
+`),
+    ).toEqual([
+      'wf.yaml:6:9: steps[0].if: a condition is one expression: write `x` or `${{ x }}`, not text around `${{ }}`',
+      'wf.yaml:9:17: steps[1].notify: `${{` without a closing `}}`',
+      'wf.yaml:11:14: steps[2].notify: run.requestor does not exist, did you mean `requester`? (run has id, requester, channel, workflow, url)',
+    ]);
+  });
+
+  it('accepts bare conditions, status functions and every known context', () => {
+    expect(
+      check(`${HEAD}steps:
+  - id: a
+    if: "inputs.service == 'api' && alert.labels.severity != 'info'"
+    env: { A: '\${{ secrets.TOKEN }} \${{ env.HOME }} \${{ run.id }} \${{ toJSON(alert) }}' }
+    run: echo "$A"
+on_failure:
+  - id: f
+    if: always()
+    notify: 'failed at \${{ failure.step }}'
+`),
+    ).toEqual([]);
+  });
+
+  it('points at the exact line of ${{ inside a run block', () => {
+    expect(
+      check(`${HEAD}steps:
+  - id: a
+    run: |
+      echo one
+      echo two
+      curl "\${{ inputs.service }}"
+`),
+    ).toEqual([expect.stringMatching(/^wf\.yaml:9:13: steps\[0\]\.run: `\$\{\{ \}\}` is not allowed inside a run script/)]);
+  });
+});
+
+describe('steps and needs', () => {
+  it('refuses a step needing itself, on_failure needing a main step, and ids shared between the two lists', () => {
+    expect(
+      check(`${HEAD}steps:
+  - id: a
+    needs: a
+    run: echo a
+on_failure:
+  - id: a
+    run: echo again
+  - id: f
+    needs: [b]
+    run: echo f
+`),
+    ).toEqual([
+      'wf.yaml:6:12: steps[0].needs: step `a` needs itself',
+      'wf.yaml:6:12: steps[0].needs: dependency cycle: a -> a',
+      'wf.yaml:9:9: on_failure[0].id: duplicate step id `a` (also a step under steps)',
+      'wf.yaml:12:13: on_failure[1].needs: `b` is not a step id in on_failure',
+    ]);
+  });
+});
+
+describe('input declarations', () => {
+  it('checks options, defaults and patterns', () => {
+    expect(
+      check(`name: t
+inputs:
+  env: { type: choice }
+  size: { type: string, options: [a, b] }
+  count: { type: number, default: lots }
+  name: { type: string, pattern: '([a-z' }
+  tier: { type: choice, options: [gold, silver], default: bronze }
+  flag: { type: boolean, required: true, default: true }
+steps:
+  - id: a
+    run: echo a
+`),
+    ).toEqual([
+      'wf.yaml:3:3: inputs.env: a choice input needs options: [a, b]',
+      'wf.yaml:4:25: inputs.size.options: only a choice input has options; set type: choice',
+      'wf.yaml:5:35: inputs.count.default: expected a number',
+      expect.stringMatching(/^wf\.yaml:6:34: inputs\.name\.pattern: not a valid regular expression/),
+      'wf.yaml:7:59: inputs.tier.default: expected one of: gold, silver',
+      'wf.yaml:8:36: warning: inputs.flag.required: has no effect with a default; remove one of them',
+    ]);
+  });
+});
+
+describe('file-level problems', () => {
+  it('refuses a file that is not a mapping', () => {
+    expect(check('- just\n- a list\n')).toEqual(['wf.yaml:1:1: top level: expected a mapping (key: value) describing a workflow']);
+  });
+  it('names a missing top-level key', () => {
+    expect(check('name: t\n')).toEqual(['wf.yaml:1:1: top level: missing required key `steps`']);
+  });
+});
