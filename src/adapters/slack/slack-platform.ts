@@ -1,0 +1,139 @@
+/**
+ * The outbound side of the Slack adapter: the chat layer's ChatPlatform over the Web API. Content
+ * is formatted as Block Kit (block-kit/), messages are referenced by channel + ts, long logs go up
+ * with filesUploadV2 (files.getUploadURLExternal + completeUploadExternal). The client is built to
+ * reject rate-limited calls instead of sleeping inside the SDK: a 429 becomes an error carrying
+ * `retryAfterMs`, which the chat layer's pacer honours while it keeps coalescing newer content.
+ */
+import { webApi } from '@slack/bolt';
+import type { ChatContent, ChatPlatform, FileUpload, MessageRef, ReplyTarget, WriteBudget } from '../../chat/platform.js';
+import type { OutputLimits } from '../../chat/render-model.js';
+import type { Logger } from '../../lib/logger.js';
+import { formatContent, SLACK_OUTPUT_LIMITS } from './block-kit/format.js';
+import type { ThreadRuns } from './thread-runs.js';
+
+/** Slack allows about one message per second per channel (short bursts tolerated). */
+export const SLACK_BUDGET: WriteBudget = { writes: 1, perMs: 1_000 };
+
+export class SlackWriteError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    /** Set for HTTP 429: how long Slack asked us to wait. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'SlackWriteError';
+  }
+}
+
+export interface SlackPlatformOptions {
+  token: string;
+  apiUrl?: string;
+  log: Logger;
+  threadRuns?: ThreadRuns;
+  /** Counts 429 answers (metrics, bench). */
+  onRateLimited?: (method: string, retryAfterSec: number) => void;
+}
+
+export function createWriteClient(opts: Pick<SlackPlatformOptions, 'token' | 'apiUrl'>): webApi.WebClient {
+  return new webApi.WebClient(opts.token, {
+    ...(opts.apiUrl ? { slackApiUrl: opts.apiUrl } : {}),
+    rejectRateLimitedCalls: true,
+    // Network errors: a few quick retries here; the pacer retries longer with backoff.
+    retryConfig: { retries: 2, factor: 2, minTimeout: 200, maxTimeout: 1_000 },
+    logLevel: webApi.LogLevel.ERROR,
+  });
+}
+
+export function slackUserId(identity: string): string | undefined {
+  return identity.startsWith('slack:') ? identity.slice('slack:'.length) : undefined;
+}
+
+export class SlackPlatform implements ChatPlatform {
+  readonly name = 'slack';
+  readonly budget = SLACK_BUDGET;
+  readonly outputLimits: OutputLimits = SLACK_OUTPUT_LIMITS;
+  readonly client: webApi.WebClient;
+
+  constructor(private readonly opts: SlackPlatformOptions) {
+    this.client = createWriteClient(opts);
+  }
+
+  async postRoot(channel: string, content: ChatContent): Promise<MessageRef> {
+    const msg = formatContent(content);
+    const res = await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel, text: msg.text, blocks: msg.blocks, unfurl_links: false, unfurl_media: false }));
+    const ts = String(res.ts);
+    if (content.kind === 'run' && this.opts.threadRuns) await this.opts.threadRuns.remember(channel, ts, content.view.runId);
+    return { platform: this.name, channel, id: ts };
+  }
+
+  async postReply(root: MessageRef, content: ChatContent): Promise<MessageRef> {
+    const msg = formatContent(content);
+    const res = await this.call('chat.postMessage', () =>
+      this.client.chat.postMessage({ channel: root.channel, thread_ts: root.id, text: msg.text, blocks: msg.blocks, unfurl_links: false, unfurl_media: false }),
+    );
+    return { platform: this.name, channel: root.channel, id: String(res.ts), thread: root.id };
+  }
+
+  async update(ref: MessageRef, content: ChatContent): Promise<void> {
+    const msg = formatContent(content);
+    await this.call('chat.update', () => this.client.chat.update({ channel: ref.channel, ts: ref.id, text: msg.text, blocks: msg.blocks }));
+  }
+
+  async uploadFile(root: MessageRef, file: FileUpload): Promise<void> {
+    await this.call('files.uploadV2', () =>
+      this.client.filesUploadV2({ channel_id: root.channel, thread_ts: root.thread ?? root.id, filename: file.filename, title: file.title ?? file.filename, content: file.text }),
+    );
+  }
+
+  /**
+   * Answers a user where they asked. With a response_url (slash commands, buttons) the answer
+   * goes there: it works in channels the bot is not in. Otherwise ephemeral answers use
+   * chat.postEphemeral and others go into the thread.
+   */
+  async reply(to: ReplyTarget, content: ChatContent): Promise<MessageRef | void> {
+    const msg = formatContent(content);
+    const ephemeral = content.kind === 'reply' ? content.view.ephemeral : true;
+    if (to.replyHandle) {
+      await this.postResponseUrl(to.replyHandle, { response_type: ephemeral ? 'ephemeral' : 'in_channel', replace_original: false, text: msg.text, blocks: msg.blocks });
+      return;
+    }
+    const user = slackUserId(to.user);
+    if (ephemeral && user) {
+      await this.call('chat.postEphemeral', () => this.client.chat.postEphemeral({ channel: to.channel, user, text: msg.text, blocks: msg.blocks, ...(to.thread ? { thread_ts: to.thread } : {}) }));
+      return;
+    }
+    const res = await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: to.channel, text: msg.text, blocks: msg.blocks, ...(to.thread ? { thread_ts: to.thread } : {}) }));
+    return { platform: this.name, channel: to.channel, id: String(res.ts), thread: to.thread };
+  }
+
+  private async postResponseUrl(url: string, body: Record<string, unknown>): Promise<void> {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+    if (res.status === 429) {
+      const after = Number(res.headers.get('retry-after') ?? '1');
+      this.opts.onRateLimited?.('response_url', after);
+      throw new SlackWriteError('SLACK_RATE_LIMITED', 'Slack rate-limited the response_url', after * 1000);
+    }
+    if (!res.ok) throw new SlackWriteError('SLACK_RESPONSE_URL_FAILED', `response_url answered HTTP ${res.status}`);
+  }
+
+  /** Runs a Web API call, turning the SDK's errors into SlackWriteErrors with a code. */
+  private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const e = err as { code?: unknown; retryAfter?: unknown; data?: { error?: unknown } };
+      if (e.code === webApi.ErrorCode.RateLimitedError && typeof e.retryAfter === 'number') {
+        this.opts.onRateLimited?.(method, e.retryAfter);
+        throw new SlackWriteError('SLACK_RATE_LIMITED', `${method}: rate limited by Slack for ${e.retryAfter}s`, e.retryAfter * 1000);
+      }
+      if (e.code === webApi.ErrorCode.PlatformError) {
+        const code = String(e.data?.error ?? 'unknown');
+        this.opts.log.warn({ method, error: code }, 'slack refused a write');
+        throw new SlackWriteError(`SLACK_${code.toUpperCase()}`, `${method}: Slack answered ${code}`);
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Test harness for the Slack adapter end to end: a project written to a temp dir, the fake Slack
+ * Web API, the real front (`startFront`: HTTP server, router, reporters, Bolt app) and a real
+ * worker, all on a unique Redis prefix. Close it in afterAll/afterEach.
+ */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadProject } from '../../src/config/load-project.js';
+import { startWorker, type WorkerHandle } from '../../src/engine/index.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { startFront, type Front } from '../../src/server/front.js';
+import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { FakeSlackApi, type FakeSlackOptions } from './slack-api.js';
+import { SlackSender, TEST_SIGNING_SECRET } from './slack-requests.js';
+
+export const SECRET_KEY = 'slack-tests-secret-key';
+
+export interface SlackFrontHarness {
+  fake: FakeSlackApi;
+  front: Front;
+  worker: WorkerHandle;
+  sender: SlackSender;
+  base: string;
+  dir: string;
+  close(): Promise<void>;
+}
+
+export async function slackFrontHarness(files: Record<string, string>, opts: { fake?: FakeSlackOptions; concurrency?: number; minIntervalMs?: number } = {}): Promise<SlackFrontHarness> {
+  const dir = mkdtempSync(join(tmpdir(), 'chatops-slack-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  const project = await loadProject(dir);
+  if (project.problems.some((p) => p.severity === 'error')) throw new Error(`test project has problems: ${JSON.stringify(project.problems)}`);
+  const fake = await new FakeSlackApi(opts.fake).start();
+  const prefix = uniquePrefix('slack');
+  const redisUrl = testRedisUrl();
+  const front = await startFront({
+    redisUrl,
+    prefix,
+    project,
+    log: silentLogger,
+    port: 0,
+    host: '127.0.0.1',
+    slack: { botToken: fake.botToken, mode: 'http', signingSecret: TEST_SIGNING_SECRET, apiUrl: fake.apiUrl, command: '/ops' },
+    engine: { secretKey: SECRET_KEY },
+    reporter: { pollMs: 100, blockMs: 100, ...(opts.minIntervalMs !== undefined ? { minIntervalMs: opts.minIntervalMs } : {}) },
+  });
+  const worker = await startWorker({ redisUrl, prefix, project, log: silentLogger, secretKey: SECRET_KEY, concurrency: opts.concurrency ?? 8 });
+  const base = `http://127.0.0.1:${front.port}`;
+  return {
+    fake,
+    front,
+    worker,
+    sender: new SlackSender(`${base}/slack/events`),
+    base,
+    dir,
+    async close() {
+      await front.close();
+      await worker.close();
+      await fake.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Text of a fake message's blocks and fallback, for assertions. */
+export function shown(msg: { text: string; blocks?: unknown[] } | undefined): string {
+  return msg ? `${msg.text}\n${JSON.stringify(msg.blocks ?? [])}` : '';
+}
