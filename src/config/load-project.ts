@@ -75,7 +75,16 @@ export async function loadProject(dir: string): Promise<Project> {
   const workflows = new Map<string, WorkflowEntry>();
   const brokenWorkflows = new Set<string>();
 
-  for (const path of await yamlFiles(join(root, 'workflows'))) {
+  const workflowPaths = await yamlFiles(join(root, 'workflows'));
+  if (workflowPaths.length === 0)
+    problems.push({
+      file: displayPath(join(root, 'workflows')),
+      line: 1,
+      col: 1,
+      severity: 'warning',
+      message: 'no workflow files (*.yaml) here; is CHATOPS_DIR (or the path given) the folder that holds workflows/, commands/ and policy.yaml?',
+    });
+  for (const path of workflowPaths) {
     const file = displayPath(path);
     const text = await readFile(path, 'utf8');
     const loaded = loadWorkflowText(file, text);

@@ -32,8 +32,14 @@ function booleanSchema(): z.ZodType<boolean> {
   }, z.boolean({ error: 'expected true or false (yes/no)' }));
 }
 
+/** Chat text is untrusted: a bound keeps a pasted log from becoming an input (and an env var). */
+export const MAX_INPUT_LENGTH = 4096;
+
 function stringSchema(spec: InputSpec): z.ZodType<string> {
-  let s = z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), z.string({ error: 'expected text' }));
+  let s = z.preprocess(
+    (v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v),
+    z.string({ error: 'expected text' }).max(MAX_INPUT_LENGTH, `expected at most ${MAX_INPUT_LENGTH} characters`),
+  );
   if (spec.pattern !== undefined) {
     const re = new RegExp(spec.pattern);
     s = s.refine((v) => re.test(v), `does not match the pattern ${spec.pattern}`);

@@ -44,7 +44,10 @@ describe('chatops validate', () => {
       expect(await validateCommand([join(dir, 'lone.yaml')], io)).toBe(0);
       const project = capture();
       expect(await validateCommand([dir], project)).toBe(0);
-      expect(project.outLines).toEqual([expect.stringMatching(/policy\.yaml:1:1: warning: no policy file/)]);
+      expect(project.outLines).toEqual([
+        expect.stringMatching(/policy\.yaml:1:1: warning: no policy file/),
+        expect.stringMatching(/workflows:1:1: warning: no workflow files \(\*\.yaml\) here/),
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -51,3 +51,11 @@ describe('validateInputs', () => {
   });
   it('lists secret inputs', () => expect(secretInputNames(wf)).toEqual(['api_key']));
 });
+
+describe('input bounds', () => {
+  it('refuses overly long text', () => {
+    const r = validateInputs(wf, { service: 'api', note: 'x'.repeat(5000) });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors).toEqual([{ input: 'note', message: 'expected at most 4096 characters' }]);
+  });
+});
