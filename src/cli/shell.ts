@@ -1,12 +1,22 @@
 import type { Command } from 'commander';
+import { runShell } from '../adapters/shell/start.js';
+import { readEnv } from '../config/env.js';
 
-// Placeholder until the subcommand lands; replaced by its implementation.
+/** `chatops shell [--as USER]`: the terminal chat with the bot, front and worker in one process. */
 export function register(program: Command): void {
   program
     .command('shell')
-    .description('(not implemented yet)')
-    .action(() => {
-      console.error('chatops shell: not implemented yet');
-      process.exitCode = 1;
+    .description('chat with the bot in this terminal: front, worker and (dev mode) a private Redis in one process')
+    .option('--as <user>', 'act as this user (policy identity shell:USER); default $CHATOPS_USER, else $USER')
+    .action(async (opts: { as?: string }) => {
+      const env = readEnv();
+      await runShell({
+        user: opts.as ?? env.CHATOPS_USER ?? env.USER,
+        input: process.stdin,
+        output: process.stdout,
+        redisUrl: env.REDIS_URL,
+        prefix: env.CHATOPS_PREFIX,
+        chatopsDir: env.chatopsDir,
+      });
     });
 }

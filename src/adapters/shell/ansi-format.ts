@@ -11,6 +11,11 @@ export interface FormatOptions {
   color: boolean;
   /** The clock for elapsed times and expiry; defaults to the view's own `now`. */
   now?: number;
+  /**
+   * Show times that change with the clock alone (running 12s, expires in 5m); default true. Plain
+   * logs turn it off, so a line changes only when the state does.
+   */
+  clock?: boolean;
 }
 
 const CODES: Record<Tone | 'bold' | 'code', [number, number]> = {
@@ -52,7 +57,7 @@ export function formatRun(v: RunView, o: FormatOptions): string[] {
   const width = Math.max(8, ...v.steps.map((s) => s.name.length));
   for (const s of v.steps) {
     const sl = STEP_LOOK[s.state];
-    const elapsed = s.state === 'running' && s.startedAt !== undefined ? Math.max(0, now - s.startedAt) : undefined;
+    const elapsed = o.clock !== false && s.state === 'running' && s.startedAt !== undefined ? Math.max(0, now - s.startedAt) : undefined;
     const label = `${s.phase === 'on_failure' ? '(on failure) ' : ''}${s.name}`;
     lines.push(`  ${p(sl.tone, sl.icon)} ${label.padEnd(width)}  ${p(sl.tone, stepDetail(s, elapsed))}`);
   }
@@ -64,7 +69,7 @@ export function formatRun(v: RunView, o: FormatOptions): string[] {
     if (outputs.length > 0) lines.push(`  outputs: ${outputs.join(' ')}`);
   } else {
     const elapsed = v.state === 'queued' && v.startedAt === undefined ? now - v.createdAt : now - (v.startedAt ?? v.createdAt);
-    lines.push(`${p(look.tone, `status: ${v.state}`)} ${formatDuration(Math.max(0, elapsed))}`);
+    lines.push(`${p(look.tone, `status: ${v.state}`)}${o.clock === false ? '' : ` ${formatDuration(Math.max(0, elapsed))}`}`);
   }
   return lines;
 }
@@ -102,7 +107,8 @@ export function formatApproval(v: ApprovalView, o: FormatOptions): string[] {
   }
   if (v.pending) {
     const left = Math.max(0, v.expiresAt - now);
-    lines.push(`  expires in ${formatDuration(left)} (${formatClock(v.expiresAt)}) · type ${p('bold', `approve ${v.runId}`)} or ${p('bold', `deny ${v.runId}`)}`);
+    const when = o.clock === false ? `at ${formatClock(v.expiresAt)}` : `in ${formatDuration(left)} (${formatClock(v.expiresAt)})`;
+    lines.push(`  expires ${when} · type ${p('bold', `approve ${v.runId}`)} or ${p('bold', `deny ${v.runId}`)}`);
   } else if (v.outcome) {
     const tone = v.outcome === 'approved' ? 'ok' : 'bad';
     lines.push(`  ${p(tone, v.outcome)}${v.decidedBy ? ` by ${v.decidedBy.user} at ${formatClock(v.decidedBy.at)}` : v.outcome === 'expired' ? ` at ${formatClock(v.expiresAt)}` : ''}`);

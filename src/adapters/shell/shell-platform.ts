@@ -1,0 +1,155 @@
+/**
+ * The terminal as a chat platform. Messages live in memory (ref id = a counter); every write is
+ * shown on the screen. On a TTY the followed run's messages form the live region, redrawn in
+ * place; other messages, and everything when not on a TTY, print only what is new since the last
+ * write of that message (new checklist lines, new output lines), so a piped transcript reads like
+ * a log. Long step logs are saved as files and their path printed.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChatContent, ChatPlatform, FileUpload, MessageRef, ReplyTarget } from '../../chat/platform.js';
+import { formatContent } from './ansi-format.js';
+import type { Screen } from './screen.js';
+
+interface Shown {
+  ref: MessageRef;
+  content: ChatContent;
+  runId?: string;
+  /** Lines already printed (plain mode), to print only new ones. */
+  printed: Set<string>;
+  /** Output lines already printed (plain mode). */
+  printedOutput: number;
+}
+
+export interface ShellPlatformOptions {
+  screen: Screen;
+  color: boolean;
+  /** Where full logs of long steps are saved. */
+  logDir: string;
+  /**
+   * Tells this terminal apart from other shells on the same Redis: each shell's reporter draws
+   * only the runs started in it (platform name `shell.<instance>`).
+   */
+  instance: string;
+}
+
+function runIdOf(c: ChatContent): string | undefined {
+  return c.kind === 'reply' ? undefined : c.view.runId;
+}
+
+export class ShellPlatform implements ChatPlatform {
+  readonly name: string;
+  // A terminal takes many writes; the pacer still coalesces bursts into a few redraws per second.
+  readonly budget = { writes: 20, perMs: 1000 };
+  readonly outputLimits = { maxLines: 12, maxChars: 4000 };
+  private readonly messages = new Map<string, Shown>();
+  private seq = 0;
+  private following: string | undefined;
+  private listeners: ((c: ChatContent) => void)[] = [];
+
+  constructor(private readonly opts: ShellPlatformOptions) {
+    this.name = `shell.${opts.instance}`;
+  }
+
+  /** Calls `fn` after every write (the session watches its followed run). */
+  onWrite(fn: (c: ChatContent) => void): () => void {
+    this.listeners.push(fn);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== fn);
+    };
+  }
+
+  /** Makes `runId`'s messages the live region (TTY), or stops following with undefined. */
+  follow(runId: string | undefined): void {
+    if (this.following !== undefined && runId !== this.following) this.opts.screen.commitLive();
+    this.following = runId;
+    if (runId !== undefined) {
+      // Messages shown before (e.g. before an approval) start over in the new live region.
+      this.redrawLive();
+    }
+  }
+
+  get followed(): string | undefined {
+    return this.following;
+  }
+
+  /** Re-renders the live region (elapsed times), TTY only. */
+  redrawLive(): void {
+    if (!this.opts.screen.tty || this.following === undefined) return;
+    const lines: string[] = [];
+    const now = Date.now();
+    for (const m of this.messages.values()) {
+      if (m.runId === this.following && m.content.kind !== 'reply') lines.push(...formatContent(m.content, { color: this.opts.color, now }));
+    }
+    this.opts.screen.setLive(lines);
+  }
+
+  private show(m: Shown): void {
+    const tty = this.opts.screen.tty;
+    if (tty && m.runId !== undefined && m.runId === this.following) {
+      this.redrawLive();
+    } else if (m.content.kind === 'step-output') {
+      const v = m.content.view;
+      // Print only output lines not printed yet; say when some scrolled past unseen.
+      const fresh = v.totalLines - m.printedOutput;
+      const lines: string[] = [];
+      const header = formatContent(m.content, { color: this.opts.color })[0] ?? '';
+      if (m.printedOutput === 0 || v.final) lines.push(header);
+      if (fresh > 0) {
+        const shown = v.lines.slice(Math.max(0, v.lines.length - fresh));
+        if (fresh > shown.length) lines.push(`  │ … ${fresh - shown.length} lines not shown …`);
+        lines.push(...shown.map((l) => `  │ ${l.text}`));
+        m.printedOutput = v.totalLines;
+      }
+      if (v.final && v.error && v.state !== 'succeeded') lines.push(`  error: ${v.error}`);
+      this.opts.screen.print(lines);
+    } else {
+      const lines = formatContent(m.content, { color: this.opts.color, clock: false });
+      const fresh = lines.filter((l) => !m.printed.has(l));
+      for (const l of fresh) m.printed.add(l);
+      this.opts.screen.print(fresh);
+    }
+    for (const l of this.listeners) l(m.content);
+  }
+
+  private store(ref: MessageRef, content: ChatContent): void {
+    const m: Shown = { ref, content, runId: runIdOf(content), printed: new Set(), printedOutput: 0 };
+    this.messages.set(ref.id, m);
+    this.show(m);
+  }
+
+  async postRoot(channel: string, content: ChatContent): Promise<MessageRef> {
+    const ref = { platform: this.name, channel, id: String(++this.seq) };
+    this.store(ref, content);
+    return ref;
+  }
+
+  async postReply(root: MessageRef, content: ChatContent): Promise<MessageRef> {
+    const ref = { platform: this.name, channel: root.channel, id: String(++this.seq), thread: root.id };
+    this.store(ref, content);
+    return ref;
+  }
+
+  async update(ref: MessageRef, content: ChatContent): Promise<void> {
+    const m = this.messages.get(ref.id);
+    if (!m) {
+      // A ref from another process (a shell restarted on the same Redis): show it as new.
+      this.store(ref, content);
+      return;
+    }
+    m.content = content;
+    this.show(m);
+  }
+
+  async uploadFile(root: MessageRef, file: FileUpload): Promise<MessageRef> {
+    mkdirSync(this.opts.logDir, { recursive: true });
+    const path = join(this.opts.logDir, file.filename.replace(/[^A-Za-z0-9._-]/g, '_'));
+    writeFileSync(path, `${file.text}\n`, { mode: 0o600 });
+    this.opts.screen.print([`  full log saved: ${path}`]);
+    return { platform: this.name, channel: root.channel, id: String(++this.seq), thread: root.id };
+  }
+
+  async reply(_to: ReplyTarget, content: ChatContent): Promise<void> {
+    this.opts.screen.print(formatContent(content, { color: this.opts.color, now: Date.now() }));
+  }
+}

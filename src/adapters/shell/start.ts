@@ -1,0 +1,91 @@
+/**
+ * `chatops shell` in one process: Redis (a private redis-server in dev mode when none answers),
+ * the project, an engine front, a worker, a reporter pool drawing on the terminal, the router, and
+ * the interactive session. Closing (Ctrl-D) stops each part on its own, in reverse order.
+ */
+import { randomBytes } from 'node:crypto';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { createAuditLog } from '../../chat/audit.js';
+import { ReporterPool } from '../../chat/reporter.js';
+import { createRouter } from '../../chat/router.js';
+import { formatProblem, loadProject } from '../../config/load-project.js';
+import { createEngine, startWorker } from '../../engine/index.js';
+import { createLogger, type Logger } from '../../lib/logger.js';
+import { connectRedis, resolveRedis } from '../../lib/redis-connect.js';
+import { createScreen } from './screen.js';
+import { SHELL_CHANNEL, ShellSession } from './session.js';
+import { ShellPlatform } from './shell-platform.js';
+
+export interface ShellOptions {
+  /** The shell user (policy identity `shell:NAME`). */
+  user?: string;
+  input: NodeJS.ReadableStream & { isTTY?: boolean };
+  output: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Force TTY behaviour on or off (default: both streams are TTYs). */
+  tty?: boolean;
+  redisUrl?: string;
+  prefix: string;
+  chatopsDir: string;
+  log?: Logger;
+  concurrency?: number;
+}
+
+/** `--as`, else $CHATOPS_USER, else $USER, else the OS login. */
+export function shellUser(as: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return as ?? env.CHATOPS_USER ?? env.USER ?? userInfo().username;
+}
+
+export async function runShell(opts: ShellOptions): Promise<void> {
+  const tty = opts.tty ?? Boolean(opts.input.isTTY && opts.output.isTTY);
+  const screen = createScreen(opts.output, tty);
+  const say = (line: string) => screen.print([line]);
+  // Logs would tear the prompt apart: warnings and errors only unless LOG_LEVEL says otherwise.
+  const log = opts.log ?? createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const user = shellUser(opts.user);
+  const cleanups: { name: string; run: () => Promise<unknown> }[] = [];
+  try {
+    const target = await resolveRedis(opts.redisUrl, say);
+    if (target.private) {
+      const priv = target.private;
+      cleanups.push({ name: 'private redis-server', run: () => priv.stop() });
+    }
+    const project = await loadProject(opts.chatopsDir);
+    for (const p of project.problems) say(formatProblem(p));
+    const engineOpts = { redisUrl: target.url, prefix: opts.prefix, project, log };
+    const engine = createEngine(engineOpts);
+    cleanups.push({ name: 'engine', run: () => engine.close() });
+    const worker = await startWorker({ ...engineOpts, concurrency: opts.concurrency ?? 4 });
+    cleanups.push({ name: 'worker', run: () => worker.close() });
+    const redis = connectRedis(target.url);
+    cleanups.push({ name: 'redis', run: () => redis.quit() });
+    const platform = new ShellPlatform({
+      screen,
+      color: tty,
+      logDir: join(tmpdir(), 'chatops-logs'),
+      instance: randomBytes(4).toString('hex'),
+    });
+    const pool = new ReporterPool({ redis, prefix: opts.prefix, runs: engine, platforms: [platform], log, minIntervalMs: tty ? 250 : 100, tickMs: 0, pollMs: 1000 });
+    pool.start();
+    cleanups.push({ name: 'reporter', run: () => pool.close() });
+    const router = createRouter({
+      runs: engine,
+      commands: project.commands.values(),
+      policy: project.policy,
+      audit: createAuditLog(redis, opts.prefix),
+      log,
+      onRunStarted: (run) => pool.track(run, { platform: platform.name, channel: SHELL_CHANNEL }),
+    });
+    say(`chatops shell as shell:${user} · ${project.workflows.size} workflows, ${project.commands.size} commands from ${project.dir} · type help (Ctrl-D quits)`);
+    const session = new ShellSession({ user, input: opts.input, output: opts.output, screen, platform, router, runs: engine, pool, log });
+    await session.run();
+  } finally {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c.run();
+      } catch (err) {
+        log.warn({ err, part: c.name }, 'closing failed');
+      }
+    }
+  }
+}
