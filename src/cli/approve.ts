@@ -1,12 +1,47 @@
+/**
+ * `chatops approve RUN [--as USER] [--step ID]` and `chatops deny …`. The user's roles come from
+ * policy.yaml (`shell:USER` members); the requester never counts. Exit 0 when the decision counted,
+ * 1 when it did not (the reason is printed), 2 for an unknown run or a run with no open approval.
+ */
 import type { Command } from 'commander';
+import { openEngine, rolesFor, terminalIdentity } from '../engine/bootstrap.js';
+import { isEngineError } from '../engine/index.js';
+import { EXIT } from './exit-codes.js';
 
-// Placeholder until the subcommand lands; replaced by its implementation.
+export async function decideCommand(decision: 'approve' | 'deny', runId: string, opts: { as?: string; step?: string }): Promise<number> {
+  const opened = await openEngine({ defaultLogLevel: 'warn' });
+  try {
+    const user = terminalIdentity(opened.env, opts.as);
+    const res = await opened.engine.decide({ runId, stepId: opts.step, user, roles: rolesFor(opened.project, user), decision });
+    const approvals = res.approval.decisions.filter((d) => d.counted && d.decision === 'approve').length;
+    if (!res.counted) {
+      console.error(`not counted: ${res.reason ?? 'not allowed'}`);
+      return EXIT.failed;
+    }
+    const outcome = res.approval.outcome ? ` → ${res.approval.outcome}` : ` (${approvals} of ${res.approval.minApprovers} approvals)`;
+    console.log(`${decision === 'approve' ? 'approved' : 'denied'} by ${user}${outcome}`);
+    return EXIT.ok;
+  } catch (err) {
+    if (isEngineError(err) && ['UNKNOWN_RUN', 'NO_WAITING_APPROVAL', 'NOT_AN_APPROVAL'].includes(err.code)) {
+      console.error(`chatops ${decision}: ${err.message}`);
+      return EXIT.unknownRun;
+    }
+    throw err;
+  } finally {
+    await opened.close();
+  }
+}
+
 export function register(program: Command): void {
-  program
-    .command('approve')
-    .description('(not implemented yet)')
-    .action(() => {
-      console.error('chatops approve: not implemented yet');
-      process.exitCode = 1;
-    });
+  for (const decision of ['approve', 'deny'] as const) {
+    program
+      .command(decision)
+      .description(`${decision} a run's waiting approval`)
+      .argument('<run>', 'run id')
+      .option('--as <user>', 'who decides: a name (shell:NAME in policy) or a full identity such as slack:U123 (default $CHATOPS_USER or $USER)')
+      .option('--step <id>', 'the approval step, when the run has several')
+      .action(async (runId: string, opts: { as?: string; step?: string }) => {
+        process.exitCode = await decideCommand(decision, runId, opts);
+      });
+  }
 }

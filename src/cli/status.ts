@@ -1,12 +1,47 @@
+/** `chatops status RUN [--json]`: `status: <state>` then one line per step; exit 2 for an unknown run. */
 import type { Command } from 'commander';
+import { openEngine } from '../engine/bootstrap.js';
+import type { RunRecord } from '../engine/types.js';
+import { formatDuration } from '../workflow/duration.js';
+import { EXIT } from './exit-codes.js';
 
-// Placeholder until the subcommand lands; replaced by its implementation.
+export function formatStatus(run: RunRecord): string[] {
+  const lines = [`status: ${run.state}`];
+  lines.push(`run ${run.id} · ${run.workflow} · started by ${run.trigger.requester}`);
+  if (run.queue) lines.push(`queued for "${run.queue.key}" at position ${run.queue.position}${run.queue.holder ? ` behind run ${run.queue.holder}` : ''}`);
+  for (const s of run.steps) {
+    const took = s.startedAt !== undefined && s.endedAt !== undefined ? `  ${formatDuration(s.endedAt - s.startedAt)}` : '';
+    const extra = s.attempt > 1 ? `  attempt ${s.attempt}` : '';
+    lines.push(`${s.id}: ${s.state}${took}${extra}${s.error ? `  — ${s.error}` : ''}`);
+    if (s.state === 'waiting' && s.approval) lines.push(`  waiting for approval: ${s.approval.message} (chatops approve ${run.id} --as USER)`);
+  }
+  if (run.error) lines.push(`error: ${run.error}`);
+  for (const [k, v] of Object.entries(run.outputs)) lines.push(`output ${k} = ${v}`);
+  return lines;
+}
+
+export async function statusCommand(runId: string, opts: { json?: boolean }): Promise<number> {
+  const opened = await openEngine({ defaultLogLevel: 'warn' });
+  try {
+    const run = await opened.engine.getRun(runId);
+    if (!run) {
+      console.error(`chatops status: no run ${runId} (unknown, or older than the retention)`);
+      return EXIT.unknownRun;
+    }
+    console.log(opts.json ? JSON.stringify(run, null, 2) : formatStatus(run).join('\n'));
+    return EXIT.ok;
+  } finally {
+    await opened.close();
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('status')
-    .description('(not implemented yet)')
-    .action(() => {
-      console.error('chatops status: not implemented yet');
-      process.exitCode = 1;
+    .description('show a run and its steps; exit 2 when the run is unknown')
+    .argument('<run>', 'run id, e.g. r-7f3k2q')
+    .option('--json', 'print the run record as JSON')
+    .action(async (runId: string, opts: { json?: boolean }) => {
+      process.exitCode = await statusCommand(runId, opts);
     });
 }

@@ -1,12 +1,39 @@
+/** `chatops worker [--concurrency N]`: runs steps until SIGINT/SIGTERM (a second signal quits at once). */
 import type { Command } from 'commander';
+import { openProject } from '../engine/bootstrap.js';
+import { startWorker } from '../engine/index.js';
+import { EXIT } from './exit-codes.js';
 
-// Placeholder until the subcommand lands; replaced by its implementation.
+export async function workerCommand(opts: { concurrency: string }): Promise<number> {
+  const concurrency = Number(opts.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) {
+    console.error(`chatops worker: --concurrency expects a whole number from 1 to 1000, got "${opts.concurrency}"`);
+    return EXIT.usage;
+  }
+  const opened = await openProject({ noEngine: true });
+  const worker = await startWorker({ ...opened.options, concurrency });
+  console.error(`worker ${worker.id} started: concurrency ${concurrency}, ${opened.project.workflows.size} workflow(s), prefix ${opened.env.CHATOPS_PREFIX}`);
+  await new Promise<void>((resolve) => {
+    let signals = 0;
+    const stop = (sig: string) => {
+      signals++;
+      if (signals > 1) process.exit(EXIT.failed);
+      console.error(`${sig}: finishing running steps, then stopping (again to quit now)`);
+      void worker.close().then(resolve);
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+  await opened.close();
+  return EXIT.ok;
+}
+
 export function register(program: Command): void {
   program
     .command('worker')
-    .description('(not implemented yet)')
-    .action(() => {
-      console.error('chatops worker: not implemented yet');
-      process.exitCode = 1;
+    .description('run workflow steps from the queue')
+    .option('-c, --concurrency <n>', 'steps run at once by this process', '8')
+    .action(async (opts: { concurrency: string }) => {
+      process.exitCode = await workerCommand(opts);
     });
 }

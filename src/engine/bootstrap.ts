@@ -1,0 +1,72 @@
+/**
+ * Opens the engine the way every command-line process does: environment (.env included), Redis
+ * (REDIS_URL, or dev mode: a private redis-server when nothing answers at the default address),
+ * the project from $CHATOPS_DIR. Used by `chatops worker/run/status/cancel/approve/deny/transcript`.
+ */
+import { readEnv, type Env } from '../config/env.js';
+import { loadProject, type Project } from '../config/load-project.js';
+import { rolesOf } from '../config/policy.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { resolveRedis, type RedisTarget } from '../lib/redis-connect.js';
+import { Engine, type EngineOptions } from './engine.js';
+
+export interface Opened {
+  env: Env;
+  project: Project;
+  options: EngineOptions;
+  engine: Engine;
+  redis: RedisTarget;
+  log: Logger;
+  /** Closes the engine and stops a dev-mode Redis. */
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Where notices go (dev mode, file problems); stderr by default. */
+  say?: (line: string) => void;
+  /** Log level when LOG_LEVEL is not set; quiet commands use `warn`. */
+  defaultLogLevel?: string;
+  /** Do not create the engine (workers create their own). */
+  noEngine?: boolean;
+}
+
+export async function openProject(opts: OpenOptions = {}): Promise<Omit<Opened, 'engine'> & { engine?: Engine }> {
+  const say = opts.say ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const env = readEnv();
+  const level = process.env.LOG_LEVEL ? env.LOG_LEVEL : (opts.defaultLogLevel ?? env.LOG_LEVEL);
+  const log = createLogger(level);
+  const redis = await resolveRedis(env.REDIS_URL, say);
+  const project = await loadProject(env.chatopsDir);
+  const broken = project.problems.filter((p) => p.severity === 'error');
+  if (broken.length > 0) say(`warning: ${broken.length} problem(s) in ${env.chatopsDir}; files with errors are left out (run \`chatops validate\`)`);
+  const options: EngineOptions = { redisUrl: redis.url, prefix: env.CHATOPS_PREFIX, project, log };
+  const engine = opts.noEngine ? undefined : new Engine(options);
+  return {
+    env,
+    project,
+    options,
+    engine,
+    redis,
+    log,
+    async close() {
+      await engine?.close();
+      await redis.private?.stop();
+    },
+  };
+}
+
+export async function openEngine(opts: OpenOptions = {}): Promise<Opened> {
+  const opened = await openProject({ ...opts, noEngine: false });
+  if (!opened.engine) throw new Error('engine not created');
+  return { ...opened, engine: opened.engine };
+}
+
+/** The identity of the person at this terminal, as policy names it: `shell:<user>`. */
+export function terminalIdentity(env: Env, as?: string): string {
+  const user = as ?? env.CHATOPS_USER ?? env.USER ?? 'unknown';
+  return user.includes(':') ? user : `shell:${user}`;
+}
+
+export function rolesFor(project: Project, identity: string): string[] {
+  return rolesOf(project.policy, identity);
+}
