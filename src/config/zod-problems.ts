@@ -88,6 +88,8 @@ function message(issue: z.core.$ZodIssue, root: unknown): string {
       if (expected.length > 0) return `expected ${[...new Set(expected)].join(' or ')}, got ${describeValue(value)}`;
       return issue.message;
     }
+    case 'invalid_key':
+      return issue.issues[0]?.message ?? issue.message;
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => String(v)).join(', ')}, got ${describeValue(value)}`;
     default:
@@ -110,7 +112,7 @@ export function zodProblems(source: YamlSource, schema: z.ZodType, issues: z.cor
       continue;
     }
     const missing = valueAt(root, path) === undefined;
-    const pos = source.locate(path, 'value');
+    const pos = source.locate(path, issue.code === 'invalid_key' ? 'key' : 'value');
     const where = formatPath(path);
     const text = message(issue, root);
     problems.push({

@@ -173,3 +173,32 @@ describe('file-level problems', () => {
     expect(check('name: t\n')).toEqual(['wf.yaml:1:1: top level: missing required key `steps`']);
   });
 });
+
+describe('schema messages', () => {
+  it('words type, enum, key and record problems for people, at the offending spot', () => {
+    expect(
+      check(`name: Bad Name
+inputs:
+  x: { type: strin }
+concurrency: { key: k, mode: queeu }
+steps:
+  - id: 1st
+    http: { url: 'http://x', methd: GET, expect: ok }
+  - id: e
+    run: echo
+    env: { 'bad-name': x }
+on:
+  schedule: daily
+`),
+    ).toEqual([
+      'wf.yaml:1:7: name: expected a lower-case name of letters, digits, _ and -',
+      'wf.yaml:3:14: inputs.x.type: expected one of string, number, boolean, choice, got text "strin"',
+      'wf.yaml:4:30: concurrency.mode: expected one of queue, reject, got text "queeu"',
+      'wf.yaml:6:9: steps[0].id: expected an id of letters, digits, _ and -, not starting with a digit',
+      'wf.yaml:7:30: steps[0].http.methd: unknown key, did you mean `method`?',
+      'wf.yaml:7:50: steps[0].http.expect: expected a number or a list, got text "ok"',
+      'wf.yaml:10:12: steps[1].env.bad-name: expected an environment variable name',
+      'wf.yaml:12:3: on.schedule: unknown key (expected one of: alert)',
+    ]);
+  });
+});
