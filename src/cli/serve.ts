@@ -1,12 +1,84 @@
+/**
+ * `chatops serve`: the front. Reads the environment, loads the project, connects Redis and starts
+ * the HTTP server (health, readiness, metrics) with the Slack adapter when Slack is configured.
+ * A bad Slack setting stops it at start with one message naming the variable. SIGTERM and SIGINT
+ * shut down gracefully: no new requests, in-flight ones finish, runs are handed to other replicas.
+ */
 import type { Command } from 'commander';
+import { readSlackConfig, slackRequested, type SlackConfig } from '../adapters/slack/config.js';
+import { SlackConfigError } from '../adapters/slack/errors.js';
+import { readEnv } from '../config/env.js';
+import { displayPath, loadProject } from '../config/load-project.js';
+import { createLogger } from '../lib/logger.js';
+import { resolveRedis } from '../lib/redis-connect.js';
+import { startFront } from '../server/front.js';
+import { EXIT } from './exit-codes.js';
 
-// Placeholder until the subcommand lands; replaced by its implementation.
+interface ServeOptions {
+  port?: string;
+}
+
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('(not implemented yet)')
-    .action(() => {
-      console.error('chatops serve: not implemented yet');
-      process.exitCode = 1;
+    .description('the front: Slack, health and metrics on one HTTP port ($PORT, default 3000)')
+    .option('--port <port>', 'HTTP port (overrides $PORT)')
+    .action(async (opts: ServeOptions) => {
+      process.exitCode = await serve(opts);
     });
+}
+
+function fail(message: string): number {
+  process.stderr.write(`chatops serve: ${message}\n`);
+  return EXIT.failed;
+}
+
+async function serve(opts: ServeOptions): Promise<number> {
+  let env;
+  try {
+    env = readEnv(opts.port !== undefined ? { ...process.env, PORT: opts.port } : process.env);
+  } catch (err) {
+    return fail(err instanceof Error ? err.message : String(err));
+  }
+  const log = createLogger(env.LOG_LEVEL);
+  let slack: SlackConfig | undefined;
+  try {
+    if (slackRequested(env)) slack = readSlackConfig(env);
+  } catch (err) {
+    if (err instanceof SlackConfigError) return fail(err.message);
+    throw err;
+  }
+  const project = await loadProject(env.chatopsDir);
+  for (const p of project.problems) log[p.severity === 'error' ? 'error' : 'warn']({ file: displayPath(p.file), line: p.line, col: p.col }, p.message);
+  if (project.problems.some((p) => p.severity === 'error')) log.warn('files with errors are left out; run `chatops validate` for details');
+
+  const redis = await resolveRedis(env.REDIS_URL, (line) => log.warn(line));
+  let front;
+  try {
+    front = await startFront({ redisUrl: redis.url, prefix: env.CHATOPS_PREFIX, project, log, port: env.PORT, slack });
+  } catch (err) {
+    await redis.private?.stop();
+    if (err instanceof SlackConfigError) return fail(err.message);
+    throw err;
+  }
+  if (!slack) log.info('Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN) to turn it on');
+
+  const started = front;
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      void started
+        .close()
+        .then(() => redis.private?.stop())
+        .finally(resolve);
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+  log.info('stopped');
+  return EXIT.ok;
 }

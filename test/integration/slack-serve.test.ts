@@ -1,0 +1,85 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { FakeSlackApi } from '../fakes/slack-api.js';
+import { TEST_SIGNING_SECRET } from '../fakes/slack-requests.js';
+import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { SLACK_PROJECT } from './slack-project.js';
+
+const VARS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'REDIS_URL', 'CHATOPS_DIR', 'CHATOPS_PREFIX', 'PORT', 'LOG_LEVEL', 'CHATOPS_SECRET_KEY'];
+
+describe('chatops serve', () => {
+  let fake: FakeSlackApi;
+  let dir: string;
+  const saved: Record<string, string | undefined> = {};
+  let stderr = '';
+
+  beforeAll(async () => {
+    fake = await new FakeSlackApi().start();
+    dir = mkdtempSync(join(tmpdir(), 'chatops-serve-'));
+    for (const [name, text] of Object.entries(SLACK_PROJECT)) {
+      mkdirSync(join(dir, name, '..'), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    for (const v of VARS) saved[v] = process.env[v];
+  });
+  afterAll(async () => {
+    await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  afterEach(() => {
+    for (const v of VARS) {
+      if (saved[v] === undefined) delete process.env[v];
+      else process.env[v] = saved[v];
+    }
+    jest.restoreAllMocks();
+    process.exitCode = undefined;
+  });
+
+  function setEnv(vars: Record<string, string | undefined>): void {
+    const redisUrl = testRedisUrl();
+    for (const v of VARS) delete process.env[v];
+    Object.assign(process.env, { REDIS_URL: redisUrl, CHATOPS_DIR: dir, CHATOPS_PREFIX: uniquePrefix('serve'), PORT: '0', LOG_LEVEL: 'info', CHATOPS_SECRET_KEY: 'serve-test-key' }, vars);
+    stderr = '';
+    jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr += chunk.toString();
+      return true;
+    });
+  }
+
+  it.each([
+    [{ SLACK_BOT_TOKEN: 'xoxb-not-the-right-one', SLACK_SIGNING_SECRET: 's' }, 'SLACK_TOKEN_INVALID: Slack refused SLACK_BOT_TOKEN (auth.test: invalid_auth)'],
+    [{ SLACK_BOT_TOKEN: 'xoxp-user-token', SLACK_SIGNING_SECRET: 's' }, 'SLACK_TOKEN_INVALID: SLACK_BOT_TOKEN must be a bot token'],
+    [{ SLACK_SIGNING_SECRET: 's' }, 'SLACK_TOKEN_MISSING: SLACK_BOT_TOKEN is not set'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-fake-bot-token' }, 'SLACK_SECRET_MISSING: SLACK_SIGNING_SECRET is not set'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-fake-bot-token', SLACK_APP_TOKEN: 'xoxb-wrong-kind' }, 'SLACK_APP_TOKEN_INVALID: SLACK_APP_TOKEN must be an app-level token'],
+  ])('stops at start with one message naming the variable (%j)', async (vars, expected) => {
+    setEnv({ ...vars, SLACK_API_URL: fake.apiUrl });
+    await main(['node', 'chatops', 'serve']);
+    expect(process.exitCode).toBe(1);
+    const lines = stderr.split('\n').filter((l) => l.startsWith('chatops serve:'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(expected);
+  });
+
+  it('serves /healthz once listening with Slack on, and stops cleanly on SIGTERM', async () => {
+    setEnv({ SLACK_BOT_TOKEN: fake.botToken, SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET, SLACK_API_URL: fake.apiUrl });
+    const running = main(['node', 'chatops', 'serve']);
+    const port = await fake.waitFor(() => {
+      const m = /"port":(\d+)[^\n]*chatops serve listening/.exec(stderr);
+      return m ? Number(m[1]) : undefined;
+    }, 10_000, 'the listening log line');
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(200);
+    const unsigned = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', body: 'command=/ops&text=help' });
+    expect(unsigned.status).toBe(401);
+    process.emit('SIGTERM');
+    await running;
+    expect(process.exitCode).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+});
