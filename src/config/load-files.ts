@@ -8,7 +8,7 @@ import { workflowSchema, type Workflow } from '../workflow/schema.js';
 import { commandSchema, type CommandFile } from './command-schema.js';
 import { policySchema, type Policy } from './policy.js';
 import { parseUsage, UsageError, type UsagePattern } from './usage.js';
-import { YamlSource, type Problem } from './yaml-source.js';
+import { YamlSource, sortProblems, type Problem } from './yaml-source.js';
 import { zodProblems } from './zod-problems.js';
 
 export interface Loaded<T> {
@@ -31,14 +31,14 @@ function parseWith<T>(file: string, text: string, schema: z.ZodType<T>, what: st
   }
   const raw = source.toJS();
   const parsed = schema.safeParse(raw);
-  if (!parsed.success) return { source, problems: zodProblems(source, schema, parsed.error.issues, raw) };
+  if (!parsed.success) return { source, problems: sortProblems(zodProblems(source, schema, parsed.error.issues, raw)) };
   return { source, value: parsed.data, problems: [] };
 }
 
 export function loadWorkflowText(file: string, text: string): Loaded<Workflow> {
   const loaded = parseWith(file, text, workflowSchema, 'a workflow');
   if (loaded.value === undefined) return loaded;
-  const problems = checkWorkflow(loaded.value, loaded.source);
+  const problems = sortProblems(checkWorkflow(loaded.value, loaded.source));
   return hasError(problems) ? { source: loaded.source, problems } : { ...loaded, problems };
 }
 
@@ -79,5 +79,5 @@ export function loadPolicyText(file: string, text: string): Loaded<Policy> {
   loaded.value.approvals.forEach((rule, i) => checkRoles('approvals', i, rule.roles));
   // The value is kept even with errors so cross-file checks still run; the caller must not use a
   // policy with errors (it locks everything instead, see load-project.ts).
-  return { ...loaded, problems };
+  return { ...loaded, problems: sortProblems(problems) };
 }

@@ -9,7 +9,7 @@ import { checkCollisions, checkCommand, checkPolicy, checkSubWorkflows, type Com
 import { loadCommandText, loadPolicyText, loadWorkflowText } from './load-files.js';
 import type { Policy } from './policy.js';
 import type { UsagePattern } from './usage.js';
-import { formatProblem, type Problem } from './yaml-source.js';
+import { formatProblem, sortProblems, type Problem } from './yaml-source.js';
 
 export type { Problem };
 export { formatProblem };
@@ -175,7 +175,6 @@ export async function loadProject(dir: string): Promise<Project> {
     // A broken policy file leaves `policy` undefined; callers must then fail closed (see below).
   }
 
-  problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.message.localeCompare(b.message));
   const plain = new Map<string, Workflow>();
   const files = new Map<string, string>();
   for (const [name, entry] of [...workflows].sort(([a], [b]) => a.localeCompare(b))) {
@@ -183,7 +182,7 @@ export async function loadProject(dir: string): Promise<Project> {
     files.set(name, entry.source.file);
   }
   for (const [name, def] of [...commands]) if (!plain.has(def.workflow)) commands.delete(name);
-  const project: Project = { dir: root, workflows: plain, commands, problems, workflowFiles: files };
+  const project: Project = { dir: root, workflows: plain, commands, problems: sortProblems(problems), workflowFiles: files };
   if (policy !== undefined) project.policy = policy;
   else if (policyText !== undefined) project.policy = LOCKED_POLICY;
   return project;

@@ -121,3 +121,8 @@ export function formatPath(path: readonly PathSegment[]): string {
   for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out === '' ? seg : `.${seg}`;
   return out;
 }
+
+/** Problems in reading order: by file, line, column, then message. */
+export function sortProblems(problems: Problem[]): Problem[] {
+  return [...problems].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.message.localeCompare(b.message));
+}

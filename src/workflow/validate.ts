@@ -168,7 +168,7 @@ export function findCycle(steps: Step[]): string[] | undefined {
     state.set(id, 'visiting');
     stack.push(id);
     for (const need of byId.get(id)?.needs ?? []) {
-      if (!byId.has(need)) continue;
+      if (!byId.has(need) || need === id) continue; // a step needing itself is reported on its own
       const cycle = visit(need);
       if (cycle) return cycle;
     }

@@ -132,7 +132,6 @@ on_failure:
 `),
     ).toEqual([
       'wf.yaml:6:12: steps[0].needs: step `a` needs itself',
-      'wf.yaml:6:12: steps[0].needs: dependency cycle: a -> a',
       'wf.yaml:9:9: on_failure[0].id: duplicate step id `a` (also a step under steps)',
       'wf.yaml:12:13: on_failure[1].needs: `b` is not a step id in on_failure',
     ]);
