@@ -154,6 +154,15 @@ function approvalView(run: RunRecord, step: StepRecord, approval: ApprovalState)
   };
 }
 
+/**
+ * Whether an approval has really been asked for: the engine keeps the step's approval settings
+ * (with its message template) from the start, but a pending or skipped step asks nobody.
+ */
+function requested(step: StepRecord): step is StepRecord & { approval: ApprovalState } {
+  const a = step.approval;
+  return a !== undefined && (step.state === 'waiting' || a.outcome !== undefined || a.decisions.length > 0);
+}
+
 export function buildStepView(run: RunRecord, step: StepRecord, now: number): StepView {
   const final = FINAL_STEP_STATES.includes(step.state);
   let durationMs: number | undefined;
@@ -171,7 +180,7 @@ export function buildStepView(run: RunRecord, step: StepRecord, now: number): St
     durationMs,
     exitCode: step.exitCode,
     error: step.error,
-    approval: step.approval ? approvalView(run, step, step.approval) : undefined,
+    approval: requested(step) ? approvalView(run, step, step.approval) : undefined,
     childRunId: step.childRunId,
   };
 }
@@ -208,7 +217,7 @@ export function buildRunView(run: RunRecord, now: number, extra: { cancellingBy?
 
 /** Approval views of every approval step that has been requested (pending or decided). */
 export function buildApprovalViews(run: RunRecord): ApprovalView[] {
-  return run.steps.flatMap((s) => (s.approval ? [approvalView(run, s, s.approval)] : []));
+  return run.steps.flatMap((s) => (requested(s) ? [approvalView(run, s, s.approval)] : []));
 }
 
 /** Lines joined the way a log file holds them. */

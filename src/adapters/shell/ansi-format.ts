@@ -46,6 +46,8 @@ function stepDetail(s: StepView, elapsed: number | undefined): string {
   return s.error && (s.state === 'failed' || s.state === 'timed_out' || s.state === 'lost') ? `${text} — ${s.error}` : text;
 }
 
+const NOT_RUN = { icon: '↷', word: 'not run', tone: 'dim' as Tone };
+
 export function formatRun(v: RunView, o: FormatOptions): string[] {
   const p = painter(o.color);
   const now = o.now ?? v.now;
@@ -56,10 +58,11 @@ export function formatRun(v: RunView, o: FormatOptions): string[] {
   lines.push(`  by ${v.requester}${v.trigger.source ? ` via ${v.trigger.source}` : ''}${inputs.length > 0 ? ` · ${inputs.join(' ')}` : ''}`);
   const width = Math.max(8, ...v.steps.map((s) => s.name.length));
   for (const s of v.steps) {
-    const sl = STEP_LOOK[s.state];
+    // Steps a finished run never reached (on_failure handlers of a success) read "not run".
+    const sl = v.final && (s.state === 'pending' || s.state === 'queued') ? NOT_RUN : STEP_LOOK[s.state];
     const elapsed = o.clock !== false && s.state === 'running' && s.startedAt !== undefined ? Math.max(0, now - s.startedAt) : undefined;
     const label = `${s.phase === 'on_failure' ? '(on failure) ' : ''}${s.name}`;
-    lines.push(`  ${p(sl.tone, sl.icon)} ${label.padEnd(width)}  ${p(sl.tone, stepDetail(s, elapsed))}`);
+    lines.push(`  ${p(sl.tone, sl.icon)} ${label.padEnd(width)}  ${p(sl.tone, sl === NOT_RUN ? sl.word : stepDetail(s, elapsed))}`);
   }
   if (v.queue) lines.push(`  ${p('wait', '○')} ${queueText(v.queue)}`);
   if (v.cancellingBy) lines.push(`  ${p('dim', '⊘')} cancelling (asked by ${v.cancellingBy})`);
