@@ -41,7 +41,7 @@ function stepNode(step: Step, nid: string): string {
   }
 }
 
-function renderSteps(steps: Step[], prefix: string, entry: string, indent: string): string[] {
+function renderSteps(steps: Step[], prefix: string, entry: string, indent: string, classes: string[]): string[] {
   const lines: string[] = [];
   const ids = new Set(steps.map((s) => s.id));
   for (const step of steps) {
@@ -57,8 +57,8 @@ function renderSteps(steps: Step[], prefix: string, entry: string, indent: strin
       target = cid;
     }
     for (const src of sources) lines.push(`${indent}${src} --> ${target}`);
-    if (step.continue_on_error) lines.push(`${indent}class ${nid} soft`);
-    if (actionOf(step) === 'approval') lines.push(`${indent}class ${nid} approval`);
+    if (step.continue_on_error) classes.push(`  class ${nid} soft`);
+    if (actionOf(step) === 'approval') classes.push(`  class ${nid} approval`);
   }
   return lines;
 }
@@ -66,14 +66,17 @@ function renderSteps(steps: Step[], prefix: string, entry: string, indent: strin
 /** The whole flowchart, without the surrounding ``` fence. */
 export function renderMermaid(wf: Workflow): string {
   const lines = ['flowchart TD', '  start(["start"])'];
-  lines.push(...renderSteps(wf.steps, 's', 'start', '  '));
+  // Class assignments go after the classDefs, at the end, where every renderer accepts them.
+  const classes: string[] = [];
+  lines.push(...renderSteps(wf.steps, 's', 'start', '  ', classes));
   if (wf.on_failure && wf.on_failure.length > 0) {
     lines.push('  subgraph on_failure["on failure"]');
     lines.push('    failed(["run failed"])');
-    lines.push(...renderSteps(wf.on_failure, 'f', 'failed', '    '));
+    lines.push(...renderSteps(wf.on_failure, 'f', 'failed', '    ', classes));
     lines.push('  end');
   }
   lines.push('  classDef approval fill:#fff4d6,stroke:#c98a00');
   lines.push('  classDef soft stroke-dasharray: 4 3');
+  lines.push(...classes);
   return lines.join('\n');
 }
