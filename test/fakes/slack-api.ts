@@ -32,6 +32,8 @@ export interface RecordedCall {
   status: number;
   ok: boolean;
   error?: string;
+  /** Seconds asked to wait, on 429 answers. */
+  retryAfter?: number;
 }
 
 export interface FakeMessage {
@@ -165,7 +167,9 @@ export class FakeSlackApi {
       const method = url.pathname.slice('/api/'.length);
       const params = parseParams(req.headers['content-type'], raw);
       answer = this.api(method, params, req.headers.authorization);
-      this.calls.push({ method, params, at: Date.now(), status: answer.status, ok: answer.body.ok === true, error: typeof answer.body.error === 'string' ? answer.body.error : undefined });
+      this.calls.push({ method, params, at: Date.now(), status: answer.status, ok: answer.body.ok === true, error: typeof answer.body.error === 'string' ? answer.body.error : undefined,
+        retryAfter: answer.headers?.['retry-after'] ? Number(answer.headers['retry-after']) : undefined,
+      });
     } else if (url.pathname.startsWith('/response/')) {
       answer = this.responseUrlPost(url.pathname.slice('/response/'.length), parseParams(req.headers['content-type'], raw));
     } else if (url.pathname.startsWith('/upload/')) {

@@ -41,6 +41,20 @@ steps:
       i=0
       while [ $i -lt $N ]; do echo "output line $i & <b>"; i=$((i+1)); done
 `,
+  'workflows/drip.yaml': `
+name: drip
+description: Writes output steadily for about three seconds.
+steps:
+  - id: drip
+    run: |
+      i=0
+      while [ $i -lt 30 ]; do echo "tick $i"; i=$((i+1)); sleep 0.1; done
+`,
+  'commands/drip.yaml': `
+name: drip
+usage: drip
+workflow: drip
+`,
   'commands/restart.yaml': `
 name: restart
 description: Restart a service on a host.
@@ -65,7 +79,7 @@ roles:
   oncall: { members: [slack:U0ALICE, slack:U0CAROL] }
   sre: { members: [slack-group:S0SRE] }
 rules:
-  - { commands: [restart, deploy, chatty], roles: [oncall, sre], channels: ["*"] }
+  - { commands: [restart, deploy, chatty, drip], roles: [oncall, sre], channels: ["*"] }
 approvals:
   - { workflows: ["*"], min_approvers: 1, roles: [sre], expires: 30m }
 `,
