@@ -1,11 +1,11 @@
 /**
  * What `chatops validate [PATH…]` checks: a folder is a project (commands/, workflows/,
- * policy.yaml) checked whole; a file is checked within its project (so cross-file references
+ * policy.yaml) checked whole, or else a folder of projects, each checked; a file is checked within its project (so cross-file references
  * resolve) and only its own problems are reported; a lone YAML file outside any project is checked
  * by itself, its kind guessed from its keys.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { loadCommandText, loadPolicyText, loadWorkflowText } from './load-files.js';
 import { LOCKED_POLICY, displayPath, loadProject, type Project } from './load-project.js';
 import type { Problem } from './yaml-source.js';
@@ -41,6 +41,26 @@ async function loneFile(path: string): Promise<Problem[]> {
   return loadWorkflowText(file, text).problems;
 }
 
+async function isProject(dir: string): Promise<boolean> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.some((n) => n === 'workflows' || n === 'commands' || /^policy\.ya?ml$/.test(n));
+}
+
+/** Project folders below `dir` (not descending into them) and loose YAML files directly in `dir`. */
+async function findProjects(dir: string, depth: number): Promise<{ projects: string[]; files: string[] }> {
+  const out = { projects: [] as string[], files: [] as string[] };
+  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
+  for (const e of entries) {
+    const path = join(dir, e.name);
+    if (e.isFile() && /\.ya?ml$/.test(e.name)) out.files.push(path);
+    else if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules') {
+      if (await isProject(path)) out.projects.push(path);
+      else if (depth > 1) out.projects.push(...(await findProjects(path, depth - 1)).projects);
+    }
+  }
+  return out;
+}
+
 /** Validates folders and files; throws PathNotFoundError for a path that does not exist. */
 export async function validatePaths(paths: string[]): Promise<ValidateSummary> {
   const problems: Problem[] = [];
@@ -57,10 +77,20 @@ export async function validatePaths(paths: string[]): Promise<ValidateSummary> {
     const info = await stat(path).catch(() => undefined);
     if (info === undefined) throw new PathNotFoundError(raw);
     if (info.isDirectory()) {
-      const root = ['workflows', 'commands'].includes(basename(path)) ? dirname(path) : path;
-      const p = await project(root);
-      const only = root === path ? undefined : displayPath(path);
-      problems.push(...p.problems.filter((x) => only === undefined || x.file.startsWith(`${only}/`)));
+      if (['workflows', 'commands'].includes(basename(path))) {
+        const only = displayPath(path);
+        problems.push(...(await project(dirname(path))).problems.filter((x) => x.file.startsWith(`${only}/`)));
+        continue;
+      }
+      if (await isProject(path)) {
+        problems.push(...(await project(path)).problems);
+        continue;
+      }
+      // A folder of projects (or of loose files), such as test fixtures: check each one.
+      const found = await findProjects(path, 3);
+      if (found.projects.length === 0 && found.files.length === 0) problems.push(...(await project(path)).problems);
+      for (const root of found.projects) problems.push(...(await project(root)).problems);
+      for (const file of found.files) problems.push(...(await loneFile(file)));
       continue;
     }
     const root = projectRootOf(path);

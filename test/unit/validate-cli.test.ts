@@ -28,6 +28,12 @@ describe('chatops validate', () => {
     expect(io.errLines.join('\n')).toMatch(/\d+ error\(s\), 1 warning\(s\)/);
   });
 
+  it('checks each project in a folder of projects', async () => {
+    const io = capture();
+    expect(await validateCommand(['test/fixtures/broken'], io)).toBe(1);
+    for (const dir of ['project', 'policy', 'policy-refs']) expect(io.outLines.some((l) => l.startsWith(`test/fixtures/broken/${dir}/`))).toBe(true);
+  });
+
   it('checks a single file within its project and reports only that file', async () => {
     const io = capture();
     expect(await validateCommand(['test/fixtures/broken/project/workflows/cycle.yaml'], io)).toBe(1);
