@@ -1,6 +1,6 @@
 /** `chatops validate` and `chatops docs` called in-process: exit codes, output lines, determinism. */
 import { jest } from '@jest/globals';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docsCommand } from '../../src/cli/docs.js';
@@ -42,18 +42,20 @@ describe('chatops validate', () => {
     expect(await validateCommand(['test/fixtures/broken/project/workflows/good.yaml'], ok)).toBe(0);
   });
 
-  it('passes with only warnings (no policy file)', async () => {
+  it('passes with only warnings (no policy file, no workflows)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chatops-validate-'));
     try {
-      await writeFile(join(dir, 'lone.yaml'), 'name: lone\nsteps:\n  - id: a\n    run: echo hi\n');
-      const io = capture();
-      expect(await validateCommand([join(dir, 'lone.yaml')], io)).toBe(0);
-      const project = capture();
-      expect(await validateCommand([dir], project)).toBe(0);
-      expect(project.outLines).toEqual([
+      const empty = capture();
+      expect(await validateCommand([dir], empty)).toBe(0);
+      expect(empty.outLines).toEqual([
         expect.stringMatching(/policy\.yaml:1:1: warning: no policy file/),
         expect.stringMatching(/workflows:1:1: warning: no workflow files \(\*\.yaml\) here/),
       ]);
+      await mkdir(join(dir, 'workflows'));
+      await writeFile(join(dir, 'workflows', 'lone.yaml'), 'name: lone\nsteps:\n  - id: a\n    run: echo hi\n');
+      const project = capture();
+      expect(await validateCommand([dir], project)).toBe(0);
+      expect(project.outLines).toEqual([expect.stringMatching(/policy\.yaml:1:1: warning: no policy file/)]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
