@@ -15,7 +15,7 @@ export function applyLineOptions(line: string, lastRunId: string | undefined): L
   let as: string | undefined;
   let error: string | undefined;
   const text = line
-    .replace(/(^|\s)--as(?:=|\s+)(\S*)/g, (_m, lead: string, name: string) => {
+    .replace(/(^|\s)--as(?:=|\s+|$)(\S*)/g, (_m, lead: string, name: string) => {
       if (!/^[A-Za-z0-9._@-]+$/.test(name)) error = `--as needs a user name (letters, digits, . _ @ -), got "${name}"`;
       as = name;
       return lead;
