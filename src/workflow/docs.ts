@@ -31,8 +31,8 @@ function code(text: string): string {
   return `${ticks}${ticks === '``' ? ' ' : ''}${flat}${ticks === '``' ? ' ' : ''}${ticks}`;
 }
 
-function list(items: string[]): string {
-  return items.length === 0 ? 'anyone' : items.join(', ');
+function roleList(items: string[]): string {
+  return items.length === 0 || items.includes('*') ? 'anyone' : `roles ${items.join(', ')}`;
 }
 
 function howItStarts(wf: Workflow, ctx: DocsContext): string[] {
@@ -134,7 +134,7 @@ function whoSection(wf: Workflow, ctx: DocsContext): string[] {
     for (const c of ctx.commands) {
       const rules = policy.rules.filter((r) => r.commands.includes('*') || r.commands.includes(c.name));
       if (rules.length === 0) out.push(`- ${code(c.name)}: no policy rule allows it, so nobody may run it from chat`);
-      for (const r of rules) out.push(`- ${code(c.name)}: roles ${list(r.roles)} in ${r.channels.includes('*') ? 'any channel' : r.channels.join(', ')}`);
+      for (const r of rules) out.push(`- ${code(c.name)}: ${roleList(r.roles)} in ${r.channels.includes('*') ? 'any channel' : r.channels.join(', ')}`);
     }
     if (ctx.commands.length === 0) out.push('- No chat command starts it.');
   }
