@@ -220,6 +220,7 @@ function checkSteps(c: Ctx, list: 'steps' | 'on_failure', steps: Step[]): void {
         `${fmt([...at, 'run'])}: \`\${{ }}\` is not allowed inside a run script (it would paste chat text into shell code); pass the value through env: (e.g. env: { SERVICE: "\${{ inputs.service }}" }) and use "$SERVICE"`,
       );
     for (const key of ['name', 'env', 'http', 'notify', 'working_directory'] as const) checkTemplate(c, [...at, key], step[key], scope);
+    if (step.http && !step.http.url.includes('${{')) checkUrl(c, [...at, 'http', 'url'], step.http.url);
     if (step.approval) {
       checkTemplate(c, [...at, 'approval', 'message'], step.approval.message, scope);
       if (step.approval.roles !== undefined && step.approval.roles.length === 0)
@@ -227,6 +228,23 @@ function checkSteps(c: Ctx, list: 'steps' | 'on_failure', steps: Step[]): void {
     }
     if (step.workflow) checkTemplate(c, [...at, 'workflow', 'inputs'], step.workflow.inputs, scope);
   });
+}
+
+function checkUrl(c: Ctx, path: readonly PathSegment[], url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    err(c, c.loc.locate(path), `${fmt(path)}: not a URL; write it in full, like http://127.0.0.1:8080/health`);
+    return;
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') err(c, c.loc.locate(path), `${fmt(path)}: only http and https URLs are supported, not ${parsed.protocol}`);
+}
+
+function checkTrigger(c: Ctx): void {
+  const alert = c.wf.on?.alert;
+  if (alert && Object.keys(alert.match).length === 0)
+    err(c, c.loc.locate(['on', 'alert', 'match']), 'on.alert.match: empty, so every alert would start this workflow; name at least one label, e.g. { alertname: HighErrorRate }');
 }
 
 function checkInputs(c: Ctx): void {
@@ -254,6 +272,7 @@ function checkInputs(c: Ctx): void {
 export function checkWorkflow(wf: Workflow, loc: Locator): Problem[] {
   const c: Ctx = { wf, loc, problems: [], mainIds: new Set(wf.steps.map((s) => s.id)), failureIds: new Set((wf.on_failure ?? []).map((s) => s.id)) };
   checkInputs(c);
+  checkTrigger(c);
   checkTemplate(c, ['env'], wf.env, { kind: 'workflow' });
   if (wf.concurrency) checkTemplate(c, ['concurrency', 'key'], wf.concurrency.key, { kind: 'workflow' });
   checkSteps(c, 'steps', wf.steps);

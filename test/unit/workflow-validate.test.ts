@@ -201,3 +201,25 @@ on:
     ]);
   });
 });
+
+describe('triggers and URLs', () => {
+  it('refuses an alert trigger matching everything and URLs that are not http', () => {
+    expect(
+      check(`name: t
+steps:
+  - id: a
+    http: { url: 'file:///etc/passwd' }
+  - id: b
+    http: { url: '127.0.0.1:8080/health' }
+  - id: c
+    http: { url: 'http://127.0.0.1:8080/\${{ run.id }}' }
+on:
+  alert: { match: {} }
+`),
+    ).toEqual([
+      'wf.yaml:4:18: steps[0].http.url: only http and https URLs are supported, not file:',
+      'wf.yaml:6:18: steps[1].http.url: not a URL; write it in full, like http://127.0.0.1:8080/health',
+      'wf.yaml:10:19: on.alert.match: empty, so every alert would start this workflow; name at least one label, e.g. { alertname: HighErrorRate }',
+    ]);
+  });
+});
