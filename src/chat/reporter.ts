@@ -120,15 +120,22 @@ export class ReporterPool {
       stopped = true;
       pacer.close();
     };
+    let renewedAt = Date.now();
     const renew = setInterval(() => {
       this.store.renew(runId, this.id, this.leaseMs).then(
         (ok) => {
-          if (!ok && !stopped) {
+          if (ok) renewedAt = Date.now();
+          else if (!stopped) {
             log.warn('reporter lease lost; another replica drives this run now');
             stop();
           }
         },
-        (err: unknown) => log.warn({ err }, 'reporter lease renewal failed'),
+        (err: unknown) => {
+          log.warn({ err }, 'reporter lease renewal failed');
+          // Cut off from Redis longer than the lease: another replica may hold it now, so stop
+          // writing rather than become a second writer.
+          if (Date.now() - renewedAt >= this.leaseMs && !stopped) stop();
+        },
       );
     }, Math.max(100, Math.floor(this.leaseMs / 3)));
     const done = this.driveLoop(runId, platform, pacer, log, () => stopped)
