@@ -5,7 +5,7 @@
 import { didYouMean } from './did-you-mean.js';
 import type { Workflow } from '../workflow/schema.js';
 import type { LoadedCommand } from './load-files.js';
-import type { Policy } from './policy.js';
+import { approvalRuleFor, type Policy } from './policy.js';
 import { usagesCollide } from './usage.js';
 import type { Problem, YamlSource } from './yaml-source.js';
 
@@ -165,11 +165,30 @@ export function checkPolicy(policy: Policy, source: YamlSource, commands: Set<st
   const roles = Object.keys(policy.roles);
   for (const { value: wf, source: wsrc } of workflows.values())
     for (const key of ['steps', 'on_failure'] as const)
-      (wf[key] ?? []).forEach((step, i) =>
-        (step.approval?.roles ?? []).forEach((role, j) => {
+      (wf[key] ?? []).forEach((step, i) => {
+        if (!step.approval) return;
+        step.approval.roles?.forEach((role, j) => {
           if (role !== '*' && !roles.includes(role))
             problems.push(problem(wsrc, [key, i, 'approval', 'roles', j], `${key}[${i}].approval.roles[${j}]: policy.yaml has no role \`${role}\`${suggest(role, roles)}; nobody could approve`));
-        }),
-      );
+        });
+        const shortfall = approverShortfall(policy, wf.name, step.approval);
+        if (shortfall) problems.push(problem(wsrc, [key, i, 'approval'], `${key}[${i}].approval: ${shortfall}`));
+      });
   return problems;
+}
+
+/**
+ * When the roles an approval asks for list only individual people (no groups) and fewer of them
+ * than the approvals needed, the approval can never be given: say so before 3 a.m. does.
+ */
+function approverShortfall(policy: Policy, workflow: string, approval: { min_approvers?: number | undefined; roles?: string[] | undefined }): string | undefined {
+  const rule = approvalRuleFor(policy, workflow);
+  const wanted = approval.roles ?? rule.roles;
+  const min = approval.min_approvers ?? rule.minApprovers;
+  if (wanted.length === 0 || wanted.includes('*')) return undefined;
+  const members = new Set(wanted.flatMap((r) => policy.roles[r]?.members ?? []));
+  if ([...members].some((m) => m.startsWith('slack-group:') || m.startsWith('discord-role:'))) return undefined;
+  // One person may be listed once per platform, so this count is an upper bound: below `min` is certain.
+  if (members.size >= min) return undefined;
+  return `needs ${min} approval(s) from ${wanted.join(' or ')}, but policy.yaml lists only ${members.size} member(s) there, so it can never be approved`;
 }

@@ -91,6 +91,7 @@ describe('broken policy fixtures', () => {
       `${ROOT}/policy-refs/policy.yaml:4:44: rules[0].roles[1]: no role named \`ops\``,
       `${ROOT}/policy-refs/policy.yaml:6:19: warning: approvals[0].workflows[0]: no workflow named \`aprove\`, did you mean \`approve\`?`,
       `${ROOT}/policy-refs/workflows/approve.yaml:4:30: steps[0].approval.roles[1]: policy.yaml has no role \`admins\``,
+      `${ROOT}/policy-refs/workflows/approve.yaml:7:15: steps[1].approval: needs 2 approval(s) from sre, but policy.yaml lists only 1 member(s) there, so it can never be approved`,
     ]);
     expect([...project.workflows.keys()]).toEqual(['fine']);
   });
