@@ -54,17 +54,28 @@ export async function startChild(args: string[]): Promise<BenchChild> {
         const [m] = early.splice(idx, 1);
         if (m) return resolve(m);
       }
-      const timer = setTimeout(() => reject(new Error(`bench worker ${child.pid} sent no "${type}" within ${timeoutMs} ms`)), timeoutMs);
-      const onExit = () => reject(new Error(`bench worker ${child.pid} exited while we waited for "${type}"`));
-      child.once('exit', onExit);
-      waiting.push({
+      const entry = {
         type,
-        resolve: (m) => {
+        resolve: (m: ChildMessage) => {
           clearTimeout(timer);
           child.off('exit', onExit);
           resolve(m);
         },
-      });
+      };
+      // On timeout or exit the entry is withdrawn, so a late message cannot go to a dead waiter.
+      const give = (err: Error) => {
+        const idx = waiting.indexOf(entry);
+        if (idx >= 0) waiting.splice(idx, 1);
+        child.off('exit', onExit);
+        reject(err);
+      };
+      const timer = setTimeout(() => give(new Error(`bench worker ${child.pid} sent no "${type}" within ${timeoutMs} ms`)), timeoutMs);
+      const onExit = () => {
+        clearTimeout(timer);
+        give(new Error(`bench worker ${child.pid} exited while we waited for "${type}"`));
+      };
+      child.once('exit', onExit);
+      waiting.push(entry);
     });
   await next('ready', 30_000);
   return {

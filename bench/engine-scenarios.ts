@@ -1,5 +1,28 @@
-/** Engine scenarios (placeholder until src/engine/index.ts exports createEngine and startWorker). */
-import type { Row } from './stats.js';
+/**
+ * The engine's figures, against one engine worker process and one client engine on the same
+ * private Redis as the raw BullMQ baseline:
+ *   1. one-step no-op runs per second (a `sleep: 0ms` step: no I/O), vs raw BullMQ jobs per second;
+ *   2. a ten-step sequential no-op workflow, run one at a time: engine overhead per step;
+ *   3. `run: "true"`: the shell step's duration as the engine records it;
+ *   4. one step printing 100,000 lines with a secret in each: every line reaches the run's
+ *      stream, masked, while the worker's memory stays bounded;
+ *   5. 10,000 runs parked on approval: no active job, worker heap flat, Redis memory growth.
+ * Completion is observed through the public RunsApi only (getRun, readEvents).
+ */
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { loadProject } from '../src/config/load-project.js';
+import { createEngine } from '../src/engine/index.js';
+import { Keys, QUEUE_NAME } from '../src/engine/keys.js';
+import type { RunEvent, RunRecord, RunsApi, RunState } from '../src/engine/types.js';
+import { silentLogger } from '../src/lib/logger.js';
+import { startChild, type BenchChild } from './child.js';
+import { BENCH_SECRET_KEY, BENCH_WORKFLOWS } from './workflows.js';
+import { inBatches } from './raw-bullmq.js';
+import { fmt, MB, percentile, type Row } from './stats.js';
 
 export interface ScenarioOptions {
   redisUrl: string;
@@ -9,6 +32,232 @@ export interface ScenarioOptions {
   rawPerSecond: number;
 }
 
-export async function runEngineScenarios(_opts: ScenarioOptions): Promise<Row[]> {
-  return [{ metric: 'engine scenarios', value: 'not run: the engine API is not available yet', pass: false }];
+type Api = RunsApi & { close(): Promise<void> };
+
+const FINAL: readonly RunState[] = ['succeeded', 'failed', 'cancelled', 'timed_out'];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const trigger = { kind: 'cli' as const, source: 'cli', requester: 'cli:bench' };
+
+/**
+ * Waits until every run in `ids` satisfies `done`. Runs finish roughly in start order, so each
+ * round asks only about the first few unfinished ones: the watching costs Redis little.
+ */
+async function waitForRuns(api: Api, ids: readonly (string | undefined)[], total: number, done: (run: RunRecord) => boolean, timeoutMs: number): Promise<RunRecord[]> {
+  const finished = new Map<string, RunRecord>();
+  const deadline = Date.now() + timeoutMs;
+  let nextReport = Date.now() + 10_000;
+  while (finished.size < total) {
+    if (Date.now() > deadline) throw new Error(`only ${finished.size} of ${total} runs got there within ${timeoutMs} ms`);
+    if (Date.now() > nextReport) {
+      nextReport += 10_000;
+      console.log(`bench:   ${finished.size} of ${total} runs there so far`);
+    }
+    const window: string[] = [];
+    for (const id of ids) {
+      if (id === undefined || finished.has(id)) continue;
+      window.push(id);
+      if (window.length >= 20) break;
+    }
+    const runs = await Promise.all(window.map((id) => api.getRun(id)));
+    for (const run of runs) if (run && done(run)) finished.set(run.id, run);
+    if (finished.size < total) await sleep(25);
+  }
+  return [...finished.values()];
+}
+
+/** Reads a run's events until run.finished, handing each to `onEvent`. */
+async function followRun(api: Api, runId: string, onEvent: (e: RunEvent) => void, timeoutMs: number): Promise<RunEvent & { type: 'run.finished' }> {
+  let after = '0';
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (Date.now() > deadline) throw new Error(`run ${runId} did not finish within ${timeoutMs} ms`);
+    const events = await api.readEvents(runId, { after, blockMs: 1000, count: 1000 });
+    for (const e of events) {
+      onEvent(e);
+      if (e.type === 'run.finished') return e;
+    }
+    after = events[events.length - 1]?.id ?? after;
+  }
+}
+
+async function start(api: Api, workflow: string, inputs: Record<string, unknown> = {}): Promise<RunRecord> {
+  return (await api.startRun({ workflow, inputs, trigger })).run;
+}
+
+async function throughput(api: Api, count: number): Promise<{ perSecond: number; failed: number }> {
+  const ids: (string | undefined)[] = new Array<string | undefined>(count).fill(undefined);
+  const started = performance.now();
+  const starting = inBatches(ids, 200, async (_, i) => {
+    ids[i] = (await start(api, 'noop-1')).id;
+  });
+  const watching = waitForRuns(api, ids, count, (r) => FINAL.includes(r.state), 120_000);
+  await starting;
+  const runs = await watching;
+  const seconds = (performance.now() - started) / 1000;
+  return { perSecond: count / seconds, failed: runs.filter((r) => r.state !== 'succeeded').length };
+}
+
+async function tenSteps(api: Api, runs: number): Promise<{ wallPerStep: number[]; gaps: number[] }> {
+  const wallPerStep: number[] = [];
+  const gaps: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const run = await start(api, 'noop-10');
+    let last: number | undefined;
+    const end = await followRun(
+      api,
+      run.id,
+      (e) => {
+        if (e.type === 'run.started') last = e.ts;
+        if (e.type === 'step.finished') {
+          if (last !== undefined) gaps.push(e.ts - last);
+          last = e.ts;
+        }
+      },
+      30_000,
+    );
+    if (end.state !== 'succeeded') throw new Error(`noop-10 run ${run.id} ended ${end.state}: ${end.error ?? ''}`);
+    wallPerStep.push((performance.now() - t0) / 10);
+  }
+  return { wallPerStep, gaps };
+}
+
+async function shellSteps(api: Api, runs: number): Promise<number[]> {
+  const durations: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const run = await start(api, 'shell-true');
+    const end = await followRun(api, run.id, (e) => {
+      if (e.type === 'step.finished') durations.push(e.durationMs);
+    }, 30_000);
+    if (end.state !== 'succeeded') throw new Error(`shell-true run ${run.id} ended ${end.state}: ${end.error ?? ''}`);
+  }
+  return durations;
+}
+
+const LINE_SECRET = 'bench-s3cret-token-5d41402abc';
+
+async function manyLines(api: Api, worker: BenchChild, lines: number): Promise<{ received: number; masked: boolean; leaked: number; peakRssGrowth: number; state: string }> {
+  const before = await worker.memory(true);
+  let peak = before.rss;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      peak = Math.max(peak, (await worker.memory(false)).rss);
+      await sleep(100);
+    }
+  })();
+  let received = 0;
+  let leaked = 0;
+  let unmasked = 0;
+  const pattern = /^\d+ \*\*\*$/;
+  const run = await start(api, 'lines', { count: lines, token: LINE_SECRET });
+  const end = await followRun(api, run.id, (e) => {
+    if (e.type !== 'step.output') return;
+    for (const line of e.lines) {
+      received += 1;
+      if (line.includes(LINE_SECRET)) leaked += 1;
+      else if (!pattern.test(line)) unmasked += 1;
+    }
+  }, 120_000);
+  sampling = false;
+  await sampler;
+  return { received, masked: unmasked === 0 && leaked === 0, leaked, peakRssGrowth: peak - before.rss, state: end.state };
+}
+
+async function parked(api: Api, worker: BenchChild, redisUrl: string, prefix: string, count: number) {
+  const redis = new Redis(redisUrl);
+  const keys = new Keys(prefix);
+  const queue = new Queue(QUEUE_NAME, { connection: { url: redisUrl, maxRetriesPerRequest: null }, prefix: keys.queuePrefix });
+  try {
+    const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? NaN);
+    const memBefore = await worker.memory(true);
+    const redisBefore = await usedMemory();
+    const ids: (string | undefined)[] = new Array<string | undefined>(count).fill(undefined);
+    const t0 = performance.now();
+    await inBatches(ids, 200, async (_, i) => {
+      ids[i] = (await start(api, 'parked')).id;
+    });
+    const runs = await waitForRuns(api, ids, count, (r) => r.state === 'waiting' || FINAL.includes(r.state), 240_000);
+    const seconds = (performance.now() - t0) / 1000;
+    const notWaiting = runs.filter((r) => r.state !== 'waiting').length;
+    const counts = await queue.getJobCounts('active', 'waiting', 'prioritized', 'delayed');
+    const memAfter = await worker.memory(true);
+    const redisAfter = await usedMemory();
+    return { seconds, notWaiting, counts, memBefore, memAfter, redisGrowth: redisAfter - redisBefore };
+  } finally {
+    await queue.close();
+    redis.disconnect();
+  }
+}
+
+export async function runEngineScenarios(opts: ScenarioOptions): Promise<Row[]> {
+  const { redisUrl, concurrency, scaled, progress } = opts;
+  const prefix = 'bench';
+  const dir = await mkdtemp(join(tmpdir(), 'chatops-bench-'));
+  await mkdir(join(dir, 'workflows'));
+  for (const [name, yaml] of Object.entries(BENCH_WORKFLOWS)) await writeFile(join(dir, 'workflows', `${name}.yaml`), yaml);
+  const project = await loadProject(dir);
+  const errors = project.problems.filter((p) => p.severity === 'error');
+  if (errors.length > 0) throw new Error(`bench workflows are invalid: ${errors.map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`).join('; ')}`);
+
+  const worker = await startChild(['engine', redisUrl, prefix, String(concurrency), dir]);
+  const api: Api = createEngine({ redisUrl, prefix, project, log: silentLogger, secretKey: BENCH_SECRET_KEY });
+  const rows: Row[] = [];
+  /** A scenario that throws becomes a failed row; the others still run. */
+  const scenario = async (name: string, fn: () => Promise<void>) => {
+    progress(name);
+    try {
+      await fn();
+    } catch (err) {
+      rows.push({ metric: name, value: `error: ${err instanceof Error ? err.message : String(err)}`, pass: false });
+    }
+  };
+  try {
+    await scenario('one-step no-op workflow runs', async () => {
+      const n = scaled(2000);
+      const tp = await throughput(api, n);
+      const ratio = tp.perSecond / opts.rawPerSecond;
+      rows.push({ metric: `one-step no-op runs/s (${n} runs${tp.failed ? `, ${tp.failed} NOT succeeded` : ''})`, value: fmt(tp.perSecond, 0), pass: tp.failed === 0 ? undefined : false });
+      rows.push({ metric: 'runs/s ÷ raw BullMQ jobs/s', value: fmt(ratio), target: '≥ 0.25', pass: ratio >= 0.25 && tp.failed === 0 });
+    });
+
+    await scenario('ten-step sequential no-op workflow', async () => {
+      const ten = await tenSteps(api, scaled(200));
+      const p50 = percentile(ten.wallPerStep, 50);
+      rows.push({ metric: `10-step run: overhead per step, wall÷10, p50 / p99 ms (${ten.wallPerStep.length} runs)`, value: `${fmt(p50)} / ${fmt(percentile(ten.wallPerStep, 99))}`, target: 'p50 ≤ 2', pass: p50 <= 2 });
+      rows.push({ metric: '10-step run: step.finished gaps (1 ms clock), p50 / p99 ms', value: `${fmt(percentile(ten.gaps, 50), 0)} / ${fmt(percentile(ten.gaps, 99), 0)}` });
+    });
+
+    await scenario('run: "true" steps through the engine', async () => {
+      const shell = await shellSteps(api, scaled(100));
+      const sp50 = percentile(shell, 50);
+      rows.push({ metric: `\`run: "true"\` step duration as recorded, p50 / p99 ms (${shell.length} runs)`, value: `${fmt(sp50, 0)} / ${fmt(percentile(shell, 99), 0)}`, target: 'p50 ≤ 15', pass: sp50 <= 15 });
+    });
+
+    await scenario('one step printing 100,000 lines', async () => {
+      const lines = await manyLines(api, worker, 100_000);
+      rows.push({ metric: '100,000-line step: lines in the run stream', value: `${lines.received.toLocaleString('en-US')} (${lines.state})`, target: '100,000', pass: lines.received === 100_000 && lines.state === 'succeeded' });
+      rows.push({ metric: '100,000-line step: every line masked', value: lines.masked ? 'yes' : `no (${lines.leaked} in clear)`, target: 'yes', pass: lines.masked });
+      rows.push({ metric: '100,000-line step: worker peak RSS growth', value: `${fmt(lines.peakRssGrowth / MB, 1)} MB`, target: '≤ 64 MB', pass: lines.peakRssGrowth <= 64 * MB });
+    });
+
+    const pc = scaled(10_000);
+    await scenario(`${pc.toLocaleString('en-US')} runs parked on approval`, async () => {
+      const p = await parked(api, worker, redisUrl, prefix, pc);
+      // Targets are for 10,000 runs; a scaled-down bench scales the Redis budget with it.
+      const redisBudget = 30 * MB * (pc / 10_000);
+      rows.push({ metric: `${pc.toLocaleString('en-US')} parked runs: reached waiting`, value: `${pc - p.notWaiting} in ${fmt(p.seconds, 1)} s`, target: String(pc), pass: p.notWaiting === 0 });
+      rows.push({ metric: 'parked runs: active / waiting jobs', value: `${p.counts.active ?? 0} / ${(p.counts.waiting ?? 0) + (p.counts.prioritized ?? 0)}`, target: '0 / 0', pass: (p.counts.active ?? 0) === 0 && (p.counts.waiting ?? 0) + (p.counts.prioritized ?? 0) === 0 });
+      rows.push({ metric: 'parked runs: delayed jobs (approval expiry)', value: String(p.counts.delayed ?? 0) });
+      rows.push({ metric: 'parked runs: worker RSS before → after', value: `${fmt(p.memBefore.rss / MB, 1)} → ${fmt(p.memAfter.rss / MB, 1)} MB` });
+      const heapGrowth = p.memAfter.heapUsed - p.memBefore.heapUsed;
+      rows.push({ metric: 'parked runs: worker heap growth (after GC)', value: `${fmt(heapGrowth / MB, 1)} MB`, target: '≤ 10 MB', pass: heapGrowth <= 10 * MB });
+      rows.push({ metric: 'parked runs: Redis used_memory growth', value: `${fmt(p.redisGrowth / MB, 1)} MB (${fmt(p.redisGrowth / pc / 1024, 1)} KiB/run)`, target: `≤ ${fmt(redisBudget / MB, 0)} MB`, pass: p.redisGrowth <= redisBudget });
+    });
+  } finally {
+    await api.close();
+    await worker.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+  return rows;
 }
