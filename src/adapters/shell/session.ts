@@ -122,8 +122,13 @@ export class ShellSession {
       settle = resolve;
     });
     this.stopFollowing = settle;
+    // Parked for an approval: stop once both the checklist says so and the request is shown.
+    let headerWaiting = false;
+    let approvalShown = false;
     const unwatch = platform.onWrite((c) => {
-      if (c.kind === 'approval' && c.view.runId === runId && c.view.pending) settle();
+      if (c.kind === 'run' && c.view.runId === runId) headerWaiting = c.view.state === 'waiting';
+      if (c.kind === 'approval' && c.view.runId === runId) approvalShown = c.view.pending;
+      if (headerWaiting && approvalShown) settle();
     });
     void pool.whenFinished(runId).then(settle);
     // The final state may have been written before we started to wait: check Redis too.

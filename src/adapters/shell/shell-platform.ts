@@ -19,6 +19,8 @@ interface Shown {
   printed: Set<string>;
   /** Output lines already printed (plain mode). */
   printedOutput: number;
+  /** Printed for good while its run was followed (finished step output, decided approval, notice). */
+  committed: boolean;
 }
 
 export interface ShellPlatformOptions {
@@ -31,6 +33,8 @@ export interface ShellPlatformOptions {
    * only the runs started in it (platform name `shell.<instance>`).
    */
   instance: string;
+  /** Terminal height, to keep the live region on screen. */
+  rows?: () => number | undefined;
 }
 
 function runIdOf(c: ChatContent): string | undefined {
@@ -61,10 +65,15 @@ export class ShellPlatform implements ChatPlatform {
 
   /** Makes `runId`'s messages the live region (TTY), or stops following with undefined. */
   follow(runId: string | undefined): void {
-    if (this.following !== undefined && runId !== this.following) this.opts.screen.commitLive();
+    const before = this.following;
+    if (before !== undefined && runId !== before) {
+      this.opts.screen.commitLive();
+      // What the region showed is on screen now: later updates print only what changed.
+      for (const m of this.messages.values()) if (m.runId === before) this.markPrinted(m);
+    }
     this.following = runId;
     if (runId !== undefined) {
-      // Messages shown before (e.g. before an approval) start over in the new live region.
+      for (const m of this.messages.values()) if (m.runId === runId) m.committed = m.committed || this.permanent(m.content);
       this.redrawLive();
     }
   }
@@ -76,17 +85,34 @@ export class ShellPlatform implements ChatPlatform {
   /** Re-renders the live region (elapsed times), TTY only. */
   redrawLive(): void {
     if (!this.opts.screen.tty || this.following === undefined) return;
-    const lines: string[] = [];
     const now = Date.now();
-    for (const m of this.messages.values()) {
-      if (m.runId === this.following && m.content.kind !== 'reply') lines.push(...formatContent(m.content, { color: this.opts.color, now }));
-    }
-    this.opts.screen.setLive(lines);
+    const fmt = (c: ChatContent) => formatContent(c, { color: this.opts.color, now });
+    const mine = [...this.messages.values()].filter((m) => m.runId === this.following && !m.committed && m.content.kind !== 'reply');
+    const header = mine.filter((m) => m.content.kind === 'run' || m.content.kind === 'queued').flatMap((m) => fmt(m.content));
+    const rest = mine.filter((m) => m.content.kind !== 'run' && m.content.kind !== 'queued').flatMap((m) => fmt(m.content));
+    // Never taller than the terminal, or redrawing in place would scroll and smear.
+    const room = Math.max(3, (this.opts.rows?.() ?? 24) - 2 - header.length);
+    this.opts.screen.setLive([...header, ...(rest.length > room ? rest.slice(rest.length - room) : rest)]);
+  }
+
+  /** Content that will not change any more, printed for good rather than kept in the live region. */
+  private permanent(c: ChatContent): boolean {
+    return (c.kind === 'step-output' && c.view.final) || (c.kind === 'approval' && !c.view.pending) || c.kind === 'notice';
+  }
+
+  private markPrinted(m: Shown): void {
+    m.printed = new Set(formatContent(m.content, { color: this.opts.color, clock: false }));
+    if (m.content.kind === 'step-output') m.printedOutput = m.content.view.totalLines;
   }
 
   private show(m: Shown): void {
     const tty = this.opts.screen.tty;
     if (tty && m.runId !== undefined && m.runId === this.following) {
+      if (!m.committed && this.permanent(m.content)) {
+        m.committed = true;
+        this.markPrinted(m);
+        this.opts.screen.print(formatContent(m.content, { color: this.opts.color, now: Date.now() }));
+      }
       this.redrawLive();
     } else if (m.content.kind === 'step-output') {
       const v = m.content.view;
@@ -113,7 +139,7 @@ export class ShellPlatform implements ChatPlatform {
   }
 
   private store(ref: MessageRef, content: ChatContent): void {
-    const m: Shown = { ref, content, runId: runIdOf(content), printed: new Set(), printedOutput: 0 };
+    const m: Shown = { ref, content, runId: runIdOf(content), printed: new Set(), printedOutput: 0, committed: false };
     this.messages.set(ref.id, m);
     this.show(m);
   }

@@ -21,7 +21,7 @@ export interface ShellOptions {
   /** The shell user (policy identity `shell:NAME`). */
   user?: string;
   input: NodeJS.ReadableStream & { isTTY?: boolean };
-  output: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  output: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
   /** Force TTY behaviour on or off (default: both streams are TTYs). */
   tty?: boolean;
   redisUrl?: string;
@@ -64,6 +64,7 @@ export async function runShell(opts: ShellOptions): Promise<void> {
       color: tty,
       logDir: join(tmpdir(), 'chatops-logs'),
       instance: randomBytes(4).toString('hex'),
+      rows: () => opts.output.rows,
     });
     const pool = new ReporterPool({ redis, prefix: opts.prefix, runs: engine, platforms: [platform], log, minIntervalMs: tty ? 250 : 100, tickMs: 0, pollMs: 1000 });
     pool.start();
