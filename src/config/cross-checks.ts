@@ -6,7 +6,7 @@ import { didYouMean } from './did-you-mean.js';
 import type { Workflow } from '../workflow/schema.js';
 import type { LoadedCommand } from './load-files.js';
 import { approvalRuleFor, type Policy } from './policy.js';
-import { usagesCollide } from './usage.js';
+import { checkExample, usagesCollide } from './usage.js';
 import type { Problem, YamlSource } from './yaml-source.js';
 
 export interface WorkflowEntry {
@@ -119,6 +119,15 @@ export function checkCommand(cmd: CommandEntry, workflows: Map<string, WorkflowE
     if (!(arg in wf.inputs)) problems.push(problem(source, ['usage'], `usage: argument {${arg}} fills no input of \`${wf.name}\`${suggest(arg, inputNames)}; map it under inputs:`));
     else if (requiredArgs.has(arg)) supplied.add(arg);
   }
+  c.examples.forEach((example, i) => {
+    const fit = checkExample(c.pattern, example);
+    if (fit === undefined) {
+      problems.push(problem(source, ['examples', i], `examples[${i}]: "${example}" does not fit the usage "${c.usage}"`, 'warning'));
+      return;
+    }
+    for (const key of fit.extras)
+      if (!(key in wf.inputs)) problems.push(problem(source, ['examples', i], `examples[${i}]: ${key}= sets no input of \`${wf.name}\`${suggest(key, inputNames)}`, 'warning'));
+  });
   for (const [name, spec] of Object.entries(wf.inputs))
     if (spec.required && spec.default === undefined && !supplied.has(name))
       problems.push(problem(source, ['usage'], `usage: required input \`${name}\` of \`${wf.name}\` is not set by the usage; add {${name}} (outside [ ]) or give the input a default`));

@@ -79,3 +79,22 @@ export function usagesCollide(a: UsagePattern, b: UsagePattern): boolean {
     }
   return false;
 }
+
+/**
+ * Whether an example line fits the pattern, for the validator: words split on spaces with "quoted"
+ * or 'quoted' text as one word, trailing key=value words set aside (returned as `extras`).
+ * Returns undefined when no shape of the pattern fits.
+ */
+export function checkExample(usage: UsagePattern, text: string): { extras: string[] } | undefined {
+  // A word runs until unquoted white space, so key="two words" stays one word.
+  const words = [...text.matchAll(/(?:"[^"]*"|'[^']*'|[^\s"']+)+/g)].map((m) => m[0]);
+  const extras: string[] = [];
+  for (let last = words[words.length - 1]; last !== undefined && /^[A-Za-z_][A-Za-z0-9_]*=/.test(last); last = words[words.length - 1]) {
+    extras.unshift(last.slice(0, last.indexOf('=')));
+    words.pop();
+  }
+  const fits = expandUsage(usage).some(
+    (shape) => shape.length === words.length && shape.every((t, i) => t.kind === 'arg' || (words[i] ?? '').toLowerCase() === t.text),
+  );
+  return fits ? { extras } : undefined;
+}

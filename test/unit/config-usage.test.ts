@@ -1,5 +1,5 @@
 import { nearest } from '../../src/config/did-you-mean.js';
-import { UsageError, expandUsage, parseUsage, usagesCollide } from '../../src/config/usage.js';
+import { UsageError, checkExample, expandUsage, parseUsage, usagesCollide } from '../../src/config/usage.js';
 
 describe('parseUsage', () => {
   it('reads words, arguments and optional parts', () => {
@@ -43,5 +43,18 @@ describe('nearest', () => {
     expect(nearest('zz', ['a'])).toBeUndefined();
     expect(nearest('deploy', ['restart'])).toBeUndefined();
     expect(nearest('x', [])).toBeUndefined();
+  });
+});
+
+describe('checkExample', () => {
+  const u = parseUsage('restart {service} [in {env}]');
+  it('accepts examples that fit, setting aside key=value words', () => {
+    expect(checkExample(u, 'restart api')).toEqual({ extras: [] });
+    expect(checkExample(u, 'restart "my api" in prod reason="memory leak" force=yes')).toEqual({ extras: ['reason', 'force'] });
+  });
+  it('refuses examples that do not', () => {
+    expect(checkExample(u, 'restart')).toBeUndefined();
+    expect(checkExample(u, 'restart api on prod')).toBeUndefined();
+    expect(checkExample(u, 'reboot api')).toBeUndefined();
   });
 });

@@ -87,6 +87,8 @@ describe('broken policy fixtures', () => {
   it('checks references from policy to roles, commands and workflows, and from approval steps to roles', async () => {
     const { project, lines: actual } = await lines('policy-refs');
     expectLines(actual, [
+      `${ROOT}/policy-refs/commands/fine.yaml:4:20: warning: examples[1]: "fine now" does not fit the usage "fine"`,
+      `${ROOT}/policy-refs/commands/fine.yaml:4:32: warning: examples[2]: colour= sets no input of \`fine\``,
       `${ROOT}/policy-refs/policy.yaml:4:24: warning: rules[0].commands[1]: no command named \`fnie\`, did you mean \`fine\`?`,
       `${ROOT}/policy-refs/policy.yaml:4:44: rules[0].roles[1]: no role named \`ops\``,
       `${ROOT}/policy-refs/policy.yaml:6:19: warning: approvals[0].workflows[0]: no workflow named \`aprove\`, did you mean \`approve\`?`,
