@@ -119,6 +119,10 @@ export function checkCommand(cmd: CommandEntry, workflows: Map<string, WorkflowE
     if (!(arg in wf.inputs)) problems.push(problem(source, ['usage'], `usage: argument {${arg}} fills no input of \`${wf.name}\`${suggest(arg, inputNames)}; map it under inputs:`));
     else if (requiredArgs.has(arg)) supplied.add(arg);
   }
+  const fromChat = new Set([...Object.keys(mapping).filter((k) => /\{[A-Za-z_]/.test(mapping[k] ?? '')), ...c.pattern.args.filter((a) => !usedArgs.has(a) && !(a in mapping))]);
+  for (const name of [...fromChat].sort())
+    if (wf.inputs[name]?.secret)
+      problems.push(problem(source, ['usage'], `usage: secret input \`${name}\` would be typed into chat, where the channel's history keeps it; pass secrets through the `secrets` context instead`, 'warning'));
   c.examples.forEach((example, i) => {
     const fit = checkExample(c.pattern, example);
     if (fit === undefined) {

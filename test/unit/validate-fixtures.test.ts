@@ -2,6 +2,9 @@
  * Every broken fixture yields exactly the expected located problems (file:line:col and message),
  * one line per problem, and the good files next to them still load.
  */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { formatProblem, loadProject, type Project } from '../../src/config/load-project.js';
 
 const ROOT = 'test/fixtures/broken';
@@ -106,5 +109,25 @@ describe('the shipped examples', () => {
     expect(project.workflows.size).toBeGreaterThanOrEqual(5);
     expect([...project.commands.values()].every((c) => project.workflows.has(c.workflow))).toBe(true);
     expect(project.policy?.roles.sre?.members).toContain('shell:bob');
+  });
+});
+
+describe('secrets typed into chat', () => {
+  it('warns when a command fills a secret input from its usage', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chatops-secret-'));
+    try {
+      await mkdir(join(dir, 'workflows'));
+      await mkdir(join(dir, 'commands'));
+      await writeFile(join(dir, 'workflows', 's.yaml'), 'name: s\ninputs:\n  token: { type: string, secret: true, required: true }\nsteps:\n  - id: a\n    run: echo\n');
+      await writeFile(join(dir, 'commands', 's.yaml'), 'name: s\nusage: s {token}\nworkflow: s\n');
+      await writeFile(join(dir, 'policy.yaml'), 'roles: {}\n');
+      const project = await loadProject(dir);
+      expect(project.problems.map((p) => `${p.line}:${p.col}: ${p.severity}: ${p.message}`)).toEqual([
+        "2:8: warning: usage: secret input `token` would be typed into chat, where the channel's history keeps it; pass secrets through the `secrets` context instead",
+      ]);
+      expect(project.commands.has('s')).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
