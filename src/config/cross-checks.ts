@@ -122,7 +122,7 @@ export function checkCommand(cmd: CommandEntry, workflows: Map<string, WorkflowE
   const fromChat = new Set([...Object.keys(mapping).filter((k) => /\{[A-Za-z_]/.test(mapping[k] ?? '')), ...c.pattern.args.filter((a) => !usedArgs.has(a) && !(a in mapping))]);
   for (const name of [...fromChat].sort())
     if (wf.inputs[name]?.secret)
-      problems.push(problem(source, ['usage'], `usage: secret input \`${name}\` would be typed into chat, where the channel's history keeps it; pass secrets through the `secrets` context instead`, 'warning'));
+      problems.push(problem(source, ['usage'], `usage: secret input \`${name}\` would be typed into chat, where the channel's history keeps it; pass secrets through the \`secrets\` context instead`, 'warning'));
   c.examples.forEach((example, i) => {
     const fit = checkExample(c.pattern, example);
     if (fit === undefined) {
