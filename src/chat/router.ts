@@ -143,6 +143,12 @@ export function createRouter(deps: RouterDeps): Router {
         if (b) return { replies: [b] };
         return { replies: [unknown(topic, roles, ctx.channel)] };
       }
+      if (BUILTINS.includes(word) && deps.policy !== undefined && roles.length === 0) {
+        // Fail closed: someone policy gives no role may ask for help, nothing else.
+        await deps.audit.record({ type: 'denied', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: word, text: line });
+        ctx.log.warn({ command: word }, 'built-in refused: caller holds no role');
+        return { replies: [reply('denied', `You may not use ${word}`, [text(`${ctx.user.identity} holds no role in policy.yaml. The refusal was recorded.`)], { code: 'E_DENIED' })] };
+      }
       if (BUILTINS.includes(word)) {
         const r = await runBuiltin(word, tokens.slice(1).map((t) => t.text), ctx, builtinDeps, line);
         return r;
@@ -171,6 +177,10 @@ export function createRouter(deps: RouterDeps): Router {
   async function handleClick(click: ActionClick): Promise<RouteResult> {
     const roles = rolesOf(deps.policy, click.user.identity, click.user.groups);
     const ctx = createContext(click, roles, deps.log);
+    if (deps.policy !== undefined && roles.length === 0) {
+      await deps.audit.record({ type: 'denied', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: click.action, runId: click.runId });
+      return { replies: [reply('denied', `You may not ${click.action} ${click.runId}`, [text(`${ctx.user.identity} holds no role in policy.yaml.`)], { code: 'E_DENIED' })] };
+    }
     try {
       return await runBuiltin(click.action, [click.runId, click.stepId], ctx, builtinDeps, `${click.action} ${click.runId} ${click.stepId}`);
     } catch (err) {

@@ -131,6 +131,16 @@ describe('run built-ins', () => {
     expect(runs).toContain(`${runId}  check-service`);
     const denied = (await router.handleMessage(msg('slack:U0NOBODY', `cancel ${runId}`, 'C2'))).replies[0];
     expect(denied?.kind === 'reply' && denied.view.code).toBe('E_DENIED');
+    // A viewer may look at a restart but not cancel it (viewers may not run restart).
+    const restart = (await router.handleMessage(msg('slack:U0ALICE', 'restart db', 'C2'))).runId ?? '';
+    const viewer = { platform: 'slack', user: { identity: 'slack:U0CAROL', groups: ['slack-group:S0ENG'] }, channel: 'C2', text: `cancel ${restart}` };
+    const refused = (await router.handleMessage(viewer)).replies[0];
+    expect(replyText(refused)).toContain(`You may not cancel ${restart}`);
+    const look = (await router.handleMessage({ ...viewer, text: `status ${restart}` })).replies[0];
+    expect(look?.kind).toBe('run');
+    // Someone policy gives no role gets help only.
+    const stranger = (await router.handleMessage(msg('slack:U0NOBODY', `status ${runId}`, 'C2'))).replies[0];
+    expect(replyText(stranger)).toContain('holds no role');
     const ok = (await router.handleMessage(msg('slack:U0ALICE', `cancel ${runId}`, 'C2'))).replies[0];
     expect(replyText(ok)).toContain(`Cancelling ${runId}`);
   });

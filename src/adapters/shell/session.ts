@@ -37,6 +37,7 @@ export class ShellSession {
   private recentRuns: string[] = [];
   private stopFollowing: (() => void) | undefined;
   private ticker: NodeJS.Timeout | undefined;
+  private interrupted = false;
 
   constructor(private readonly opts: SessionOptions) {}
 
@@ -65,8 +66,8 @@ export class ShellSession {
     // Ctrl-C on a TTY (readline) or a signal when piped: stop waiting, keep the bot.
     const onInterrupt = () => {
       if (this.stopFollowing) {
+        this.interrupted = true;
         this.stopFollowing();
-        screen.print(['(stopped waiting; the run goes on: `status` shows it, `cancel` stops it)']);
       } else if (screen.tty) {
         output.write('^C\n');
         rl.prompt();
@@ -146,6 +147,10 @@ export class ShellSession {
       unwatch();
       this.stopFollowing = undefined;
       platform.follow(undefined);
+      if (this.interrupted) {
+        this.interrupted = false;
+        this.opts.screen.print([`(stopped waiting; ${runId} goes on: \`status ${runId}\` shows it, \`cancel ${runId}\` stops it)`]);
+      }
     }
   }
 }
