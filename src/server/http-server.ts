@@ -2,7 +2,7 @@
  * The one HTTP server of `chatops serve`: health, readiness and metrics, plus whatever routes the
  * fronts mount on it (Slack events, Discord interactions, alert webhooks) before `listen`.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../lib/logger.js';
 import { registerHealthRoutes, type ReadinessCheck } from './health-routes.js';
 import { createMetrics, type ServerMetrics } from './metrics.js';
@@ -32,7 +32,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   const app = Fastify({
     // pino's Logger is what Fastify expects; the cast only widens its generic parameters.
     loggerInstance: opts.log.child({ component: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // No log line per request: routes log what matters; /metrics counts requests.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // Close keep-alive connections that are idle so shutdown does not wait for clients.
     forceCloseConnections: 'idle',
