@@ -23,6 +23,8 @@ export interface SlackFrontHarness {
   sender: SlackSender;
   base: string;
   dir: string;
+  /** Redis key prefix of this harness (a second front on it is another replica). */
+  prefix: string;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function slackFrontHarness(files: Record<string, string>, opts: { f
     sender: new SlackSender(`${base}/slack/events`),
     base,
     dir,
+    prefix,
     async close() {
       await front.close();
       await worker.close();
