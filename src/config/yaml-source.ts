@@ -19,6 +19,12 @@ export interface Problem {
   severity: 'error' | 'warning';
 }
 
+/** Plainer words for the YAML parser's errors users meet most (by the parser's error code). */
+const YAML_ERROR_TEXT: Partial<Record<string, string>> = {
+  MULTIPLE_DOCS: 'a file holds one document; remove the second `---` and what follows, or move it to its own file',
+  TAB_AS_INDENT: 'tabs are not allowed for indentation in YAML; indent with spaces',
+};
+
 export class YamlSource {
   readonly doc: Document;
   private readonly lines: LineCounter;
@@ -39,7 +45,10 @@ export class YamlSource {
     return this.doc.errors.slice(0, 1).map((err) => ({
       ...this.posOf(err.pos[0]),
       file: this.file,
-      message: `YAML syntax error: ${err.message.split('\n')[0] ?? err.message}`,
+      message:
+        err.code === 'DUPLICATE_KEY'
+          ? `duplicate key \`${/^("[^"]*"|'[^']*'|[^:\s]+)/.exec(this.text.slice(err.pos[0]))?.[1] ?? '?'}\`: a key appears once per mapping; keep one`
+          : `YAML syntax error: ${YAML_ERROR_TEXT[err.code] ?? err.message.split('\n')[0] ?? err.message}`,
       severity: 'error' as const,
     }));
   }

@@ -32,7 +32,8 @@ export class ExpressionError extends Error {
   readonly code = 'EXPRESSION';
   constructor(
     readonly expression: string,
-    reason: string,
+    /** What is wrong, without the expression text. */
+    readonly reason: string,
   ) {
     super(`invalid expression \`${expression}\`: ${reason}`);
     this.name = 'ExpressionError';
@@ -166,7 +167,7 @@ export function findExpressions(template: string): ExpressionSpan[] {
       }
       i++;
     }
-    if (end < 0) throw new ExpressionError(template.slice(start + 3).trim(), 'missing closing }}');
+    if (end < 0) throw new ExpressionError(template.slice(start + 3).trim(), '`${{` without a closing `}}`');
     spans.push({ text: template.slice(start + 3, end), start, end: end + 2 });
     from = end + 2;
   }

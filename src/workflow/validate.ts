@@ -124,7 +124,7 @@ function checkCondition(c: Ctx, path: readonly PathSegment[], cond: string | boo
     text = conditionText(cond);
   } catch (e) {
     if (!(e instanceof ExpressionError)) throw e;
-    err(c, c.loc.locate(path), `${fmt(path)}: a condition is one expression: write \`x\` or \`\${{ x }}\`, not text around \`\${{ }}\``);
+    err(c, c.loc.locate(path), `${fmt(path)}: ${e.reason}`);
     return;
   }
   if (text === '') {

@@ -45,7 +45,7 @@ describe('broken project fixture', () => {
       `${w}/cycle.yaml:4:13: steps[0].needs: dependency cycle: a -> c -> b -> a`,
       `${w}/dangling-needs.yaml:6:13: steps[1].needs: \`biuld\` is not a step id in steps, did you mean \`build\`?`,
       `${w}/duplicate-ids.yaml:5:9: steps[1].id: duplicate step id \`build\` (also steps[0])`,
-      `${w}/duplicate-key.yaml:5:5: YAML syntax error: Map keys must be unique`,
+      `${w}/duplicate-key.yaml:5:5: duplicate key \`run\`: a key appears once per mapping; keep one`,
       `${w}/expression-in-run.yaml:8:25: steps[0].run: \`\${{ }}\` is not allowed inside a run script`,
       `${w}/no-approver-roles.yaml:4:24: steps[0].approval.roles: an empty role list means nobody could approve`,
       `${w}/no-approver.yaml:4:32: steps[0].approval.min_approvers: an approval needs at least one approver`,

@@ -223,3 +223,13 @@ on:
     ]);
   });
 });
+
+describe('YAML-level problems', () => {
+  it('words duplicate keys, extra documents and unclosed conditions plainly', () => {
+    expect(check('name: t\nsteps:\n  - id: a\n    run: x\n    run: y\n')).toEqual(['wf.yaml:5:5: duplicate key `run`: a key appears once per mapping; keep one']);
+    expect(check('name: a\n---\nname: b\n')).toEqual([
+      'wf.yaml:2:1: YAML syntax error: a file holds one document; remove the second `---` and what follows, or move it to its own file',
+    ]);
+    expect(check('name: t\nsteps:\n  - id: a\n    run: x\n    if: ${{ inputs.x ==\n')).toEqual(['wf.yaml:5:9: steps[0].if: `${{` without a closing `}}`']);
+  });
+});
