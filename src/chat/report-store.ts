@@ -84,6 +84,14 @@ export class ReportStore {
       .exec();
   }
 
+  /**
+   * Forgets runs tracked longer ago than `maxAgeMs` that nobody finished, e.g. runs of a terminal
+   * that was closed (its `shell.<id>` platform is served by no one any more).
+   */
+  async dropStale(maxAgeMs: number, now = Date.now()): Promise<number> {
+    return this.redis.zremrangebyscore(this.active(), '-inf', String(now - maxAgeMs));
+  }
+
   async activeRuns(limit = 500): Promise<string[]> {
     return this.redis.zrange(this.active(), '0', String(limit - 1));
   }

@@ -32,6 +32,8 @@ export interface ReporterPoolOptions {
   tickMs?: number;
   /** Per-message edit interval handed to each run's pacer. */
   minIntervalMs?: number;
+  /** Runs tracked longer ago than this and never finished are dropped; default 24 h. */
+  staleAfterMs?: number;
 }
 
 export class ReporterPool {
@@ -89,6 +91,7 @@ export class ReporterPool {
     const pollMs = this.opts.pollMs ?? 1000;
     while (!this.closed) {
       try {
+        await this.store.dropStale(this.opts.staleAfterMs ?? 24 * 3_600_000);
         for (const runId of await this.store.activeRuns()) {
           if (this.closed || this.driving.has(runId)) continue;
           const stored = await this.store.load(runId);

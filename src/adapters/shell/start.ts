@@ -11,6 +11,7 @@ import { ReporterPool } from '../../chat/reporter.js';
 import { createRouter } from '../../chat/router.js';
 import { formatProblem, loadProject } from '../../config/load-project.js';
 import { createEngine, startWorker } from '../../engine/index.js';
+import { createWriteStream } from 'node:fs';
 import { createLogger, type Logger } from '../../lib/logger.js';
 import { connectRedis, resolveRedis } from '../../lib/redis-connect.js';
 import { createScreen } from './screen.js';
@@ -40,8 +41,9 @@ export async function runShell(opts: ShellOptions): Promise<void> {
   const tty = opts.tty ?? Boolean(opts.input.isTTY && opts.output.isTTY);
   const screen = createScreen(opts.output, tty);
   const say = (line: string) => screen.print([line]);
-  // Logs would tear the prompt apart: warnings and errors only unless LOG_LEVEL says otherwise.
-  const log = opts.log ?? createLogger(process.env.LOG_LEVEL ?? 'warn');
+  // Log lines would tear the live region and the prompt apart: on a TTY they go to a file.
+  const logFile = join(tmpdir(), `chatops-shell-${process.pid}.log`);
+  const log = opts.log ?? (tty ? createLogger(process.env.LOG_LEVEL ?? 'info', createWriteStream(logFile, { flags: 'a', mode: 0o600 })) : createLogger(process.env.LOG_LEVEL ?? 'warn'));
   const user = shellUser(opts.user);
   const cleanups: { name: string; run: () => Promise<unknown> }[] = [];
   try {
@@ -78,6 +80,7 @@ export async function runShell(opts: ShellOptions): Promise<void> {
       onRunStarted: (run) => pool.track(run, { platform: platform.name, channel: SHELL_CHANNEL }),
     });
     say(`chatops shell as shell:${user} · ${project.workflows.size} workflows, ${project.commands.size} commands from ${project.dir} · type help (Ctrl-D quits)`);
+    if (tty && !opts.log) say(`logs: ${logFile}`);
     const session = new ShellSession({ user, input: opts.input, output: opts.output, screen, platform, router, runs: engine, pool, log });
     await session.run();
   } finally {
