@@ -19,6 +19,7 @@ import { BUILTINS, helpBuiltin, helpCommand, helpList } from './help.js';
 import type { CompiledCommand, RouterCommand } from './parse-command.js';
 import { parseCommandLine, stripPrefix, usageHelp } from './parse-command.js';
 import type { ActionClick, ChatContent, ChatMessage } from './platform.js';
+import { redactLine } from './redact-line.js';
 import { code, errorReply, reply, text } from './replies.js';
 import { closestMatches } from './suggest.js';
 import { TokenizeError, tokenize } from './tokenize.js';
@@ -72,7 +73,9 @@ export function createRouter(deps: RouterDeps): Router {
 
   const allowed = (roles: string[], channel: string) => defs().filter((d) => mayRun(deps.policy, { command: d.name, roles, channel }));
 
-  async function startCommand(cmd: CompiledCommand, tokens: ReturnType<typeof tokenize>, ctx: ChatContext, line: string, msg: ChatMessage): Promise<RouteResult> {
+  async function startCommand(cmd: CompiledCommand, tokens: ReturnType<typeof tokenize>, ctx: ChatContext, typed: string, msg: ChatMessage): Promise<RouteResult> {
+    // What is stored (audit, the run's trigger) never holds a secret input's value.
+    const line = redactLine(typed, cmd, tokens, deps.runs.workflows().get(cmd.def.workflow));
     if (!mayRun(deps.policy, { command: cmd.def.name, roles: ctx.roles, channel: ctx.channel })) {
       await deps.audit.record({ type: 'denied', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: cmd.def.name, text: line });
       ctx.log.warn({ command: cmd.def.name, roles: ctx.roles }, 'command refused by policy');

@@ -9,8 +9,10 @@ import { auditKey, createAuditLog } from '../../src/chat/audit.ts';
 import type { ChatContent, ChatMessage } from '../../src/chat/platform.ts';
 import { createRouter, type Router } from '../../src/chat/router.ts';
 import { loadProject } from '../../src/config/load-project.ts';
+import { policySchema } from '../../src/config/policy.ts';
 import { createEngine, type Engine } from '../../src/engine/index.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
+import { workflowSchema } from '../../src/workflow/schema.ts';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
 
 let engine: Engine;
@@ -143,5 +145,35 @@ describe('run built-ins', () => {
     expect(replyText(stranger)).toContain('holds no role');
     const ok = (await router.handleMessage(msg('slack:U0ALICE', `cancel ${runId}`, 'C2'))).replies[0];
     expect(replyText(ok)).toContain(`Cancelling ${runId}`);
+  });
+});
+
+describe('secret inputs typed into a line', () => {
+  it('never reach the audit stream or the run trigger', async () => {
+    const p = uniquePrefix('router-secret');
+    const wf = workflowSchema.parse({
+      name: 'rotate',
+      inputs: { service: { type: 'string', required: true }, token: { type: 'string', required: true, secret: true } },
+      steps: [{ id: 'go', run: 'true' }],
+    });
+    const eng = createEngine({ redisUrl: testRedisUrl(), prefix: p, project: { workflows: new Map([[wf.name, wf]]) }, log: silentLogger });
+    const policy = policySchema.parse({ roles: { ops: { members: ['shell:alice'] } }, rules: [{ commands: ['rotate'], roles: ['ops'] }] });
+    const r = createRouter({
+      runs: eng,
+      commands: [{ name: 'rotate', usage: 'rotate {service}', workflow: 'rotate', examples: [] }],
+      policy,
+      audit: createAuditLog(redis, p),
+      log: silentLogger,
+    });
+    const ok = await r.handleMessage({ platform: 'shell', user: { identity: 'shell:alice', groups: [] }, channel: 'shell', text: 'rotate api token=hunter22' });
+    const run = await eng.getRun(ok.runId ?? '');
+    expect(run?.trigger.text).toBe('rotate api token=***');
+    await r.handleMessage({ platform: 'shell', user: { identity: 'shell:mallory', groups: [] }, channel: 'shell', text: 'rotate api token=hunter22' });
+    const audit = JSON.stringify(await redis.xrange(auditKey(p), '-', '+'));
+    expect(audit).toContain('rotate api token=***');
+    expect(audit).toContain('shell:mallory');
+    expect(audit).not.toContain('hunter22');
+    await eng.cancel(ok.runId ?? '', 'test').catch(() => undefined);
+    await eng.close();
   });
 });
