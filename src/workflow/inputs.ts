@@ -41,7 +41,8 @@ function stringSchema(spec: InputSpec): z.ZodType<string> {
     z.string({ error: 'expected text' }).max(MAX_INPUT_LENGTH, `expected at most ${MAX_INPUT_LENGTH} characters`),
   );
   if (spec.pattern !== undefined) {
-    const re = new RegExp(spec.pattern);
+    // The whole value must match, anchors or not: a pattern like [a-z]+ must not let "api; rm -rf /" through.
+    const re = new RegExp(`^(?:${spec.pattern})$`);
     s = s.refine((v) => re.test(v), `does not match the pattern ${spec.pattern}`);
   }
   return s;

@@ -254,7 +254,7 @@ function checkInputs(c: Ctx): void {
     if (spec.type !== 'choice' && spec.options !== undefined) err(c, c.loc.locate([...at, 'options'], 'key'), `inputs.${name}.options: only a choice input has options; set type: choice`);
     if (spec.pattern !== undefined) {
       try {
-        new RegExp(spec.pattern);
+        new RegExp(`^(?:${spec.pattern})$`);
       } catch (e) {
         err(c, c.loc.locate([...at, 'pattern']), `inputs.${name}.pattern: not a valid regular expression (${e instanceof Error ? e.message : String(e)})`);
         continue;

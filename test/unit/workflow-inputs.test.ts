@@ -59,3 +59,11 @@ describe('input bounds', () => {
     if (!r.ok) expect(r.errors).toEqual([{ input: 'note', message: 'expected at most 4096 characters' }]);
   });
 });
+
+describe('patterns', () => {
+  it('match the whole value even without anchors', () => {
+    const loose = workflowSchema.parse({ name: 'x', inputs: { s: { pattern: '[a-z]+' } }, steps: [{ id: 'a', run: 'true' }] });
+    expect(validateInputs(loose, { s: 'api' }).ok).toBe(true);
+    expect(validateInputs(loose, { s: 'api; rm -rf /' }).ok).toBe(false);
+  });
+});
