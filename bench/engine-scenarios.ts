@@ -40,9 +40,10 @@ const trigger = { kind: 'cli' as const, source: 'cli', requester: 'cli:bench' };
 
 /**
  * Waits until every run in `ids` satisfies `done`. Runs finish roughly in start order, so each
- * round asks only about the first few unfinished ones: the watching costs Redis little.
+ * round asks only about the first few unfinished ones: the watching costs Redis little (about
+ * one getRun per run plus 20 per poll).
  */
-async function waitForRuns(api: Api, ids: readonly (string | undefined)[], total: number, done: (run: RunRecord) => boolean, timeoutMs: number): Promise<RunRecord[]> {
+async function waitForRuns(api: Api, ids: readonly (string | undefined)[], total: number, done: (run: RunRecord) => boolean, timeoutMs: number, pollMs = 100): Promise<RunRecord[]> {
   const finished = new Map<string, RunRecord>();
   const deadline = Date.now() + timeoutMs;
   let nextReport = Date.now() + 10_000;
@@ -59,8 +60,14 @@ async function waitForRuns(api: Api, ids: readonly (string | undefined)[], total
       if (window.length >= 20) break;
     }
     const runs = await Promise.all(window.map((id) => api.getRun(id)));
-    for (const run of runs) if (run && done(run)) finished.set(run.id, run);
-    if (finished.size < total) await sleep(25);
+    let pending = 0;
+    for (const run of runs) {
+      if (run && done(run)) finished.set(run.id, run);
+      else pending += 1;
+    }
+    // Sleep only when the window found runs still going (or not yet started): when all of it
+    // was done, look at the next window at once, so watching never caps the measured rate.
+    if (finished.size < total && (pending > 0 || window.length === 0)) await sleep(pollMs);
   }
   return [...finished.values()];
 }
@@ -84,7 +91,7 @@ async function start(api: Api, workflow: string, inputs: Record<string, unknown>
   return (await api.startRun({ workflow, inputs, trigger })).run;
 }
 
-async function throughput(api: Api, count: number): Promise<{ perSecond: number; failed: number }> {
+async function throughput(api: Api, count: number): Promise<{ perSecond: number; failed: number; startSeconds: number; seconds: number }> {
   const ids: (string | undefined)[] = new Array<string | undefined>(count).fill(undefined);
   const started = performance.now();
   const starting = inBatches(ids, 200, async (_, i) => {
@@ -92,9 +99,10 @@ async function throughput(api: Api, count: number): Promise<{ perSecond: number;
   });
   const watching = waitForRuns(api, ids, count, (r) => FINAL.includes(r.state), 120_000);
   await starting;
+  const startSeconds = (performance.now() - started) / 1000;
   const runs = await watching;
   const seconds = (performance.now() - started) / 1000;
-  return { perSecond: count / seconds, failed: runs.filter((r) => r.state !== 'succeeded').length };
+  return { perSecond: count / seconds, failed: runs.filter((r) => r.state !== 'succeeded').length, startSeconds, seconds };
 }
 
 async function tenSteps(api: Api, runs: number): Promise<{ wallPerStep: number[]; gaps: number[] }> {
@@ -136,7 +144,7 @@ async function shellSteps(api: Api, runs: number): Promise<number[]> {
 
 const LINE_SECRET = 'bench-s3cret-token-5d41402abc';
 
-async function manyLines(api: Api, worker: BenchChild, lines: number): Promise<{ received: number; masked: boolean; leaked: number; peakRssGrowth: number; state: string }> {
+async function manyLines(api: Api, worker: BenchChild, lines: number): Promise<{ received: number; masked: boolean; leaked: number; peakRss: number; peakRssGrowth: number; state: string; seconds: number }> {
   const before = await worker.memory(true);
   let peak = before.rss;
   let sampling = true;
@@ -150,6 +158,7 @@ async function manyLines(api: Api, worker: BenchChild, lines: number): Promise<{
   let leaked = 0;
   let unmasked = 0;
   const pattern = /^\d+ \*\*\*$/;
+  const t0 = performance.now();
   const run = await start(api, 'lines', { count: lines, token: LINE_SECRET });
   const end = await followRun(api, run.id, (e) => {
     if (e.type !== 'step.output') return;
@@ -161,7 +170,8 @@ async function manyLines(api: Api, worker: BenchChild, lines: number): Promise<{
   }, 120_000);
   sampling = false;
   await sampler;
-  return { received, masked: unmasked === 0 && leaked === 0, leaked, peakRssGrowth: peak - before.rss, state: end.state };
+  const seconds = (performance.now() - t0) / 1000;
+  return { received, masked: unmasked === 0 && leaked === 0, leaked, peakRss: peak, peakRssGrowth: peak - before.rss, state: end.state, seconds };
 }
 
 async function parked(api: Api, worker: BenchChild, redisUrl: string, prefix: string, count: number) {
@@ -217,7 +227,7 @@ export async function runEngineScenarios(opts: ScenarioOptions): Promise<Row[]> 
       const n = scaled(2000);
       const tp = await throughput(api, n);
       const ratio = tp.perSecond / opts.rawPerSecond;
-      rows.push({ metric: `one-step no-op runs/s (${n} runs${tp.failed ? `, ${tp.failed} NOT succeeded` : ''})`, value: fmt(tp.perSecond, 0), pass: tp.failed === 0 ? undefined : false });
+      rows.push({ metric: `one-step no-op runs/s (${n} runs${tp.failed ? `, ${tp.failed} NOT succeeded` : ''})`, value: `${fmt(tp.perSecond, 0)} (all started after ${fmt(tp.startSeconds, 1)} s of ${fmt(tp.seconds, 1)} s)`, pass: tp.failed === 0 ? undefined : false });
       rows.push({ metric: 'runs/s ÷ raw BullMQ jobs/s', value: fmt(ratio), target: '≥ 0.25', pass: ratio >= 0.25 && tp.failed === 0 });
     });
 
@@ -236,9 +246,9 @@ export async function runEngineScenarios(opts: ScenarioOptions): Promise<Row[]> 
 
     await scenario('one step printing 100,000 lines', async () => {
       const lines = await manyLines(api, worker, 100_000);
-      rows.push({ metric: '100,000-line step: lines in the run stream', value: `${lines.received.toLocaleString('en-US')} (${lines.state})`, target: '100,000', pass: lines.received === 100_000 && lines.state === 'succeeded' });
+      rows.push({ metric: '100,000-line step: lines in the run stream', value: `${lines.received.toLocaleString('en-US')} (${lines.state} in ${fmt(lines.seconds, 1)} s)`, target: '100,000', pass: lines.received === 100_000 && lines.state === 'succeeded' });
       rows.push({ metric: '100,000-line step: every line masked', value: lines.masked ? 'yes' : `no (${lines.leaked} in clear)`, target: 'yes', pass: lines.masked });
-      rows.push({ metric: '100,000-line step: worker peak RSS growth', value: `${fmt(lines.peakRssGrowth / MB, 1)} MB`, target: '≤ 64 MB', pass: lines.peakRssGrowth <= 64 * MB });
+      rows.push({ metric: '100,000-line step: worker peak RSS growth', value: `${fmt(lines.peakRssGrowth / MB, 1)} MB (peak ${fmt(lines.peakRss / MB, 1)} MB)`, target: '≤ 64 MB', pass: lines.peakRssGrowth <= 64 * MB });
     });
 
     const pc = scaled(10_000);
