@@ -64,6 +64,17 @@ async function readIfExists(file: string): Promise<string | undefined> {
   }
 }
 
+/** Reads one file; an unreadable one becomes a problem, never an exception that stops the load. */
+async function readText(path: string, problems: Problem[]): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    problems.push({ file: displayPath(path), line: 1, col: 1, severity: 'error', message: `cannot read this file (${code}): ${err instanceof Error ? err.message : String(err)}` });
+    return undefined;
+  }
+}
+
 /** Best effort: the `name:` of a broken file, so references to it say "has errors" rather than "no such". */
 function declaredName(text: string): string | undefined {
   return /^name:\s*['"]?([a-z0-9][a-z0-9_-]*)['"]?\s*(?:#.*)?$/m.exec(text)?.[1];
@@ -86,7 +97,8 @@ export async function loadProject(dir: string): Promise<Project> {
     });
   for (const path of workflowPaths) {
     const file = displayPath(path);
-    const text = await readFile(path, 'utf8');
+    const text = await readText(path, problems);
+    if (text === undefined) continue;
     const loaded = loadWorkflowText(file, text);
     problems.push(...loaded.problems);
     if (loaded.value === undefined) {
@@ -120,7 +132,8 @@ export async function loadProject(dir: string): Promise<Project> {
   const allCommandNames = new Set<string>();
   for (const path of await yamlFiles(join(root, 'commands'))) {
     const file = displayPath(path);
-    const text = await readFile(path, 'utf8');
+    const text = await readText(path, problems);
+    if (text === undefined) continue;
     const loaded = loadCommandText(file, text);
     problems.push(...loaded.problems);
     const name = loaded.value?.name ?? declaredName(text);
@@ -151,8 +164,19 @@ export async function loadProject(dir: string): Promise<Project> {
 
   let policy: Policy | undefined;
   const policyPath = join(root, 'policy.yaml');
-  const policyText = await readIfExists(policyPath);
-  if (policyText === undefined) {
+  let policyText: string | undefined;
+  let policyUnreadable = false;
+  try {
+    policyText = await readIfExists(policyPath);
+  } catch (err) {
+    // Unreadable is not absent: absent opens everything, so this must lock instead (fail closed).
+    policyUnreadable = true;
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    problems.push({ file: displayPath(policyPath), line: 1, col: 1, severity: 'error', message: `cannot read the policy (${code}); every command is refused until it can be read` });
+  }
+  if (policyUnreadable) {
+    // Nothing more to check; LOCKED_POLICY below.
+  } else if (policyText === undefined) {
     problems.push({
       file: displayPath(policyPath),
       line: 1,
@@ -181,10 +205,20 @@ export async function loadProject(dir: string): Promise<Project> {
     plain.set(name, entry.value);
     files.set(name, entry.source.file);
   }
-  for (const [name, def] of [...commands]) if (!plain.has(def.workflow)) commands.delete(name);
+  for (const entry of commandEntries) {
+    const def = commands.get(entry.value.name);
+    if (def === undefined || def.file !== entry.source.file || plain.has(def.workflow)) continue;
+    commands.delete(def.name);
+    problems.push({
+      file: entry.source.file,
+      ...entry.source.locate(['workflow']),
+      severity: 'error',
+      message: `workflow: workflow \`${def.workflow}\` has errors of its own (reported in its file), so this command is left out too`,
+    });
+  }
   const project: Project = { dir: root, workflows: plain, commands, problems: sortProblems(problems), workflowFiles: files };
   if (policy !== undefined) project.policy = policy;
-  else if (policyText !== undefined) project.policy = LOCKED_POLICY;
+  else if (policyText !== undefined || policyUnreadable) project.policy = LOCKED_POLICY;
   return project;
 }
 

@@ -90,6 +90,7 @@ describe('broken policy fixtures', () => {
   it('checks references from policy to roles, commands and workflows, and from approval steps to roles', async () => {
     const { project, lines: actual } = await lines('policy-refs');
     expectLines(actual, [
+      `${ROOT}/policy-refs/commands/ask.yaml:3:11: workflow: workflow \`approve\` has errors of its own (reported in its file), so this command is left out too`,
       `${ROOT}/policy-refs/commands/fine.yaml:4:20: warning: examples[1]: "fine now" does not fit the usage "fine"`,
       `${ROOT}/policy-refs/commands/fine.yaml:4:32: warning: examples[2]: colour= sets no input of \`fine\``,
       `${ROOT}/policy-refs/policy.yaml:4:24: warning: rules[0].commands[1]: no command named \`fnie\`, did you mean \`fine\`?`,
@@ -99,6 +100,7 @@ describe('broken policy fixtures', () => {
       `${ROOT}/policy-refs/workflows/approve.yaml:7:15: steps[1].approval: needs 2 approval(s) from sre, but policy.yaml lists only 1 member(s) there, so it can never be approved`,
     ]);
     expect([...project.workflows.keys()]).toEqual(['fine']);
+    expect([...project.commands.keys()]).toEqual(['fine']);
   });
 });
 
@@ -126,6 +128,26 @@ describe('secrets typed into chat', () => {
         "2:8: warning: usage: secret input `token` would be typed into chat, where the channel's history keeps it; pass secrets through the `secrets` context instead",
       ]);
       expect(project.commands.has('s')).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('unreadable files', () => {
+  it('reports them and keeps loading; an unreadable policy locks everything', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chatops-unreadable-'));
+    try {
+      await mkdir(join(dir, 'workflows', 'odd.yaml'), { recursive: true });
+      await writeFile(join(dir, 'workflows', 'ok.yaml'), 'name: ok\nsteps:\n  - id: a\n    run: echo\n');
+      await mkdir(join(dir, 'policy.yaml'));
+      const project = await loadProject(dir);
+      expect(project.problems.map((p) => `${p.line}:${p.col}: ${p.message}`)).toEqual([
+        '1:1: cannot read the policy (EISDIR); every command is refused until it can be read',
+        expect.stringMatching(/^1:1: cannot read this file \(EISDIR\)/),
+      ]);
+      expect([...project.workflows.keys()]).toEqual(['ok']);
+      expect(project.policy).toEqual({ roles: {}, rules: [], approvals: [] });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
