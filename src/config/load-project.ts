@@ -114,19 +114,19 @@ export async function loadProject(dir: string): Promise<Project> {
     workflows.set(loaded.value.name, { value: loaded.value, source: loaded.source });
   }
   // Sub-workflow problems can cascade (A calls broken B); repeat until nothing more is left out.
-  for (;;) {
-    const round: Problem[] = [];
-    const bad = checkSubWorkflows(workflows, brokenWorkflows, round);
-    if (bad.size === 0) {
-      problems.push(...round);
-      break;
+  const settleSubWorkflows = (): void => {
+    for (;;) {
+      const round: Problem[] = [];
+      const bad = checkSubWorkflows(workflows, brokenWorkflows, round);
+      problems.push(...round.filter((p) => !problems.some((q) => q.file === p.file && q.line === p.line && q.message === p.message)));
+      if (bad.size === 0) return;
+      for (const name of bad) {
+        workflows.delete(name);
+        brokenWorkflows.add(name);
+      }
     }
-    for (const name of bad) {
-      workflows.delete(name);
-      brokenWorkflows.add(name);
-    }
-    problems.push(...round.filter((p) => !problems.some((q) => q.file === p.file && q.line === p.line && q.message === p.message)));
-  }
+  };
+  settleSubWorkflows();
 
   const commandEntries: CommandEntry[] = [];
   const allCommandNames = new Set<string>();
@@ -191,10 +191,16 @@ export async function loadProject(dir: string): Promise<Project> {
       const cross = checkPolicy(loaded.value, loaded.source, new Set(commands.keys()), allCommandNames, workflows);
       problems.push(...cross);
       if (!loaded.problems.some((p) => p.severity === 'error')) policy = loaded.value;
-      // A workflow whose approval names a role nobody holds could never finish: leave it out.
+      // A workflow whose approval nobody could give could never finish: leave it out, and
+      // whatever calls it.
       for (const p of cross)
         if (p.severity === 'error')
-          for (const [name, entry] of workflows) if (entry.source.file === p.file) workflows.delete(name);
+          for (const [name, entry] of workflows)
+            if (entry.source.file === p.file) {
+              workflows.delete(name);
+              brokenWorkflows.add(name);
+            }
+      settleSubWorkflows();
     }
     // A broken policy file leaves `policy` undefined; callers must then fail closed (see below).
   }

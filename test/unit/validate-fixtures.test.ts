@@ -98,6 +98,7 @@ describe('broken policy fixtures', () => {
       `${ROOT}/policy-refs/policy.yaml:6:19: warning: approvals[0].workflows[0]: no workflow named \`aprove\`, did you mean \`approve\`?`,
       `${ROOT}/policy-refs/workflows/approve.yaml:4:30: steps[0].approval.roles[1]: policy.yaml has no role \`admins\``,
       `${ROOT}/policy-refs/workflows/approve.yaml:7:15: steps[1].approval: needs 2 approval(s) from sre, but policy.yaml lists only 1 member(s) there, so it can never be approved`,
+      `${ROOT}/policy-refs/workflows/calls-approve.yaml:4:23: steps[0].workflow.name: workflow \`approve\` has errors of its own (reported in its file), so this workflow is left out too`,
     ]);
     expect([...project.workflows.keys()]).toEqual(['fine']);
     expect([...project.commands.keys()]).toEqual(['fine']);
