@@ -34,6 +34,16 @@ export class ChannelBuckets {
     const b = this.tokens.get(channel);
     if (b) b.level -= 1;
   }
+
+  /**
+   * The platform said "wait" (HTTP 429 Retry-After): no write to this channel until `until`.
+   * Draining the bucket below zero makes every pacer sharing it wait, not just the refused write.
+   */
+  block(channel: string, until: number, now: number): void {
+    const { writes, perMs } = this.budget;
+    const rate = writes / perMs;
+    this.tokens.set(channel, { level: 1 - Math.max(0, until - now) * rate, at: now });
+  }
 }
 
 export interface PacerOptions {
@@ -169,9 +179,10 @@ export class Pacer {
 
   private retry(p: Pending, err: unknown): void {
     const attempts = p.attempts + 1;
-    const max = this.opts.maxAttempts ?? 6;
+    const max = this.opts.maxAttempts ?? 10;
     const retryAfter = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;
     const delay = typeof retryAfter === 'number' && retryAfter >= 0 ? retryAfter : Math.min(30_000, 500 * 2 ** (attempts - 1));
+    if (typeof retryAfter === 'number' && retryAfter > 0) this.buckets.block(p.channel, this.now() + retryAfter, this.now());
     if (this.pending.has(p.key)) {
       // Newer content replaced it; that write carries the latest state anyway.
       const newer = this.pending.get(p.key);

@@ -41,6 +41,8 @@ export class RunPresenter {
   private readonly buffers = new Map<string, OutputBuffer>();
   private readonly notices = new Map<string, string>();
   private readonly written = new Map<string, string>();
+  /** Messages whose latest content has not been written (the last attempt failed). */
+  private readonly failed = new Set<string>();
   private cancellingBy: string | undefined;
   private run: RunRecord | undefined;
   private readonly now: () => number;
@@ -83,6 +85,11 @@ export class RunPresenter {
     for (const [stepId, text] of this.notices) this.put(`notice:${stepId}`, { kind: 'notice', view: { runId: run.id, stepId, text } });
   }
 
+  /** True when some message's latest content failed to be written; render() again to retry it. */
+  get behind(): boolean {
+    return this.failed.size > 0;
+  }
+
   /** True once the run is final and its final state has been handed to the pacer. */
   get final(): boolean {
     return this.run !== undefined && buildRunView(this.run, this.now()).final;
@@ -95,12 +102,26 @@ export class RunPresenter {
     if (key.startsWith('notice:') && this.opts.state.replies[key]) return;
     this.written.set(key, sig);
     const { pacer, channel } = this.opts;
+    this.failed.delete(key);
     pacer.submit(key, channel, () =>
-      this.write(key, content).catch((err: unknown) => {
-        // Forget what was written so the next render submits this message again.
-        if (this.written.get(key) === sig) this.written.delete(key);
-        throw err;
-      }),
+      this.write(key, content).then(
+        () => {
+          // Landed (maybe on a retry): unless newer content is queued, this message is current.
+          const now = this.written.get(key);
+          if (now === undefined || now === sig) {
+            this.written.set(key, sig);
+            this.failed.delete(key);
+          }
+        },
+        (err: unknown) => {
+          // Forget what was written so the next render submits this message again.
+          if (this.written.get(key) === sig) {
+            this.written.delete(key);
+            this.failed.add(key);
+          }
+          throw err;
+        },
+      ),
     );
   }
 

@@ -199,8 +199,17 @@ export class ReporterPool {
       presenter.render(run, first || tick);
       first = false;
       if (presenter.final && events.length === 0) {
-        // Nothing more will come: write the final state, then hand the run back.
+        // Nothing more will come: write the final state, then hand the run back. Every run ends
+        // with its final status in chat, so writes that failed are tried again (with backoff,
+        // while we hold the lease) until they land.
         await pacer.idle();
+        for (let wait = 1000; presenter.behind && !isStopped(); wait = Math.min(wait * 2, 30_000)) {
+          log.warn({ waitMs: wait }, 'final state not fully written yet; trying again');
+          await new Promise((r) => setTimeout(r, wait));
+          presenter.render(run);
+          await pacer.idle();
+        }
+        if (isStopped()) return;
         await save();
         await this.store.finish(runId, this.id);
         log.info({ state: run.state }, 'final state written');

@@ -15,8 +15,11 @@ export class CountingPlatform implements ChatPlatform {
   readonly files: { root: MessageRef; file: FileUpload }[] = [];
   readonly replies: { to: ReplyTarget; content: ChatContent }[] = [];
   private seq = 0;
-  /** Writes to fail before succeeding (to test retries). */
+  /** Writes to fail before succeeding (to test retries), and the Retry-After they carry. */
   failNext = 0;
+  retryAfterMs = 50;
+  /** Every write attempt: when, and whether it was refused. */
+  readonly attempts: { at: number; refused: boolean }[] = [];
 
   constructor(
     readonly budget: WriteBudget = { writes: 1, perMs: 1000 },
@@ -24,9 +27,11 @@ export class CountingPlatform implements ChatPlatform {
   ) {}
 
   private maybeFail(): void {
-    if (this.failNext > 0) {
+    const refused = this.failNext > 0;
+    this.attempts.push({ at: Date.now(), refused });
+    if (refused) {
       this.failNext--;
-      throw Object.assign(new Error('rate limited'), { retryAfterMs: 50 });
+      throw Object.assign(new Error('rate limited'), { retryAfterMs: this.retryAfterMs });
     }
   }
 

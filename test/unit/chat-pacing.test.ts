@@ -68,4 +68,28 @@ describe('pacing of the living message', () => {
     expect(platform.messages.size).toBe(1);
     pacer.close();
   });
+
+  it('after a 429 nothing is written to that channel before Retry-After has passed', async () => {
+    const platform = new CountingPlatform({ writes: 100, perMs: 1000 });
+    const pacer = new Pacer({ budget: platform.budget, log: silentLogger, minIntervalMs: 10 });
+    const presenter = new RunPresenter({ platform, pacer, channel: 'ops', state: { replies: {}, uploaded: [] }, log: silentLogger });
+    presenter.render(runRecord({ steps: [step('a', { state: 'running', startedAt: 1_000_000 })] }));
+    await pacer.idle();
+    platform.failNext = 1;
+    platform.retryAfterMs = 300;
+    const out: RunEvent = { type: 'step.output', ts: 0, runId: 'r-test01', step: 'a', lines: ['x'], stream: 'stdout' };
+    presenter.ingest([out]);
+    presenter.render(runRecord({ state: 'succeeded', endedAt: 1_001_000, steps: [step('a', { state: 'succeeded', startedAt: 1_000_000, endedAt: 1_001_000 })] }));
+    await pacer.idle();
+    const refusedAt = platform.attempts.findIndex((a) => a.refused);
+    const refused = platform.attempts[refusedAt];
+    const next = platform.attempts[refusedAt + 1];
+    if (!refused || !next) throw new Error('expected a refused write and a later one');
+    expect(next.at - refused.at).toBeGreaterThanOrEqual(290);
+    expect(presenter.behind).toBe(false);
+    const root = platform.find('run');
+    expect(root?.content.kind === 'run' && root.content.view.state).toBe('succeeded');
+    expect(platform.find('step-output')).toBeDefined();
+    pacer.close();
+  });
 });
