@@ -30,6 +30,8 @@ export interface ScenarioOptions {
   scaled: (n: number) => number;
   progress: (what: string) => void;
   rawPerSecond: number;
+  /** Whether the scenario with this short name is selected (BENCH_ONLY). */
+  selected: (name: string) => boolean;
 }
 
 type Api = RunsApi & { close(): Promise<void> };
@@ -202,6 +204,7 @@ async function parked(api: Api, worker: BenchChild, redisUrl: string, prefix: st
 
 export async function runEngineScenarios(opts: ScenarioOptions): Promise<Row[]> {
   const { redisUrl, concurrency, scaled, progress } = opts;
+  if (!['throughput', 'ten-steps', 'shell-step', 'lines', 'parked'].some(opts.selected)) return [];
   const prefix = 'bench';
   const dir = await mkdtemp(join(tmpdir(), 'chatops-bench-'));
   await mkdir(join(dir, 'workflows'));
@@ -214,7 +217,8 @@ export async function runEngineScenarios(opts: ScenarioOptions): Promise<Row[]> 
   const api: Api = createEngine({ redisUrl, prefix, project, log: silentLogger, secretKey: BENCH_SECRET_KEY });
   const rows: Row[] = [];
   /** A scenario that throws becomes a failed row; the others still run. */
-  const scenario = async (name: string, fn: () => Promise<void>) => {
+  const scenario = async (id: string, name: string, fn: () => Promise<void>) => {
+    if (!opts.selected(id)) return;
     progress(name);
     try {
       await fn();
@@ -223,7 +227,7 @@ export async function runEngineScenarios(opts: ScenarioOptions): Promise<Row[]> 
     }
   };
   try {
-    await scenario('one-step no-op workflow runs', async () => {
+    await scenario('throughput', 'one-step no-op workflow runs', async () => {
       const n = scaled(2000);
       const tp = await throughput(api, n);
       const ratio = tp.perSecond / opts.rawPerSecond;
@@ -231,20 +235,20 @@ export async function runEngineScenarios(opts: ScenarioOptions): Promise<Row[]> 
       rows.push({ metric: 'runs/s ÷ raw BullMQ jobs/s', value: fmt(ratio), target: '≥ 0.25', pass: ratio >= 0.25 && tp.failed === 0 });
     });
 
-    await scenario('ten-step sequential no-op workflow', async () => {
+    await scenario('ten-steps', 'ten-step sequential no-op workflow', async () => {
       const ten = await tenSteps(api, scaled(200));
       const p50 = percentile(ten.wallPerStep, 50);
       rows.push({ metric: `10-step run: overhead per step, wall÷10, p50 / p99 ms (${ten.wallPerStep.length} runs)`, value: `${fmt(p50)} / ${fmt(percentile(ten.wallPerStep, 99))}`, target: 'p50 ≤ 2', pass: p50 <= 2 });
       rows.push({ metric: '10-step run: step.finished gaps (1 ms clock), p50 / p99 ms', value: `${fmt(percentile(ten.gaps, 50), 0)} / ${fmt(percentile(ten.gaps, 99), 0)}` });
     });
 
-    await scenario('run: "true" steps through the engine', async () => {
+    await scenario('shell-step', 'run: "true" steps through the engine', async () => {
       const shell = await shellSteps(api, scaled(100));
       const sp50 = percentile(shell, 50);
       rows.push({ metric: `\`run: "true"\` step duration as recorded, p50 / p99 ms (${shell.length} runs)`, value: `${fmt(sp50, 0)} / ${fmt(percentile(shell, 99), 0)}`, target: 'p50 ≤ 15', pass: sp50 <= 15 });
     });
 
-    await scenario('one step printing 100,000 lines', async () => {
+    await scenario('lines', 'one step printing 100,000 lines', async () => {
       const lines = await manyLines(api, worker, 100_000);
       rows.push({ metric: '100,000-line step: lines in the run stream', value: `${lines.received.toLocaleString('en-US')} (${lines.state} in ${fmt(lines.seconds, 1)} s)`, target: '100,000', pass: lines.received === 100_000 && lines.state === 'succeeded' });
       rows.push({ metric: '100,000-line step: every line masked', value: lines.masked ? 'yes' : `no (${lines.leaked} in clear)`, target: 'yes', pass: lines.masked });
@@ -252,7 +256,7 @@ export async function runEngineScenarios(opts: ScenarioOptions): Promise<Row[]> 
     });
 
     const pc = scaled(10_000);
-    await scenario(`${pc.toLocaleString('en-US')} runs parked on approval`, async () => {
+    await scenario('parked', `${pc.toLocaleString('en-US')} runs parked on approval`, async () => {
       const p = await parked(api, worker, redisUrl, prefix, pc);
       // Targets are for 10,000 runs; a scaled-down bench scales the Redis budget with it.
       const redisBudget = 30 * MB * (pc / 10_000);

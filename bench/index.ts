@@ -4,7 +4,8 @@
  * every target is met, 1 otherwise. Bounded: the whole bench is stopped after BENCH_DEADLINE_MS.
  *
  * Knobs (environment): BENCH_CONCURRENCY (worker concurrency, default 16), BENCH_SCALE (multiplies
- * every sample count, default 1; 0.1 for a quick smoke run).
+ * every sample count, default 1; 0.1 for a quick smoke run), BENCH_ONLY (comma-separated scenarios
+ * out of raw, shell, throughput, ten-steps, shell-step, lines, parked; throughput implies raw).
  */
 import { hasRedisServer, startPrivateRedis, type PrivateRedis } from '../src/lib/private-redis.js';
 import { killAllChildren } from './child.js';
@@ -17,6 +18,8 @@ const BENCH_DEADLINE_MS = 8 * 60_000;
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const scaled = (n: number) => Math.max(1, Math.round(n * scale));
+const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+const selected = (name: string) => only === undefined || only.includes(name) || (name === 'raw' && only.includes('throughput'));
 
 let redis: PrivateRedis | undefined;
 
@@ -36,15 +39,21 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   const progress = (what: string) => console.log(`bench: ${what}…`);
 
-  progress('raw BullMQ no-op jobs');
-  const raw = await rawBullmqThroughput(redis.url, 'bench-raw', concurrency, scaled(5000));
-  rows.push({ metric: `raw BullMQ no-op jobs/s (${raw.count} jobs)`, value: fmt(raw.perSecond, 0) });
+  let rawPerSecond = Number.NaN;
+  if (selected('raw')) {
+    progress('raw BullMQ no-op jobs');
+    const raw = await rawBullmqThroughput(redis.url, 'bench-raw', concurrency, scaled(5000));
+    rawPerSecond = raw.perSecond;
+    rows.push({ metric: `raw BullMQ no-op jobs/s (${raw.count} jobs)`, value: fmt(raw.perSecond, 0) });
+  }
 
-  progress('run: "true" in-process');
-  const shell = await shellTrueOverhead(scaled(200));
-  rows.push({ metric: 'shell action `true`, in-process, p50 / p99 ms', value: `${fmt(shell.p50)} / ${fmt(shell.p99)}`, target: 'p50 ≤ 15', pass: shell.p50 <= 15 });
+  if (selected('shell')) {
+    progress('run: "true" in-process');
+    const shell = await shellTrueOverhead(scaled(200));
+    rows.push({ metric: 'shell action `true`, in-process, p50 / p99 ms', value: `${fmt(shell.p50)} / ${fmt(shell.p99)}`, target: 'p50 ≤ 15', pass: shell.p50 <= 15 });
+  }
 
-  rows.push(...(await runEngineScenarios({ redisUrl: redis.url, concurrency, scaled, progress, rawPerSecond: raw.perSecond })));
+  rows.push(...(await runEngineScenarios({ redisUrl: redis.url, concurrency, scaled, progress, rawPerSecond, selected })));
 
   console.log('');
   console.log(formatTable(rows));
