@@ -56,8 +56,14 @@ export function abortOutcome(signal: AbortSignal): Pick<ActionResult, 'timedOut'
   return timedOut ? { timedOut: true } : { cancelled: true };
 }
 
-/** The ActionResult of an action that stopped because its signal was aborted. */
+/**
+ * The ActionResult of an action that stopped because its signal was aborted. The error is the
+ * abort reason's message when it has one (`step timed out after 2m`, `run cancelled`), else a
+ * plain `step timed out` / `step cancelled`.
+ */
 export function abortedResult(signal: AbortSignal, extra: Partial<ActionResult> = {}): ActionResult {
   const outcome = abortOutcome(signal);
-  return { ok: false, outputs: {}, error: outcome.timedOut ? 'step timed out' : 'step cancelled', ...outcome, ...extra };
+  const reason = typeof signal.reason === 'object' && signal.reason !== null ? (signal.reason as { name?: unknown; message?: unknown }) : undefined;
+  const told = reason && reason.name !== 'AbortError' && typeof reason.message === 'string' && reason.message !== '' ? reason.message : undefined;
+  return { ok: false, outputs: {}, error: told ?? (outcome.timedOut ? 'step timed out' : 'step cancelled'), ...outcome, ...extra };
 }

@@ -148,6 +148,7 @@ describe('runShell cancel and timeout', () => {
 
   it('kills the whole process group on cancel, grandchildren included', async () => {
     const { result, pids } = await startAndWaitForPids('echo $$\nsleep 100 &\necho $!\nwait', 2);
+    // No reason given (plain abort()): the generic message.
     expect(result).toMatchObject({ ok: false, cancelled: true, error: 'step cancelled', exitCode: 143 });
     // runShell resolved: by then nothing of the group may still run.
     for (const pid of pids) expect(processGone(pid)).toBe(true);
@@ -155,15 +156,15 @@ describe('runShell cancel and timeout', () => {
 
   it('SIGKILLs processes that ignore SIGTERM after the grace period', async () => {
     const script = "trap '' TERM\necho $$\nbash -c 'trap \"\" TERM; echo $$; sleep 100' &\nwait";
-    const { result, pids } = await startAndWaitForPids(script, 2);
-    expect(result.cancelled).toBe(true);
+    const { result, pids } = await startAndWaitForPids(script, 2, new Error('run cancelled by slack:U1'));
+    expect(result).toMatchObject({ cancelled: true, error: 'run cancelled by slack:U1' });
     expect(result.exitCode).toBe(137);
     for (const pid of pids) expect(processGone(pid)).toBe(true);
   });
 
   it('reports a TimeoutError abort as timedOut', async () => {
-    const { result, pids } = await startAndWaitForPids('echo $$\nsleep 100', 1, new DOMException('step timeout', 'TimeoutError'));
-    expect(result).toMatchObject({ ok: false, timedOut: true, error: 'step timed out' });
+    const { result, pids } = await startAndWaitForPids('echo $$\nsleep 100', 1, new DOMException('step timed out after 2m', 'TimeoutError'));
+    expect(result).toMatchObject({ ok: false, timedOut: true, error: 'step timed out after 2m' });
     expect(result.cancelled).toBeUndefined();
     expect(processGone(pids[0] ?? 0)).toBe(true);
   });
