@@ -15,9 +15,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { messageProblem } from './slack-limits.js';
+import { FakeSocketMode } from './slack-socket.js';
 
 export interface FakeSlackOptions {
   botToken?: string;
+  /** App-level token accepted by apps.connections.open (Socket Mode). */
+  appToken?: string;
   botUserId?: string;
   /** Per-channel write budget: `burst` writes at once, refilled at `perSecond`. */
   rateLimit?: { burst: number; perSecond: number } | false;
@@ -77,7 +80,10 @@ export class FakeSlackApi {
   /** Number of 429 answers given. */
   rateLimited = 0;
   readonly botToken: string;
+  readonly appToken: string;
   readonly botUserId: string;
+  /** Socket Mode: connections opened through apps.connections.open, envelopes, acks. */
+  readonly socketMode = new FakeSocketMode();
   usergroups: Record<string, string[]>;
   private rateLimit: { burst: number; perSecond: number } | false;
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
@@ -88,6 +94,7 @@ export class FakeSlackApi {
 
   constructor(opts: FakeSlackOptions = {}) {
     this.botToken = opts.botToken ?? 'xoxb-fake-bot-token';
+    this.appToken = opts.appToken ?? 'xapp-fake-app-token';
     this.botUserId = opts.botUserId ?? 'UBOT';
     this.rateLimit = opts.rateLimit === undefined ? { burst: 3, perSecond: 1 } : opts.rateLimit;
     this.usergroups = opts.usergroups ?? {};
@@ -100,6 +107,10 @@ export class FakeSlackApi {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('upgrade', (req, socket) => {
+      if ((req.url ?? '').startsWith('/socket')) this.socketMode.upgrade(req, socket);
+      else socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+    });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     const port = (this.server.address() as AddressInfo).port;
     this.base = `http://127.0.0.1:${port}`;
@@ -110,6 +121,7 @@ export class FakeSlackApi {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    this.socketMode.closeAll();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -186,6 +198,9 @@ export class FakeSlackApi {
   private api(method: string, params: Params, authorization: string | undefined): Answer {
     const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : typeof params.token === 'string' ? params.token : undefined;
     if (!token) return fail('not_authed');
+    if (method === 'apps.connections.open') {
+      return token === this.appToken ? ok({ url: `${this.base.replace('http:', 'ws:')}/socket?ticket=${++this.seq}` }) : fail('invalid_auth');
+    }
     if (token !== this.botToken) return fail('invalid_auth');
     if (WRITE_METHODS.has(method)) {
       const channel = String(params.channel ?? params.channel_id ?? '');

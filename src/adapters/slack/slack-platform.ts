@@ -55,6 +55,12 @@ export class SlackPlatform implements ChatPlatform {
   readonly budget = SLACK_BUDGET;
   readonly outputLimits: OutputLimits = SLACK_OUTPUT_LIMITS;
   readonly client: webApi.WebClient;
+  /**
+   * Channels Slack answered 429 for, until when. Slack's write limit is per channel, so after a
+   * 429 no write to that channel (whichever message) goes out before Retry-After has passed: they
+   * fail at once with the remaining wait, and the pacer retries them then.
+   */
+  private readonly blockedUntil = new Map<string, number>();
 
   constructor(private readonly opts: SlackPlatformOptions) {
     this.client = createWriteClient(opts);
@@ -62,7 +68,7 @@ export class SlackPlatform implements ChatPlatform {
 
   async postRoot(channel: string, content: ChatContent): Promise<MessageRef> {
     const msg = formatContent(content);
-    const res = await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel, text: msg.text, blocks: msg.blocks, unfurl_links: false, unfurl_media: false }));
+    const res = await this.call('chat.postMessage', channel, () => this.client.chat.postMessage({ channel, text: msg.text, blocks: msg.blocks, unfurl_links: false, unfurl_media: false }));
     const ts = String(res.ts);
     if (content.kind === 'run' && this.opts.threadRuns) await this.opts.threadRuns.remember(channel, ts, content.view.runId);
     return { platform: this.name, channel, id: ts };
@@ -70,7 +76,7 @@ export class SlackPlatform implements ChatPlatform {
 
   async postReply(root: MessageRef, content: ChatContent): Promise<MessageRef> {
     const msg = formatContent(content);
-    const res = await this.call('chat.postMessage', () =>
+    const res = await this.call('chat.postMessage', root.channel, () =>
       this.client.chat.postMessage({ channel: root.channel, thread_ts: root.id, text: msg.text, blocks: msg.blocks, unfurl_links: false, unfurl_media: false }),
     );
     return { platform: this.name, channel: root.channel, id: String(res.ts), thread: root.id };
@@ -78,11 +84,11 @@ export class SlackPlatform implements ChatPlatform {
 
   async update(ref: MessageRef, content: ChatContent): Promise<void> {
     const msg = formatContent(content);
-    await this.call('chat.update', () => this.client.chat.update({ channel: ref.channel, ts: ref.id, text: msg.text, blocks: msg.blocks }));
+    await this.call('chat.update', ref.channel, () => this.client.chat.update({ channel: ref.channel, ts: ref.id, text: msg.text, blocks: msg.blocks }));
   }
 
   async uploadFile(root: MessageRef, file: FileUpload): Promise<void> {
-    await this.call('files.uploadV2', () =>
+    await this.call('files.uploadV2', root.channel, () =>
       this.client.filesUploadV2({ channel_id: root.channel, thread_ts: root.thread ?? root.id, filename: file.filename, title: file.title ?? file.filename, content: file.text }),
     );
   }
@@ -101,10 +107,10 @@ export class SlackPlatform implements ChatPlatform {
     }
     const user = slackUserId(to.user);
     if (ephemeral && user) {
-      await this.call('chat.postEphemeral', () => this.client.chat.postEphemeral({ channel: to.channel, user, text: msg.text, blocks: msg.blocks, ...(to.thread ? { thread_ts: to.thread } : {}) }));
+      await this.call('chat.postEphemeral', to.channel, () => this.client.chat.postEphemeral({ channel: to.channel, user, text: msg.text, blocks: msg.blocks, ...(to.thread ? { thread_ts: to.thread } : {}) }));
       return;
     }
-    const res = await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: to.channel, text: msg.text, blocks: msg.blocks, ...(to.thread ? { thread_ts: to.thread } : {}) }));
+    const res = await this.call('chat.postMessage', to.channel, () => this.client.chat.postMessage({ channel: to.channel, text: msg.text, blocks: msg.blocks, ...(to.thread ? { thread_ts: to.thread } : {}) }));
     return { platform: this.name, channel: to.channel, id: String(res.ts), thread: to.thread };
   }
 
@@ -118,15 +124,20 @@ export class SlackPlatform implements ChatPlatform {
     if (!res.ok) throw new SlackWriteError('SLACK_RESPONSE_URL_FAILED', `response_url answered HTTP ${res.status}`);
   }
 
-  /** Runs a Web API call, turning the SDK's errors into SlackWriteErrors with a code. */
-  private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+  /** Runs a Web API write to `channel`, turning the SDK's errors into SlackWriteErrors with a code. */
+  private async call<T>(method: string, channel: string, fn: () => Promise<T>): Promise<T> {
+    const blocked = (this.blockedUntil.get(channel) ?? 0) - Date.now();
+    if (blocked > 0) throw new SlackWriteError('SLACK_RATE_LIMITED', `${method}: ${channel} is rate limited for ${blocked} ms more`, blocked);
+    this.blockedUntil.delete(channel);
     try {
       return await fn();
     } catch (err) {
       const e = err as { code?: unknown; retryAfter?: unknown; data?: { error?: unknown } };
       if (e.code === webApi.ErrorCode.RateLimitedError && typeof e.retryAfter === 'number') {
         this.opts.onRateLimited?.(method, e.retryAfter);
-        throw new SlackWriteError('SLACK_RATE_LIMITED', `${method}: rate limited by Slack for ${e.retryAfter}s`, e.retryAfter * 1000);
+        const waitMs = e.retryAfter * 1000;
+        this.blockedUntil.set(channel, Math.max(this.blockedUntil.get(channel) ?? 0, Date.now() + waitMs));
+        throw new SlackWriteError('SLACK_RATE_LIMITED', `${method}: rate limited by Slack for ${e.retryAfter}s`, waitMs);
       }
       if (e.code === webApi.ErrorCode.PlatformError) {
         const code = String(e.data?.error ?? 'unknown');
