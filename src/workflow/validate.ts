@@ -6,6 +6,7 @@
 import { didYouMean } from '../config/did-you-mean.js';
 import type { PathSegment, Position, Problem } from '../config/yaml-source.js';
 import { CONTEXT_NAMES, ExpressionError, conditionText, contextReferences, findExpressions, parseExpression, unknownContexts } from './expressions.js';
+import { parseDuration } from './duration.js';
 import { inputValueSchema } from './inputs.js';
 import type { Step, Workflow } from './schema.js';
 
@@ -241,6 +242,20 @@ function checkUrl(c: Ctx, path: readonly PathSegment[], url: string): void {
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') err(c, c.loc.locate(path), `${fmt(path)}: only http and https URLs are supported, not ${parsed.protocol}`);
 }
 
+/** Limits that can never apply because the whole run's timeout ends first. */
+function checkLimits(c: Ctx, list: 'steps' | 'on_failure', steps: Step[]): void {
+  const runMs = c.wf.timeout !== undefined ? parseDuration(c.wf.timeout) : undefined;
+  if (runMs === undefined) return;
+  steps.forEach((step, i) => {
+    const stepMs = step.timeout !== undefined ? parseDuration(step.timeout) : undefined;
+    if (stepMs !== undefined && stepMs > runMs)
+      err(c, c.loc.locate([list, i, 'timeout']), `${list}[${i}].timeout: ${step.timeout} is longer than the run's timeout (${c.wf.timeout}), which ends it first`, 'warning');
+    const expires = step.approval?.expires !== undefined ? parseDuration(step.approval.expires) : undefined;
+    if (expires !== undefined && expires > runMs)
+      err(c, c.loc.locate([list, i, 'approval', 'expires']), `${list}[${i}].approval.expires: ${step.approval?.expires ?? ''} is longer than the run's timeout (${c.wf.timeout}); the run times out before the approval expires`, 'warning');
+  });
+}
+
 function checkTrigger(c: Ctx): void {
   const alert = c.wf.on?.alert;
   if (alert && Object.keys(alert.match).length === 0)
@@ -277,6 +292,7 @@ export function checkWorkflow(wf: Workflow, loc: Locator): Problem[] {
   if (wf.concurrency) checkTemplate(c, ['concurrency', 'key'], wf.concurrency.key, { kind: 'workflow' });
   checkSteps(c, 'steps', wf.steps);
   if (wf.on_failure) checkSteps(c, 'on_failure', wf.on_failure);
+  checkLimits(c, 'steps', wf.steps);
   checkTemplate(c, ['outputs'], wf.outputs, { kind: 'outputs' });
   return c.problems;
 }

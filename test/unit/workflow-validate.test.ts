@@ -233,3 +233,22 @@ describe('YAML-level problems', () => {
     expect(check('name: t\nsteps:\n  - id: a\n    run: x\n    if: ${{ inputs.x ==\n')).toEqual(['wf.yaml:5:9: steps[0].if: `${{` without a closing `}}`']);
   });
 });
+
+describe('limits', () => {
+  it('warns about step timeouts and approval expiries the run timeout cuts short', () => {
+    expect(
+      check(`name: t
+timeout: 5m
+steps:
+  - id: a
+    timeout: 10m
+    run: echo
+  - id: b
+    approval: { expires: 1h }
+`),
+    ).toEqual([
+      "wf.yaml:5:14: warning: steps[0].timeout: 10m is longer than the run's timeout (5m), which ends it first",
+      "wf.yaml:8:26: warning: steps[1].approval.expires: 1h is longer than the run's timeout (5m); the run times out before the approval expires",
+    ]);
+  });
+});
