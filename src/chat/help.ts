@@ -16,12 +16,15 @@ export const BUILTIN_USAGE: Record<string, { usage: string; description: string 
 
 export const BUILTINS = Object.keys(BUILTIN_USAGE);
 
-export function helpList(commands: RouterCommand[]): ChatContent {
+/** `builtins: false` for callers who hold no role: they may only ask for help. */
+export function helpList(commands: RouterCommand[], builtins = true): ChatContent {
   const blocks: ReplyBlock[] = [];
   if (commands.length === 0) blocks.push(text('No command is open to you in this channel (policy.yaml decides who may run what where).'));
   else blocks.push(list(commands.map((c) => `${c.usage}${c.description ? ` — ${c.description}` : ''}`)));
-  blocks.push(text('Built-in:'));
-  blocks.push(list(Object.values(BUILTIN_USAGE).map((b) => `${b.usage} — ${b.description}`)));
+  if (builtins) {
+    blocks.push(text('Built-in:'));
+    blocks.push(list(Object.values(BUILTIN_USAGE).map((b) => `${b.usage} — ${b.description}`)));
+  }
   blocks.push(text('Type `help COMMAND` for its inputs and examples.'));
   return reply('info', 'Commands you can run here', blocks, { ephemeral: true });
 }

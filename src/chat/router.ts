@@ -53,6 +53,10 @@ export interface Router {
   handleClick(click: ActionClick): Promise<RouteResult>;
   /** Command names this user may run in this channel (for help and completion). */
   allowedCommands(identity: string, groups: string[], channel: string): RouterCommand[];
+  /** The roles policy gives this user; empty with a policy means they may only ask for help. */
+  rolesOf(identity: string, groups: string[]): string[];
+  /** Whether a policy file is in force. */
+  readonly hasPolicy: boolean;
 }
 
 export function createRouter(deps: RouterDeps): Router {
@@ -134,12 +138,12 @@ export function createRouter(deps: RouterDeps): Router {
       throw err;
     }
     const first = tokens[0];
-    if (!first) return { replies: [helpList(allowed(roles, ctx.channel))] };
+    if (!first) return { replies: [helpList(allowed(roles, ctx.channel), deps.policy === undefined || roles.length > 0)] };
     const word = first.text.toLowerCase();
     try {
       if (word === 'help') {
         const topic = tokens[1]?.text.toLowerCase();
-        if (topic === undefined) return { replies: [helpList(allowed(roles, ctx.channel))] };
+        if (topic === undefined) return { replies: [helpList(allowed(roles, ctx.channel), deps.policy === undefined || roles.length > 0)] };
         const cmd = commands.get(topic);
         if (cmd && mayRun(deps.policy, { command: cmd.def.name, roles, channel: ctx.channel })) return { replies: [helpCommand(cmd.def, deps.runs.workflows().get(cmd.def.workflow))] };
         const b = helpBuiltin(topic);
@@ -196,5 +200,7 @@ export function createRouter(deps: RouterDeps): Router {
     handleMessage,
     handleClick,
     allowedCommands: (identity, groups, channel) => allowed(rolesOf(deps.policy, identity, groups), channel),
+    rolesOf: (identity, groups) => rolesOf(deps.policy, identity, groups),
+    hasPolicy: deps.policy !== undefined,
   };
 }

@@ -81,6 +81,11 @@ export async function runShell(opts: ShellOptions): Promise<void> {
     });
     say(`chatops shell as shell:${user} · ${project.workflows.size} workflows, ${project.commands.size} commands from ${project.dir} · type help (Ctrl-D quits)`);
     if (tty && !opts.log) say(`logs: ${logFile}`);
+    if (router.hasPolicy && router.rolesOf(`shell:${user}`, []).length === 0) {
+      const members = Object.values(project.policy?.roles ?? {}).flatMap((r) => r.members.filter((m) => m.startsWith('shell:')));
+      const hint = members.length > 0 ? `; try chatops shell --as ${members[0]?.slice('shell:'.length) ?? ''}` : '';
+      say(`note: shell:${user} holds no role in policy.yaml, so only help is open${hint}`);
+    }
     const session = new ShellSession({ user, input: opts.input, output: opts.output, screen, platform, router, runs: engine, pool, log });
     await session.run();
   } finally {
