@@ -36,6 +36,8 @@ describe('Slack adapter end to end (real Bolt app, fake Slack Web API)', () => {
     expect(shown(precheck)).toContain('checking api on web-1');
     const restart = await h.fake.waitFor(() => h.fake.thread('C0FLOW', root.ts).find((m) => m.text === 'restart: succeeded'), 5_000, `restart reply; thread: ${JSON.stringify(thread.map((m) => m.text))}`);
     expect(shown(restart)).toContain('restarted');
+    const metrics = await (await fetch(`${h.base}/metrics`)).text();
+    expect(metrics).toMatch(/chatops_slack_ack_seconds_count [1-9]/);
     // Every write of the run went through the Web API without a refusal.
     expect(h.fake.calls.filter((c) => c.params.channel === 'C0FLOW' && c.status === 200 && !c.ok)).toEqual([]);
   });
@@ -103,6 +105,8 @@ describe('Slack adapter end to end (real Bolt app, fake Slack Web API)', () => {
   it('answers url_verification and refuses bad signatures, stale or future timestamps, and malformed payloads', async () => {
     const challenge = await h.sender.send(JSON.stringify({ type: 'url_verification', challenge: 'abc123', token: 'x' }), { contentType: 'application/json' });
     expect(challenge).toMatchObject({ status: 200, body: { challenge: 'abc123' } });
+    const sslCheck = await fetch(`${h.base}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'ssl_check=1&token=x' });
+    expect(sslCheck.status).toBe(200);
 
     const before = h.fake.calls.length;
     const runsBefore = (await h.front.engine.listRuns({ channel: 'C0EVIL' })).length;

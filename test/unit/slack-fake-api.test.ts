@@ -9,7 +9,7 @@ describe('fake Slack Web API (through the real WebClient)', () => {
 
   beforeEach(async () => {
     fake = await new FakeSlackApi({ usergroups: { S0SRE: ['U0BOB'] } }).start();
-    client = new WebClient(fake.botToken, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 10 } });
+    client = new WebClient(fake.botToken, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 10 }, logLevel: webApi.LogLevel.ERROR });
   });
   afterEach(async () => {
     await fake.stop();

@@ -49,6 +49,9 @@ export class SlackHttpReceiver implements Receiver {
     await rawBodyScope(server, this.opts.bodyLimit ?? DEFAULT_SIGNED_BODY_LIMIT, (scope) => {
       scope.post(SLACK_EVENTS_PATH, async (req, reply) => {
         const raw = rawBodyOf(req.body).toString('utf8');
+        // Slack's periodic certificate check of slash command URLs comes unsigned: answer it and
+        // do nothing else with it (as Bolt's own receivers do).
+        if (isSslCheck(req.headers['content-type'], raw)) return reply.code(200).send();
         const problem = checkSlackSignature({
           signingSecret: this.opts.signingSecret,
           body: raw,
@@ -114,6 +117,10 @@ export class SlackHttpReceiver implements Receiver {
       );
     });
   }
+}
+
+function isSslCheck(contentType: string | undefined, raw: string): boolean {
+  return (contentType ?? '').startsWith('application/x-www-form-urlencoded') && new URLSearchParams(raw).get('ssl_check') === '1';
 }
 
 function send(reply: FastifyReply, answer: Answer): FastifyReply {
