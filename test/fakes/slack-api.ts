@@ -26,6 +26,8 @@ export interface FakeSlackOptions {
   rateLimit?: { burst: number; perSecond: number } | false;
   /** Members of user groups, for usergroups.users.list. */
   usergroups?: Record<string, string[]>;
+  /** Answer these Web API methods only after this many ms (a slow Slack). */
+  delays?: Record<string, number>;
 }
 
 export interface RecordedCall {
@@ -85,6 +87,7 @@ export class FakeSlackApi {
   /** Socket Mode: connections opened through apps.connections.open, envelopes, acks. */
   readonly socketMode = new FakeSocketMode();
   usergroups: Record<string, string[]>;
+  delays: Record<string, number>;
   private rateLimit: { burst: number; perSecond: number } | false;
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private server: Server | undefined;
@@ -98,6 +101,7 @@ export class FakeSlackApi {
     this.botUserId = opts.botUserId ?? 'UBOT';
     this.rateLimit = opts.rateLimit === undefined ? { burst: 3, perSecond: 1 } : opts.rateLimit;
     this.usergroups = opts.usergroups ?? {};
+    this.delays = opts.delays ?? {};
   }
 
   /** Web API base URL, with the trailing slash WebClient expects. */
@@ -177,6 +181,8 @@ export class FakeSlackApi {
     let answer: Answer;
     if (url.pathname.startsWith('/api/')) {
       const method = url.pathname.slice('/api/'.length);
+      const delay = this.delays[method];
+      if (delay) await new Promise((r) => setTimeout(r, delay));
       const params = parseParams(req.headers['content-type'], raw);
       answer = this.api(method, params, req.headers.authorization);
       this.calls.push({ method, params, at: Date.now(), status: answer.status, ok: answer.body.ok === true, error: typeof answer.body.error === 'string' ? answer.body.error : undefined,
