@@ -71,10 +71,16 @@ export class ShellSession {
       } else if (screen.tty) {
         output.write('^C\n');
         rl.prompt();
+      } else {
+        // Piped and idle: nothing to stop waiting for, so end the session (and clean up) as Ctrl-D.
+        rl.close();
       }
     };
+    // Stopped by the system: close cleanly too (a private redis-server must not outlive us).
+    const onTerminate = () => rl.close();
     rl.on('SIGINT', onInterrupt);
     if (!screen.tty) process.on('SIGINT', onInterrupt);
+    process.on('SIGTERM', onTerminate);
     if (screen.tty) {
       this.ticker = setInterval(() => this.opts.platform.redrawLive(), 1000);
       rl.prompt();
@@ -89,6 +95,7 @@ export class ShellSession {
     } finally {
       if (this.ticker) clearInterval(this.ticker);
       process.off('SIGINT', onInterrupt);
+      process.off('SIGTERM', onTerminate);
       this.stopFollowing?.();
       rl.close();
     }

@@ -58,7 +58,14 @@ export async function runShell(opts: ShellOptions): Promise<void> {
     const engine = createEngine(engineOpts);
     cleanups.push({ name: 'engine', run: () => engine.close() });
     const worker = await startWorker({ ...engineOpts, concurrency: opts.concurrency ?? 4 });
-    cleanups.push({ name: 'worker', run: () => worker.close() });
+    cleanups.push({
+      name: 'worker',
+      run: () => {
+        const busy = worker.activeSteps();
+        if (busy > 0) say(`waiting for ${busy} running step(s) to finish: this shell's worker runs them (Ctrl-C again quits at once)`);
+        return worker.close();
+      },
+    });
     const redis = connectRedis(target.url);
     cleanups.push({ name: 'redis', run: () => redis.quit() });
     const platform = new ShellPlatform({
