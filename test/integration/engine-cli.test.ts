@@ -1,0 +1,89 @@
+/** The run/status/transcript commands as a user runs them: a child process, exit codes, and no secret on screen. */
+import { spawn } from 'node:child_process';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+
+const prefix = uniquePrefix('enginecli');
+const SECRET = 'tok-5ecr3t-value-77';
+
+function chatops(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', './test/helpers/engine-ts-loader.mjs', 'test/helpers/engine-cli-entry.ts', ...args], {
+      env: { ...process.env, NODE_OPTIONS: '', REDIS_URL: testRedisUrl(), CHATOPS_PREFIX: prefix, CHATOPS_DIR: 'test/fixtures/engine-cli', CHATOPS_SECRET_KEY: 'cli-test-key', CHATOPS_USER: 'alice', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('cli: run, status, transcript', () => {
+  afterAll(async () => {
+    const redis = testRedis();
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('runs a workflow with --local, prints steps live and exits 0; status and transcript show it masked', async () => {
+    const res = await chatops(['run', 'greet', '--local', '--input', 'who=ops', '--input', `token=${SECRET}`]);
+    expect(res.stderr).not.toContain(SECRET);
+    expect(res.code).toBe(0);
+    const lines = res.stdout.split('\n');
+    expect(lines[0]).toMatch(/^run r-[0-9a-z]{6}$/);
+    expect(lines).toContain('    hello ops with ***');
+    expect(lines.some((l) => /^✓ Say hello {2}\d+(ms|\.\ds)$/.test(l))).toBe(true);
+    expect(res.stdout).toMatch(/succeeded in .*\n {2}msg = hi ops/);
+    expect(res.stdout).not.toContain(SECRET);
+    const runId = lines[0]?.slice(4) ?? '';
+
+    const status = await chatops(['status', runId]);
+    expect(status.code).toBe(0);
+    expect(status.stdout.split('\n')[0]).toBe('status: succeeded');
+    expect(status.stdout).toMatch(/hello: succeeded/);
+
+    const transcript = await chatops(['transcript', runId]);
+    expect(transcript.code).toBe(0);
+    expect(transcript.stdout).toContain('`token=***`');
+    expect(transcript.stdout).toContain('hello ops with ***');
+    expect(transcript.stdout).toContain('shell:alice');
+    expect(transcript.stdout).not.toContain(SECRET);
+  });
+
+  it('exits 1 when the run fails, 2 for bad inputs and unknown runs', async () => {
+    const failed = await chatops(['run', 'greet', '--local', '--input', `token=${SECRET}`, '--input', 'fail=true']);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/✗ Say hello {2}failed/);
+    expect(failed.stdout).toMatch(/failed in .*: step hello failed: exit code 4/);
+    const bad = await chatops(['run', 'greet', '--input', 'nope=1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/nope: unknown input/);
+    const unknown = await chatops(['status', 'r-zzzzzz']);
+    expect(unknown.code).toBe(2);
+  });
+
+  it('says so when no worker is running instead of waiting silently', async () => {
+    const child = spawn(process.execPath, ['--import', './test/helpers/engine-ts-loader.mjs', 'test/helpers/engine-cli-entry.ts', 'run', 'greet', '--input', 'token=x'], {
+      env: { ...process.env, NODE_OPTIONS: '', REDIS_URL: testRedisUrl(), CHATOPS_PREFIX: `${prefix}-noworker`, CHATOPS_DIR: 'test/fixtures/engine-cli', CHATOPS_SECRET_KEY: 'k', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    const said = new Promise<void>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('no worker is running')) resolve();
+      });
+    });
+    await said;
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect(stderr).toContain('start one with `chatops worker`');
+    const redis = testRedis();
+    const keys = await redis.keys(`${prefix}-noworker*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+});
