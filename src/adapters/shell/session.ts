@@ -13,6 +13,7 @@ import { FINAL_RUN_STATES } from '../../engine/types.js';
 import type { Logger } from '../../lib/logger.js';
 import { BUILTINS } from '../../chat/help.js';
 import { complete } from './completer.js';
+import { HISTORY_SIZE, historyFile, loadHistory, saveHistory } from './history.js';
 import { applyLineOptions } from './line-options.js';
 import type { Screen } from './screen.js';
 import type { ShellPlatform } from './shell-platform.js';
@@ -57,7 +58,8 @@ export class ShellSession {
       input,
       output: screen.tty ? output : undefined,
       terminal: screen.tty,
-      historySize: 1000,
+      historySize: HISTORY_SIZE,
+      history: screen.tty ? loadHistory(historyFile()) : [],
       completer: (line: string) => complete(line, this.commandNames(), this.recentRuns),
     });
     this.rl = rl;
@@ -78,6 +80,7 @@ export class ShellSession {
     };
     // Stopped by the system: close cleanly too (a private redis-server must not outlive us).
     const onTerminate = () => rl.close();
+    if (screen.tty) rl.on('history', (h: string[]) => saveHistory(historyFile(), h));
     rl.on('SIGINT', onInterrupt);
     if (!screen.tty) process.on('SIGINT', onInterrupt);
     process.on('SIGTERM', onTerminate);
