@@ -20,8 +20,13 @@ import { KILL_GRACE_MS, signalGroup, terminateGroup } from './process-group.js';
 import { abortedResult, type ActionContext, type ActionResult } from './types.js';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-/** After bash exits, how long its pipes may stay open (held by an escaped process) before we stop reading. */
-const PIPE_DRAIN_MS = 500;
+/**
+ * After bash and its group are gone, the pipes are read until they close. A process that escaped
+ * the group (setsid) may hold them open: reading stops once they were idle this long, or at the
+ * latest PIPE_DRAIN_MAX_MS after the exit.
+ */
+const PIPE_IDLE_MS = 500;
+const PIPE_DRAIN_MAX_MS = 10_000;
 
 /** An absolute bash, so a step's own PATH cannot make bash itself unfindable. */
 const BASH = ['/bin/bash', '/usr/bin/bash', '/usr/local/bin/bash'].find((p) => existsSync(p)) ?? 'bash';
@@ -35,6 +40,26 @@ function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number 
   if (code !== null) return code;
   const num = signal ? constants.signals[signal] : undefined;
   return num === undefined ? 1 : 128 + num;
+}
+
+/** Resolves true when the pipes closed, false when `idle()` held or PIPE_DRAIN_MAX_MS passed first. */
+async function drain(closed: Promise<unknown>, idle: () => boolean): Promise<boolean> {
+  let done = false;
+  void closed.then(() => {
+    done = true;
+  });
+  const deadline = Date.now() + PIPE_DRAIN_MAX_MS;
+  while (!done) {
+    if (idle() || Date.now() > deadline) return false;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 50);
+      void closed.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+  return true;
 }
 
 export async function runShell(script: string, ctx: ActionContext, opts: ShellOptions = {}): Promise<ActionResult> {
@@ -65,6 +90,8 @@ export async function runShell(script: string, ctx: ActionContext, opts: ShellOp
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),
     );
+    let lastActivity = Date.now();
+    let paused = 0;
     const streamsClosed = Promise.all(
       [
         { stream: child.stdout, name: 'stdout' as const },
@@ -72,8 +99,27 @@ export async function runShell(script: string, ctx: ActionContext, opts: ShellOp
       ].map(
         ({ stream, name }) =>
           new Promise<void>((resolve) => {
-            const splitter = new LineSplitter((line) => ctx.output(line, name));
-            stream.on('data', (chunk: Buffer) => splitter.push(chunk));
+            let full: Promise<void> | undefined;
+            const splitter = new LineSplitter((line) => {
+              const pending = ctx.output(line, name);
+              if (pending !== undefined) full = pending;
+            });
+            stream.on('data', (chunk: Buffer) => {
+              lastActivity = Date.now();
+              splitter.push(chunk);
+              if (full === undefined) return;
+              // The sink is full: stop reading until it drains (the child blocks on its pipe).
+              const wait = full;
+              full = undefined;
+              stream.pause();
+              paused += 1;
+              const resume = () => {
+                paused -= 1;
+                lastActivity = Date.now();
+                stream.resume();
+              };
+              wait.then(resume, resume);
+            });
             stream.once('close', () => {
               splitter.end();
               resolve();
@@ -109,7 +155,7 @@ export async function runShell(script: string, ctx: ActionContext, opts: ShellOp
       const grace = abortedAt > 0 ? Math.max(0, abortedAt + KILL_GRACE_MS - Date.now()) : KILL_GRACE_MS;
       const left = await terminateGroup(pid, grace);
       if (left > 0 && !ctx.signal.aborted) ctx.output(`[chatops] stopped ${left} background process(es) the step left running`, 'stderr');
-      const drained = await Promise.race([streamsClosed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), PIPE_DRAIN_MS).unref())]);
+      const drained = await drain(streamsClosed, () => paused === 0 && Date.now() - lastActivity >= PIPE_IDLE_MS);
       if (!drained) {
         // A process outside the group (setsid) still holds the pipes: stop reading, keep what we have.
         child.stdout.destroy();

@@ -15,8 +15,14 @@ export interface ActionContext {
   env: Record<string, string>;
   /** Aborted on step timeout or cancel: the action stops promptly (a shell step kills its process group). */
   signal: AbortSignal;
-  /** One line of output without its newline; the engine masks and batches it. Must not block. */
-  output(line: string, stream: OutputStream): void;
+  /**
+   * One line of output without its newline; the engine masks and batches it. It must not block.
+   * It may return a Promise when its buffer is full (say, Redis is slower than the step prints):
+   * the shell action then stops reading the step's pipes until it settles, so the child blocks on
+   * write and the worker's memory stays bounded however fast a step prints. Return undefined
+   * otherwise: a Promise per line would be needlessly slow.
+   */
+  output(line: string, stream: OutputStream): void | Promise<void>;
   log: Logger;
 }
 

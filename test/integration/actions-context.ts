@@ -9,7 +9,7 @@ export interface TestContext extends ActionContext {
   stderr(): string[];
 }
 
-export function testContext(env: Record<string, string> = {}, onLine?: (line: string, stream: OutputStream) => void): TestContext {
+export function testContext(env: Record<string, string> = {}, onLine?: (line: string, stream: OutputStream) => void | Promise<void>): TestContext {
   const controller = new AbortController();
   const lines: { line: string; stream: OutputStream }[] = [];
   return {
@@ -22,8 +22,9 @@ export function testContext(env: Record<string, string> = {}, onLine?: (line: st
     lines,
     log: silentLogger,
     output(line, stream) {
-      if (onLine) onLine(line, stream);
-      else lines.push({ line, stream });
+      if (onLine) return onLine(line, stream);
+      lines.push({ line, stream });
+      return undefined;
     },
     stdout: () => lines.filter((l) => l.stream === 'stdout').map((l) => l.line),
     stderr: () => lines.filter((l) => l.stream === 'stderr').map((l) => l.line),

@@ -94,6 +94,34 @@ describe('runShell', () => {
     expect(last).toBe('100000');
   });
 
+  it('stops reading while the output sink is full, so a fast printer blocks instead of filling memory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chatops-bp-'));
+    const marker = join(dir, 'done');
+    let received = 0;
+    let release: () => void = () => undefined;
+    const full = new Promise<void>((resolve) => (release = resolve));
+    const ctx = testContext({ MARKER: marker }, () => {
+      received += 1;
+      return received === 1 ? full : undefined; // full after the first line, until released
+    });
+    try {
+      const pending = runShell('seq 1 200000\ntouch "$MARKER"', ctx);
+      await eventually(() => received > 0, 10_000, 'first line');
+      await new Promise((r) => setTimeout(r, 300));
+      // 1.3 MB of lines cannot fit in the pipe and what was read before the pause: the script is blocked.
+      expect(existsSync(marker)).toBe(false);
+      expect(received).toBeLessThan(200_000);
+      release();
+      const result = await pending;
+      expect(result.ok).toBe(true);
+      expect(received).toBe(200_000);
+      expect(existsSync(marker)).toBe(true);
+    } finally {
+      release();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('caps an endless line and handles binary junk and CRLF', async () => {
     const ctx = testContext();
     const result = await runShell("head -c 3000000 /dev/zero | tr '\\0' x; echo; printf 'a\\r\\n\\000\\377b\\n'", ctx);
