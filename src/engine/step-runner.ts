@@ -57,8 +57,9 @@ export class StepRunner {
     await this.engine.finishStep(rc, data.stepId, data.attempt, { state: 'lost', outputs: {}, error }, ['running', 'queued']);
   }
 
-  private async context(rc: RunContext, step: Step, phase: 'main' | 'on_failure', records?: StepRecord[]): Promise<ExpressionContext> {
-    const recs = records ?? (await readRunRecord(this.engine.redis, this.engine.keys, rc.meta.id))?.steps ?? [];
+  private async context(rc: RunContext, step: Step, phase: 'main' | 'on_failure'): Promise<ExpressionContext> {
+    // Reading every step's record costs a round trip: only steps that look at other steps pay it.
+    const recs = step.if !== undefined || readsSteps(step) ? ((await readRunRecord(this.engine.redis, this.engine.keys, rc.meta.id))?.steps ?? []) : [];
     const failureRaw = phase === 'on_failure' ? await this.engine.redis.hget(this.engine.keys.run(rc.meta.id), 'failure') : null;
     const failure = failureRaw ? (JSON.parse(failureRaw) as { step?: string; error?: string }) : undefined;
     const needStates = step.needs.map((n) => recs.find((r) => r.id === n));
@@ -310,6 +311,18 @@ export class StepRunner {
     if (!rc) return;
     await this.engine.abortRun(data.runId, 'timed_out', 'system:timeout', { error: `workflow timed out after ${rc.def.timeout ?? '?'}` });
   }
+}
+
+const readsStepsCache = new WeakMap<Step, boolean>();
+
+/** Whether any expression of the step may read the `steps` context. */
+function readsSteps(step: Step): boolean {
+  let v = readsStepsCache.get(step);
+  if (v === undefined) {
+    v = /\bsteps\b/.test(JSON.stringify(step));
+    readsStepsCache.set(step, v);
+  }
+  return v;
 }
 
 function resolveHttp(spec: NonNullable<Step['http']>, interp: (t: string) => string): ResolvedHttpSpec {
