@@ -1,0 +1,47 @@
+/** What the Slack listeners share: the router, the outbound platform, group lookup and hooks. */
+import type { ChatContent, ReplyTarget } from '../../../chat/platform.js';
+import type { RouteResult, Router } from '../../../chat/router.js';
+import type { Logger } from '../../../lib/logger.js';
+import type { SlackPlatform } from '../slack-platform.js';
+import type { ThreadRuns } from '../thread-runs.js';
+
+export interface ListenerDeps {
+  router: Pick<Router, 'handleMessage' | 'handleClick'>;
+  platform: SlackPlatform;
+  groupsOf: (userId: string) => Promise<string[]>;
+  threadRuns?: ThreadRuns;
+  /** The slash command, e.g. `/ops` (stripped when typed in a mention too). */
+  command: string;
+  log: Logger;
+  now: () => number;
+  ackBudgetMs: number;
+  onFollow?: (runId: string) => void;
+  onAck?: (ms: number) => void;
+}
+
+/** Delivers an answer to a user, honouring Retry-After a few times (answers are not paced). */
+export async function deliver(deps: Pick<ListenerDeps, 'platform' | 'log'>, to: ReplyTarget, content: ChatContent): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.platform.reply(to, content);
+      return;
+    } catch (err) {
+      if (attempt >= 4) {
+        deps.log.error({ err, channel: to.channel }, 'could not deliver a reply to Slack');
+        return;
+      }
+      const wait = (err as { retryAfterMs?: unknown }).retryAfterMs;
+      await new Promise((r) => setTimeout(r, typeof wait === 'number' ? wait : 500 * attempt));
+    }
+  }
+}
+
+export function follow(deps: Pick<ListenerDeps, 'onFollow'>, result: RouteResult): void {
+  if (result.follow && result.runId) deps.onFollow?.(result.runId);
+}
+
+/** The short private note that a run started (its messages go to the channel). */
+export function startedReply(result: RouteResult): ChatContent {
+  const title = result.started ? `:rocket: Starting ${result.runId}: its messages follow in this channel.` : `Run ${result.runId} is already under way.`;
+  return { kind: 'reply', view: { tone: 'info', title, blocks: [], ephemeral: true } };
+}

@@ -1,0 +1,64 @@
+/**
+ * The slash command (`/ops …`). Slack needs the ack within 3 seconds in every case. The router's
+ * answer (`starting r-xxxx` or the usage error) is the ack's body when it comes within the ack
+ * budget, the normal case (parsing, policy and the run record take a Redis round trip or two);
+ * otherwise the ack says "working on it" and the answer follows through the response_url.
+ */
+import type { App } from '@slack/bolt';
+import type { ReplyTarget } from '../../../chat/platform.js';
+import type { RouteResult } from '../../../chat/router.js';
+import { formatContent } from '../block-kit/format.js';
+import { chatUser, PLATFORM, slashToMessage } from '../inbound.js';
+import { deliver, follow, startedReply, type ListenerDeps } from './deps.js';
+
+export function registerSlashCommand(app: App, deps: ListenerDeps): void {
+  app.command(deps.command, async ({ command, ack }) => {
+    const t0 = deps.now();
+    const target: ReplyTarget = { platform: PLATFORM, channel: command.channel_id, user: `slack:${command.user_id}`, replyHandle: command.response_url };
+    const work = (async (): Promise<RouteResult> => {
+      const user = await chatUser(command.user_id, deps.groupsOf, command.user_name);
+      return deps.router.handleMessage(slashToMessage(command, user));
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), deps.ackBudgetMs);
+    });
+    const first = await Promise.race([work, late]).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+    clearTimeout(timer);
+
+    if (first instanceof Error) {
+      await ack({ response_type: 'ephemeral', text: ':warning: Something went wrong handling this command; it was logged.' });
+      deps.onAck?.(deps.now() - t0);
+      deps.log.error({ err: first }, 'slash command failed');
+      return;
+    }
+    if (first === 'late') {
+      await ack({ response_type: 'ephemeral', text: ':hourglass_flowing_sand: Working on it…' });
+      deps.onAck?.(deps.now() - t0);
+      const result = await work.catch((err: unknown) => {
+        deps.log.error({ err }, 'slash command failed after the ack');
+        return undefined;
+      });
+      if (!result) return;
+      if (result.runId && result.replies.length === 0) await deliver(deps, target, startedReply(result));
+      for (const r of result.replies) await deliver(deps, target, r);
+      follow(deps, result);
+      return;
+    }
+
+    const [head, ...rest] = first.replies;
+    if (head) {
+      const msg = formatContent(head);
+      const ephemeral = head.kind === 'reply' ? head.view.ephemeral : true;
+      await ack({ response_type: ephemeral ? 'ephemeral' : 'in_channel', text: msg.text, blocks: msg.blocks });
+    } else if (first.runId) {
+      const msg = formatContent(startedReply(first));
+      await ack({ response_type: 'ephemeral', text: msg.text });
+    } else {
+      await ack();
+    }
+    deps.onAck?.(deps.now() - t0);
+    for (const r of rest) await deliver(deps, target, r);
+    follow(deps, first);
+  });
+}
