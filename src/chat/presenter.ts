@@ -134,8 +134,9 @@ export class RunPresenter {
       return;
     }
     const root = state.root;
-    // The root post failed or is pending: try again after it.
-    if (!root) throw Object.assign(new Error('thread root not posted yet'), { retryAfterMs: 200 });
+    // The root post failed: this reply is retried with backoff (no Retry-After: the platform did
+    // not ask us to wait, so the channel is not blocked).
+    if (!root) throw new Error('thread root not posted yet');
     const ref = state.replies[key];
     if (ref) return platform.update(ref, content);
     state.replies[key] = await platform.postReply(root, content);

@@ -36,6 +36,9 @@ export interface ReporterPoolOptions {
   staleAfterMs?: number;
 }
 
+/** How long the final state is retried (the platform down, a channel gone) before giving up. */
+const FINAL_RETRY_MS = 15 * 60_000;
+
 export class ReporterPool {
   readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   readonly store: ReportStore;
@@ -203,7 +206,12 @@ export class ReporterPool {
         // with its final status in chat, so writes that failed are tried again (with backoff,
         // while we hold the lease) until they land.
         await pacer.idle();
+        const giveUpAt = Date.now() + FINAL_RETRY_MS;
         for (let wait = 1000; presenter.behind && !isStopped(); wait = Math.min(wait * 2, 30_000)) {
+          if (Date.now() > giveUpAt) {
+            log.error('final state could not be written to chat; giving up (see earlier write errors)');
+            break;
+          }
           log.warn({ waitMs: wait }, 'final state not fully written yet; trying again');
           await new Promise((r) => setTimeout(r, wait));
           presenter.render(run);
