@@ -153,7 +153,7 @@ async function manyLines(api: Api, worker: BenchChild, lines: number): Promise<{
   const sampler = (async () => {
     while (sampling) {
       peak = Math.max(peak, (await worker.memory(false)).rss);
-      await sleep(100);
+      await sleep(20);
     }
   })();
   let received = 0;
