@@ -85,7 +85,7 @@ export function createRouter(deps: RouterDeps): Router {
       ctx.log.warn({ command: cmd.def.name, roles: ctx.roles }, 'command refused by policy');
       return {
         replies: [
-          reply('denied', `You may not run ${cmd.def.name} here`, [text(`${ctx.user.identity} holds ${ctx.roles.length > 0 ? `roles ${ctx.roles.join(', ')}` : 'no role'}; policy.yaml allows no rule for ${cmd.def.name} in ${ctx.channel}. The refusal was recorded.`)], { code: 'E_DENIED' }),
+          reply('denied', `You may not run ${cmd.def.name} here`, [text(`${ctx.user.identity} holds ${ctx.roles.length > 0 ? `roles ${ctx.roles.join(', ')}` : 'no role'}; no rule in policy.yaml lets them run ${cmd.def.name} in ${ctx.channel}. The refusal was recorded.`)], { code: 'E_DENIED' }),
         ],
       };
     }
@@ -101,7 +101,11 @@ export function createRouter(deps: RouterDeps): Router {
       const lines = checked.errors.map((e) => {
         const arg = parsed.argOfInput[e.input];
         const spec = workflow.inputs[e.input];
-        const expected = spec ? ` (expected ${spec.type}${spec.options ? `: ${spec.options.join(' | ')}` : ''}${spec.pattern ? ` matching ${spec.pattern}` : ''})` : '';
+        // validateInputs already says what it expected for a bad value; a missing one gets the spec.
+        const missing = spec !== undefined && e.message.includes('missing');
+        const expected = missing
+          ? ` (expected ${spec.type}${spec.options ? `: ${spec.options.join(' | ')}` : ''}${spec.pattern ? ` matching ${spec.pattern}` : ''}${spec.description ? ` — ${spec.description}` : ''})`
+          : '';
         return `${arg !== undefined && arg !== e.input ? `{${arg}} → ` : ''}${e.input}: ${e.message}${expected}`;
       });
       return { replies: [errorReply('E_INVALID_INPUT', `${cmd.def.name}: ${lines[0] ?? 'invalid input'}`, [...lines.slice(1).map(text), ...usageHelp(cmd.def)])] };

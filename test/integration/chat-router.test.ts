@@ -165,6 +165,9 @@ describe('secret inputs typed into a line', () => {
       audit: createAuditLog(redis, p),
       log: silentLogger,
     });
+    const missing = await r.handleMessage({ platform: 'shell', user: { identity: 'shell:alice', groups: [] }, channel: 'shell', text: 'rotate api' });
+    expect(replyText(missing.replies[0])).toMatch(/E_INVALID_INPUT rotate: token: required input is missing \(expected string\)[\s\S]*usage: rotate \{service\}/);
+    expect(missing.started).toBeFalsy();
     const ok = await r.handleMessage({ platform: 'shell', user: { identity: 'shell:alice', groups: [] }, channel: 'shell', text: 'rotate api token=hunter22' });
     const run = await eng.getRun(ok.runId ?? '');
     expect(run?.trigger.text).toBe('rotate api token=***');
