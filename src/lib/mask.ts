@@ -39,6 +39,8 @@ function variantsOf(secret: string): string[] {
 
 export class Masker {
   private readonly pattern: RegExp | undefined;
+  /** The plain alternation, for a quick "any secret here?" test: much faster than the lookahead scan. */
+  private readonly any: RegExp | undefined;
   /** The values masked, longest first (variants included). */
   readonly values: readonly string[];
 
@@ -51,7 +53,9 @@ export class Masker {
     this.values = [...all].sort((a, b) => b.length - a.length);
     // A zero-width lookahead over one alternation, longest first: every position where some
     // secret starts is visited once, with the longest secret starting there.
-    this.pattern = this.values.length > 0 ? new RegExp(`(?=(${this.values.map(escapeRegExp).join('|')}))`, 'g') : undefined;
+    const alternation = this.values.map(escapeRegExp).join('|');
+    this.pattern = this.values.length > 0 ? new RegExp(`(?=(${alternation}))`, 'g') : undefined;
+    this.any = this.values.length > 0 ? new RegExp(alternation) : undefined;
   }
 
   /** True when there is nothing to mask (callers may skip work). */
@@ -60,7 +64,7 @@ export class Masker {
   }
 
   mask(text: string): string {
-    if (this.pattern === undefined || text === '') return text;
+    if (this.pattern === undefined || this.any === undefined || text === '' || !this.any.test(text)) return text;
     let out = '';
     let copied = 0; // text[0, copied) is already in out
     let spanStart = -1;
