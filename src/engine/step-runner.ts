@@ -126,6 +126,8 @@ export class StepRunner {
       if (state === 'queued' && current > attempt) await engine.enqueue(runId, [{ stepId: step.id, attempt: current, retryAt }]);
       return;
     }
+    // Parking is the engine's own idempotent work: a worker that died while parking is simply redone.
+    if (tag === 'running' && (step.approval !== undefined || step.workflow !== undefined)) return this.park(rc, step, phase, attempt, base, log);
     if (tag === 'running') return this.lost(rc, step, attempt, log);
     if (tag === 'waiting') return this.repairParked(rc, step, attempt);
     if (tag !== 'run') {
@@ -135,15 +137,26 @@ export class StepRunner {
     }
     log.debug('step started');
     const kind = actionOf(step);
+    if (kind === 'approval' || kind === 'workflow') return this.park(rc, step, phase, attempt, record, log, ctxIn);
     let ctx: ExpressionContext;
     try {
       ctx = ctxIn ?? (await this.context(rc, step, phase));
     } catch (err) {
       return engine.finishStep(rc, step.id, attempt, { state: 'failed', outputs: {}, error: (err as Error).message, startedAt: now }, ['running']);
     }
-    if (kind === 'approval') return this.parkApproval(rc, step, attempt, record, ctx);
-    if (kind === 'workflow') return this.parkChild(rc, step, attempt, record, ctx);
     await this.runAction(rc, step, attempt, now, ctx, log);
+  }
+
+  private async park(rc: RunContext, step: Step, phase: 'main' | 'on_failure', attempt: number, record: StepRecord, log: RunContext['log'], ctxIn?: ExpressionContext): Promise<void> {
+    let ctx: ExpressionContext;
+    try {
+      ctx = ctxIn ?? (await this.context(rc, step, phase));
+    } catch (err) {
+      return this.engine.finishStep(rc, step.id, attempt, { state: 'failed', outputs: {}, error: (err as Error).message, startedAt: record.startedAt }, ['running']);
+    }
+    log.debug('parking step');
+    if (step.approval !== undefined) return this.parkApproval(rc, step, attempt, record, ctx);
+    return this.parkChild(rc, step, attempt, record, ctx);
   }
 
   private async runAction(rc: RunContext, step: Step, attempt: number, startedAt: number, ctx: ExpressionContext, log: RunContext['log']): Promise<void> {

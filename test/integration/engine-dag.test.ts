@@ -53,6 +53,51 @@ describe('engine: DAG', () => {
     expect(lines).toEqual(['b saw hello ops']);
     expect(events[0]?.type).toBe('run.created');
     expect(events[events.length - 1]?.type).toBe('run.finished');
+    // Finished runs are kept for the retention (30 days by default), then expire with their events.
+    const k = h.engine.keys;
+    for (const key of [k.run(run.id), k.st(run.id), k.steps(run.id), k.events(run.id)]) {
+      const ttl = await h.engine.redis.pttl(key);
+      expect(ttl).toBeGreaterThan(29 * 24 * 3_600_000);
+      expect(ttl).toBeLessThanOrEqual(30 * 24 * 3_600_000);
+    }
+    expect(await h.engine.queue.getJobCounts('wait', 'active', 'delayed', 'completed', 'failed')).toEqual({ wait: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
+  });
+
+  it('runs http, notify and sleep steps with interpolated specs', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ method: req.method, path: req.url, got: body, auth: req.headers['x-who'] }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      h = await harness(
+        workflowsFrom(`
+name: mixed
+inputs: { port: { type: number } }
+steps:
+  - id: call
+    http: { url: "http://127.0.0.1:\${{ inputs.port }}/deploy", method: POST, headers: { x-who: "\${{ run.requester }}" }, body: { svc: api }, expect: 201 }
+  - { id: nap, needs: call, sleep: 50ms }
+  - { id: say, needs: nap, notify: "deployed with status \${{ steps.call.outputs.status }}" }
+outputs: { body: "\${{ steps.call.outputs.body }}" }
+`),
+      );
+      const { run } = await h.engine.startRun({ workflow: 'mixed', inputs: { port: String(port) }, trigger: cli });
+      const done = await h.waitFor(run.id);
+      expect(done.state).toBe('succeeded');
+      expect(done.steps[0]?.outputs.status).toBe('201');
+      expect(JSON.parse(done.outputs.body ?? '{}')).toEqual({ method: 'POST', path: '/deploy', got: '{"svc":"api"}', auth: 'cli:alice' });
+      const notes = (await h.engine.readEvents(run.id)).filter((e) => e.type === 'notify');
+      expect(notes).toMatchObject([{ step: 'say', text: 'deployed with status 201' }]);
+    } finally {
+      server.close();
+    }
   });
 
   it('runs independent steps in parallel', async () => {

@@ -103,7 +103,7 @@ local function advance(runKey, stKey, eventsKey, runId, now, maxlen)
       return out
     end
     if phase ~= 'main' then
-      out[1] = redis.call('HGET', runKey, 'outcome') or 'failed'
+      out[1] = abort == 'cancelled' and 'cancelled' or (redis.call('HGET', runKey, 'outcome') or 'failed')
       return out
     end
     local outcome = 'succeeded'

@@ -50,6 +50,9 @@ for i = 1, #recs, 2 do redis.call('HSET', stepsKey, recs[i], recs[i + 1]) end
 local appr = cjson.decode(ARGV[12])
 for i = 1, #appr, 2 do redis.call('HSET', apprKey, appr[i], appr[i + 1]) end
 if KEYS[8] ~= '' then redis.call('SET', KEYS[8], runId, 'PX', retention) end
+-- Index entries older than the retention point at expired runs: drop them as we go.
+redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now - tonumber(retention))
+redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now - tonumber(retention))
 redis.call('ZADD', KEYS[6], now, runId)
 redis.call('ZADD', KEYS[7], now, runId)
 addEvent(eventsKey, maxlen, ARGV[13])
