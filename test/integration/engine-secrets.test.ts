@@ -75,7 +75,7 @@ describe('engine: secrets and sub-workflows', () => {
         else if (type === 'hash') dump = JSON.stringify(await redis.hgetall(key));
         else if (type === 'list') dump = JSON.stringify(await redis.lrange(key, 0, -1));
         else if (type === 'set') dump = JSON.stringify(await redis.smembers(key));
-        else if (type === 'zset') dump = JSON.stringify(await redis.zrange(key, 0, -1));
+        else if (type === 'zset') dump = JSON.stringify(await redis.zrange(key, '0', '-1'));
         else if (type === 'stream') dump = JSON.stringify(await redis.xrange(key, '-', '+'));
         dump += key;
         if (dump.includes(SECRET) || dump.includes(CTX_SECRET)) found.push(`${type} ${key}`);
