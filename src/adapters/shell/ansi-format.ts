@@ -39,6 +39,7 @@ function stepDetail(s: StepView, elapsed: number | undefined): string {
   if (s.state === 'running' && elapsed !== undefined) parts.push(formatDuration(elapsed));
   else if (s.final && s.durationMs !== undefined && s.state !== 'skipped') parts.push(formatDuration(s.durationMs));
   if (s.attempt > 1) parts.push(`(attempt ${s.attempt})`);
+  if (s.childRunId) parts.push(`→ run ${s.childRunId}`);
   if (s.exitCode !== undefined && s.exitCode !== 0) parts.push(`exit ${s.exitCode}`);
   if (s.state === 'waiting' && s.approval) parts.push(`(${s.approval.approvals} of ${s.approval.minApprovers}) — approve ${s.approval.runId}`);
   if (s.approval?.outcome) parts.push(`(${s.approval.outcome}${s.approval.decidedBy ? ` by ${s.approval.decidedBy.user}` : ''})`);

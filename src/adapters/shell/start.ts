@@ -70,7 +70,8 @@ export async function runShell(opts: ShellOptions): Promise<void> {
     cleanups.push({ name: 'redis', run: () => redis.quit() });
     const platform = new ShellPlatform({
       screen,
-      color: tty,
+      // Colours whenever a person looks at the output (https://no-color.org turns them off).
+      color: Boolean(opts.output.isTTY) && !process.env.NO_COLOR,
       logDir: join(tmpdir(), 'chatops-logs'),
       instance: randomBytes(4).toString('hex'),
       rows: () => opts.output.rows,
