@@ -56,9 +56,10 @@ export class SlackPlatform implements ChatPlatform {
   readonly outputLimits: OutputLimits = SLACK_OUTPUT_LIMITS;
   readonly client: webApi.WebClient;
   /**
-   * Channels Slack answered 429 for, until when. Slack's write limit is per channel, so after a
-   * 429 no write to that channel (whichever message) goes out before Retry-After has passed: they
-   * fail at once with the remaining wait, and the pacer retries them then.
+   * What Slack answered 429 for, until when: `channel:C…` and, for methods Slack limits per
+   * workspace (everything but chat.postMessage, whose limit is per channel), `method:…`. Until
+   * Retry-After has passed no write covered by a block goes out: it fails at once with the
+   * remaining wait, and the pacer retries it then (keeping only the newest content).
    */
   private readonly blockedUntil = new Map<string, number>();
 
@@ -126,9 +127,10 @@ export class SlackPlatform implements ChatPlatform {
 
   /** Runs a Web API write to `channel`, turning the SDK's errors into SlackWriteErrors with a code. */
   private async call<T>(method: string, channel: string, fn: () => Promise<T>): Promise<T> {
-    const blocked = (this.blockedUntil.get(channel) ?? 0) - Date.now();
-    if (blocked > 0) throw new SlackWriteError('SLACK_RATE_LIMITED', `${method}: ${channel} is rate limited for ${blocked} ms more`, blocked);
-    this.blockedUntil.delete(channel);
+    const keys = [`channel:${channel}`, `method:${method}`];
+    const blocked = Math.max(...keys.map((k) => this.blockedUntil.get(k) ?? 0)) - Date.now();
+    if (blocked > 0) throw new SlackWriteError('SLACK_RATE_LIMITED', `${method}: rate limited in ${channel} for ${blocked} ms more`, blocked);
+    for (const k of keys) this.blockedUntil.delete(k);
     try {
       return await fn();
     } catch (err) {
@@ -136,7 +138,9 @@ export class SlackPlatform implements ChatPlatform {
       if (e.code === webApi.ErrorCode.RateLimitedError && typeof e.retryAfter === 'number') {
         this.opts.onRateLimited?.(method, e.retryAfter);
         const waitMs = e.retryAfter * 1000;
-        this.blockedUntil.set(channel, Math.max(this.blockedUntil.get(channel) ?? 0, Date.now() + waitMs));
+        const until = Date.now() + waitMs;
+        this.blockedUntil.set(`channel:${channel}`, until);
+        if (method !== 'chat.postMessage') this.blockedUntil.set(`method:${method}`, until);
         throw new SlackWriteError('SLACK_RATE_LIMITED', `${method}: rate limited by Slack for ${e.retryAfter}s`, waitMs);
       }
       if (e.code === webApi.ErrorCode.PlatformError) {
