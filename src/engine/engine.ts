@@ -32,7 +32,7 @@ import { parseEvent, readRunRecord } from './records.js';
 import { parseAdvance, Scripts, type ReadyStep } from './redis-scripts.js';
 import { maskerFor, RunContexts, type RunContext, type RunMeta } from './run-context.js';
 import { resolveSecretKey, seal, type Sealed } from './seal.js';
-import { buildSnapshot, type ApprovalDefaults } from './snapshot.js';
+import { buildSnapshot, snapshotBase, type ApprovalDefaults, type Snapshot } from './snapshot.js';
 import { renderTranscript } from './transcript.js';
 import type {
   ApprovalState,
@@ -165,7 +165,7 @@ export class Engine implements RunsApi {
     const masker = maskerFor(sealed);
     const trigger = masker.maskDeep(req.trigger);
     const defaults = this.approvalDefaults(workflow.name);
-    const snap = buildSnapshot(workflow, defaults);
+    const snap = this.snapshotOf(workflow, defaults);
     const now = Date.now();
     const approvalTtl = Object.fromEntries(snap.approvalTtl);
     const partialMeta = { workflow: workflow.name, description: workflow.description, inputs: masker.maskDeep(shownInputs), trigger, createdAt: now, alert: req.alert === undefined ? undefined : masker.maskDeep(req.alert), approvalTtl };
@@ -183,13 +183,7 @@ export class Engine implements RunsApi {
     for (let tries = 0; tries < 8; tries++) {
       const runId = newRunId();
       const meta: RunMeta = { ...partialMeta, id: runId, lockKey };
-      const fields = { meta: JSON.stringify(meta), def: JSON.stringify(workflow), graph: JSON.stringify(snap.graph), sealed: sealedText, createdAt: String(now) };
-      const stFlat: string[] = [];
-      for (const n of snap.graph) stFlat.push(n.id, 'pending', `${n.id}#a`, '1');
-      const recFlat: string[] = [];
-      for (const r of snap.records) recFlat.push(r.id, JSON.stringify(r));
-      const apprFlat: string[] = [];
-      for (const [id, a] of snap.approvals) apprFlat.push(id, JSON.stringify(a));
+      const fields = { meta: JSON.stringify(meta), def: snap.defJson, graph: snap.graphJson, sealed: sealedText, createdAt: String(now) };
       const created: RunEvent = { ts: now, runId, type: 'run.created', workflow: workflow.name, trigger, inputs: meta.inputs };
       const channelIndex = trigger.channel ? this.keys.channel(trigger.channel) : this.keys.runs;
       const lockName = lockKey ?? '';
@@ -204,7 +198,7 @@ export class Engine implements RunsApi {
           lockKey !== undefined ? this.keys.lockQueue(lockKey) : '',
           this.keys.locks,
         ],
-        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockName, workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), JSON.stringify(stFlat), JSON.stringify(recFlat), JSON.stringify(apprFlat), JSON.stringify(created)],
+        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockName, workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), snap.stJson, snap.recordsJson, snap.apprJson, JSON.stringify(created)],
       );
       const tag = reply[0];
       if (tag === 'collision') continue;
@@ -221,18 +215,55 @@ export class Engine implements RunsApi {
       }
       this.contexts.put(runId, { meta, def: workflow, graph: snap.graph, inputs: valid.values, sealed, masker, log: this.log.child({ runId, workflow: workflow.name }) });
       this.log.info({ runId, workflow: workflow.name, requester: trigger.requester, state: tag }, 'run created');
+      let adv = { done: '', ready: [] as ReadyStep[] };
       if (tag === 'started') {
+        adv = parseAdvance(reply, 1);
         await this.onBegun(runId);
-        await this.afterAdvance(runId, parseAdvance(reply, 1));
+        await this.afterAdvance(runId, adv);
       } else if (tag === 'queued' && lockKey !== undefined) {
         // The lock may have been freed between our check and now by a run that found no waiter.
         await this.promoteLock(lockKey);
       }
-      const run = await this.getRun(runId);
+      // What we just wrote, without reading it back (the common case); read it when it moved on.
+      const run: RunRecord | null =
+        adv.done === '' && (tag === 'started' || tag === 'queued')
+          ? {
+              id: runId,
+              workflow: workflow.name,
+              description: workflow.description,
+              state: tag === 'started' ? 'running' : 'queued',
+              inputs: meta.inputs,
+              trigger,
+              createdAt: now,
+              startedAt: tag === 'started' ? now : undefined,
+              outputs: {},
+              steps: snap.records.map((r) => ({ ...r, outputs: {}, state: adv.ready.some((x) => x.stepId === r.id) ? 'queued' : 'pending', approval: copyApproval(snap.approvals.get(r.id)) })),
+              queue: tag === 'queued' && lockKey !== undefined ? { key: lockKey, position: Number(reply[1]), holder: reply[2] || undefined } : undefined,
+            }
+          : await this.getRun(runId);
       if (!run) throw new Error(`run ${runId} vanished right after it was created`);
       return { run, existing: false };
     }
     throw new Error('could not allocate a unique run id after 8 tries');
+  }
+
+  private readonly snapshots = new WeakMap<Workflow, Snapshot & { defJson: string; graphJson: string; stJson: string; recordsJson: string; apprJson: string }>();
+
+  /** The snapshot of a workflow and its JSON, computed once per loaded workflow. */
+  private snapshotOf(workflow: Workflow, defaults: ApprovalDefaults) {
+    let snap = this.snapshots.get(workflow);
+    if (snap === undefined) {
+      const s = buildSnapshot(workflow, defaults);
+      const stFlat: string[] = [];
+      for (const n of s.graph) stFlat.push(n.id, 'pending', `${n.id}#a`, '1');
+      const recFlat: string[] = [];
+      for (const r of s.records) recFlat.push(r.id, JSON.stringify(r));
+      const apprFlat: string[] = [];
+      for (const [id, a] of s.approvals) apprFlat.push(id, JSON.stringify(a));
+      snap = { ...s, defJson: JSON.stringify(workflow), graphJson: JSON.stringify(s.graph), stJson: JSON.stringify(stFlat), recordsJson: JSON.stringify(recFlat), apprJson: JSON.stringify(apprFlat) };
+      this.snapshots.set(workflow, snap);
+    }
+    return snap;
   }
 
   /** A run just started running: arm its workflow timeout. */
@@ -287,7 +318,8 @@ export class Engine implements RunsApi {
     const node = rc.graph.find((n) => n.id === stepId);
     const now = Date.now();
     const m = rc.masker;
-    const base = await this.stepBase(rc, stepId);
+    // A result that knows when its step started needs nothing stored; others read the record.
+    const base = res.startedAt !== undefined ? snapshotBase(rc.def, stepId) : await this.stepBase(rc, stepId);
     const record: StepRecord = m.maskDeep({ ...base, state: res.state, attempt, startedAt: res.startedAt ?? base.startedAt, endedAt: now, exitCode: res.exitCode, outputs: res.outputs, error: res.error, output: res.output, childRunId: res.childRunId ?? base.childRunId });
     const startedAt = record.startedAt ?? now;
     const event: RunEvent = m.maskDeep({ ts: now, runId: rc.meta.id, type: 'step.finished', step: stepId, state: res.state, durationMs: now - startedAt, outputs: record.outputs, exitCode: res.exitCode, error: record.error });
@@ -340,14 +372,14 @@ export class Engine implements RunsApi {
 
   async finishRun(runId: string, outcome: RunState): Promise<void> {
     const rc = await this.contexts.get(runId);
-    const record = await this.getRun(runId);
-    if (!rc || !record) return;
-    if (record.state === 'succeeded' || record.state === 'failed' || record.state === 'cancelled' || record.state === 'timed_out') return;
-    const failureRaw = await this.redis.hget(this.keys.run(runId), 'failure');
+    if (!rc) return;
+    const failureRaw = outcome === 'succeeded' ? null : await this.redis.hget(this.keys.run(runId), 'failure');
     const failure = failureRaw ? (JSON.parse(failureRaw) as { step?: string; error?: string }) : undefined;
     const outputs: Record<string, string> = {};
-    const ctx = baseContext(rc, record.steps, { failure, status: { failed: outcome === 'failed' || outcome === 'timed_out', cancelled: outcome === 'cancelled' } });
-    for (const [k, template] of Object.entries(rc.def.outputs ?? {})) {
+    const templates = Object.entries(rc.def.outputs ?? {});
+    const steps = templates.length > 0 ? ((await this.getRun(runId))?.steps ?? []) : [];
+    const ctx = baseContext(rc, steps, { failure, status: { failed: outcome === 'failed' || outcome === 'timed_out', cancelled: outcome === 'cancelled' } });
+    for (const [k, template] of templates) {
       try {
         outputs[k] = interpolate(template, ctx);
       } catch (err) {
@@ -366,7 +398,7 @@ export class Engine implements RunsApi {
     );
     if (reply[0] !== 'finished') return;
     rc.log.info({ state: outcome, error: rc.masker.mask(error) || undefined }, 'run finished');
-    await this.queue.remove(`${runId}.timeout`).catch(() => 0);
+    if (rc.def.timeout !== undefined) await this.queue.remove(`${runId}.timeout`).catch(() => 0);
     if (lockKey !== undefined) await this.promoteLock(lockKey);
     const parent = rc.meta.trigger.parent;
     if (parent !== undefined) {
@@ -510,3 +542,7 @@ export class Engine implements RunsApi {
 /** Step jobs: removed when done; BullMQ retries them only for engine errors (the step's own retry is ours). */
 export const STEP_JOB_OPTS: JobsOptions = { removeOnComplete: true, removeOnFail: true, attempts: 3, backoff: { type: 'fixed', delay: 1000 } };
 
+
+function copyApproval(a: ApprovalState | undefined): ApprovalState | undefined {
+  return a === undefined ? undefined : { ...a, roles: [...a.roles], decisions: [] };
+}

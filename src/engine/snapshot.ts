@@ -67,3 +67,10 @@ export function buildSnapshot(workflow: Workflow, defaults: ApprovalDefaults): S
   }
   return { graph, records, approvals, approvalTtl };
 }
+
+/** A step's record as it is before it ever ran: what the snapshot alone tells. */
+export function snapshotBase(workflow: Workflow, stepId: string): StepRecord {
+  const found = findStep(workflow, stepId);
+  if (found === undefined) return { id: stepId, name: stepId, kind: 'run', phase: 'main', state: 'pending', attempt: 1, outputs: {} };
+  return { id: stepId, name: found.step.name ?? stepId, kind: actionOf(found.step), phase: found.phase, state: 'pending', attempt: 1, outputs: {} };
+}

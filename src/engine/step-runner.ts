@@ -31,7 +31,7 @@ import { baseContext, processEnv, stepEnv } from './expression-context.js';
 import { OutputBuffer } from './output-buffer.js';
 import { readRunRecord } from './records.js';
 import type { RunContext } from './run-context.js';
-import { findStep } from './snapshot.js';
+import { findStep, snapshotBase } from './snapshot.js';
 import type { ApprovalState, StepRecord, StepState } from './types.js';
 
 /** A step that can be run again after its worker died, even without retries left, gets this many tries at most. */
@@ -114,8 +114,7 @@ export class StepRunner {
     const engine = this.engine;
     const runId = rc.meta.id;
     const now = Date.now();
-    const base = await engine.stepBase(rc, step.id);
-    const record: StepRecord = { ...base, state: 'running', attempt, startedAt: now, endedAt: undefined, error: undefined, exitCode: undefined, outputs: {} };
+    const record: StepRecord = { ...snapshotBase(rc.def, step.id), state: 'running', attempt, startedAt: now };
     const reply = await engine.scripts.call('startStep', engine.keys.runKeys(runId), [runId, step.id, attempt, now, engine.maxlen, JSON.stringify(record)]);
     const tag = reply[0] ?? '';
     if (tag === 'gone') return;
@@ -127,7 +126,7 @@ export class StepRunner {
       return;
     }
     // Parking is the engine's own idempotent work: a worker that died while parking is simply redone.
-    if (tag === 'running' && (step.approval !== undefined || step.workflow !== undefined)) return this.park(rc, step, phase, attempt, base, log);
+    if (tag === 'running' && (step.approval !== undefined || step.workflow !== undefined)) return this.park(rc, step, phase, attempt, await engine.stepBase(rc, step.id), log);
     if (tag === 'running') return this.lost(rc, step, attempt, log);
     if (tag === 'waiting') return this.repairParked(rc, step, attempt);
     if (tag !== 'run') {
