@@ -8,6 +8,7 @@
  * (timeout or cancel) the whole group gets SIGTERM, then SIGKILL after KILL_GRACE_MS. When the
  * script ends normally, background processes it left in its group are stopped the same way: a
  * step is atomic and leaves nothing behind (use `setsid` to start something that must outlive it).
+ * If the worker itself dies mid-step, orphan-guard.ts kills the group.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -16,6 +17,7 @@ import { constants, homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { LineSplitter } from './line-splitter.js';
 import { createOutputsFile, describeProblems } from './outputs-file.js';
+import { orphanGuard } from './orphan-guard.js';
 import { KILL_GRACE_MS, signalGroup, terminateGroup } from './process-group.js';
 import { abortedResult, type ActionContext, type ActionResult } from './types.js';
 
@@ -29,7 +31,7 @@ const PIPE_IDLE_MS = 500;
 const PIPE_DRAIN_MAX_MS = 10_000;
 
 /** An absolute bash, so a step's own PATH cannot make bash itself unfindable. */
-const BASH = ['/bin/bash', '/usr/bin/bash', '/usr/local/bin/bash'].find((p) => existsSync(p)) ?? 'bash';
+export const BASH = ['/bin/bash', '/usr/bin/bash', '/usr/local/bin/bash'].find((p) => existsSync(p)) ?? 'bash';
 
 export interface ShellOptions {
   /** Working directory; the worker's current directory when absent. */
@@ -135,6 +137,9 @@ export async function runShell(script: string, ctx: ActionContext, opts: ShellOp
     }
     const log = ctx.log.child({ pid });
     log.debug('shell step started');
+    // If this worker dies mid-step, the guard kills the group (it is detached, so nothing else would).
+    const guard = orphanGuard(BASH);
+    guard.register(pid);
 
     let killTimer: NodeJS.Timeout | undefined;
     let abortedAt = 0;
@@ -165,6 +170,7 @@ export async function runShell(script: string, ctx: ActionContext, opts: ShellOp
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
       if (killTimer) clearTimeout(killTimer);
+      guard.unregister(pid);
     }
 
     const exitCode = exitCodeOf(exit.code, exit.signal);
