@@ -49,6 +49,8 @@ export class ShellPlatform implements ChatPlatform {
   private readonly messages = new Map<string, Shown>();
   private seq = 0;
   private following: string | undefined;
+  /** The run the last printed lines were about (plain log). */
+  private lastRun: string | undefined;
   private listeners: ((c: ChatContent) => void)[] = [];
 
   constructor(private readonly opts: ShellPlatformOptions) {
@@ -128,14 +130,25 @@ export class ShellPlatform implements ChatPlatform {
         m.printedOutput = v.totalLines;
       }
       if (v.final && v.error && v.state !== 'succeeded') lines.push(`  error: ${v.error}`);
-      this.opts.screen.print(lines);
+      this.printFor(m, lines);
     } else {
       const lines = formatContent(m.content, { color: this.opts.color, clock: false });
       const fresh = lines.filter((l) => !m.printed.has(l));
       for (const l of fresh) m.printed.add(l);
-      this.opts.screen.print(fresh);
+      this.printFor(m, fresh);
     }
     for (const l of this.listeners) l(m.content);
+  }
+
+  /**
+   * Prints lines of a run's message; when the previous lines were about another run, a context
+   * line first, so interleaved runs stay readable in a plain log.
+   */
+  private printFor(m: Shown, lines: string[]): void {
+    if (lines.length === 0) return;
+    if (m.runId !== undefined && m.runId !== this.lastRun && !(lines[0] ?? '').includes(m.runId)) lines = [`[${m.runId}]`, ...lines];
+    if (m.runId !== undefined) this.lastRun = m.runId;
+    this.opts.screen.print(lines);
   }
 
   private store(ref: MessageRef, content: ChatContent): void {
