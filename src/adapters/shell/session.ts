@@ -79,7 +79,10 @@ export class ShellSession {
       }
     };
     // Stopped by the system: close cleanly too (a private redis-server must not outlive us).
-    const onTerminate = () => rl.close();
+    const onTerminate = () => {
+      this.stopFollowing?.();
+      rl.close();
+    };
     if (screen.tty) rl.on('history', (h: string[]) => saveHistory(historyFile(), h));
     rl.on('SIGINT', onInterrupt);
     if (!screen.tty) process.on('SIGINT', onInterrupt);
@@ -92,7 +95,15 @@ export class ShellSession {
       for await (const raw of rl) {
         const line = raw.trim();
         if (line === 'exit' || line === 'quit') break;
-        if (line !== '') await this.handle(line);
+        if (line !== '') {
+          try {
+            await this.handle(line);
+          } catch (err) {
+            // One bad line (Redis hiccup, a bug) must not end the session.
+            this.opts.log.error({ err, line }, 'shell line failed');
+            screen.print([`✗ ${err instanceof Error ? err.message : String(err)}`]);
+          }
+        }
         if (screen.tty) rl.prompt();
       }
     } finally {
