@@ -70,6 +70,11 @@ export async function runShell(script: string, ctx: ActionContext, opts: ShellOp
     const dir = await stat(opts.cwd).catch(() => undefined);
     if (!dir?.isDirectory()) return { ok: false, outputs: {}, error: `working directory ${opts.cwd} does not exist or is not a directory` };
   }
+  // spawn() would throw, quoting the value (maybe a secret): name the variable instead.
+  for (const [name, value] of Object.entries(ctx.env)) {
+    if (name.includes('\0') || value.includes('\0')) return { ok: false, outputs: {}, error: `environment variable ${name.replace(/\0/g, '\\0')} contains a NUL byte, which no process environment can hold` };
+    if (name === '' || name.includes('=')) return { ok: false, outputs: {}, error: `invalid environment variable name "${name}"` };
+  }
   const outputsFile = await createOutputsFile();
   try {
     const scriptPath = join(dirname(outputsFile.path), 'script.sh');

@@ -3,7 +3,7 @@
  * written to Redis, chat or logs.
  *
  * What is masked, and why:
- * - every non-empty secret, whatever its length. A one-character secret makes output ugly, but
+ * - every secret that is not empty or whitespace only, whatever its length. A one-character secret makes output ugly, but
  *   leaking it would be worse; this fails closed, as GitHub Actions does for registered secrets;
  * - each line of a multi-line secret (output is streamed line by line, so the whole value never
  *   appears in one line), when the line has at least MIN_FRAGMENT_LENGTH characters after
@@ -47,7 +47,8 @@ export class Masker {
   constructor(secrets: Iterable<string>) {
     const all = new Set<string>();
     for (const secret of secrets) {
-      if (typeof secret !== 'string' || secret === '') continue;
+      // Whitespace-only values are no secret, and masking every space would destroy all output.
+      if (typeof secret !== 'string' || secret.trim() === '') continue;
       for (const v of variantsOf(secret)) if (v !== '') all.add(v);
     }
     this.values = [...all].sort((a, b) => b.length - a.length);

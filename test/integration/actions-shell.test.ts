@@ -152,6 +152,11 @@ describe('runShell', () => {
     }
   });
 
+  it('refuses an environment no process can hold, without quoting the value', async () => {
+    const result = await runShell('true', testContext({ TOKEN: 'sec\0ret' }));
+    expect(result).toEqual({ ok: false, outputs: {}, error: 'environment variable TOKEN contains a NUL byte, which no process environment can hold' });
+  });
+
   it('does not start when the signal is already aborted', async () => {
     const ctx = testContext();
     ctx.controller.abort();

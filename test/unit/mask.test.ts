@@ -19,10 +19,11 @@ describe('Masker.mask', () => {
     expect(m.mask('ab bcd')).toBe('*** ***');
   });
 
-  it('masks every non-empty secret, even one character, and ignores empty ones', () => {
+  it('masks every non-empty secret, even one character, and ignores empty or blank ones', () => {
     const m = new Masker(['', 'x']);
     expect(m.mask('a x b')).toBe('a *** b');
     expect(new Masker(['']).empty).toBe(true);
+    expect(new Masker([' ', '\t\n']).mask('a b\tc')).toBe('a b\tc');
     expect(new Masker([]).mask('plain')).toBe('plain');
   });
 
