@@ -100,7 +100,7 @@ export class ShellSession {
             await this.handle(line);
           } catch (err) {
             // One bad line (Redis hiccup, a bug) must not end the session.
-            this.opts.log.error({ err, line }, 'shell line failed');
+            this.opts.log.error({ err }, 'shell line failed'); // not the line: it may hold a secret input
             screen.print([`✗ ${err instanceof Error ? err.message : String(err)}`]);
           }
         }
