@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the performance figures of the README, measured in one run against one
- * private redis-server the bench starts (never a user's Redis). Prints a table; exits 0 when
- * every target is met, 1 otherwise. Bounded: the whole bench is stopped after BENCH_DEADLINE_MS.
+ * private redis-server the bench starts (never a user's Redis). Prints a table and exits 0; with
+ * BENCH_STRICT=1 it exits 1 when a target is missed (for CI). A bench that could not run exits
+ * non-zero either way. Bounded: the whole bench is stopped after BENCH_DEADLINE_MS.
  *
  * Knobs (environment): BENCH_CONCURRENCY (worker concurrency, default 16), BENCH_SCALE (multiplies
  * every sample count, default 1; 0.1 for a quick smoke run), BENCH_ONLY (comma-separated scenarios
@@ -60,7 +61,7 @@ async function main(): Promise<number> {
   const missed = rows.filter((r) => r.pass === false);
   console.log('');
   console.log(missed.length === 0 ? 'bench: every target met' : `bench: ${missed.length} target(s) missed: ${missed.map((r) => r.metric).join('; ')}`);
-  return missed.length === 0 ? 0 : 1;
+  return missed.length > 0 && process.env.BENCH_STRICT === '1' ? 1 : 0;
 }
 
 const deadline = setTimeout(() => {
