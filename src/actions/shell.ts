@@ -99,6 +99,7 @@ export async function runShell(script: string, ctx: ActionContext, opts: ShellOp
     );
     let lastActivity = Date.now();
     let paused = 0;
+    let sinkFailed = false;
     const streamsClosed = Promise.all(
       [
         { stream: child.stdout, name: 'stdout' as const },
@@ -108,7 +109,14 @@ export async function runShell(script: string, ctx: ActionContext, opts: ShellOp
           new Promise<void>((resolve) => {
             let full: Promise<void> | undefined;
             const splitter = new LineSplitter((line) => {
-              const pending = ctx.output(line, name);
+              let pending: void | Promise<void> = undefined;
+              try {
+                pending = ctx.output(line, name);
+              } catch (err) {
+                // A throwing sink must not crash the worker from inside a stream callback.
+                if (!sinkFailed) ctx.log.error({ err }, 'output sink failed; further lines of this step may be lost');
+                sinkFailed = true;
+              }
               if (pending !== undefined) full = pending;
             });
             stream.on('data', (chunk: Buffer) => {

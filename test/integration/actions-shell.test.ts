@@ -122,6 +122,13 @@ describe('runShell', () => {
     }
   });
 
+  it('survives an output sink that throws', async () => {
+    const ctx = testContext({}, () => {
+      throw new Error('sink broke');
+    });
+    expect(await runShell('echo a; echo b >&2; exit 5', ctx)).toMatchObject({ ok: false, exitCode: 5 });
+  });
+
   it('caps an endless line and handles binary junk and CRLF', async () => {
     const ctx = testContext();
     const result = await runShell("head -c 3000000 /dev/zero | tr '\\0' x; echo; printf 'a\\r\\n\\000\\377b\\n'", ctx);
