@@ -53,8 +53,13 @@ export class LineSplitter {
       const nl = chunk.indexOf(0x0a, start);
       const end = nl === -1 ? chunk.length : nl;
       if (!this.discarding) {
-        this.append(chunk.subarray(start, end));
-        if (nl !== -1 && !this.discarding) this.flush(false);
+        if (nl !== -1 && this.pendingBytes === 0 && end - start <= this.maxLineBytes) {
+          // A whole line inside this chunk (the common case): decode it in place, no copy.
+          this.emitLine(chunk.toString('utf8', start, end), false);
+        } else {
+          this.append(chunk.subarray(start, end));
+          if (nl !== -1 && !this.discarding) this.flush(false);
+        }
       }
       if (nl !== -1) this.discarding = false;
       start = end + 1;
@@ -87,10 +92,14 @@ export class LineSplitter {
   }
 
   private flush(truncated: boolean): void {
-    const bytes = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending, this.pendingBytes);
+    const bytes = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    const text = cleanLine(bytes.toString('utf8'));
+    this.emitLine(bytes.toString('utf8'), truncated);
+  }
+
+  private emitLine(raw: string, truncated: boolean): void {
+    const text = cleanLine(raw);
     this.lineCount += 1;
     this.emit(truncated ? text + TRUNCATED_MARKER : text);
   }
