@@ -92,7 +92,14 @@ export async function runHttp(spec: ResolvedHttpSpec, ctx: ActionContext): Promi
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return fail(`unsupported URL scheme ${url.protocol} in ${displayUrl(url)}: use http:// or https://`);
   const method = spec.method ?? 'GET';
-  const headers = new Headers(spec.headers ?? {});
+  let headers: Headers;
+  try {
+    headers = new Headers(spec.headers ?? {});
+  } catch {
+    const bad = Object.keys(spec.headers ?? {}).find((name) => !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name));
+    // The value may hold a token: name the header, never quote its value.
+    return fail(bad !== undefined ? `invalid HTTP header name "${bad}"` : 'a header value holds characters HTTP does not allow (such as a newline)');
+  }
   if ((url.username || url.password) && !headers.has('authorization')) {
     const user = decodeURIComponent(url.username);
     const pass = decodeURIComponent(url.password);

@@ -139,5 +139,8 @@ describe('runHttp', () => {
     expect(await runHttp({ url: 'not a url' }, testContext())).toMatchObject({ ok: false, error: expect.stringMatching(/invalid URL "not a url"/) });
     expect(await runHttp({ url: 'file:///etc/passwd' }, testContext())).toMatchObject({ ok: false, error: expect.stringMatching(/unsupported URL scheme file:/) });
     expect(await runHttp({ url: `${base}/ok`, body: 'x' }, testContext())).toMatchObject({ ok: false, error: expect.stringMatching(/GET request cannot have a body/) });
+    expect(await runHttp({ url: `${base}/ok`, headers: { 'bad header': 'x' } }, testContext())).toEqual({ ok: false, outputs: {}, error: 'invalid HTTP header name "bad header"' });
+    const badValue = await runHttp({ url: `${base}/ok`, headers: { authorization: 'Bearer tok\nen' } }, testContext());
+    expect(badValue).toEqual({ ok: false, outputs: {}, error: 'a header value holds characters HTTP does not allow (such as a newline)' });
   });
 });
