@@ -271,7 +271,7 @@ export class Engine implements RunsApi {
     const rc = await this.contexts.get(runId);
     const ms = rc?.def.timeout !== undefined ? parseDuration(rc.def.timeout) : undefined;
     if (ms === undefined) return;
-    await this.queue.add('timeout', { runId }, { jobId: `${runId}.timeout`, delay: ms, removeOnComplete: true, removeOnFail: true });
+    await this.queue.add('timeout', { runId }, { jobId: `${runId}.timeout`, delay: ms, ...TIMER_JOB_OPTS });
   }
 
   async enqueue(runId: string, ready: ReadyStep[]): Promise<void> {
@@ -538,6 +538,9 @@ export class Engine implements RunsApi {
     await this.redis.quit().catch(() => undefined);
   }
 }
+
+/** Timers (workflow timeout, approval expiry): retried on engine errors so a run never waits forever. */
+export const TIMER_JOB_OPTS: JobsOptions = { removeOnComplete: true, removeOnFail: true, attempts: 5, backoff: { type: 'exponential', delay: 1000 } };
 
 /** Step jobs: removed when done; BullMQ retries them only for engine errors (the step's own retry is ours). */
 export const STEP_JOB_OPTS: JobsOptions = { removeOnComplete: true, removeOnFail: true, attempts: 3, backoff: { type: 'fixed', delay: 1000 } };

@@ -26,7 +26,7 @@ import { conditionHasStatusFunction, conditionText, evaluateCondition, evaluateE
 import { actionOf, type Step } from '../workflow/schema.js';
 import type { ActiveSteps } from './active-steps.js';
 import { maxAttempts, retryDelayMs } from './backoff.js';
-import type { Engine, StepJobData, StepResult } from './engine.js';
+import { TIMER_JOB_OPTS, type Engine, type StepJobData, type StepResult } from './engine.js';
 import { baseContext, processEnv, stepEnv } from './expression-context.js';
 import { OutputBuffer } from './output-buffer.js';
 import { readRunRecord } from './records.js';
@@ -246,7 +246,7 @@ export class StepRunner {
     const parked: StepRecord = { ...record, state: 'waiting' };
     const reply = await engine.scripts.call('parkStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, JSON.stringify(parked), JSON.stringify(patch), rc.meta.trigger.requester, now, engine.maxlen]);
     if (reply[0] !== 'parked') return;
-    await engine.queue.add('expire', { runId: rc.meta.id, stepId: step.id }, { jobId: `${rc.meta.id}.${step.id}.expire`, delay: ttlMs, removeOnComplete: true, removeOnFail: true });
+    await engine.queue.add('expire', { runId: rc.meta.id, stepId: step.id }, { jobId: `${rc.meta.id}.${step.id}.expire`, delay: ttlMs, ...TIMER_JOB_OPTS });
     rc.log.info({ step: step.id, expiresAt: request.expiresAt }, 'approval requested; step parked');
     if (reply[1]) await this.settleFromStore(rc, step.id);
   }
@@ -297,7 +297,7 @@ export class StepRunner {
       const raw = await this.engine.redis.hget(this.engine.keys.appr(rc.meta.id), step.id);
       const a = raw ? (JSON.parse(raw) as ApprovalState) : undefined;
       const delay = Math.max(0, (a?.expiresAt || Date.now() + ttl) - Date.now());
-      await this.engine.queue.add('expire', { runId: rc.meta.id, stepId: step.id }, { jobId: `${rc.meta.id}.${step.id}.expire`, delay, removeOnComplete: true, removeOnFail: true });
+      await this.engine.queue.add('expire', { runId: rc.meta.id, stepId: step.id }, { jobId: `${rc.meta.id}.${step.id}.expire`, delay, ...TIMER_JOB_OPTS });
       if (a?.outcome) await this.settleFromStore(rc, step.id);
       return;
     }
