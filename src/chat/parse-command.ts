@@ -3,21 +3,15 @@
  * words, match the usage pattern, map `{arg}`s to inputs and add trailing `key=value` extras.
  * Type checks are left to the workflow's input schema (validateInputs), which the router runs next.
  */
+import type { CommandFile } from '../config/command-schema.js';
+import type { UsagePattern } from '../config/usage.js';
+import { diagnose, matchUsage, splitExtras } from '../config/usage.js';
+import type { Token } from '../config/usage-words.js';
 import type { ChatContent, ReplyBlock } from './platform.js';
 import { code, errorReply, text } from './replies.js';
-import type { Token } from './tokenize.js';
-import type { UsagePattern } from './usage-pattern.js';
-import { diagnose, matchUsage } from './usage-pattern.js';
 
-/** A command as commands/*.yaml defines it (structurally the foundation's CommandDef). */
-export interface RouterCommand {
-  name: string;
-  description?: string;
-  usage: string;
-  workflow: string;
-  inputs?: Record<string, string>;
-  examples: string[];
-}
+/** A command as commands/*.yaml defines it; the loaded CommandDef (file, parsed usage) is one too. */
+export type RouterCommand = CommandFile;
 
 export interface CompiledCommand {
   def: RouterCommand;
@@ -68,10 +62,7 @@ function fillTemplate(template: string, args: Record<string, string>): string | 
 }
 
 export function parseCommandLine(cmd: CompiledCommand, tokens: readonly Token[]): ParsedLine {
-  let end = tokens.length;
-  while (end > 1 && tokens[end - 1]?.assignment) end--;
-  const words = tokens.slice(0, end);
-  const extras = tokens.slice(end);
+  const { words, extras } = splitExtras(tokens);
   const args = matchUsage(cmd.pattern, words);
   if (!args) {
     const why = diagnose(cmd.pattern, words);

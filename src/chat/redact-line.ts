@@ -3,12 +3,12 @@
  * inputs typed into it (`deploy api 1.2 token=abc`) become `***`. When the line cannot be parsed,
  * only the command word is kept: better to lose the line than to keep a secret.
  */
+import type { Token } from '../config/usage-words.js';
 import { Masker } from '../lib/mask.js';
 import { secretInputNames } from '../workflow/inputs.js';
 import type { Workflow } from '../workflow/schema.js';
 import type { CompiledCommand } from './parse-command.js';
 import { parseCommandLine } from './parse-command.js';
-import type { Token } from './tokenize.js';
 
 export function redactLine(line: string, cmd: CompiledCommand, tokens: readonly Token[], workflow: Workflow | undefined): string {
   const secrets = workflow ? secretInputNames(workflow) : [];

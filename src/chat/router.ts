@@ -7,6 +7,8 @@
  */
 import type { Policy } from '../config/policy.js';
 import { mayRun, rolesOf } from '../config/policy.js';
+import { parseUsage } from '../config/usage.js';
+import { TokenizeError, tokenize } from '../config/usage-words.js';
 import type { RunRecord, RunsApi } from '../engine/types.js';
 import type { Logger } from '../lib/logger.js';
 import { validateInputs } from '../workflow/inputs.js';
@@ -22,8 +24,6 @@ import type { ActionClick, ChatContent, ChatMessage } from './platform.js';
 import { redactLine } from './redact-line.js';
 import { code, errorReply, reply, text } from './replies.js';
 import { closestMatches } from './suggest.js';
-import { TokenizeError, tokenize } from './tokenize.js';
-import { commandWord, compileUsage } from './usage-pattern.js';
 
 export interface RouterDeps {
   runs: RunsApi;
@@ -65,8 +65,8 @@ export function createRouter(deps: RouterDeps): Router {
   const commands = new Map<string, CompiledCommand>();
   for (const def of deps.commands) {
     try {
-      const pattern = compileUsage(def.usage);
-      commands.set(commandWord(pattern), { def, pattern });
+      const pattern = parseUsage(def.usage);
+      commands.set(pattern.name, { def, pattern });
     } catch (err) {
       // `chatops validate` reports bad usages with file:line:col; here the command is left out.
       deps.log.error({ command: def.name, err }, 'command left out: bad usage pattern');

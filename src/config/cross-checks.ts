@@ -103,7 +103,7 @@ export function checkCommand(cmd: CommandEntry, workflows: Map<string, WorkflowE
   const inputNames = Object.keys(wf.inputs);
   const mapping = c.inputs ?? {};
   const supplied = new Set<string>(); // inputs every match of the usage sets
-  const requiredArgs = new Set(c.pattern.tokens.flatMap((t) => (t.kind === 'arg' && !t.optional ? [t.name] : [])));
+  const requiredArgs = new Set(c.pattern.requiredArgs);
   const usedArgs = new Set<string>();
   for (const [input, template] of Object.entries(mapping)) {
     if (!(input in wf.inputs)) problems.push(problem(source, ['inputs', input], `inputs.${input}: workflow \`${wf.name}\` has no input \`${input}\`${suggest(input, inputNames)}`));

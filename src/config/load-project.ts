@@ -5,6 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Workflow } from '../workflow/schema.js';
+import type { CommandFile } from './command-schema.js';
 import { checkCollisions, checkCommand, checkPolicy, checkSubWorkflows, type CommandEntry, type WorkflowEntry } from './cross-checks.js';
 import { loadCommandText, loadPolicyText, loadWorkflowText } from './load-files.js';
 import type { Policy } from './policy.js';
@@ -14,14 +15,8 @@ import { formatProblem, sortProblems, type Problem } from './yaml-source.js';
 export type { Problem };
 export { formatProblem };
 
-export interface CommandDef {
-  name: string;
-  description?: string;
-  usage: string;
-  workflow: string;
-  /** input name -> template with `{arg}` placeholders (absent: each {arg} fills the same-named input). */
-  inputs?: Record<string, string>;
-  examples: string[];
+/** A loaded command: its file's fields, where it came from and its parsed usage. */
+export interface CommandDef extends CommandFile {
   file: string;
   /** The parsed usage (see config/usage.ts). */
   pattern: UsagePattern;
@@ -149,17 +144,7 @@ export async function loadProject(dir: string): Promise<Project> {
   const commands = new Map<string, CommandDef>();
   for (const entry of commandEntries) {
     if (collisions.bad.has(entry)) continue;
-    const c = entry.value;
-    commands.set(c.name, {
-      name: c.name,
-      ...(c.description !== undefined ? { description: c.description } : {}),
-      usage: c.usage,
-      workflow: c.workflow,
-      ...(c.inputs !== undefined ? { inputs: c.inputs } : {}),
-      examples: c.examples,
-      file: entry.source.file,
-      pattern: c.pattern,
-    });
+    commands.set(entry.value.name, { ...entry.value, file: entry.source.file });
   }
 
   let policy: Policy | undefined;

@@ -1,69 +1,87 @@
 /**
- * The usage grammar of commands/*.yaml: `restart {service} on {host} [in {region}]`.
- * Literal words match themselves (case-insensitive), `{arg}` takes one word or a "quoted string",
- * `[ … ]` is an optional part, and trailing `key=value` words set other inputs. This file serves
- * the validator (shapes, collisions); matching chat text is src/chat/usage-pattern.ts, same grammar.
+ * The usage grammar of commands/*.yaml (FORMATS.md): `restart {service} on {host} [in {region}]`.
+ * Literal words match themselves (case-insensitive, never a quoted word), `{arg}` takes one word
+ * (a "quoted string" is one word, see usage-words.ts), `[ … ]` is an optional part and may hold
+ * another, and trailing `key=value` words set other inputs. This is the one implementation: the
+ * validator checks shapes, collisions and examples with it, and the chat router matches lines
+ * with it, so an example `chatops validate` accepts is a line chat accepts.
  */
+import { tokenize, TokenizeError, type Token } from './usage-words.js';
 
-export type UsageToken = { kind: 'word'; text: string } | { kind: 'arg'; name: string; optional: boolean };
+/** One position of a concrete shape: a literal word (lower case) or an argument. */
+export type UsageToken = { kind: 'word'; text: string } | { kind: 'arg'; name: string };
+export type UsageNode = UsageToken | { kind: 'optional'; nodes: UsageNode[] };
 
 export interface UsagePattern {
+  /** The usage as written. */
+  usage: string;
   /** The command name: the first literal word. */
   name: string;
-  /** The tokens in order; an optional part's tokens carry its group number. */
-  tokens: (UsageToken & { group: number })[];
-  /** Arguments named in the pattern, in order. */
+  nodes: UsageNode[];
+  /** Every `{arg}`, in order. */
   args: string[];
+  /** The `{arg}`s outside any `[ … ]`: every match sets them. */
+  requiredArgs: string[];
 }
 
 export class UsageError extends Error {
-  readonly code = 'USAGE_PATTERN';
+  readonly code = 'E_BAD_USAGE_PATTERN';
 }
 
 const ARG = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 
-/** Parses a usage pattern; throws UsageError with a specific reason. Group 0 is the required part. */
-export function parseUsage(pattern: string): UsagePattern {
-  const tokens: (UsageToken & { group: number })[] = [];
-  const spaced = pattern.replace(/\[/g, ' [ ').replace(/\]/g, ' ] ').trim();
-  let group = 0;
-  let groups = 0;
-  for (const raw of spaced.split(/\s+/)) {
+/** Parses a usage pattern; throws UsageError with a specific reason. */
+export function parseUsage(usage: string): UsagePattern {
+  // Innermost open part last; the bottom is the required part.
+  const stack: UsageNode[][] = [[]];
+  const args: string[] = [];
+  const top = (): UsageNode[] => stack[stack.length - 1] ?? [];
+  for (const raw of usage.replace(/\[/g, ' [ ').replace(/\]/g, ' ] ').trim().split(/\s+/)) {
     if (raw === '') continue;
     if (raw === '[') {
-      if (group !== 0) throw new UsageError('optional parts [ … ] cannot be nested');
-      group = ++groups;
+      stack.push([]);
       continue;
     }
     if (raw === ']') {
-      if (group === 0) throw new UsageError('] without a matching [');
-      group = 0;
+      const part = stack.pop();
+      if (part === undefined || stack.length === 0) throw new UsageError('] without a matching [');
+      if (part.length === 0) throw new UsageError('[ ] holds nothing: put words or {arguments} inside, or leave it out');
+      top().push({ kind: 'optional', nodes: part });
       continue;
     }
-    const arg = ARG.exec(raw);
-    if (arg?.[1] !== undefined) tokens.push({ kind: 'arg', name: arg[1], optional: group !== 0, group });
-    else if (/[{}]/.test(raw)) throw new UsageError(`"${raw}" is not an argument: write {name} with letters, digits and _`);
+    const arg = ARG.exec(raw)?.[1];
+    if (arg !== undefined) {
+      if (args.includes(arg)) throw new UsageError(`argument {${arg}} appears twice`);
+      args.push(arg);
+      top().push({ kind: 'arg', name: arg });
+    } else if (/[{}]/.test(raw)) throw new UsageError(`"${raw}" is not an argument: write {name} with letters, digits and _`);
     else if (raw.includes('=')) throw new UsageError(`"${raw}": key=value words are always accepted at the end, leave them out of the usage`);
-    else tokens.push({ kind: 'word', text: raw.toLowerCase(), group });
+    // A quote in a literal could never match: typed quotes make a quoted word, which no literal matches.
+    else if (/["'“”‘’\\]/.test(raw)) throw new UsageError(`a usage word cannot hold quotes or \\ (${raw}); write the bare word`);
+    else top().push({ kind: 'word', text: raw.toLowerCase() });
   }
-  if (group !== 0) throw new UsageError('[ without a matching ]');
-  const first = tokens[0];
-  if (first === undefined || first.kind !== 'word' || first.group !== 0) throw new UsageError('a usage starts with the command name, a plain word');
-  const args = tokens.flatMap((t) => (t.kind === 'arg' ? [t.name] : []));
-  const dup = args.find((a, i) => args.indexOf(a) !== i);
-  if (dup !== undefined) throw new UsageError(`argument {${dup}} appears twice`);
-  return { name: first.text, tokens, args };
+  if (stack.length !== 1) throw new UsageError('[ without a matching ]');
+  const nodes = top();
+  const first = nodes[0];
+  if (first?.kind !== 'word') throw new UsageError('a usage starts with the command name, a plain word');
+  const requiredArgs = nodes.flatMap((n) => (n.kind === 'arg' ? [n.name] : []));
+  return { usage, name: first.text, nodes, args, requiredArgs };
+}
+
+function shapesOf(nodes: readonly UsageNode[]): UsageToken[][] {
+  let out: UsageToken[][] = [[]];
+  for (const node of nodes) {
+    if (node.kind === 'optional') {
+      const inner = shapesOf(node.nodes);
+      out = out.flatMap((s) => [s, ...inner.map((i) => [...s, ...i])]);
+    } else out = out.map((s) => [...s, node]);
+  }
+  return out;
 }
 
 /** Every concrete shape the pattern accepts: one token list per choice of optional parts. */
-export function expandUsage(usage: UsagePattern): UsageToken[][] {
-  const groups = [...new Set(usage.tokens.map((t) => t.group).filter((g) => g !== 0))];
-  const out: UsageToken[][] = [];
-  for (let mask = 0; mask < 1 << groups.length; mask++) {
-    const on = new Set(groups.filter((_, i) => (mask & (1 << i)) !== 0));
-    out.push(usage.tokens.filter((t) => t.group === 0 || on.has(t.group)));
-  }
-  return out;
+export function expandUsage(pattern: UsagePattern): UsageToken[][] {
+  return shapesOf(pattern.nodes);
 }
 
 /** Whether some text could match both patterns (same length, no differing literal word at any position). */
@@ -80,21 +98,83 @@ export function usagesCollide(a: UsagePattern, b: UsagePattern): boolean {
   return false;
 }
 
-/**
- * Whether an example line fits the pattern, for the validator: words split on spaces with "quoted"
- * or 'quoted' text as one word, trailing key=value words set aside (returned as `extras`).
- * Returns undefined when no shape of the pattern fits.
- */
-export function checkExample(usage: UsagePattern, text: string): { extras: string[] } | undefined {
-  // A word runs until unquoted white space, so key="two words" stays one word.
-  const words = [...text.matchAll(/(?:"[^"]*"|'[^']*'|[^\s"']+)+/g)].map((m) => m[0]);
-  const extras: string[] = [];
-  for (let last = words[words.length - 1]; last !== undefined && /^[A-Za-z_][A-Za-z0-9_]*=/.test(last); last = words[words.length - 1]) {
-    extras.unshift(last.slice(0, last.indexOf('=')));
-    words.pop();
+type Bindings = Record<string, string>;
+
+function matchAt(nodes: readonly UsageNode[], n: number, words: readonly Token[], w: number, bound: Bindings): Bindings | undefined {
+  if (n === nodes.length) return w === words.length ? bound : undefined;
+  const node = nodes[n];
+  const word = words[w];
+  if (!node) return undefined;
+  switch (node.kind) {
+    case 'word':
+      return word && !word.quoted && word.text.toLowerCase() === node.text ? matchAt(nodes, n + 1, words, w + 1, bound) : undefined;
+    case 'arg':
+      return word ? matchAt(nodes, n + 1, words, w + 1, { ...bound, [node.name]: word.text }) : undefined;
+    case 'optional': {
+      // Try with the optional part first (greedy), then without it.
+      const withPart = matchAt([...node.nodes, ...nodes.slice(n + 1)], 0, words, w, bound);
+      return withPart ?? matchAt(nodes, n + 1, words, w, bound);
+    }
   }
-  const fits = expandUsage(usage).some(
-    (shape) => shape.length === words.length && shape.every((t, i) => t.kind === 'arg' || (words[i] ?? '').toLowerCase() === t.text),
-  );
-  return fits ? { extras } : undefined;
+}
+
+/** Argument values when `words` (the command word included, extras split off) match the pattern exactly. */
+export function matchUsage(pattern: UsagePattern, words: readonly Token[]): Bindings | undefined {
+  return matchAt(pattern.nodes, 0, words, 0, {});
+}
+
+/** Splits off the trailing `key=value` words (never the command word itself). */
+export function splitExtras(tokens: readonly Token[]): { words: Token[]; extras: Token[] } {
+  let end = tokens.length;
+  while (end > 1 && tokens[end - 1]?.assignment) end--;
+  return { words: tokens.slice(0, end), extras: tokens.slice(end) };
+}
+
+export type Mismatch =
+  | { kind: 'missing'; arg?: string; literal?: string }
+  | { kind: 'expected-word'; literal: string; got: string }
+  | { kind: 'unexpected'; got: string };
+
+/** Why `words` do not match: a greedy walk that stops at the first problem. */
+export function diagnose(pattern: UsagePattern, words: readonly Token[]): Mismatch {
+  let w = 0;
+  const walk = (nodes: readonly UsageNode[]): Mismatch | undefined => {
+    for (const node of nodes) {
+      const word = words[w];
+      if (node.kind === 'optional') {
+        const first = node.nodes[0];
+        const enter = word !== undefined && (first?.kind !== 'word' || word.text.toLowerCase() === first.text);
+        if (enter) {
+          const problem = walk(node.nodes);
+          if (problem) return problem;
+        }
+        continue;
+      }
+      if (!word) return node.kind === 'arg' ? { kind: 'missing', arg: node.name } : { kind: 'missing', literal: node.text };
+      if (node.kind === 'word' && (word.quoted || word.text.toLowerCase() !== node.text)) return { kind: 'expected-word', literal: node.text, got: word.text };
+      w++;
+    }
+    return undefined;
+  };
+  const problem = walk(pattern.nodes);
+  if (problem) return problem;
+  return { kind: 'unexpected', got: words[w]?.text ?? '' };
+}
+
+/**
+ * Whether an example line fits the pattern, read exactly as chat reads a typed line: the same
+ * word splitting, extras and matcher. Returns the keys of the trailing key=value words, or
+ * undefined when chat would refuse the line.
+ */
+export function checkExample(pattern: UsagePattern, text: string): { extras: string[] } | undefined {
+  let tokens: Token[];
+  try {
+    tokens = tokenize(text);
+  } catch (err) {
+    if (err instanceof TokenizeError) return undefined;
+    throw err;
+  }
+  const { words, extras } = splitExtras(tokens);
+  if (matchUsage(pattern, words) === undefined) return undefined;
+  return { extras: extras.flatMap((t) => (t.assignment ? [t.assignment.key] : [])) };
 }

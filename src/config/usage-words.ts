@@ -1,8 +1,9 @@
 /**
- * Splits a chat line into words the way a shell user expects: whitespace separates words,
- * "double" or 'single' quotes keep spaces inside one word (also mid-word: `msg="two words"`),
- * and a backslash escapes the next character. Chat clients turn quotes into “curly” ones, which
- * count as quotes too.
+ * The word splitting of the usage grammar (FORMATS.md, commands/NAME.yaml): how a chat line, a
+ * shell line and a command file's `examples:` are cut into words before usage.ts matches them.
+ * Whitespace separates words, "double" or 'single' quotes keep spaces inside one word (also
+ * mid-word: `msg="two words"`), and a backslash escapes the next character. Chat clients turn
+ * quotes into “curly” ones, which count as quotes too.
  */
 
 export interface Token {
