@@ -373,8 +373,9 @@ export class Engine implements RunsApi {
   async finishRun(runId: string, outcome: RunState): Promise<void> {
     const rc = await this.contexts.get(runId);
     if (!rc) return;
-    const failureRaw = outcome === 'succeeded' ? null : await this.redis.hget(this.keys.run(runId), 'failure');
+    const [failureRaw, abortRaw] = outcome === 'succeeded' ? [null, null] : await this.redis.hmget(this.keys.run(runId), 'failure', 'abortFailure');
     const failure = failureRaw ? (JSON.parse(failureRaw) as { step?: string; error?: string }) : undefined;
+    const aborted = abortRaw ? (JSON.parse(abortRaw) as { error?: string }) : undefined;
     const outputs: Record<string, string> = {};
     const templates = Object.entries(rc.def.outputs ?? {});
     const steps = templates.length > 0 ? ((await this.getRun(runId))?.steps ?? []) : [];
@@ -389,7 +390,7 @@ export class Engine implements RunsApi {
     }
     let error = '';
     if (outcome === 'failed') error = failure?.step ? `step ${failure.step} failed: ${failure.error ?? 'failed'}` : (failure?.error ?? 'a step failed');
-    else if (outcome === 'timed_out' || outcome === 'cancelled') error = failure?.error ?? outcome;
+    else if (outcome === 'timed_out' || outcome === 'cancelled') error = aborted?.error ?? failure?.error ?? outcome;
     const lockKey = rc.meta.lockKey;
     const reply = await this.scripts.call(
       'finishRun',

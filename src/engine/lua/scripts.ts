@@ -286,7 +286,7 @@ local current = redis.call('HGET', KEYS[1], 'abort') or ''
 if current ~= '' then return {'already', current} end
 local phase = redis.call('HGET', KEYS[1], 'phase')
 if kind == 'timed_out' and phase ~= 'main' then return {'ignored'} end
-redis.call('HSET', KEYS[1], 'abort', kind)
+redis.call('HSET', KEYS[1], 'abort', kind, 'abortFailure', ARGV[6])
 if ARGV[6] ~= '' and not redis.call('HGET', KEYS[1], 'failure') then redis.call('HSET', KEYS[1], 'failure', ARGV[6]) end
 if kind == 'cancelled' then
   addEvent(KEYS[5], maxlen, cjson.encode({ts=now, runId=runId, type='run.cancelling', by=by}))
