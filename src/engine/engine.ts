@@ -118,7 +118,8 @@ export class Engine implements RunsApi {
     this.redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
     this.queueConnection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
     this.scripts = new Scripts(this.redis);
-    this.queue = new Queue(QUEUE_NAME, { connection: this.queueConnection, prefix: this.keys.queuePrefix });
+    // BullMQ's shared events stream is not ours to read (each run has its own): keep it tiny.
+    this.queue = new Queue(QUEUE_NAME, { connection: this.queueConnection, prefix: this.keys.queuePrefix, streams: { events: { maxLen: 100 } } });
     this.secretKey = resolveSecretKey(opts.secretKey);
     this.contexts = new RunContexts(this.redis, this.keys, this.secretKey, this.log);
     this.retentionMs = opts.retentionMs ?? DEFAULT_RETENTION_MS;
