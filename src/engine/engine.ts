@@ -199,7 +199,7 @@ export class Engine implements RunsApi {
           lockKey !== undefined ? this.keys.lockQueue(lockKey) : '',
           this.keys.locks,
         ],
-        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockName, workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), snap.stJson, snap.recordsJson, snap.apprJson, JSON.stringify(created)],
+        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockName, workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), snap.stJson, '[]', snap.apprJson, JSON.stringify(created)],
       );
       const tag = reply[0];
       if (tag === 'collision') continue;
@@ -248,7 +248,7 @@ export class Engine implements RunsApi {
     throw new Error('could not allocate a unique run id after 8 tries');
   }
 
-  private readonly snapshots = new WeakMap<Workflow, Snapshot & { defJson: string; graphJson: string; stJson: string; recordsJson: string; apprJson: string }>();
+  private readonly snapshots = new WeakMap<Workflow, Snapshot & { defJson: string; graphJson: string; stJson: string; apprJson: string }>();
 
   /** The snapshot of a workflow and its JSON, computed once per loaded workflow. */
   private snapshotOf(workflow: Workflow, defaults: ApprovalDefaults) {
@@ -257,11 +257,9 @@ export class Engine implements RunsApi {
       const s = buildSnapshot(workflow, defaults);
       const stFlat: string[] = [];
       for (const n of s.graph) stFlat.push(n.id, 'pending', `${n.id}#a`, '1');
-      const recFlat: string[] = [];
-      for (const r of s.records) recFlat.push(r.id, JSON.stringify(r));
       const apprFlat: string[] = [];
       for (const [id, a] of s.approvals) apprFlat.push(id, JSON.stringify(a));
-      snap = { ...s, defJson: JSON.stringify(workflow), graphJson: JSON.stringify(s.graph), stJson: JSON.stringify(stFlat), recordsJson: JSON.stringify(recFlat), apprJson: JSON.stringify(apprFlat) };
+      snap = { ...s, defJson: JSON.stringify(workflow), graphJson: JSON.stringify(s.graph), stJson: JSON.stringify(stFlat), apprJson: JSON.stringify(apprFlat) };
       this.snapshots.set(workflow, snap);
     }
     return snap;
@@ -336,7 +334,7 @@ export class Engine implements RunsApi {
   async stepBase(rc: RunContext, stepId: string): Promise<StepRecord> {
     const raw = await this.redis.hget(this.keys.steps(rc.meta.id), stepId);
     if (raw) return JSON.parse(raw) as StepRecord;
-    return { id: stepId, name: stepId, kind: 'run', phase: 'main', state: 'pending', attempt: 1, outputs: {} };
+    return snapshotBase(rc.def, stepId);
   }
 
   async appendEvent(rc: RunContext, event: RunEvent): Promise<void> {

@@ -39,7 +39,9 @@ export async function readRunRecord(redis: Redis, keys: Keys, runId: string): Pr
   const meta = JSON.parse(run.meta) as RunMeta;
   const graph = JSON.parse(run.graph) as GraphNode[];
   const records: StepRecord[] = graph.map((n) => {
-    const rec = JSON.parse(steps[n.id] ?? '{}') as StepRecord;
+    // Steps that never ran have no stored record (it would only repeat the snapshot).
+    const stored = steps[n.id];
+    const rec: StepRecord = stored ? (JSON.parse(stored) as StepRecord) : { id: n.id, name: n.name ?? n.id, kind: n.kind ?? 'run', phase: n.phase, state: 'pending', attempt: 1, outputs: {} };
     rec.state = (st[n.id] ?? rec.state) as StepState;
     rec.attempt = Number(st[`${n.id}#a`] ?? rec.attempt ?? 1);
     rec.outputs = rec.outputs ?? {};

@@ -17,6 +17,9 @@ export interface GraphNode {
   sf: boolean;
   /** continue_on_error: a failure of this step does not fail the run nor skip its dependents. */
   coe: boolean;
+  /** Display name and action, so a step that never ran needs no stored record. */
+  name: string;
+  kind: StepRecord['kind'];
 }
 
 export interface ApprovalDefaults {
@@ -50,8 +53,8 @@ export function buildSnapshot(workflow: Workflow, defaults: ApprovalDefaults): S
   const approvals = new Map<string, ApprovalState>();
   const approvalTtl = new Map<string, number>();
   for (const { step, phase } of phaseSteps(workflow)) {
-    graph.push({ id: step.id, phase, needs: step.needs, sf: conditionHasStatusFunction(step.if), coe: step.continue_on_error });
     const kind = actionOf(step);
+    graph.push({ id: step.id, phase, needs: step.needs, sf: conditionHasStatusFunction(step.if), coe: step.continue_on_error, name: step.name ?? step.id, kind });
     records.push({ id: step.id, name: step.name ?? step.id, kind, phase, state: 'pending', attempt: 1, outputs: {} });
     if (step.approval !== undefined) {
       const spec = step.approval;

@@ -45,6 +45,27 @@ describe('engine: approvals', () => {
     expect(lines).toEqual(['approved by cli:bob,cli:dave']);
   });
 
+  it('a reader blocked on the event stream sees the approval requested and decided', async () => {
+    h = await harness(workflowsFrom(GATE.replace('min_approvers: 2', 'min_approvers: 1')), { workers: 0 });
+    const { run } = await h.engine.startRun({ workflow: 'gate', inputs: {}, trigger: cli });
+    const before = await h.engine.readEvents(run.id);
+    const last = before[before.length - 1]?.id ?? '0';
+    // The reader blocks first; then the step parks (its stream is rewritten compactly) and is decided.
+    const reading = h.engine.readEvents(run.id, { after: last, blockMs: 5000 });
+    await new Promise((r) => setTimeout(r, 100));
+    await h.addWorker();
+    const got = await reading;
+    expect(got.map((e) => e.type)).toContain('step.started');
+    await h.waitFor(run.id, ['waiting']);
+    const all = await h.engine.readEvents(run.id);
+    expect(all.map((e) => e.type)).toEqual(['run.created', 'run.started', 'step.started', 'approval.requested']);
+    const waitDecision = h.engine.readEvents(run.id, { after: all[3]?.id ?? '0', blockMs: 5000 });
+    await new Promise((r) => setTimeout(r, 100));
+    await h.engine.decide({ runId: run.id, user: 'cli:bob', roles: ['sre'], decision: 'approve' });
+    expect((await waitDecision)[0]).toMatchObject({ type: 'approval.decided', outcome: 'approved' });
+    expect((await h.waitFor(run.id)).state).toBe('succeeded');
+  });
+
   it('records concurrent clicks of one user once', async () => {
     h = await harness(workflowsFrom(GATE.replace('min_approvers: 2', 'min_approvers: 1')));
     const { run } = await h.engine.startRun({ workflow: 'gate', inputs: {}, trigger: cli });

@@ -45,6 +45,7 @@ for k, v in pairs(fields) do redis.call('HSET', runKey, k, v) end
 redis.call('HSET', runKey, 'state', 'queued', 'phase', 'main', 'abort', '')
 local st = cjson.decode(ARGV[10])
 for i = 1, #st, 2 do redis.call('HSET', stKey, st[i], st[i + 1]) end
+-- Step records: usually none; a step that never ran is described by the graph alone.
 local recs = cjson.decode(ARGV[11])
 for i = 1, #recs, 2 do redis.call('HSET', stepsKey, recs[i], recs[i + 1]) end
 local appr = cjson.decode(ARGV[12])
@@ -200,6 +201,13 @@ if ARGV[5] ~= '' then
   addEvent(KEYS[5], maxlen, cjson.encode({ts=now, runId=runId, type='approval.requested', step=step, approval=cur, requester=ARGV[6]}))
 end
 advance(KEYS[1], KEYS[2], KEYS[5], runId, now, maxlen)
+-- Redis 7.0 preallocates 4 KB for a stream's first node, most of a parked run's memory; a run may
+-- stay parked for hours, so rewrite its stream at its real size (DUMP/RESTORE keeps ids and entries).
+local dump = redis.call('DUMP', KEYS[5])
+if dump then
+  local ttl = redis.call('PTTL', KEYS[5])
+  redis.call('RESTORE', KEYS[5], ttl > 0 and ttl or 0, dump, 'REPLACE')
+end
 return {'parked', outcome()}
 `,
 };
