@@ -106,10 +106,35 @@ on_failure:
     const done = await h.waitFor(run.id, undefined, 5000);
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(done.state).toBe('cancelled');
-    expect(stepStates(done)).toEqual({ long: 'cancelled', never: 'cancelled', handler: 'pending' });
+    expect(stepStates(done)).toEqual({ long: 'cancelled', never: 'cancelled', handler: 'skipped' });
     expect(done.error).toBe('cancelled by cli:bob');
     const events = await h.engine.readEvents(run.id);
     expect(events.some((e) => e.type === 'step.started' && e.step === 'never')).toBe(false);
     expect(events.some((e) => e.type === 'run.cancelling' && e.by === 'cli:bob')).toBe(true);
+  });
+
+  it('cancelling a parent run cancels its running sub-workflow', async () => {
+    h = await harness(workflowsFrom(
+      `
+name: parent
+steps:
+  - { id: sub, workflow: { name: child } }
+`,
+      `
+name: child
+steps:
+  - { id: long, run: "echo child running; sleep 30" }
+`,
+    ));
+    const { run } = await h.engine.startRun({ workflow: 'parent', inputs: {}, trigger: cli });
+    const parked = await h.waitStep(run.id, 'sub', ['waiting']);
+    const childId = parked.steps[0]?.childRunId ?? '';
+    expect(childId).toMatch(/^r-/);
+    await h.waitStep(childId, 'long', ['running']);
+    await h.engine.cancel(run.id, 'cli:bob');
+    const child = await h.waitFor(childId);
+    expect(child.state).toBe('cancelled');
+    expect(child.trigger.parent).toEqual({ runId: run.id, stepId: 'sub' });
+    expect((await h.waitFor(run.id)).state).toBe('cancelled');
   });
 });

@@ -335,6 +335,10 @@ local rs = redis.call('HGET', KEYS[1], 'state')
 if not rs then return {'already', ''} end
 if RUN_FINAL[rs] then return {'already', rs} end
 redis.call('HSET', KEYS[1], 'state', state, 'endedAt', now, 'outputs', outputs, 'error', err, 'phase', 'done')
+-- Steps that never got their turn (on_failure steps of a run that did not fail) end skipped.
+for _, n in ipairs(cjson.decode(redis.call('HGET', KEYS[1], 'graph'))) do
+  if redis.call('HGET', KEYS[2], n.id) == 'pending' then setStep(KEYS[2], KEYS[5], maxlen, runId, now, n.id, 'skipped') end
+end
 local started = tonumber(redis.call('HGET', KEYS[1], 'startedAt') or redis.call('HGET', KEYS[1], 'createdAt') or now)
 local ev = {ts=now, runId=runId, type='run.finished', state=state, durationMs=now - started, outputs=cjson.decode(outputs)}
 if err ~= '' then ev.error = err end
