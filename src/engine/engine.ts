@@ -75,6 +75,8 @@ export interface EngineOptions {
 }
 
 export const DEFAULT_RETENTION_MS = 30 * 24 * 3_600_000;
+/** A run a front was changing is repaired by workers when the change is not confirmed done by then. */
+export const REPAIR_AFTER_MS = 10_000;
 const WORKER_ALIVE_MS = 10_000;
 
 export interface StepJobData {
@@ -198,8 +200,9 @@ export class Engine implements RunsApi {
           lockKey !== undefined ? this.keys.lock(lockKey) : '',
           lockKey !== undefined ? this.keys.lockQueue(lockKey) : '',
           this.keys.locks,
+          this.keys.repair,
         ],
-        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockName, workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), snap.stJson, '[]', snap.apprJson, JSON.stringify(created)],
+        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockName, workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), snap.stJson, '[]', snap.apprJson, JSON.stringify(created), now + REPAIR_AFTER_MS],
       );
       const tag = reply[0];
       if (tag === 'collision') continue;
@@ -225,6 +228,7 @@ export class Engine implements RunsApi {
         // The lock may have been freed between our check and now by a run that found no waiter.
         await this.promoteLock(lockKey);
       }
+      await this.redis.zrem(this.keys.repair, runId);
       // What we just wrote, without reading it back (the common case); read it when it moved on.
       const run: RunRecord | null =
         adv.done === '' && (tag === 'started' || tag === 'queued')
@@ -408,7 +412,44 @@ export class Engine implements RunsApi {
   }
 
   /** Cancel (kind cancelled) or workflow timeout (kind timed_out), from any process. */
+  /**
+   * Runs a change a front makes to a run (cancel, decision) with a safety net: the run is marked
+   * for repair first and unmarked when the follow-up (enqueue, finish) is done, so a crash in
+   * between is repaired by a worker (worker.ts) instead of leaving the run hanging.
+   */
+  private async guarded<T>(runId: string, fn: () => Promise<T>): Promise<T> {
+    await this.redis.zadd(this.keys.repair, Date.now() + REPAIR_AFTER_MS, runId);
+    const result = await fn();
+    await this.redis.zrem(this.keys.repair, runId);
+    return result;
+  }
+
+  /**
+   * Brings a run whose follow-up may have been cut short back in line: adds the jobs of its
+   * queued steps, settles parked steps that were decided or whose child ended, finishes it when
+   * nothing is left. Idempotent; a no-op for a healthy run.
+   */
+  async repair(runId: string): Promise<void> {
+    const rc = await this.contexts.get(runId);
+    if (!rc) return;
+    await this.begin(runId);
+    const run = await this.getRun(runId);
+    if (!run) return;
+    for (const step of run.steps) {
+      if (step.state !== 'waiting') continue;
+      if (step.approval?.outcome !== undefined) await this.settleApproval(rc, step.id, step.approval);
+      else if (step.childRunId) {
+        const child = await this.getRun(step.childRunId);
+        if (child && ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(child.state)) await this.settleChild(runId, step.id, child);
+      }
+    }
+  }
+
   async abortRun(runId: string, kind: 'cancelled' | 'timed_out', by: Identity, failure?: { step?: string; error: string }): Promise<string> {
+    return this.guarded(runId, () => this.abortUnguarded(runId, kind, by, failure));
+  }
+
+  private async abortUnguarded(runId: string, kind: 'cancelled' | 'timed_out', by: Identity, failure?: { step?: string; error: string }): Promise<string> {
     const rc = await this.contexts.get(runId);
     if (!rc) throw new EngineError('UNKNOWN_RUN', `no run ${runId} (it may have expired)`, { runId });
     const lockQueue = rc.meta.lockKey !== undefined ? this.keys.lockQueue(rc.meta.lockKey) : '';
@@ -439,6 +480,10 @@ export class Engine implements RunsApi {
   async decide(req: DecideRequest): Promise<DecideResult> {
     const rc = await this.contexts.get(req.runId);
     if (!rc) throw new EngineError('UNKNOWN_RUN', `no run ${req.runId} (it may have expired)`, { runId: req.runId });
+    return this.guarded(req.runId, () => this.decideUnguarded(rc, req));
+  }
+
+  private async decideUnguarded(rc: RunContext, req: DecideRequest): Promise<DecideResult> {
     const stepId = req.stepId ?? (await this.openApproval(req.runId));
     const reply = await this.scripts.call('decide', this.keys.runKeys(req.runId), [req.runId, stepId, req.user, JSON.stringify(req.roles), req.decision, Date.now(), this.maxlen]);
     if (reply[0] === 'not-approval') throw new EngineError('NOT_AN_APPROVAL', `step ${stepId} of run ${req.runId} is not an approval step`, { runId: req.runId, stepId });

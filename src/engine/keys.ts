@@ -15,6 +15,8 @@
  *   P:lockq:KEY         zset   run ids queued for that key, by arrival
  *   P:locks             set    concurrency keys that may be held or waited on (maintenance scans it)
  *   P:workers           zset   worker id -> last heartbeat (ms)
+ *   P:repair            zset   run id -> when to repair it: set before a front changes a run and removed
+ *                              after its follow-up (enqueue, finish) is done; workers repair what is left
  *   P:cancel            pubsub channel: a run id whose running steps must abort now
  *   P:q:steps           BullMQ queue `steps` under prefix `P:q`
  */
@@ -56,6 +58,9 @@ export class Keys {
   }
   get locks(): string {
     return `${this.prefix}:locks`;
+  }
+  get repair(): string {
+    return `${this.prefix}:repair`;
   }
   get workers(): string {
     return `${this.prefix}:workers`;

@@ -7,7 +7,9 @@
  * - a heartbeat in P:workers so `chatops run` can say when no worker is running;
  * - pub/sub on P:cancel (+ a 1 s poll) to abort the steps it holds when their run is cancelled;
  * - lock maintenance: renews the leases of locks whose holder run is live, reclaims locks whose
- *   holder ended or vanished (lease expired), and starts the next queued run.
+ *   holder ended or vanished (lease expired), and starts the next queued run;
+ * - run repair: a front that died between changing a run and adding its jobs (or finishing it)
+ *   left the run in P:repair; it is brought back in line here.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -88,6 +90,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   every(opts.heartbeatMs ?? 2_000, beat, 'heartbeat');
   every(1_000, () => active.poll(engine.redis, engine.keys), 'abort poll');
   every(opts.maintenanceMs ?? Math.min(5_000, Math.max(200, Math.floor(engine.leaseMs / 3))), () => maintainLocks(engine), 'lock maintenance');
+  every(opts.maintenanceMs ?? 2_000, () => repairRuns(engine), 'run repair');
 
   log.info({ concurrency: opts.concurrency }, 'worker started');
   let closing: Promise<void> | undefined;
@@ -108,6 +111,15 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       return closing;
     },
   };
+}
+
+/** Repairs runs whose front-side follow-up was cut short (see Engine.repair). */
+export async function repairRuns(engine: Engine): Promise<void> {
+  const due = await engine.redis.zrangebyscore(engine.keys.repair, '-inf', Date.now(), 'LIMIT', 0, 100);
+  for (const runId of due) {
+    await engine.repair(runId);
+    await engine.redis.zrem(engine.keys.repair, runId);
+  }
 }
 
 /** Renews live holders' leases; frees locks of ended or vanished holders and starts the next run. */

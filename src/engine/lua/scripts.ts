@@ -19,11 +19,12 @@ export interface ScriptDef {
  * create: writes a new run, or returns the run an idempotency key already started.
  * KEYS[6] runs index  KEYS[7] channel index (or runs index again)  KEYS[8] idempotency key (or '')
  * KEYS[9] lock key    KEYS[10] lock queue                           KEYS[11] locks set
- * ARGV: runId now maxlen retentionMs leaseMs prefix lockName lockMode runFieldsJSON stJSON recordsJSON apprJSON createdEventJSON
+ * KEYS[12] repair set (the caller removes the run once its first jobs are added)
+ * ARGV: runId now maxlen retentionMs leaseMs prefix lockName lockMode runFieldsJSON stJSON recordsJSON apprJSON createdEventJSON repairAt
  * Reply: {'existing', runId} | {'collision'} | {'held', holder} | {'queued', position, holder|''} | {'started', done, triples…}
  */
 const create: ScriptDef = {
-  keys: 11,
+  keys: 12,
   lua: `
 local runKey, stKey, stepsKey, apprKey, eventsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local runId, now, maxlen, retention, lease, prefix, lockName, lockMode = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
@@ -56,6 +57,7 @@ redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now - tonumber(retention))
 redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now - tonumber(retention))
 redis.call('ZADD', KEYS[6], now, runId)
 redis.call('ZADD', KEYS[7], now, runId)
+redis.call('ZADD', KEYS[12], ARGV[14], runId)
 addEvent(eventsKey, maxlen, ARGV[13])
 if lockName ~= '' then
   redis.call('SADD', KEYS[11], lockName)
