@@ -395,6 +395,9 @@ export class Engine implements RunsApi {
     if (outcome === 'failed') error = failure?.step ? `step ${failure.step} failed: ${failure.error ?? 'failed'}` : (failure?.error ?? 'a step failed');
     else if (outcome === 'timed_out' || outcome === 'cancelled') error = aborted?.error ?? failure?.error ?? outcome;
     const lockKey = rc.meta.lockKey;
+    const parent = rc.meta.trigger.parent;
+    // The parent's step is settled after this run ends: if we die in between, a worker repairs it.
+    if (parent !== undefined) await this.redis.zadd(this.keys.repair, Date.now() + REPAIR_AFTER_MS, parent.runId);
     const reply = await this.scripts.call(
       'finishRun',
       [...this.keys.runKeys(runId), lockKey !== undefined ? this.keys.lock(lockKey) : '', lockKey !== undefined ? this.keys.lockQueue(lockKey) : ''],
@@ -404,10 +407,10 @@ export class Engine implements RunsApi {
     rc.log.info({ state: outcome, error: rc.masker.mask(error) || undefined }, 'run finished');
     if (rc.def.timeout !== undefined) await this.queue.remove(`${runId}.timeout`).catch(() => 0);
     if (lockKey !== undefined) await this.promoteLock(lockKey);
-    const parent = rc.meta.trigger.parent;
     if (parent !== undefined) {
       const child = await this.getRun(runId);
       if (child) await this.settleChild(parent.runId, parent.stepId, child);
+      await this.redis.zrem(this.keys.repair, parent.runId);
     }
   }
 
