@@ -21,7 +21,6 @@ import type { Logger } from '../lib/logger.js';
 import type { Policy } from '../config/policy.js';
 import { approvalRuleFor } from '../config/policy.js';
 import { interpolate } from '../workflow/expressions.js';
-import { secretInputNames, validateInputs, type InputValue } from '../workflow/inputs.js';
 import { parseDuration } from '../workflow/duration.js';
 import type { Workflow } from '../workflow/schema.js';
 import { EngineError } from './errors.js';
@@ -30,9 +29,10 @@ import { newRunId } from './ids.js';
 import { Keys, QUEUE_NAME } from './keys.js';
 import { parseEvent, readRunRecord } from './records.js';
 import { parseAdvance, Scripts, type ReadyStep } from './redis-scripts.js';
-import { maskerFor, RunContexts, type RunContext, type RunMeta } from './run-context.js';
-import { resolveSecretKey, seal, type Sealed } from './seal.js';
-import { buildSnapshot, snapshotBase, type ApprovalDefaults, type Snapshot } from './snapshot.js';
+import { RunContexts, type RunContext, type RunMeta } from './run-context.js';
+import { resolveSecretKey } from './seal.js';
+import { freshRecord, prepareRun, SnapshotCache } from './prepare-run.js';
+import { snapshotBase, type ApprovalDefaults } from './snapshot.js';
 import { renderTranscript } from './transcript.js';
 import type {
   ApprovalState,
@@ -150,59 +150,28 @@ export class Engine implements RunsApi {
       const run = existing ? await this.getRun(existing) : null;
       if (run) return { run, existing: true };
     }
-    const valid = validateInputs(workflow, req.inputs);
-    if (!valid.ok) {
-      const text = valid.errors.map((e) => `${e.input}: ${e.message}`).join('; ');
-      throw new EngineError('INVALID_INPUTS', `invalid inputs for ${workflow.name}: ${text}`, { errors: valid.errors });
-    }
-    const secretNames = new Set(secretInputNames(workflow));
-    const sealedInputs: Record<string, InputValue> = {};
-    const shownInputs: Record<string, InputValue> = {};
-    for (const [k, v] of Object.entries(valid.values)) {
-      if (secretNames.has(k)) {
-        sealedInputs[k] = v;
-        shownInputs[k] = '***';
-      } else shownInputs[k] = v;
-    }
-    const sealed: Sealed = { inputs: sealedInputs, secrets: req.secrets ?? {}, mask: internal.mask ?? [] };
-    const masker = maskerFor(sealed);
-    const trigger = masker.maskDeep(req.trigger);
-    const defaults = this.approvalDefaults(workflow.name);
-    const snap = this.snapshotOf(workflow, defaults);
+    const snap = this.snapshots.get(workflow, this.approvalDefaults(workflow.name));
     const now = Date.now();
-    const approvalTtl = Object.fromEntries(snap.approvalTtl);
-    const partialMeta = { workflow: workflow.name, description: workflow.description, inputs: masker.maskDeep(shownInputs), trigger, createdAt: now, alert: req.alert === undefined ? undefined : masker.maskDeep(req.alert), approvalTtl };
-
-    let lockKey: string | undefined;
-    if (workflow.concurrency !== undefined) {
-      const rcLike = { meta: { ...partialMeta, id: '' } as RunMeta, def: workflow, graph: snap.graph, inputs: valid.values, sealed, masker, log: this.log };
-      try {
-        lockKey = masker.mask(interpolate(workflow.concurrency.key, baseContext(rcLike, [])));
-      } catch (err) {
-        throw new EngineError('BAD_EXPRESSION', `concurrency key of ${workflow.name}: ${masker.mask((err as Error).message)}`);
-      }
-    }
-    const sealedText = seal(sealed, this.secretKey);
+    const prep = prepareRun(workflow, req, snap, { mask: internal.mask, secretKey: this.secretKey, now, log: this.log });
+    const { lockKey } = prep;
     for (let tries = 0; tries < 8; tries++) {
       const runId = newRunId();
-      const meta: RunMeta = { ...partialMeta, id: runId, lockKey };
-      const fields = { meta: JSON.stringify(meta), def: snap.defJson, graph: snap.graphJson, sealed: sealedText, createdAt: String(now) };
-      const created: RunEvent = { ts: now, runId, type: 'run.created', workflow: workflow.name, trigger, inputs: meta.inputs };
-      const channelIndex = trigger.channel ? this.keys.channel(trigger.channel) : this.keys.runs;
-      const lockName = lockKey ?? '';
+      const meta: RunMeta = { ...prep.meta, id: runId, lockKey };
+      const fields = { meta: JSON.stringify(meta), def: snap.defJson, graph: snap.graphJson, sealed: prep.sealedText, createdAt: String(now) };
+      const created: RunEvent = { ts: now, runId, type: 'run.created', workflow: workflow.name, trigger: meta.trigger, inputs: meta.inputs };
       const reply = await this.scripts.call(
         'create',
         [
           ...this.keys.runKeys(runId),
           this.keys.runs,
-          channelIndex,
+          meta.trigger.channel ? this.keys.channel(meta.trigger.channel) : this.keys.runs,
           req.idempotencyKey !== undefined ? this.keys.idem(req.idempotencyKey) : '',
           lockKey !== undefined ? this.keys.lock(lockKey) : '',
           lockKey !== undefined ? this.keys.lockQueue(lockKey) : '',
           this.keys.locks,
           this.keys.repair,
         ],
-        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockName, workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), snap.stJson, '[]', snap.apprJson, JSON.stringify(created), now + REPAIR_AFTER_MS],
+        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockKey ?? '', workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), snap.stJson, '[]', snap.apprJson, JSON.stringify(created), now + REPAIR_AFTER_MS],
       );
       const tag = reply[0];
       if (tag === 'collision') continue;
@@ -217,8 +186,8 @@ export class Engine implements RunsApi {
         const who = holder ? ` (run ${holder.id} of ${holder.workflow}, started by ${holder.trigger.requester})` : holderId ? ` (run ${holderId})` : '';
         throw new EngineError('CONCURRENCY_HELD', `${workflow.name} is already running for "${lockKey}"${who}; try again when it ends`, { key: lockKey, holder: holderId });
       }
-      this.contexts.put(runId, { meta, def: workflow, graph: snap.graph, inputs: valid.values, sealed, masker, log: this.log.child({ runId, workflow: workflow.name }) });
-      this.log.info({ runId, workflow: workflow.name, requester: trigger.requester, state: tag }, 'run created');
+      this.contexts.put(runId, { meta, def: workflow, graph: snap.graph, inputs: prep.inputs, sealed: prep.sealed, masker: prep.masker, log: this.log.child({ runId, workflow: workflow.name }) });
+      this.log.info({ runId, workflow: workflow.name, requester: meta.trigger.requester, state: tag }, 'run created');
       let adv = { done: '', ready: [] as ReadyStep[] };
       if (tag === 'started') {
         adv = parseAdvance(reply, 1);
@@ -230,44 +199,15 @@ export class Engine implements RunsApi {
       }
       await this.redis.zrem(this.keys.repair, runId);
       // What we just wrote, without reading it back (the common case); read it when it moved on.
-      const run: RunRecord | null =
-        adv.done === '' && (tag === 'started' || tag === 'queued')
-          ? {
-              id: runId,
-              workflow: workflow.name,
-              description: workflow.description,
-              state: tag === 'started' ? 'running' : 'queued',
-              inputs: meta.inputs,
-              trigger,
-              createdAt: now,
-              startedAt: tag === 'started' ? now : undefined,
-              outputs: {},
-              steps: snap.records.map((r) => ({ ...r, outputs: {}, state: adv.ready.some((x) => x.stepId === r.id) ? 'queued' : 'pending', approval: copyApproval(snap.approvals.get(r.id)) })),
-              queue: tag === 'queued' && lockKey !== undefined ? { key: lockKey, position: Number(reply[1]), holder: reply[2] || undefined } : undefined,
-            }
-          : await this.getRun(runId);
+      const queue = tag === 'queued' && lockKey !== undefined ? { key: lockKey, position: Number(reply[1]), holder: reply[2] || undefined } : undefined;
+      const run = adv.done === '' && (tag === 'started' || tag === 'queued') ? freshRecord(meta, workflow, snap, tag === 'started' ? 'running' : 'queued', adv.ready, queue) : await this.getRun(runId);
       if (!run) throw new Error(`run ${runId} vanished right after it was created`);
       return { run, existing: false };
     }
     throw new Error('could not allocate a unique run id after 8 tries');
   }
 
-  private readonly snapshots = new WeakMap<Workflow, Snapshot & { defJson: string; graphJson: string; stJson: string; apprJson: string }>();
-
-  /** The snapshot of a workflow and its JSON, computed once per loaded workflow. */
-  private snapshotOf(workflow: Workflow, defaults: ApprovalDefaults) {
-    let snap = this.snapshots.get(workflow);
-    if (snap === undefined) {
-      const s = buildSnapshot(workflow, defaults);
-      const stFlat: string[] = [];
-      for (const n of s.graph) stFlat.push(n.id, 'pending', `${n.id}#a`, '1');
-      const apprFlat: string[] = [];
-      for (const [id, a] of s.approvals) apprFlat.push(id, JSON.stringify(a));
-      snap = { ...s, defJson: JSON.stringify(workflow), graphJson: JSON.stringify(s.graph), stJson: JSON.stringify(stFlat), apprJson: JSON.stringify(apprFlat) };
-      this.snapshots.set(workflow, snap);
-    }
-    return snap;
-  }
+  private readonly snapshots = new SnapshotCache();
 
   /** A run just started running: arm its workflow timeout. */
   async onBegun(runId: string): Promise<void> {
@@ -594,6 +534,3 @@ export const TIMER_JOB_OPTS: JobsOptions = { removeOnComplete: true, removeOnFai
 export const STEP_JOB_OPTS: JobsOptions = { removeOnComplete: true, removeOnFail: true, attempts: 3, backoff: { type: 'fixed', delay: 1000 } };
 
 
-function copyApproval(a: ApprovalState | undefined): ApprovalState | undefined {
-  return a === undefined ? undefined : { ...a, roles: [...a.roles], decisions: [] };
-}

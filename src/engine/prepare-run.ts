@@ -1,0 +1,106 @@
+/**
+ * Everything about a new run that needs no Redis: validated inputs, secret values split out and
+ * sealed, the masked trigger and meta, the concurrency key, the workflow snapshot (cached per
+ * loaded workflow) and the record handed back to the caller.
+ */
+import type { Logger } from '../lib/logger.js';
+import { interpolate } from '../workflow/expressions.js';
+import { secretInputNames, validateInputs, type InputValue } from '../workflow/inputs.js';
+import type { Workflow } from '../workflow/schema.js';
+import { EngineError } from './errors.js';
+import { baseContext } from './expression-context.js';
+import type { ReadyStep } from './redis-scripts.js';
+import { maskerFor, type RunContext, type RunMeta } from './run-context.js';
+import { seal, type Sealed } from './seal.js';
+import { buildSnapshot, type ApprovalDefaults, type Snapshot } from './snapshot.js';
+import type { ApprovalState, RunRecord, StartRunRequest } from './types.js';
+
+export type CachedSnapshot = Snapshot & { defJson: string; graphJson: string; stJson: string; apprJson: string };
+
+/** Snapshots and their JSON, computed once per loaded workflow object. */
+export class SnapshotCache {
+  private readonly cache = new WeakMap<Workflow, CachedSnapshot>();
+
+  get(workflow: Workflow, defaults: ApprovalDefaults): CachedSnapshot {
+    let snap = this.cache.get(workflow);
+    if (snap === undefined) {
+      const s = buildSnapshot(workflow, defaults);
+      const stFlat: string[] = [];
+      for (const n of s.graph) stFlat.push(n.id, 'pending', `${n.id}#a`, '1');
+      const apprFlat: string[] = [];
+      for (const [id, a] of s.approvals) apprFlat.push(id, JSON.stringify(a));
+      snap = { ...s, defJson: JSON.stringify(workflow), graphJson: JSON.stringify(s.graph), stJson: JSON.stringify(stFlat), apprJson: JSON.stringify(apprFlat) };
+      this.cache.set(workflow, snap);
+    }
+    return snap;
+  }
+}
+
+export interface PreparedRun {
+  /** Meta without the run id. */
+  meta: Omit<RunMeta, 'id'>;
+  inputs: Record<string, InputValue>;
+  sealed: Sealed;
+  sealedText: string;
+  masker: RunContext['masker'];
+  lockKey?: string;
+}
+
+export function prepareRun(workflow: Workflow, req: StartRunRequest, snap: Snapshot, opts: { mask?: string[]; secretKey: Buffer; now: number; log: Logger }): PreparedRun {
+  const valid = validateInputs(workflow, req.inputs);
+  if (!valid.ok) {
+    const text = valid.errors.map((e) => `${e.input}: ${e.message}`).join('; ');
+    throw new EngineError('INVALID_INPUTS', `invalid inputs for ${workflow.name}: ${text}`, { errors: valid.errors });
+  }
+  const secretNames = new Set(secretInputNames(workflow));
+  const sealedInputs: Record<string, InputValue> = {};
+  const shownInputs: Record<string, InputValue> = {};
+  for (const [k, v] of Object.entries(valid.values)) {
+    if (secretNames.has(k)) {
+      sealedInputs[k] = v;
+      shownInputs[k] = '***';
+    } else shownInputs[k] = v;
+  }
+  const sealed: Sealed = { inputs: sealedInputs, secrets: req.secrets ?? {}, mask: opts.mask ?? [] };
+  const masker = maskerFor(sealed);
+  const meta: Omit<RunMeta, 'id'> = {
+    workflow: workflow.name,
+    description: workflow.description,
+    inputs: masker.maskDeep(shownInputs),
+    trigger: masker.maskDeep(req.trigger),
+    createdAt: opts.now,
+    alert: req.alert === undefined ? undefined : masker.maskDeep(req.alert),
+    approvalTtl: Object.fromEntries(snap.approvalTtl),
+  };
+  let lockKey: string | undefined;
+  if (workflow.concurrency !== undefined) {
+    const rcLike: RunContext = { meta: { ...meta, id: '' }, def: workflow, graph: snap.graph, inputs: valid.values, sealed, masker, log: opts.log };
+    try {
+      lockKey = masker.mask(interpolate(workflow.concurrency.key, baseContext(rcLike, [])));
+    } catch (err) {
+      throw new EngineError('BAD_EXPRESSION', `concurrency key of ${workflow.name}: ${masker.mask((err as Error).message)}`);
+    }
+  }
+  return { meta, inputs: valid.values, sealed, sealedText: seal(sealed, opts.secretKey), masker, lockKey };
+}
+
+/** The record of a run just written, built from what we wrote (no read-back). */
+export function freshRecord(meta: RunMeta, workflow: Workflow, snap: Snapshot, state: 'running' | 'queued', ready: ReadyStep[], queue?: RunRecord['queue']): RunRecord {
+  return {
+    id: meta.id,
+    workflow: workflow.name,
+    description: workflow.description,
+    state,
+    inputs: meta.inputs,
+    trigger: meta.trigger,
+    createdAt: meta.createdAt,
+    startedAt: state === 'running' ? meta.createdAt : undefined,
+    outputs: {},
+    steps: snap.records.map((r) => ({ ...r, outputs: {}, state: ready.some((x) => x.stepId === r.id) ? 'queued' : 'pending', approval: copyApproval(snap.approvals.get(r.id)) })),
+    queue,
+  };
+}
+
+function copyApproval(a: ApprovalState | undefined): ApprovalState | undefined {
+  return a === undefined ? undefined : { ...a, roles: [...a.roles], decisions: [] };
+}
