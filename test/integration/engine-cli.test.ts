@@ -53,6 +53,15 @@ describe('cli: run, status, transcript', () => {
     expect(transcript.stdout).not.toContain(SECRET);
   });
 
+  it('--json prints only the final record on stdout', async () => {
+    const res = await chatops(['run', 'greet', '--local', '--json', '--input', `token=${SECRET}`]);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/^run r-[0-9a-z]{6}$/m);
+    const record = JSON.parse(res.stdout) as { state: string; inputs: Record<string, unknown>; outputs: Record<string, string> };
+    expect(record).toMatchObject({ state: 'succeeded', inputs: { token: '***', who: 'world' }, outputs: { msg: 'hi world' } });
+    expect(res.stdout + res.stderr).not.toContain(SECRET);
+  });
+
   it('exits 1 when the run fails, 2 for bad inputs and unknown runs', async () => {
     const failed = await chatops(['run', 'greet', '--local', '--input', `token=${SECRET}`, '--input', 'fail=true']);
     expect(failed.code).toBe(1);
