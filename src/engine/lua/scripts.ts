@@ -205,10 +205,11 @@ end
 advance(KEYS[1], KEYS[2], KEYS[5], runId, now, maxlen)
 -- Redis 7.0 preallocates 4 KB for a stream's first node, most of a parked run's memory; a run may
 -- stay parked for hours, so rewrite its stream at its real size (DUMP/RESTORE keeps ids and entries).
-local dump = redis.call('DUMP', KEYS[5])
-if dump then
+-- pcall: a Redis that refuses DUMP/RESTORE (ACLs) just keeps the larger stream.
+local dump = redis.pcall('DUMP', KEYS[5])
+if type(dump) == 'string' then
   local ttl = redis.call('PTTL', KEYS[5])
-  redis.call('RESTORE', KEYS[5], ttl > 0 and ttl or 0, dump, 'REPLACE')
+  redis.pcall('RESTORE', KEYS[5], ttl > 0 and ttl or 0, dump, 'REPLACE')
 end
 return {'parked', outcome()}
 `,
