@@ -93,18 +93,36 @@ async function start(api: Api, workflow: string, inputs: Record<string, unknown>
   return (await api.startRun({ workflow, inputs, trigger })).run;
 }
 
-async function throughput(api: Api, count: number): Promise<{ perSecond: number; failed: number; startSeconds: number; seconds: number }> {
+/**
+ * One-step runs per second, observed the way the raw baseline is: without reading runs while they
+ * go. Once every run is started, the step queue is polled (one cheap call) until it is empty; a
+ * one-step run finishes inside its only job, so an empty queue means every run ended. The clock
+ * stops there; then every run is checked (off the clock) to have really ended, and if one has not,
+ * the wait goes on and the clock with it.
+ */
+async function throughput(api: Api, queue: Queue, count: number): Promise<{ perSecond: number; failed: number; startSeconds: number; seconds: number }> {
   const ids: (string | undefined)[] = new Array<string | undefined>(count).fill(undefined);
   const started = performance.now();
-  const starting = inBatches(ids, 200, async (_, i) => {
+  await inBatches(ids, 200, async (_, i) => {
     ids[i] = (await start(api, 'noop-1')).id;
   });
-  const watching = waitForRuns(api, ids, count, (r) => FINAL.includes(r.state), 120_000);
-  await starting;
   const startSeconds = (performance.now() - started) / 1000;
-  const runs = await watching;
-  const seconds = (performance.now() - started) / 1000;
-  return { perSecond: count / seconds, failed: runs.filter((r) => r.state !== 'succeeded').length, startSeconds, seconds };
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+    if (Object.values(counts).every((n) => n === 0)) break;
+    if (Date.now() > deadline) throw new Error(`the step queue did not drain within 120 s: ${JSON.stringify(counts)}`);
+    await sleep(10);
+  }
+  let seconds = (performance.now() - started) / 1000;
+  const runs = (await Promise.all(ids.map((id) => (id === undefined ? null : api.getRun(id))))).filter((r): r is RunRecord => r !== null);
+  let ended = runs.filter((r) => FINAL.includes(r.state));
+  if (ended.length < count) {
+    // Not all ended after all (should not happen): wait for them on the clock.
+    ended = await waitForRuns(api, ids, count, (r) => FINAL.includes(r.state), 120_000);
+    seconds = (performance.now() - started) / 1000;
+  }
+  return { perSecond: count / seconds, failed: ended.filter((r) => r.state !== 'succeeded').length, startSeconds, seconds };
 }
 
 async function tenSteps(api: Api, runs: number): Promise<{ wallPerStep: number[]; gaps: number[] }> {
@@ -215,6 +233,7 @@ export async function runEngineScenarios(opts: ScenarioOptions): Promise<Row[]> 
 
   const worker = await startChild(['engine', redisUrl, prefix, String(concurrency), dir]);
   const api: Api = createEngine({ redisUrl, prefix, project, log: silentLogger, secretKey: BENCH_SECRET_KEY });
+  const stepQueue = new Queue(QUEUE_NAME, { connection: { url: redisUrl, maxRetriesPerRequest: null }, prefix: new Keys(prefix).queuePrefix });
   const rows: Row[] = [];
   /** A scenario that throws becomes a failed row; the others still run. */
   const scenario = async (id: string, name: string, fn: () => Promise<void>) => {
@@ -228,8 +247,9 @@ export async function runEngineScenarios(opts: ScenarioOptions): Promise<Row[]> 
   };
   try {
     await scenario('throughput', 'one-step no-op workflow runs', async () => {
-      const n = scaled(2000);
-      const tp = await throughput(api, n);
+      await throughput(api, stepQueue, scaled(300)); // warm-up (JIT, connections, caches), not counted
+      const n = scaled(5000);
+      const tp = await throughput(api, stepQueue, n);
       const ratio = tp.perSecond / opts.rawPerSecond;
       rows.push({ metric: `one-step no-op runs/s (${n} runs${tp.failed ? `, ${tp.failed} NOT succeeded` : ''})`, value: `${fmt(tp.perSecond, 0)} (all started after ${fmt(tp.startSeconds, 1)} s of ${fmt(tp.seconds, 1)} s)`, pass: tp.failed === 0 ? undefined : false });
       rows.push({ metric: 'runs/s ÷ raw BullMQ jobs/s', value: fmt(ratio), target: '≥ 0.25', pass: ratio >= 0.25 && tp.failed === 0 });
@@ -269,6 +289,7 @@ export async function runEngineScenarios(opts: ScenarioOptions): Promise<Row[]> 
       rows.push({ metric: 'parked runs: Redis used_memory growth', value: `${fmt(p.redisGrowth / MB, 1)} MB (${fmt(p.redisGrowth / pc / 1024, 1)} KiB/run)`, target: `≤ ${fmt(redisBudget / MB, 0)} MB`, pass: p.redisGrowth <= redisBudget });
     });
   } finally {
+    await stepQueue.close();
     await api.close();
     await worker.stop();
     await rm(dir, { recursive: true, force: true });

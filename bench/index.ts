@@ -43,7 +43,7 @@ async function main(): Promise<number> {
   let rawPerSecond = Number.NaN;
   if (selected('raw')) {
     progress('raw BullMQ no-op jobs');
-    const raw = await rawBullmqThroughput(redis.url, 'bench-raw', concurrency, scaled(5000));
+    const raw = await rawBullmqThroughput(redis.url, 'bench-raw', concurrency, scaled(10_000));
     rawPerSecond = raw.perSecond;
     rows.push({ metric: `raw BullMQ no-op jobs/s (${raw.count} jobs)`, value: fmt(raw.perSecond, 0) });
   }

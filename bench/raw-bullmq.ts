@@ -24,11 +24,17 @@ export async function inBatches<T>(items: readonly T[], parallel: number, start:
   await Promise.all(lanes);
 }
 
+/** Jobs run before the clock starts, so JIT and connections are warm as in the engine's measurement. */
+const WARM_UP_JOBS = 500;
+
 export async function rawBullmqThroughput(redisUrl: string, prefix: string, concurrency: number, count: number): Promise<ThroughputResult> {
-  const child = await startChild(['raw', redisUrl, prefix, String(concurrency), String(count)]);
+  const child = await startChild(['raw', redisUrl, prefix, String(concurrency), String(WARM_UP_JOBS), String(count)]);
   const queue = new Queue('noop', { connection: { url: redisUrl, maxRetriesPerRequest: null }, prefix });
   try {
     await queue.waitUntilReady();
+    const warm = child.next('done', 60_000);
+    await inBatches(Array.from({ length: WARM_UP_JOBS }, (_, i) => i), 200, (i) => queue.add('noop', { i }, { removeOnComplete: true, removeOnFail: true }));
+    await warm;
     const done = child.next('done', 120_000);
     const started = performance.now();
     await inBatches(Array.from({ length: count }, (_, i) => i), 200, (i) => queue.add('noop', { i }, { removeOnComplete: true, removeOnFail: true }));

@@ -1,7 +1,7 @@
 /**
  * A bench worker process. Modes:
- *   raw REDIS_URL PREFIX CONCURRENCY TARGET   a plain BullMQ worker with a no-op processor; sends
- *                                             `done` after TARGET completed jobs
+ *   raw REDIS_URL PREFIX CONCURRENCY N1 N2…   a plain BullMQ worker with a no-op processor; sends
+ *                                             `done` after N1 completed jobs, again after N2 more, …
  *   engine REDIS_URL PREFIX CONCURRENCY DIR   a chatops engine worker for the project in DIR
  * Answers `memory` (after a full GC unless `gc: false`) and `stop` over IPC.
  */
@@ -15,17 +15,21 @@ function send(msg: Record<string, unknown>): void {
 }
 
 async function main(): Promise<void> {
-  const [mode, redisUrl, prefix, concurrencyText, extra] = process.argv.slice(2);
+  const [mode, redisUrl, prefix, concurrencyText, extra, ...more] = process.argv.slice(2);
   if (!redisUrl || !prefix || !concurrencyText || !extra) throw new Error('usage: worker-child raw|engine REDIS_URL PREFIX CONCURRENCY TARGET|DIR');
   const concurrency = Number(concurrencyText);
   let worker: Closer;
   if (mode === 'raw') {
-    const target = Number(extra);
+    const targets = [extra, ...more].map(Number);
     let completed = 0;
+    let target = targets.shift() ?? 0;
     const raw = new Worker('noop', async () => undefined, { connection: { url: redisUrl, maxRetriesPerRequest: null }, prefix, concurrency });
     raw.on('completed', () => {
       completed += 1;
-      if (completed === target) send({ type: 'done', completed });
+      if (completed !== target) return;
+      send({ type: 'done', completed });
+      completed = 0;
+      target = targets.shift() ?? 0;
     });
     await raw.waitUntilReady();
     worker = raw;
