@@ -89,6 +89,16 @@ export class Masker {
   }
 
   /**
+   * Masks, then cuts to `maxChars`. In this order a secret straddling the cut is masked whole;
+   * cutting first would leave its first characters in clear (the mask no longer matches them).
+   */
+  maskAndClip(text: string, maxChars: number): string {
+    const masked = this.mask(text);
+    if (masked.length <= maxChars) return masked;
+    return `${masked.slice(0, maxChars)}… (${masked.length - maxChars} more characters)`;
+  }
+
+  /**
    * A copy of `value` with every string masked: object keys and values, array items, Error
    * messages and stacks (also of `cause`). Numbers, booleans, null and undefined pass unchanged;
    * Dates and other class instances are kept as they are. Cycles are preserved, not followed forever.

@@ -48,6 +48,17 @@ describe('Masker.mask', () => {
   });
 });
 
+describe('Masker.maskAndClip', () => {
+  it('masks before cutting, so a secret across the cut never shows its first characters', () => {
+    const m = new Masker(['SECRETVALUE123']);
+    const line = `${'a'.repeat(3995)}SECRETVALUE123`;
+    const clipped = m.maskAndClip(line, 4000);
+    expect(clipped).not.toMatch(/SECR/);
+    expect(clipped).toBe(`${'a'.repeat(3995)}***`);
+    expect(m.maskAndClip('x'.repeat(10), 4)).toBe('xxxx… (6 more characters)');
+  });
+});
+
 describe('Masker.maskDeep', () => {
   const m = new Masker(['hunter2']);
 
