@@ -25,7 +25,7 @@ import { parseDuration } from '../workflow/duration.js';
 import type { Workflow } from '../workflow/schema.js';
 import { EngineError } from './errors.js';
 import { baseContext } from './expression-context.js';
-import { newRunId } from './ids.js';
+import { newRunId, RUN_ID_PATTERN } from './ids.js';
 import { Keys, QUEUE_NAME } from './keys.js';
 import { parseEvent, readRunRecord } from './records.js';
 import { parseAdvance, Scripts, type ReadyStep } from './redis-scripts.js';
@@ -145,6 +145,9 @@ export class Engine implements RunsApi {
       const known = [...this.opts.project.workflows.keys()].sort();
       throw new EngineError('UNKNOWN_WORKFLOW', `unknown workflow "${req.workflow}"; known: ${known.join(', ') || '(none)'}`, { workflow: req.workflow });
     }
+    if (req.runId !== undefined && !RUN_ID_PATTERN.test(req.runId)) {
+      throw new EngineError('BAD_RUN_ID', `run id "${req.runId}" is not valid: it must look like r-1a2b3c ("r-" and six of 0-9 a-z); leave it out to get a fresh one`, { runId: req.runId });
+    }
     if (req.idempotencyKey !== undefined) {
       const existing = await this.redis.get(this.keys.idem(req.idempotencyKey));
       const run = existing ? await this.getRun(existing) : null;
@@ -155,7 +158,9 @@ export class Engine implements RunsApi {
     const prep = prepareRun(workflow, req, snap, { mask: internal.mask, secretKey: this.secretKey, now, log: this.log });
     const { lockKey } = prep;
     for (let tries = 0; tries < 8; tries++) {
-      const runId = newRunId();
+      // A caller-chosen id is reserved by the create script itself (it refuses an id whose run
+      // exists), so two starts racing for one id cannot both win.
+      const runId = req.runId ?? newRunId();
       const meta: RunMeta = { ...prep.meta, id: runId, lockKey };
       const fields = { meta: JSON.stringify(meta), def: snap.defJson, graph: snap.graphJson, sealed: prep.sealedText, createdAt: String(now) };
       const created: RunEvent = { ts: now, runId, type: 'run.created', workflow: workflow.name, trigger: meta.trigger, inputs: meta.inputs };
@@ -174,7 +179,10 @@ export class Engine implements RunsApi {
         [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockKey ?? '', workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), snap.stJson, '[]', snap.apprJson, JSON.stringify(created), now + REPAIR_AFTER_MS],
       );
       const tag = reply[0];
-      if (tag === 'collision') continue;
+      if (tag === 'collision') {
+        if (req.runId !== undefined) throw new EngineError('RUN_ID_TAKEN', `run id ${req.runId} is already taken by another run; start again with a fresh id (or none)`, { runId: req.runId });
+        continue;
+      }
       if (tag === 'existing') {
         const run = await this.getRun(reply[1] ?? '');
         if (run) return { run, existing: true };

@@ -10,7 +10,9 @@ export type EngineErrorCode =
   | 'NOT_AN_APPROVAL'
   | 'NO_WAITING_APPROVAL'
   | 'BAD_EXPRESSION'
-  | 'SECRET_KEY';
+  | 'SECRET_KEY'
+  | 'BAD_RUN_ID'
+  | 'RUN_ID_TAKEN';
 
 export class EngineError extends Error {
   constructor(

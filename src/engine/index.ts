@@ -8,7 +8,7 @@ export { Engine, DEFAULT_RETENTION_MS, type EngineOptions, type EngineProject } 
 export { startWorker, type WorkerHandle, type WorkerOptions } from './worker.js';
 export { EngineError, isEngineError, type EngineErrorCode } from './errors.js';
 export { renderTranscript } from './transcript.js';
-export { RUN_ID_PATTERN } from './ids.js';
+export { RUN_ID_PATTERN, newRunId } from './ids.js';
 export { followRun, type FollowOptions } from './follow.js';
 export { openEngine, openProject, terminalIdentity, rolesFor, type Opened, type OpenOptions } from './bootstrap.js';
 export type { ApprovalDefaults } from './snapshot.js';

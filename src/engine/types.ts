@@ -116,6 +116,12 @@ export type RunEventType = RunEvent['type'];
 
 export interface StartRunRequest {
   workflow: string;
+  /**
+   * The run's id, chosen by the caller (RUN_ID_PATTERN; make one with newRunId()) so a front can
+   * tell the user the id in its ack before the run is written. Refused with RUN_ID_TAKEN when a
+   * run with that id exists. Default: the engine picks a fresh one.
+   */
+  runId?: string;
   /** Raw inputs (strings from chat or CLI, or typed values); validated against the workflow's inputs. */
   inputs: Record<string, unknown>;
   trigger: Trigger;

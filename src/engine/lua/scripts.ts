@@ -22,6 +22,8 @@ export interface ScriptDef {
  * KEYS[12] repair set (the caller removes the run once its first jobs are added)
  * ARGV: runId now maxlen retentionMs leaseMs prefix lockName lockMode runFieldsJSON stJSON recordsJSON apprJSON createdEventJSON repairAt
  * Reply: {'existing', runId} | {'collision'} | {'held', holder} | {'queued', position, holder|''} | {'started', done, triples…}
+ * 'collision': a run with this id exists; the check and the write are one script, so it also
+ * reserves a caller-chosen id atomically.
  */
 const create: ScriptDef = {
   keys: 12,
