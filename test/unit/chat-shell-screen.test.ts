@@ -47,6 +47,21 @@ describe('shell platform, not a TTY: a readable log', () => {
   });
 });
 
+describe('shell platform, not a TTY: the end of a run', () => {
+  it('ends with the whole final checklist, a step that failed early included', async () => {
+    const { out, text } = capture();
+    const platform = new ShellPlatform({ screen: createScreen(out, false), color: false, logDir: '/tmp', instance: 't' });
+    const probeFailed = { state: 'failed' as const, startedAt: T0, endedAt: T0 + 100, error: 'connection refused' };
+    const running = runRecord({ steps: [step('probe', probeFailed), step('build', { state: 'running', startedAt: T0 })] });
+    const root = await platform.postRoot('shell', header(running));
+    const done = runRecord({ state: 'succeeded', endedAt: T0 + 3000, steps: [step('probe', probeFailed), step('build', { state: 'succeeded', startedAt: T0, endedAt: T0 + 2000 })] });
+    await platform.update(root, header(done));
+    const finalBlock = text().slice(text().lastIndexOf('run r-test01')).split('\n');
+    expect(finalBlock.some((l) => l.includes('✗ probe') && l.includes('connection refused'))).toBe(true);
+    expect(finalBlock.some((l) => l.includes('✓ build'))).toBe(true);
+  });
+});
+
 describe('shell platform on a TTY: the living message', () => {
   it('redraws the followed run in place, prints finished output and decided approvals for good, commits on unfollow', async () => {
     const { out, text } = capture();

@@ -133,7 +133,10 @@ export class ShellPlatform implements ChatPlatform {
       this.printFor(m, lines);
     } else {
       const lines = formatContent(m.content, { color: this.opts.color, clock: false });
-      const fresh = lines.filter((l) => !m.printed.has(l));
+      // The final checklist is printed whole (every step's outcome, failures included, not only the
+      // lines that changed last); only the "by … · inputs" line (index 1) is not repeated.
+      const whole = m.content.kind === 'run' && m.content.view.final;
+      const fresh = lines.filter((l, i) => !m.printed.has(l) || (whole && i !== 1));
       for (const l of fresh) m.printed.add(l);
       this.printFor(m, fresh);
     }
