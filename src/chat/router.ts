@@ -4,16 +4,23 @@
  * roles are checked against policy (fail closed, refusals audited), arguments are matched against
  * the usage and validated with the workflow's input schema, and only then is a run started.
  * Errors are short replies with a code, saying what was wrong and showing the usage.
+ *
+ * Acknowledge first, work after: for a run start, handleMessage does everything that needs no
+ * Redis (parse, policy, input validation, choosing the run id) and returns the ack
+ * (`Starting r-xxxxxx`) with an `afterAck` continuation that writes the run. The adapter sends
+ * the ack, then calls afterAck; whatever goes wrong from there reaches the user as a follow-up.
  */
 import type { Policy } from '../config/policy.js';
 import { mayRun, rolesOf } from '../config/policy.js';
 import { parseUsage } from '../config/usage.js';
 import { TokenizeError, tokenize } from '../config/usage-words.js';
-import type { RunRecord, RunsApi } from '../engine/types.js';
+import { isEngineError } from '../engine/errors.js';
+import { newRunId } from '../engine/ids.js';
+import type { RunRecord, RunsApi, StartRunResult } from '../engine/types.js';
 import type { Logger } from '../lib/logger.js';
 import { validateInputs } from '../workflow/inputs.js';
 import type { Workflow } from '../workflow/schema.js';
-import type { AuditLog } from './audit.js';
+import type { AuditEntry, AuditLog } from './audit.js';
 import { errorCodeOf, runBuiltin } from './builtins.js';
 import type { ChatContext } from './context.js';
 import { createContext } from './context.js';
@@ -36,16 +43,38 @@ export interface RouterDeps {
   /** Called once a run has started from chat (the front makes a reporter drive it). */
   onRunStarted?: (run: RunRecord, ctx: ChatContext) => Promise<void>;
   now?: () => number;
+  /** After this long without the run written, the user is told it is still starting; default 5 s. */
+  slowStartMs?: number;
 }
 
-export interface RouteResult {
-  replies: ChatContent[];
-  /** The run the message started or acted on. */
+/** Sends a follow-up to whoever typed the line (after the ack: response_url, thread, terminal). */
+export type Say = (content: ChatContent) => Promise<void>;
+
+/** What the work after the ack did. */
+export interface AfterAckResult {
+  /** The run that was started (or that this message had already started). */
   runId?: string;
   /** True when a run was started. */
   started?: boolean;
-  /** True when the run should be watched now (started, or resumed by this decision). */
+  /** True when the run should be watched now. */
   follow?: boolean;
+}
+
+export interface RouteResult {
+  /** The answer; for a run start, the ack (`Starting r-xxxxxx`). Send these first. */
+  replies: ChatContent[];
+  /** The run the message started (the id the ack names) or acted on. */
+  runId?: string;
+  /** True when a run was started. */
+  started?: boolean;
+  /** True when the run should be watched now (resumed by this decision). */
+  follow?: boolean;
+  /**
+   * Work that waits until the ack is sent: writing the run (then watch what it returns), or the
+   * audit record of a refusal. Call it once, after sending `replies`. It does not throw: failures
+   * (lock held, Redis down) reach the user through `say`, and a start that is slow gets a note.
+   */
+  afterAck?: (say: Say) => Promise<AfterAckResult>;
 }
 
 export interface Router {
@@ -77,13 +106,23 @@ export function createRouter(deps: RouterDeps): Router {
 
   const allowed = (roles: string[], channel: string) => defs().filter((d) => mayRun(deps.policy, { command: d.name, roles, channel }));
 
-  async function startCommand(cmd: CompiledCommand, tokens: ReturnType<typeof tokenize>, ctx: ChatContext, typed: string, msg: ChatMessage): Promise<RouteResult> {
+  /** The audit record of a refusal, written after the ack; a failure to write it is logged. */
+  async function recordDenial(ctx: ChatContext, entry: AuditEntry): Promise<AfterAckResult> {
+    try {
+      await deps.audit.record(entry);
+    } catch (err) {
+      ctx.log.error({ err, command: entry.command }, 'could not record a refusal in the audit log');
+    }
+    return {};
+  }
+
+  function startCommand(cmd: CompiledCommand, tokens: ReturnType<typeof tokenize>, ctx: ChatContext, typed: string, msg: ChatMessage): RouteResult {
     // What is stored (audit, the run's trigger) never holds a secret input's value.
     const line = redactLine(typed, cmd, tokens, deps.runs.workflows().get(cmd.def.workflow));
     if (!mayRun(deps.policy, { command: cmd.def.name, roles: ctx.roles, channel: ctx.channel })) {
-      await deps.audit.record({ type: 'denied', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: cmd.def.name, text: line });
       ctx.log.warn({ command: cmd.def.name, roles: ctx.roles }, 'command refused by policy');
       return {
+        afterAck: () => recordDenial(ctx, { type: 'denied', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: cmd.def.name, text: line }),
         replies: [
           reply('denied', `You may not run ${cmd.def.name} here`, [text(`${ctx.user.identity} holds ${ctx.roles.length > 0 ? `roles ${ctx.roles.join(', ')}` : 'no role'}; no rule in policy.yaml lets them run ${cmd.def.name} in ${ctx.channel}. The refusal was recorded.`)], { code: 'E_DENIED' }),
         ],
@@ -110,23 +149,55 @@ export function createRouter(deps: RouterDeps): Router {
       });
       return { replies: [errorReply('E_INVALID_INPUT', `${cmd.def.name}: ${lines[0] ?? 'invalid input'}`, [...lines.slice(1).map(text), ...usageHelp(cmd.def)])] };
     }
+    const runId = newRunId();
+    const start = {
+      workflow: workflow.name,
+      inputs: checked.values,
+      trigger: { kind: 'chat' as const, source: ctx.platform, requester: ctx.user.identity, channel: ctx.channel, text: line },
+      idempotencyKey: msg.messageId !== undefined ? `${ctx.platform}:${msg.messageId}` : undefined,
+    };
+    const ack = reply('info', `Starting ${runId}: its messages follow here.`, [], { ephemeral: true });
+    return { replies: [ack], runId, afterAck: (say) => startRun(cmd, ctx.withRun(runId), start, runId, line, say) };
+  }
+
+  /** Writes the run the ack announced, and tells the user when that is slow or fails. */
+  async function startRun(cmd: CompiledCommand, ctx: ChatContext, req: Omit<Parameters<RunsApi['startRun']>[0], 'runId'>, runId: string, line: string, say: Say): Promise<AfterAckResult> {
+    const safeSay = (c: ChatContent) => say(c).catch((err: unknown) => ctx.log.error({ err }, 'could not send a follow-up about a run start'));
+    // Redis down: the write waits for it (it is never dropped); the user hears why it is quiet.
+    const slow = setTimeout(() => {
+      void safeSay(reply('info', `Still starting ${runId}…`, [text(`Redis is slow to answer or unreachable. The run starts as soon as it answers and you will be told if it cannot; \`status ${runId}\` shows it once it exists.`)], { ephemeral: true }));
+    }, deps.slowStartMs ?? 5_000);
     try {
-      const { run, existing } = await deps.runs.startRun({
-        workflow: workflow.name,
-        inputs: checked.values,
-        trigger: { kind: 'chat', source: ctx.platform, requester: ctx.user.identity, channel: ctx.channel, text: line },
-        idempotencyKey: msg.messageId !== undefined ? `${ctx.platform}:${msg.messageId}` : undefined,
-      });
-      const rctx = ctx.withRun(run.id);
-      rctx.log.info({ command: cmd.def.name, workflow: workflow.name, existing }, 'run started from chat');
-      if (!existing) {
-        await deps.audit.record({ type: 'started', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: cmd.def.name, text: line, runId: run.id });
-        await deps.onRunStarted?.(run, rctx);
+      let result: StartRunResult | undefined;
+      let id = runId;
+      // The ack named an id nobody held a moment ago; in the rare case another run took it since, use a fresh one.
+      for (let tries = 0; result === undefined; tries++) {
+        try {
+          result = await deps.runs.startRun({ ...req, runId: id });
+        } catch (err) {
+          if (!isEngineError(err, 'RUN_ID_TAKEN') || tries >= 3) throw err;
+          id = newRunId();
+        }
       }
-      return { replies: [], runId: run.id, started: !existing, follow: true };
+      const { run, existing } = result;
+      const rctx = run.id === runId ? ctx : ctx.withRun(run.id);
+      rctx.log.info({ command: cmd.def.name, workflow: run.workflow, existing }, 'run started from chat');
+      if (existing) {
+        await safeSay(reply('info', `This message already started ${run.id}; it is under way.`, [], { ephemeral: true }));
+        return { runId: run.id, started: false, follow: true };
+      }
+      if (run.id !== runId) await safeSay(reply('info', `${runId} was taken: the run started as ${run.id} instead.`, [], { ephemeral: true }));
+      await deps.audit.record({ type: 'started', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: cmd.def.name, text: line, runId: run.id }).catch((err: unknown) => {
+        rctx.log.error({ err }, 'could not record a run start in the audit log');
+      });
+      await deps.onRunStarted?.(run, rctx);
+      return { runId: run.id, started: true, follow: true };
     } catch (err) {
       ctx.log.error({ err }, 'starting the run failed');
-      return { replies: [errorReply(errorCodeOf(err), `${cmd.def.name}: could not start: ${err instanceof Error ? err.message : String(err)}`)] };
+      await safeSay(errorReply(errorCodeOf(err), `${cmd.def.name}: ${runId} could not start: ${err instanceof Error ? err.message : String(err)}`));
+      return {};
+    } finally {
+      clearTimeout(slow);
     }
   }
 
@@ -156,9 +227,11 @@ export function createRouter(deps: RouterDeps): Router {
       }
       if (BUILTINS.includes(word) && deps.policy !== undefined && roles.length === 0) {
         // Fail closed: someone policy gives no role may ask for help, nothing else.
-        await deps.audit.record({ type: 'denied', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: word, text: line });
         ctx.log.warn({ command: word }, 'built-in refused: caller holds no role');
-        return { replies: [reply('denied', `You may not use ${word}`, [text(`${ctx.user.identity} holds no role in policy.yaml. The refusal was recorded.`)], { code: 'E_DENIED' })] };
+        return {
+          replies: [reply('denied', `You may not use ${word}`, [text(`${ctx.user.identity} holds no role in policy.yaml. The refusal was recorded.`)], { code: 'E_DENIED' })],
+          afterAck: () => recordDenial(ctx, { type: 'denied', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: word, text: line }),
+        };
       }
       if (BUILTINS.includes(word)) {
         const r = await runBuiltin(word, tokens.slice(1).map((t) => t.text), ctx, builtinDeps, line);
@@ -169,7 +242,7 @@ export function createRouter(deps: RouterDeps): Router {
         ctx.log.info({ word }, 'unknown command');
         return { replies: [unknown(word, roles, ctx.channel)] };
       }
-      return await startCommand(cmd, tokens, ctx, line, msg);
+      return startCommand(cmd, tokens, ctx, line, msg);
     } catch (err) {
       ctx.log.error({ err }, 'handling a chat message failed');
       return { replies: [errorReply(errorCodeOf(err), err instanceof Error ? err.message : String(err))] };

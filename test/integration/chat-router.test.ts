@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { auditKey, createAuditLog } from '../../src/chat/audit.ts';
 import type { ChatContent, ChatMessage } from '../../src/chat/platform.ts';
-import { createRouter, type Router } from '../../src/chat/router.ts';
+import { createRouter, type RouteResult, type Router } from '../../src/chat/router.ts';
 import { loadProject } from '../../src/config/load-project.ts';
 import { policySchema } from '../../src/config/policy.ts';
 import { createEngine, type Engine } from '../../src/engine/index.ts';
@@ -22,6 +22,14 @@ let prefix: string;
 const started: string[] = [];
 
 const msg = (user: string, text: string, channel = 'C1'): ChatMessage => ({ platform: 'slack', user: { identity: user, groups: [] }, channel, text });
+
+/** A message as an adapter handles it: the ack (replies), then the work after it, with its follow-ups. */
+async function route(r: Router, m: ChatMessage): Promise<RouteResult & { said: ChatContent[] }> {
+  const result = await r.handleMessage(m);
+  const said: ChatContent[] = [];
+  const after = result.afterAck ? await result.afterAck(async (c) => void said.push(c)) : {};
+  return { ...result, ...after, said };
+}
 
 function replyText(c: ChatContent | undefined): string {
   if (!c || c.kind !== 'reply') return '';
@@ -61,8 +69,14 @@ describe('good lines start runs with validated inputs', () => {
     ['diagnose', {}],
   ])('%s', async (line, inputs) => {
     const r = await router.handleMessage(msg('slack:U0ALICE', line));
-    expect(r.replies).toEqual([]);
-    expect(r.started).toBe(true);
+    // Two phases: the ack names the run, which is written only once the adapter has sent it.
+    expect(r.replies).toHaveLength(1);
+    expect(replyText(r.replies[0])).toContain(`Starting ${r.runId ?? '?'}`);
+    expect(await engine.getRun(r.runId ?? '')).toBeNull();
+    const said: ChatContent[] = [];
+    const after = await r.afterAck?.(async (c) => void said.push(c));
+    expect(after).toEqual({ runId: r.runId, started: true, follow: true });
+    expect(said).toEqual([]);
     const run = await engine.getRun(r.runId ?? '');
     expect(run?.inputs).toEqual(expect.objectContaining(inputs));
     expect(run?.trigger).toEqual(expect.objectContaining({ kind: 'chat', source: 'slack', requester: 'slack:U0ALICE', channel: 'C1' }));
@@ -86,8 +100,9 @@ describe('bad lines get a specific reply and start nothing', () => {
     ['status r-doesnotexist', 'E_UNKNOWN_RUN', /no run r-doesnotexist/],
   ])('%s', async (line, code, text) => {
     const before = started.length;
-    const r = await router.handleMessage(msg('slack:U0ALICE', line));
+    const r = await route(router, msg('slack:U0ALICE', line));
     expect(r.started).toBeFalsy();
+    expect(r.said).toEqual([]);
     expect(started.length).toBe(before);
     expect(r.replies).toHaveLength(1);
     const reply = r.replies[0];
@@ -96,7 +111,7 @@ describe('bad lines get a specific reply and start nothing', () => {
   });
 
   it('records a refused command in the audit stream (who, where, what)', async () => {
-    await router.handleMessage(msg('slack:U0NOBODY', '/ops restart api', 'C-prod'));
+    await route(router, msg('slack:U0NOBODY', '/ops restart api', 'C-prod'));
     const entries = await redis.xrange(auditKey(prefix), '-', '+');
     const fields = entries.map(([, f]) => f.join(' '));
     expect(fields.some((f) => f.includes('type denied') && f.includes('who slack:U0NOBODY') && f.includes('channel C-prod') && f.includes('command restart') && f.includes('text restart api'))).toBe(true);
@@ -125,7 +140,7 @@ describe('help follows policy', () => {
 
 describe('run built-ins', () => {
   it('status, runs, cancel: only the requester or someone allowed may cancel', async () => {
-    const r = await router.handleMessage(msg('slack:U0ALICE', 'check db', 'C2'));
+    const r = await route(router, msg('slack:U0ALICE', 'check db', 'C2'));
     const runId = r.runId ?? '';
     const status = (await router.handleMessage(msg('slack:U0ALICE', `status ${runId}`, 'C2'))).replies[0];
     expect(status?.kind === 'run' && status.view.runId).toBe(runId);
@@ -134,7 +149,7 @@ describe('run built-ins', () => {
     const denied = (await router.handleMessage(msg('slack:U0NOBODY', `cancel ${runId}`, 'C2'))).replies[0];
     expect(denied?.kind === 'reply' && denied.view.code).toBe('E_DENIED');
     // A viewer may look at a restart but not cancel it (viewers may not run restart).
-    const restart = (await router.handleMessage(msg('slack:U0ALICE', 'restart db', 'C2'))).runId ?? '';
+    const restart = (await route(router, msg('slack:U0ALICE', 'restart db', 'C2'))).runId ?? '';
     const viewer = { platform: 'slack', user: { identity: 'slack:U0CAROL', groups: ['slack-group:S0ENG'] }, channel: 'C2', text: `cancel ${restart}` };
     const refused = (await router.handleMessage(viewer)).replies[0];
     expect(replyText(refused)).toContain(`You may not cancel ${restart}`);
@@ -165,18 +180,62 @@ describe('secret inputs typed into a line', () => {
       audit: createAuditLog(redis, p),
       log: silentLogger,
     });
-    const missing = await r.handleMessage({ platform: 'shell', user: { identity: 'shell:alice', groups: [] }, channel: 'shell', text: 'rotate api' });
+    const missing = await route(r, { platform: 'shell', user: { identity: 'shell:alice', groups: [] }, channel: 'shell', text: 'rotate api' });
     expect(replyText(missing.replies[0])).toMatch(/E_INVALID_INPUT rotate: token: required input is missing \(expected string\)[\s\S]*usage: rotate \{service\}/);
     expect(missing.started).toBeFalsy();
-    const ok = await r.handleMessage({ platform: 'shell', user: { identity: 'shell:alice', groups: [] }, channel: 'shell', text: 'rotate api token=hunter22' });
+    const ok = await route(r, { platform: 'shell', user: { identity: 'shell:alice', groups: [] }, channel: 'shell', text: 'rotate api token=hunter22' });
     const run = await eng.getRun(ok.runId ?? '');
     expect(run?.trigger.text).toBe('rotate api token=***');
-    await r.handleMessage({ platform: 'shell', user: { identity: 'shell:mallory', groups: [] }, channel: 'shell', text: 'rotate api token=hunter22' });
+    await route(r, { platform: 'shell', user: { identity: 'shell:mallory', groups: [] }, channel: 'shell', text: 'rotate api token=hunter22' });
     const audit = JSON.stringify(await redis.xrange(auditKey(p), '-', '+'));
     expect(audit).toContain('rotate api token=***');
     expect(audit).toContain('shell:mallory');
     expect(audit).not.toContain('hunter22');
     await eng.cancel(ok.runId ?? '', 'test').catch(() => undefined);
+    await eng.close();
+  });
+});
+
+describe('after the ack', () => {
+  const hold = workflowSchema.parse({
+    name: 'migrate',
+    concurrency: { key: 'db', mode: 'reject' },
+    steps: [{ id: 'wait', approval: { message: 'hold the lock' } }],
+  });
+  const migrate = [{ name: 'migrate', usage: 'migrate', workflow: 'migrate', examples: [] }];
+  const shellMsg = (text: string): ChatMessage => ({ platform: 'shell', user: { identity: 'shell:alice', groups: [] }, channel: 'shell', text });
+
+  it('a run that cannot start once acked (lock held in reject mode) gets a follow-up naming the run and why', async () => {
+    const p = uniquePrefix('router-after');
+    const eng = createEngine({ redisUrl: testRedisUrl(), prefix: p, project: { workflows: new Map([[hold.name, hold]]) }, log: silentLogger });
+    const r = createRouter({ runs: eng, commands: migrate, policy: undefined, audit: createAuditLog(redis, p), log: silentLogger });
+    const first = await route(r, shellMsg('migrate'));
+    expect(first.started).toBe(true);
+    const second = await route(r, shellMsg('migrate'));
+    expect(replyText(second.replies[0])).toContain(`Starting ${second.runId ?? '?'}`);
+    expect(second.started).toBeFalsy();
+    expect(second.follow).toBeFalsy();
+    expect(second.said).toHaveLength(1);
+    expect(replyText(second.said[0])).toMatch(new RegExp(`CONCURRENCY_HELD migrate: ${second.runId ?? '?'} could not start: migrate is already running for "db" \\(run ${first.runId ?? '?'}`));
+    await eng.cancel(first.runId ?? '', 'test').catch(() => undefined);
+    await eng.close();
+  });
+
+  it('a start that waits on Redis tells the user it is still starting, then starts', async () => {
+    const p = uniquePrefix('router-slow');
+    const eng = createEngine({ redisUrl: testRedisUrl(), prefix: p, project: { workflows: new Map([[hold.name, hold]]) }, log: silentLogger });
+    // The real engine, its start held back as if Redis were not answering for a while.
+    const slow = Object.create(eng) as Engine;
+    slow.startRun = async (req) => {
+      await new Promise((res) => setTimeout(res, 400));
+      return eng.startRun(req);
+    };
+    const r = createRouter({ runs: slow, commands: migrate, policy: undefined, audit: createAuditLog(redis, p), log: silentLogger, slowStartMs: 50 });
+    const res = await route(r, shellMsg('migrate'));
+    expect(res.said.map(replyText)).toEqual([expect.stringContaining(`Still starting ${res.runId ?? '?'}`)]);
+    expect(res.started).toBe(true);
+    expect((await eng.getRun(res.runId ?? ''))?.workflow).toBe('migrate');
+    await eng.cancel(res.runId ?? '', 'test').catch(() => undefined);
     await eng.close();
   });
 });

@@ -123,12 +123,17 @@ export class ShellSession {
       return;
     }
     const user = this.identity(opts.as);
+    const target = { platform: 'shell', channel: SHELL_CHANNEL, user };
     const result = await router.handleMessage({ platform: 'shell', user: { identity: user, groups: [] }, channel: SHELL_CHANNEL, text: opts.text });
-    for (const r of result.replies) await platform.reply({ platform: 'shell', channel: SHELL_CHANNEL, user }, r);
-    if (result.runId) this.lastRunId = result.runId;
-    if (result.started && result.runId) screen.print([`run ${result.runId} started (Ctrl-C stops waiting, not the run)`]);
+    // The ack first, then the work it announced (writing the run); its follow-ups print here too.
+    for (const r of result.replies) await platform.reply(target, r);
+    const done = result.afterAck ? await result.afterAck((c) => platform.reply(target, c)) : result;
+    // A start that failed after its ack leaves no run behind: keep the last one that exists.
+    const runId = result.afterAck ? done.runId : result.runId;
+    if (runId) this.lastRunId = runId;
+    if (done.started && done.runId) screen.print([`run ${done.runId} started (Ctrl-C stops waiting, not the run)`]);
     void this.refreshRuns().catch((err: unknown) => log.debug({ err }, 'listing runs for completion failed'));
-    if (result.follow && result.runId) await this.follow(result.runId);
+    if (done.follow && done.runId) await this.follow(done.runId);
   }
 
   private async refreshRuns(): Promise<void> {

@@ -7,7 +7,7 @@
 import type { App } from '@slack/bolt';
 import type { ReplyTarget } from '../../../chat/platform.js';
 import { chatUser, clickToAction, PLATFORM } from '../inbound.js';
-import { deliver, follow, type ListenerDeps } from './deps.js';
+import { afterAck, deliver, type ListenerDeps } from './deps.js';
 
 const ACTION_ID = /^(approve|deny)\|/;
 
@@ -32,6 +32,7 @@ export function registerApprovalButtons(app: App, deps: ListenerDeps): void {
       const to: ReplyTarget = { platform: PLATFORM, channel: click.channel, thread, user: user.identity, replyHandle: ephemeral ? body.response_url : undefined };
       await deliver(deps, to, r);
     }
-    follow(deps, result);
+    const to: ReplyTarget = { platform: PLATFORM, channel: click.channel, thread, user: user.identity, replyHandle: body.response_url };
+    await afterAck(deps, to, result);
   });
 }

@@ -36,12 +36,15 @@ export async function deliver(deps: Pick<ListenerDeps, 'platform' | 'log'>, to: 
   }
 }
 
-export function follow(deps: Pick<ListenerDeps, 'onFollow'>, result: RouteResult): void {
+export function follow(deps: Pick<ListenerDeps, 'onFollow'>, result: { runId?: string; follow?: boolean }): void {
   if (result.follow && result.runId) deps.onFollow?.(result.runId);
 }
 
-/** The short private note that a run started (its messages go to the channel). */
-export function startedReply(result: RouteResult): ChatContent {
-  const title = result.started ? `:rocket: Starting ${result.runId}: its messages follow in this channel.` : `Run ${result.runId} is already under way.`;
-  return { kind: 'reply', view: { tone: 'info', title, blocks: [], ephemeral: true } };
+/**
+ * After the ack: the router's deferred work (writing the run, auditing a refusal) with its
+ * follow-ups sent to `to` (for a slash command, the response_url), then the run is watched.
+ */
+export async function afterAck(deps: Pick<ListenerDeps, 'platform' | 'log' | 'onFollow'>, to: ReplyTarget, result: RouteResult): Promise<void> {
+  const done = result.afterAck ? await result.afterAck((c) => deliver(deps, to, c)) : result;
+  follow(deps, done);
 }

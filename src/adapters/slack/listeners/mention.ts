@@ -7,7 +7,7 @@ import type { App } from '@slack/bolt';
 import type { ReplyTarget } from '../../../chat/platform.js';
 import { chatUser, mentionToMessage, PLATFORM, withThreadRun } from '../inbound.js';
 import { plainText } from '../slack-text.js';
-import { deliver, follow, startedReply, type ListenerDeps } from './deps.js';
+import { afterAck, deliver, type ListenerDeps } from './deps.js';
 
 export function registerMention(app: App, deps: ListenerDeps): void {
   app.event('app_mention', async ({ event }) => {
@@ -16,8 +16,7 @@ export function registerMention(app: App, deps: ListenerDeps): void {
     const text = await withThreadRun(plainText(event.text), event.channel, event.thread_ts, deps.threadRuns, deps.command);
     const result = await deps.router.handleMessage(mentionToMessage(event, user, text));
     const target: ReplyTarget = { platform: PLATFORM, channel: event.channel, thread: event.thread_ts ?? event.ts, user: user.identity };
-    if (result.runId && result.started) await deliver(deps, target, startedReply(result));
     for (const r of result.replies) await deliver(deps, target, r);
-    follow(deps, result);
+    await afterAck(deps, target, result);
   });
 }

@@ -1,15 +1,17 @@
 /**
- * The slash command (`/ops …`). Slack needs the ack within 3 seconds in every case. The router's
- * answer (`starting r-xxxx` or the usage error) is the ack's body when it comes within the ack
- * budget, the normal case (parsing, policy and the run record take a Redis round trip or two);
- * otherwise the ack says "working on it" and the answer follows through the response_url.
+ * The slash command (`/ops …`). Slack needs the ack within 3 seconds in every case. The router
+ * answers from memory (parse, policy, inputs, the new run's id), so its answer — `Starting
+ * r-xxxx` or the usage error — is the ack's body; only then is the run written (afterAck), and
+ * anything that goes wrong from there (lock held, Redis down) follows through the response_url.
+ * Should the router be slow anyway (a built-in reading Redis, a slow user-group lookup), the ack
+ * says "working on it" at the budget and the answer follows through the response_url too.
  */
 import type { App } from '@slack/bolt';
 import type { ReplyTarget } from '../../../chat/platform.js';
 import type { RouteResult } from '../../../chat/router.js';
 import { formatContent } from '../block-kit/format.js';
 import { chatUser, PLATFORM, slashToMessage } from '../inbound.js';
-import { deliver, follow, startedReply, type ListenerDeps } from './deps.js';
+import { afterAck, deliver, type ListenerDeps } from './deps.js';
 
 export function registerSlashCommand(app: App, deps: ListenerDeps): void {
   app.command(deps.command, async ({ command, ack }) => {
@@ -39,10 +41,12 @@ export function registerSlashCommand(app: App, deps: ListenerDeps): void {
         deps.log.error({ err }, 'slash command failed after the ack');
         return undefined;
       });
-      if (!result) return;
-      if (result.runId && result.replies.length === 0) await deliver(deps, target, startedReply(result));
+      if (!result) {
+        await deliver(deps, target, { kind: 'reply', view: { tone: 'error', title: 'Something went wrong handling this command; it was logged.', blocks: [], ephemeral: true } });
+        return;
+      }
       for (const r of result.replies) await deliver(deps, target, r);
-      follow(deps, result);
+      await afterAck(deps, target, result);
       return;
     }
 
@@ -51,14 +55,11 @@ export function registerSlashCommand(app: App, deps: ListenerDeps): void {
       const msg = formatContent(head);
       const ephemeral = head.kind === 'reply' ? head.view.ephemeral : true;
       await ack({ response_type: ephemeral ? 'ephemeral' : 'in_channel', text: msg.text, blocks: msg.blocks });
-    } else if (first.runId) {
-      const msg = formatContent(startedReply(first));
-      await ack({ response_type: 'ephemeral', text: msg.text });
     } else {
       await ack();
     }
     deps.onAck?.(deps.now() - t0);
     for (const r of rest) await deliver(deps, target, r);
-    follow(deps, first);
+    await afterAck(deps, target, first);
   });
 }
