@@ -15,7 +15,8 @@ describe('parseDuration', () => {
 
 describe('formatDuration', () => {
   it('formats for people', () => {
-    expect(formatDuration(820)).toBe('820ms');
+    expect(formatDuration(820)).toBe('0.8s');
+    expect(formatDuration(30_000)).toBe('30s');
     expect(formatDuration(4200)).toBe('4.2s');
     expect(formatDuration(185_000)).toBe('3m05s');
     expect(formatDuration(3_720_000)).toBe('1h02m');

@@ -73,7 +73,7 @@ describe('Slack Block Kit formatter', () => {
     expect(msg.blocks.length).toBeLessThanOrEqual(50);
     expect(allText(msg)).toContain('more blocks not shown');
     // The final status survives the cut.
-    expect(JSON.stringify(msg.blocks.at(-1))).toContain('*Failed* after 12.3s');
+    expect(JSON.stringify(msg.blocks.at(-1))).toContain('*Failed* after 12s');
   });
 
   it('shows queue position, cancellation and on_failure steps', () => {
