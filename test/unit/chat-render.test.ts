@@ -141,6 +141,7 @@ describe('approval and queue', () => {
     expect(v.decidedBy?.user).toBe('shell:bob');
     const text = formatApproval(v, plain).join('\n');
     expect(text).toContain('approved by shell:alice at 00:16:41 UTC (not counted: the requester cannot approve their own run)');
+    expect(text).toContain('· approved by shell:alice at 00:16:41 UTC (not counted');
     expect(text).toContain('approved by shell:bob at 00:16:42 UTC');
     expect(text.split('\n').at(-1)).toBe('  approved by shell:bob at 00:16:42 UTC');
   });

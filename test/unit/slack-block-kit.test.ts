@@ -155,6 +155,8 @@ describe('Slack Block Kit formatter', () => {
       ['deny|r-abc123|approve', 'danger'],
     ]);
     expect(allText(msg)).toContain('not counted: the requester cannot approve');
+    expect(allText(msg)).toContain(':grey_question: approved');
+    expect(allText(msg)).not.toContain(':heavy_check_mark:');
     expect(allText(msg)).toContain('role `sre`');
   });
 

@@ -107,7 +107,9 @@ export function formatApproval(v: ApprovalView, o: FormatOptions): string[] {
   const lines = [`${p('wait', '⏸')} approval for ${p('bold', v.runId)} step ${v.stepName}: ${v.message}`];
   lines.push(`  needs ${v.minApprovers} approver${v.minApprovers === 1 ? '' : 's'} (${who}, not ${v.requester}) · ${v.approvals} of ${v.minApprovers} so far`);
   for (const d of v.decisions) {
-    lines.push(`  ${d.decision === 'approve' ? p('ok', '✓') : p('bad', '✗')} ${d.decision === 'approve' ? 'approved' : 'denied'} by ${d.user} at ${formatClock(d.at)}${d.counted ? '' : p('dim', ` (not counted: ${d.reason ?? 'refused'})`)}`);
+    // A decision that did not count must not look like one that did.
+    const mark = !d.counted ? p('dim', '·') : d.decision === 'approve' ? p('ok', '✓') : p('bad', '✗');
+    lines.push(`  ${mark} ${d.decision === 'approve' ? 'approved' : 'denied'} by ${d.user} at ${formatClock(d.at)}${d.counted ? '' : p('dim', ` (not counted: ${d.reason ?? 'refused'})`)}`);
   }
   if (v.pending) {
     const left = Math.max(0, v.expiresAt - now);

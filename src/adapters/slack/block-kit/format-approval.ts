@@ -36,7 +36,8 @@ export function formatApproval(view: ApprovalView): SlackMessage {
 }
 
 function decisionLine(d: ApprovalDecisionView): string {
-  const verb = d.decision === 'approve' ? ':heavy_check_mark: approved' : ':heavy_multiplication_x: denied';
+  // A decision that did not count must not look like one that did.
+  const verb = !d.counted ? `:grey_question: ${d.decision === 'approve' ? 'approved' : 'denied'}` : d.decision === 'approve' ? ':heavy_check_mark: approved' : ':heavy_multiplication_x: denied';
   const note = d.counted ? '' : ` (not counted${d.reason ? `: ${esc(d.reason)}` : ''})`;
   return `${who(d.user)} ${verb} ${slackDate(d.at)}${note}`;
 }
