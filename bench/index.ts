@@ -6,13 +6,14 @@
  *
  * Knobs (environment): BENCH_CONCURRENCY (worker concurrency, default 16), BENCH_SCALE (multiplies
  * every sample count, default 1; 0.1 for a quick smoke run), BENCH_ONLY (comma-separated scenarios
- * out of raw, shell, throughput, ten-steps, shell-step, lines, parked; throughput implies raw).
+ * out of raw, shell, throughput, ten-steps, shell-step, lines, parked, slack; throughput implies raw).
  */
 import { hasRedisServer, startPrivateRedis, type PrivateRedis } from '../src/lib/private-redis.js';
 import { killAllChildren } from './child.js';
 import { runEngineScenarios } from './engine-scenarios.js';
 import { rawBullmqThroughput } from './raw-bullmq.js';
 import { shellTrueOverhead } from './shell-overhead.js';
+import { runSlackBench } from './slack.js';
 import { fmt, formatTable, type Row } from './stats.js';
 
 const BENCH_DEADLINE_MS = 8 * 60_000;
@@ -55,6 +56,8 @@ async function main(): Promise<number> {
   }
 
   rows.push(...(await runEngineScenarios({ redisUrl: redis.url, concurrency, scaled, progress, rawPerSecond, selected })));
+
+  if (selected('slack')) rows.push(...(await runSlackBench({ redisUrl: redis.url, concurrency, scaled, progress })));
 
   console.log('');
   console.log(formatTable(rows));
