@@ -4,13 +4,12 @@
  * 1 when it did not (the reason is printed), 2 for an unknown run or a run with no open approval.
  */
 import type { Command } from 'commander';
-import { openEngine, rolesFor, terminalIdentity } from '../engine/bootstrap.js';
-import { isEngineError } from '../engine/index.js';
+import { rolesFor, terminalIdentity } from '../engine/bootstrap.js';
 import { EXIT } from './exit-codes.js';
+import { withEngine } from './with-engine.js';
 
 export async function decideCommand(decision: 'approve' | 'deny', runId: string, opts: { as?: string; step?: string }): Promise<number> {
-  const opened = await openEngine({ defaultLogLevel: 'warn' });
-  try {
+  return withEngine(decision, async (opened) => {
     const user = terminalIdentity(opened.env, opts.as);
     const res = await opened.engine.decide({ runId, stepId: opts.step, user, roles: rolesFor(opened.project, user), decision });
     const approvals = res.approval.decisions.filter((d) => d.counted && d.decision === 'approve').length;
@@ -21,15 +20,7 @@ export async function decideCommand(decision: 'approve' | 'deny', runId: string,
     const outcome = res.approval.outcome ? ` → ${res.approval.outcome}` : ` (${approvals} of ${res.approval.minApprovers} approvals)`;
     console.log(`${decision === 'approve' ? 'approved' : 'denied'} by ${user}${outcome}`);
     return EXIT.ok;
-  } catch (err) {
-    if (isEngineError(err) && ['UNKNOWN_RUN', 'NO_WAITING_APPROVAL', 'NOT_AN_APPROVAL'].includes(err.code)) {
-      console.error(`chatops ${decision}: ${err.message}`);
-      return EXIT.unknownRun;
-    }
-    throw err;
-  } finally {
-    await opened.close();
-  }
+  }, ['UNKNOWN_RUN', 'NO_WAITING_APPROVAL', 'NOT_AN_APPROVAL']);
 }
 
 export function register(program: Command): void {

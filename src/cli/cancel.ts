@@ -1,12 +1,11 @@
 /** `chatops cancel RUN [--as USER]`: exit 0 when the run is cancelled or cancelling, 1 when it had already ended, 2 unknown. */
 import type { Command } from 'commander';
-import { openEngine, terminalIdentity } from '../engine/bootstrap.js';
-import { isEngineError } from '../engine/index.js';
+import { terminalIdentity } from '../engine/bootstrap.js';
 import { EXIT } from './exit-codes.js';
+import { withEngine } from './with-engine.js';
 
 export async function cancelCommand(runId: string, opts: { as?: string }): Promise<number> {
-  const opened = await openEngine({ defaultLogLevel: 'warn' });
-  try {
+  return withEngine('cancel', async (opened) => {
     const before = await opened.engine.getRun(runId);
     if (!before) {
       console.error(`chatops cancel: no run ${runId} (unknown, or older than the retention)`);
@@ -19,15 +18,7 @@ export async function cancelCommand(runId: string, opts: { as?: string }): Promi
     const run = await opened.engine.cancel(runId, terminalIdentity(opened.env, opts.as));
     console.log(run.state === 'cancelled' ? `run ${runId} cancelled` : `run ${runId} cancelling: running steps are being stopped`);
     return EXIT.ok;
-  } catch (err) {
-    if (isEngineError(err, 'UNKNOWN_RUN')) {
-      console.error(`chatops cancel: ${err.message}`);
-      return EXIT.unknownRun;
-    }
-    throw err;
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 export function register(program: Command): void {

@@ -1,9 +1,9 @@
 /** `chatops status RUN [--json]`: `status: <state>` then one line per step; exit 2 for an unknown run. */
 import type { Command } from 'commander';
-import { openEngine } from '../engine/bootstrap.js';
 import type { RunRecord } from '../engine/types.js';
 import { formatDuration } from '../workflow/duration.js';
 import { EXIT } from './exit-codes.js';
+import { withEngine } from './with-engine.js';
 
 export function formatStatus(run: RunRecord): string[] {
   const lines = [`status: ${run.state}`];
@@ -21,8 +21,7 @@ export function formatStatus(run: RunRecord): string[] {
 }
 
 export async function statusCommand(runId: string, opts: { json?: boolean }): Promise<number> {
-  const opened = await openEngine({ defaultLogLevel: 'warn' });
-  try {
+  return withEngine('status', async (opened) => {
     const run = await opened.engine.getRun(runId);
     if (!run) {
       console.error(`chatops status: no run ${runId} (unknown, or older than the retention)`);
@@ -30,9 +29,7 @@ export async function statusCommand(runId: string, opts: { json?: boolean }): Pr
     }
     console.log(opts.json ? JSON.stringify(run, null, 2) : formatStatus(run).join('\n'));
     return EXIT.ok;
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 export function register(program: Command): void {

@@ -74,6 +74,23 @@ describe('cli: run, status, transcript', () => {
     expect(unknown.code).toBe(2);
   });
 
+  it('cancel, approve, deny and transcript of an unknown run exit 2 with one line naming the command', async () => {
+    for (const command of ['cancel', 'approve', 'deny', 'transcript']) {
+      const res = await chatops([command, 'r-zzzzzz']);
+      expect({ command, code: res.code }).toEqual({ command, code: 2 });
+      expect(res.stderr).toMatch(new RegExp(`^chatops ${command}: .*r-zzzzzz`, 'm'));
+      expect(res.stdout).toBe('');
+    }
+  });
+
+  it('cancel of a run that already ended exits 1 and says how it ended', async () => {
+    const done = await chatops(['run', 'greet', '--local', '--input', `token=${SECRET}`]);
+    const runId = /^run (r-[0-9a-z]{6})$/m.exec(done.stdout + done.stderr)?.[1] ?? '';
+    const res = await chatops(['cancel', runId]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`run ${runId} already ended: succeeded`);
+  });
+
   it('says so when no worker is running instead of waiting silently', async () => {
     const child = spawn(process.execPath, ['--import', './test/helpers/engine-ts-loader.mjs', 'test/helpers/engine-cli-entry.ts', 'run', 'greet', '--input', 'token=x'], {
       env: { ...process.env, NODE_OPTIONS: '', REDIS_URL: testRedisUrl(), CHATOPS_PREFIX: `${prefix}-noworker`, CHATOPS_DIR: 'test/fixtures/engine-cli', CHATOPS_SECRET_KEY: 'k', LOG_LEVEL: 'warn' },
