@@ -27,7 +27,8 @@ import { EngineError } from './errors.js';
 import { baseContext } from './expression-context.js';
 import { newRunId, RUN_ID_PATTERN } from './ids.js';
 import { Keys, QUEUE_NAME } from './keys.js';
-import { parseEvent, readRunRecord } from './records.js';
+import { EventReader } from './event-reader.js';
+import { readRunRecord } from './records.js';
 import { parseAdvance, Scripts, type ReadyStep } from './redis-scripts.js';
 import { RunContexts, type RunContext, type RunMeta } from './run-context.js';
 import { resolveSecretKey } from './seal.js';
@@ -39,6 +40,7 @@ import type {
   DecideRequest,
   DecideResult,
   Identity,
+  ReadEventsManyOptions,
   ReadEventsOptions,
   RunEvent,
   RunRecord,
@@ -110,8 +112,7 @@ export class Engine implements RunsApi {
   readonly leaseMs: number;
   private readonly secretKey: Buffer;
   private readonly queueConnection: Redis;
-  private readonly idleBlocking: Redis[] = [];
-  private readonly busyBlocking = new Set<Redis>();
+  private readonly events: EventReader;
   private closed = false;
 
   constructor(readonly opts: EngineOptions) {
@@ -124,6 +125,7 @@ export class Engine implements RunsApi {
     this.queue = new Queue(QUEUE_NAME, { connection: this.queueConnection, prefix: this.keys.queuePrefix, streams: { events: { maxLen: 100 } } });
     this.secretKey = resolveSecretKey(opts.secretKey);
     this.contexts = new RunContexts(this.redis, this.keys, this.secretKey, this.log);
+    this.events = new EventReader(this.redis, opts.redisUrl, this.keys);
     this.retentionMs = opts.retentionMs ?? DEFAULT_RETENTION_MS;
     this.maxlen = opts.eventsMaxLen ?? 10_000;
     this.leaseMs = opts.lockLeaseMs ?? 60_000;
@@ -479,31 +481,12 @@ export class Engine implements RunsApi {
   }
 
   async readEvents(runId: string, opts: ReadEventsOptions = {}): Promise<RunEvent[]> {
-    const after = opts.after ?? '0';
-    const count = opts.count ?? 1000;
-    const key = this.keys.events(runId);
-    type XReadReply = [string, [string, string[]][]][] | null;
-    let reply: XReadReply;
-    if (opts.blockMs !== undefined && opts.blockMs > 0) {
-      const conn = this.idleBlocking.pop() ?? new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null });
-      this.busyBlocking.add(conn);
-      try {
-        reply = (await conn.xread('COUNT', count, 'BLOCK', opts.blockMs, 'STREAMS', key, after)) as XReadReply;
-      } finally {
-        this.busyBlocking.delete(conn);
-        if (this.closed || this.idleBlocking.length >= 4) conn.disconnect();
-        else this.idleBlocking.push(conn);
-      }
-    } else {
-      reply = (await this.redis.xread('COUNT', count, 'STREAMS', key, after)) as XReadReply;
-    }
-    const entries = reply?.[0]?.[1] ?? [];
-    const events: RunEvent[] = [];
-    for (const [id, fields] of entries) {
-      const json = fields[1];
-      if (json !== undefined) events.push(parseEvent(id, json));
-    }
-    return events;
+    const read = await this.events.readMany(new Map([[runId, opts.after ?? '0']]), { blockMs: opts.blockMs, count: opts.count });
+    return read.get(runId) ?? [];
+  }
+
+  async readEventsMany(cursors: ReadonlyMap<string, string>, opts: ReadEventsManyOptions = {}): Promise<Map<string, RunEvent[]>> {
+    return this.events.readMany(cursors, opts);
   }
 
   async transcript(runId: string): Promise<string> {
@@ -528,8 +511,7 @@ export class Engine implements RunsApi {
     if (this.closed) return;
     this.closed = true;
     await this.queue.close().catch(() => undefined);
-    for (const c of [...this.idleBlocking, ...this.busyBlocking]) c.disconnect();
-    this.idleBlocking.length = 0;
+    this.events.close();
     await this.queueConnection.quit().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);
   }

@@ -164,6 +164,15 @@ export interface ReadEventsOptions {
   count?: number;
 }
 
+export interface ReadEventsManyOptions {
+  /** Block up to this long for new events on any of the streams (0: do not block). */
+  blockMs?: number;
+  /** Most events per stream. */
+  count?: number;
+  /** Ends a blocking read early; it then returns nothing. */
+  signal?: AbortSignal;
+}
+
 /** What fronts use. Implemented by the engine over Redis and BullMQ. */
 export interface RunsApi {
   startRun(req: StartRunRequest): Promise<StartRunResult>;
@@ -172,6 +181,12 @@ export interface RunsApi {
   cancel(runId: string, by: Identity): Promise<RunRecord>;
   decide(req: DecideRequest): Promise<DecideResult>;
   readEvents(runId: string, opts?: ReadEventsOptions): Promise<RunEvent[]>;
+  /**
+   * Events of many runs in one read (one XREAD over all their streams; a blocking read holds one
+   * connection however many runs it covers): run id → cursor in, run id → new events out (runs
+   * without new events are left out). For fronts that watch many runs at once (the reporter).
+   */
+  readEventsMany(cursors: ReadonlyMap<string, string>, opts?: ReadEventsManyOptions): Promise<Map<string, RunEvent[]>>;
   transcript(runId: string): Promise<string>;
   /** Number of live worker processes (so `chatops run` can say when none is running). */
   workerCount(): Promise<number>;
