@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { RunRecord, RunsApi } from '../engine/types.js';
 import type { Logger } from '../lib/logger.js';
+import { EventFeed, type Subscription } from './event-feed.js';
 import { ChannelBuckets, Pacer } from './pacer.js';
 import type { ChatPlatform } from './platform.js';
 import { RunPresenter } from './presenter.js';
@@ -26,7 +27,7 @@ export interface ReporterPoolOptions {
   leaseMs?: number;
   /** How often the active set is scanned for runs nobody drives. */
   pollMs?: number;
-  /** How long one events read blocks. */
+  /** How long one events read blocks (one read covers every run the pool drives: event-feed.ts). */
   blockMs?: number;
   /** How often the header is rewritten while nothing happens (elapsed times); 0 = never. */
   tickMs?: number;
@@ -49,9 +50,11 @@ export class ReporterPool {
   private scan: Promise<void> | undefined;
   private wakeScan: (() => void) | undefined;
   private readonly log: Logger;
+  private readonly feed: EventFeed;
 
   constructor(private readonly opts: ReporterPoolOptions) {
     this.store = new ReportStore(opts.redis, opts.prefix);
+    this.feed = new EventFeed({ runs: opts.runs, log: opts.log.child({ reporter: 'feed' }), blockMs: opts.blockMs });
     for (const p of opts.platforms) this.platforms.set(p.name, { platform: p, buckets: new ChannelBuckets(p.budget) });
     this.log = opts.log.child({ reporter: this.id });
   }
@@ -83,6 +86,7 @@ export class ReporterPool {
     this.wakeScan?.();
     for (const d of this.driving.values()) d.stop();
     await Promise.allSettled([this.scan, ...[...this.driving.values()].map((d) => d.done)]);
+    await this.feed.close();
   }
 
   /** Run ids this replica drives now. */
@@ -185,50 +189,61 @@ export class ReporterPool {
     const tickMs = this.opts.tickMs ?? 15_000;
     let lastTick = Date.now();
     let first = true;
-    while (!isStopped()) {
-      const events = await runs.readEvents(runId, { after: cursor, blockMs: first ? 0 : (this.opts.blockMs ?? 1000), count: 2000 });
-      if (isStopped()) return;
-      presenter.ingest(events);
-      const last = events[events.length - 1];
-      if (last?.id !== undefined) cursor = last.id;
-      const run = await runs.getRun(runId);
-      if (!run) {
-        log.warn('run vanished (expired?); its messages stay as they are');
-        await this.store.finish(runId, this.id);
-        return;
-      }
-      const tick = tickMs > 0 && Date.now() - lastTick >= tickMs;
-      if (tick) lastTick = Date.now();
-      presenter.render(run, first || tick);
-      first = false;
-      if (presenter.final && events.length === 0) {
-        // Nothing more will come: write the final state, then hand the run back. Every run ends
-        // with its final status in chat, so writes that failed are tried again (with backoff,
-        // while we hold the lease) until they land.
-        await pacer.idle();
-        const giveUpAt = Date.now() + FINAL_RETRY_MS;
-        for (let wait = 1000; presenter.behind && !isStopped(); wait = Math.min(wait * 2, 30_000)) {
-          if (Date.now() > giveUpAt) {
-            log.error('final state could not be written to chat; giving up (see earlier write errors)');
-            break;
-          }
-          log.warn({ waitMs: wait }, 'final state not fully written yet; trying again');
-          await new Promise((r) => setTimeout(r, wait));
-          presenter.render(run);
-          await pacer.idle();
+    let sub: Subscription | undefined;
+    try {
+      while (!isStopped()) {
+        // The first read is direct (what is there now); after it, the pool's one feed reads for all.
+        let events;
+        if (first) events = await runs.readEvents(runId, { after: cursor, count: 2000 });
+        else {
+          sub ??= this.feed.subscribe(runId, cursor);
+          events = await sub.next(this.opts.blockMs ?? 1000);
         }
         if (isStopped()) return;
-        await save();
-        await this.store.finish(runId, this.id);
-        log.info({ state: run.state }, 'final state written');
-        for (const w of this.finishedWaiters.get(runId) ?? []) w();
-        this.finishedWaiters.delete(runId);
-        return;
+        presenter.ingest(events);
+        const last = events[events.length - 1];
+        if (last?.id !== undefined) cursor = last.id;
+        const run = await runs.getRun(runId);
+        if (!run) {
+          log.warn('run vanished (expired?); its messages stay as they are');
+          await this.store.finish(runId, this.id);
+          return;
+        }
+        const tick = tickMs > 0 && Date.now() - lastTick >= tickMs;
+        if (tick) lastTick = Date.now();
+        presenter.render(run, first || tick);
+        first = false;
+        if (presenter.final && events.length === 0) {
+          // Nothing more will come: write the final state, then hand the run back. Every run ends
+          // with its final status in chat, so writes that failed are tried again (with backoff,
+          // while we hold the lease) until they land.
+          await pacer.idle();
+          const giveUpAt = Date.now() + FINAL_RETRY_MS;
+          for (let wait = 1000; presenter.behind && !isStopped(); wait = Math.min(wait * 2, 30_000)) {
+            if (Date.now() > giveUpAt) {
+              log.error('final state could not be written to chat; giving up (see earlier write errors)');
+              break;
+            }
+            log.warn({ waitMs: wait }, 'final state not fully written yet; trying again');
+            await new Promise((r) => setTimeout(r, wait));
+            presenter.render(run);
+            await pacer.idle();
+          }
+          if (isStopped()) return;
+          await save();
+          await this.store.finish(runId, this.id);
+          log.info({ state: run.state }, 'final state written');
+          for (const w of this.finishedWaiters.get(runId) ?? []) w();
+          this.finishedWaiters.delete(runId);
+          return;
+        }
+        if (cursor !== savedCursor) {
+          savedCursor = cursor;
+          void save();
+        }
       }
-      if (cursor !== savedCursor) {
-        savedCursor = cursor;
-        void save();
-      }
+    } finally {
+      sub?.close();
     }
   }
 }
