@@ -26,7 +26,7 @@ import type { Workflow } from '../workflow/schema.js';
 import { EngineError } from './errors.js';
 import { baseContext } from './expression-context.js';
 import { newRunId, RUN_ID_PATTERN } from './ids.js';
-import { Keys, QUEUE_NAME } from './keys.js';
+import { expiryMember, Keys, QUEUE_NAME } from './keys.js';
 import { EventReader } from './event-reader.js';
 import { readRunRecord } from './records.js';
 import { parseAdvance, Scripts, type ReadyStep } from './redis-scripts.js';
@@ -308,7 +308,7 @@ export class Engine implements RunsApi {
           ? { state: 'failed', outputs: { denied_by: denier?.user ?? '' }, error: `approval denied by ${denier?.user ?? 'someone'}` }
           : { state: 'failed', outputs: {}, error: 'approval expired: nobody decided in time' };
     await this.finishStep(rc, stepId, attempt, res, ['waiting']);
-    if (approval.outcome !== 'expired') await this.queue.remove(`${rc.meta.id}.${stepId}.expire`).catch(() => 0);
+    if (approval.outcome !== 'expired') await this.redis.zrem(this.keys.expiry, expiryMember(rc.meta.id, stepId));
   }
 
   /** A child run ended: its status and outputs become the parent's `workflow:` step result. */
@@ -415,7 +415,7 @@ export class Engine implements RunsApi {
     for (const stepId of waiting) {
       const base = await this.stepBase(rc, stepId);
       if (base.childRunId) await this.cancel(base.childRunId, `workflow:${runId}`).catch(() => undefined);
-      await this.queue.remove(`${runId}.${stepId}.expire`).catch(() => 0);
+      await this.redis.zrem(this.keys.expiry, expiryMember(runId, stepId));
     }
     await this.afterAdvance(runId, parseAdvance(reply, 2));
     return 'aborting';

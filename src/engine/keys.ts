@@ -15,6 +15,8 @@
  *   P:lockq:KEY         zset   run ids queued for that key, by arrival
  *   P:locks             set    concurrency keys that may be held or waited on (maintenance scans it)
  *   P:workers           zset   worker id -> last heartbeat (ms)
+ *   P:expiry            zset   `runId stepId` -> when its approval expires (ms); swept every second by
+ *                              workers (worker.ts): one entry per parked approval instead of a delayed job
  *   P:repair            zset   run id -> when to repair it: set before a front changes a run and removed
  *                              after its follow-up (enqueue, finish) is done; workers repair what is left
  *   P:cancel            pubsub channel: a run id whose running steps must abort now
@@ -59,6 +61,10 @@ export class Keys {
   get locks(): string {
     return `${this.prefix}:locks`;
   }
+  /** Parked approvals by expiry time; members from expiryMember(). */
+  get expiry(): string {
+    return `${this.prefix}:expiry`;
+  }
   get repair(): string {
     return `${this.prefix}:repair`;
   }
@@ -75,3 +81,13 @@ export class Keys {
 }
 
 export const QUEUE_NAME = 'steps';
+
+/** A P:expiry member: run ids and step ids never contain a space (RUN_ID_PATTERN, STEP_ID_PATTERN). */
+export function expiryMember(runId: string, stepId: string): string {
+  return `${runId} ${stepId}`;
+}
+
+export function parseExpiryMember(member: string): { runId: string; stepId: string } | undefined {
+  const i = member.indexOf(' ');
+  return i > 0 ? { runId: member.slice(0, i), stepId: member.slice(i + 1) } : undefined;
+}

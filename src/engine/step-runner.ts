@@ -10,7 +10,8 @@
  *          approval and workflow steps park (state waiting, no job): the slot is free at once.
  *          sleep holds its slot (bounded by the step timeout): short sleeps are the common case and
  *          this keeps them exact; use an approval or a scheduled trigger to wait for hours.
- * expire:  an approval nobody decided in time is denied.
+ * expire:  an approval nobody decided in time is denied. Called by the workers' P:expiry sweep
+ *          (worker.ts); `expire` jobs are still taken for runs parked by older versions.
  * timeout: the workflow timeout fired: the run is aborted as timed_out (on_failure steps still run).
  */
 import type { Job } from 'bullmq';
@@ -26,11 +27,12 @@ import { conditionHasStatusFunction, conditionText, evaluateCondition, evaluateE
 import { actionOf, type Step } from '../workflow/schema.js';
 import type { ActiveSteps } from './active-steps.js';
 import { maxAttempts, retryDelayMs } from './backoff.js';
-import { TIMER_JOB_OPTS, type Engine, type StepJobData, type StepResult } from './engine.js';
+import type { Engine, StepJobData, StepResult } from './engine.js';
 import { baseContext, processEnv, stepEnv } from './expression-context.js';
 import { OutputBuffer } from './output-buffer.js';
 import { readRunRecord } from './records.js';
 import type { RunContext } from './run-context.js';
+import { expiryMember } from './keys.js';
 import { findStep, snapshotBase } from './snapshot.js';
 import type { ApprovalState, StepRecord, StepState } from './types.js';
 
@@ -246,7 +248,8 @@ export class StepRunner {
     const parked: StepRecord = { ...record, state: 'waiting' };
     const reply = await engine.scripts.call('parkStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, JSON.stringify(parked), JSON.stringify(patch), rc.meta.trigger.requester, now, engine.maxlen]);
     if (reply[0] !== 'parked') return;
-    await engine.queue.add('expire', { runId: rc.meta.id, stepId: step.id }, { jobId: `${rc.meta.id}.${step.id}.expire`, delay: ttlMs, ...TIMER_JOB_OPTS });
+    // The expiry is armed after parking: a crash in between is repaired by the step job's retry (repairParked).
+    await engine.redis.zadd(engine.keys.expiry, 'NX', request.expiresAt, expiryMember(rc.meta.id, step.id));
     rc.log.info({ step: step.id, expiresAt: request.expiresAt }, 'approval requested; step parked');
     if (reply[1]) await this.settleFromStore(rc, step.id);
   }
@@ -296,8 +299,7 @@ export class StepRunner {
       const ttl = rc.meta.approvalTtl[step.id] ?? 30 * 60_000;
       const raw = await this.engine.redis.hget(this.engine.keys.appr(rc.meta.id), step.id);
       const a = raw ? (JSON.parse(raw) as ApprovalState) : undefined;
-      const delay = Math.max(0, (a?.expiresAt || Date.now() + ttl) - Date.now());
-      await this.engine.queue.add('expire', { runId: rc.meta.id, stepId: step.id }, { jobId: `${rc.meta.id}.${step.id}.expire`, delay, ...TIMER_JOB_OPTS });
+      if (!a?.outcome) await this.engine.redis.zadd(this.engine.keys.expiry, 'NX', a?.expiresAt || Date.now() + ttl, expiryMember(rc.meta.id, step.id));
       if (a?.outcome) await this.settleFromStore(rc, step.id);
       return;
     }
@@ -306,7 +308,8 @@ export class StepRunner {
     void attempt;
   }
 
-  private async expire(data: { runId: string; stepId: string }): Promise<void> {
+  /** Denies an approval nobody decided in time (P:expiry sweep, or a delayed `expire` job of older versions). */
+  async expire(data: { runId: string; stepId: string }): Promise<void> {
     const engine = this.engine;
     const rc = await engine.contexts.get(data.runId);
     if (!rc) return;

@@ -9,7 +9,12 @@
  * - lock maintenance: renews the leases of locks whose holder run is live, reclaims locks whose
  *   holder ended or vanished (lease expired), and starts the next queued run;
  * - run repair: a front that died between changing a run and adding its jobs (or finishing it)
- *   left the run in P:repair; it is brought back in line here.
+ *   left the run in P:repair; it is brought back in line here;
+ * - approval expiry: every second, approvals due in P:expiry are claimed (claimDue: leased for
+ *   30 s, so a worker dying mid-expiry leaves them to the next sweep) and denied. One sorted-set
+ *   entry per parked approval (~100 bytes) instead of a delayed BullMQ job (~900 bytes); expiry
+ *   fires within about a second of its time while any worker runs, and survives restarts (it
+ *   lives in Redis). With no worker running nothing expires, as with delayed jobs.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -17,7 +22,7 @@ import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ActiveSteps } from './active-steps.js';
 import { Engine, type EngineOptions, type StepJobData } from './engine.js';
-import { QUEUE_NAME } from './keys.js';
+import { parseExpiryMember, QUEUE_NAME } from './keys.js';
 import { StepRunner } from './step-runner.js';
 
 export interface WorkerOptions extends EngineOptions {
@@ -91,6 +96,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   every(1_000, () => active.poll(engine.redis, engine.keys), 'abort poll');
   every(opts.maintenanceMs ?? Math.min(5_000, Math.max(200, Math.floor(engine.leaseMs / 3))), () => maintainLocks(engine), 'lock maintenance');
   every(opts.maintenanceMs ?? 2_000, () => repairRuns(engine), 'run repair');
+  every(EXPIRY_SWEEP_MS, () => sweepExpiries(engine, runner), 'approval expiry sweep');
 
   log.info({ concurrency: opts.concurrency }, 'worker started');
   let closing: Promise<void> | undefined;
@@ -111,6 +117,30 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       return closing;
     },
   };
+}
+
+const EXPIRY_SWEEP_MS = 1_000;
+/** A claimed expiry not done by then (its worker died or Redis failed) is claimed again. */
+const EXPIRY_CLAIM_LEASE_MS = 30_000;
+const EXPIRY_BATCH = 200;
+
+/** Denies the approvals whose expiry time has come (P:expiry), a batch at a time until none is due. */
+export async function sweepExpiries(engine: Engine, runner: StepRunner): Promise<void> {
+  for (;;) {
+    const due = await engine.scripts.call('claimDue', [engine.keys.expiry], [Date.now(), EXPIRY_CLAIM_LEASE_MS, EXPIRY_BATCH]);
+    for (const member of due) {
+      const entry = parseExpiryMember(member);
+      try {
+        if (entry) await runner.expire(entry);
+      } catch (err) {
+        // Left claimed: tried again once the claim's lease ends. The rest of the batch goes on.
+        engine.log.warn({ runId: entry?.runId, step: entry?.stepId, err: String(err) }, 'approval expiry failed; retrying later');
+        continue;
+      }
+      await engine.redis.zrem(engine.keys.expiry, member);
+    }
+    if (due.length < EXPIRY_BATCH) return;
+  }
 }
 
 /** Repairs runs whose front-side follow-up was cut short (see Engine.repair). */

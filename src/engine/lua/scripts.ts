@@ -398,7 +398,24 @@ return {'renewed', holder, redis.call('HGET', ARGV[1] .. ':run:' .. holder, 'sta
 `,
 };
 
-export const SCRIPTS = { create, begin, startStep, finishStep, retryStep, parkStep, decide, abort, finishRun, promote, renew } as const;
+/**
+ * claimDue: hands the approvals due to expire to one sweeping worker. Claimed entries are pushed
+ * a lease into the future instead of removed, so a worker that dies mid-expiry leaves them to be
+ * claimed again after the lease; the claimer removes each entry once its expiry is done.
+ * KEYS[1] expiry zset. ARGV: now leaseMs limit
+ * Reply: the claimed members
+ */
+const claimDue: ScriptDef = {
+  keys: 1,
+  lua: `
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+local until_ = tonumber(ARGV[1]) + tonumber(ARGV[2])
+for _, m in ipairs(due) do redis.call('ZADD', KEYS[1], 'XX', until_, m) end
+return due
+`,
+};
+
+export const SCRIPTS = { create, begin, startStep, finishStep, retryStep, parkStep, decide, abort, finishRun, promote, renew, claimDue } as const;
 export type ScriptName = keyof typeof SCRIPTS;
 
 export function scriptSource(name: ScriptName): string {
