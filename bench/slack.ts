@@ -92,6 +92,7 @@ export async function runSlackBench(opts: SlackBenchOptions): Promise<Row[]> {
     // The front's event-loop delay is part of every ack; it is reported beside them.
     const loop = monitorEventLoopDelay({ resolution: 5 });
     loop.enable();
+    const connectionsBefore = await connectionsReceived(front);
     const results = await burst(count, 20, 'CBENCH');
     loop.disable();
     const acks = results.map((r) => ({ ackMs: r.ackMs, channel: r.channel, ok: r.status === 200 && r.body.includes('Starting') }));
@@ -106,6 +107,8 @@ export async function runSlackBench(opts: SlackBenchOptions): Promise<Row[]> {
     rows.push({ metric: 'front process event-loop delay during that burst, p99 / max ms', value: `${fmt(loop.percentile(99) / 1e6)} / ${fmt(loop.max / 1e6)}` });
     const finished = await waitUntil(() => acks.every((a) => fake.roots(a.channel).some((m) => m.text.endsWith(': succeeded'))), 120_000);
     rows.push({ metric: `Slack runs of that burst ending with their final message`, value: `${acks.filter((a) => fake.roots(a.channel).some((m) => m.text.endsWith(': succeeded'))).length} / ${count}`, target: 'all', pass: finished });
+    // Connection churn (one blocking read per reported run opens a connection each) shows here.
+    rows.push({ metric: 'Redis connections opened (all processes) from that burst to its last final message', value: String((await connectionsReceived(front)) - connectionsBefore) });
 
     // 2. A chatty step's writes.
     progress('Slack: a step writing 10,000 lines in ~5 s');
@@ -172,6 +175,12 @@ async function startSender(): Promise<SenderChild> {
       if (child.exitCode === null) child.kill();
     },
   };
+}
+
+/** Redis's count of connections accepted since it started (INFO stats). */
+async function connectionsReceived(front: Front): Promise<number> {
+  const info = await front.redis.info('stats');
+  return Number(/total_connections_received:(\d+)/.exec(info)?.[1] ?? Number.NaN);
 }
 
 async function waitUntil(ok: () => boolean, timeoutMs: number): Promise<boolean> {
