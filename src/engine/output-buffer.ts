@@ -33,8 +33,8 @@ export class OutputBuffer {
   ) {}
 
   push(line: string, stream: OutputStream): void {
-    const clipped = line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}… (${line.length - MAX_LINE} more characters)` : line;
-    const masked = this.rc.masker.mask(clipped);
+    // Mask before clipping: a secret straddling the cut must not leave its first characters in clear.
+    const masked = this.rc.masker.maskAndClip(line, MAX_LINE);
     this.count++;
     if (this.head.length < KEEP) this.head.push(masked);
     else {
