@@ -164,7 +164,7 @@ export class Engine implements RunsApi {
       // exists), so two starts racing for one id cannot both win.
       const runId = req.runId ?? newRunId();
       const meta: RunMeta = { ...prep.meta, id: runId, lockKey };
-      const fields = { meta: JSON.stringify(meta), def: snap.defJson, graph: snap.graphJson, sealed: prep.sealedText, createdAt: String(now) };
+      const fields = { meta: JSON.stringify(meta), wf: snap.sha, sealed: prep.sealedText, createdAt: String(now) };
       const created: RunEvent = { ts: now, runId, type: 'run.created', workflow: workflow.name, trigger: meta.trigger, inputs: meta.inputs };
       const reply = await this.scripts.call(
         'create',
@@ -177,8 +177,9 @@ export class Engine implements RunsApi {
           lockKey !== undefined ? this.keys.lockQueue(lockKey) : '',
           this.keys.locks,
           this.keys.repair,
+          this.keys.workflow(snap.sha),
         ],
-        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockKey ?? '', workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), snap.stJson, '[]', snap.apprJson, JSON.stringify(created), now + REPAIR_AFTER_MS],
+        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockKey ?? '', workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), snap.stJson, '[]', snap.apprJson, JSON.stringify(created), now + REPAIR_AFTER_MS, snap.defJson, snap.graphJson],
       );
       const tag = reply[0];
       if (tag === 'collision') {

@@ -2,8 +2,12 @@
  * Every Redis key the engine uses, in one place. All keys start with the deployment prefix
  * (CHATOPS_PREFIX), so one Redis can hold several deployments and tests never collide.
  *
- *   P:run:ID            hash   the run: state, meta (JSON), def (workflow snapshot), graph (for Lua),
- *                              sealed (encrypted secrets), phase, abort, failure, outcome, outputs, error, timestamps
+ *   P:run:ID            hash   the run: state, meta (JSON), wf (its snapshot's id), sealed (encrypted
+ *                              secrets), phase, abort, failure, outcome, outputs, error, timestamps; runs
+ *                              created by older versions hold def and graph here instead of wf
+ *   P:wf:SHA            hash   a workflow snapshot, shared by every run of that version: def (the workflow
+ *                              JSON), graph (for Lua), live (runs not finished). SHA hashes def and graph, so
+ *                              it never changes; kept while live > 0, then expires with the retention
  *   P:run:ID:st         hash   step id -> state; `<id>#a` -> attempt; `<id>#r` -> retry-at (ms)
  *   P:run:ID:steps      hash   step id -> StepRecord JSON (its `state` is overridden by :st)
  *   P:run:ID:appr       hash   approval step id -> ApprovalState JSON
@@ -38,6 +42,10 @@ export class Keys {
   }
   events(id: string): string {
     return `${this.prefix}:run:${id}:events`;
+  }
+  /** A workflow snapshot shared by runs (its id is SnapshotCache's sha). */
+  workflow(sha: string): string {
+    return `${this.prefix}:wf:${sha}`;
   }
   /** The keys of one run, in the order the Lua scripts take them. */
   runKeys(id: string): [string, string, string, string, string] {

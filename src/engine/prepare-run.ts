@@ -3,6 +3,7 @@
  * sealed, the masked trigger and meta, the concurrency key, the workflow snapshot (cached per
  * loaded workflow) and the record handed back to the caller.
  */
+import { createHash } from 'node:crypto';
 import type { Logger } from '../lib/logger.js';
 import { interpolate } from '../workflow/expressions.js';
 import { secretInputNames, validateInputs, type InputValue } from '../workflow/inputs.js';
@@ -15,7 +16,8 @@ import { seal, type Sealed } from './seal.js';
 import { buildSnapshot, type ApprovalDefaults, type Snapshot } from './snapshot.js';
 import type { ApprovalState, RunRecord, StartRunRequest } from './types.js';
 
-export type CachedSnapshot = Snapshot & { defJson: string; graphJson: string; stJson: string; apprJson: string };
+/** sha: the snapshot's id in Redis (P:wf:SHA), a hash of defJson and graphJson. */
+export type CachedSnapshot = Snapshot & { defJson: string; graphJson: string; stJson: string; apprJson: string; sha: string };
 
 /** Snapshots and their JSON, computed once per loaded workflow object. */
 export class SnapshotCache {
@@ -29,7 +31,10 @@ export class SnapshotCache {
       for (const n of s.graph) stFlat.push(n.id, 'pending', `${n.id}#a`, '1');
       const apprFlat: string[] = [];
       for (const [id, a] of s.approvals) apprFlat.push(id, JSON.stringify(a));
-      snap = { ...s, defJson: JSON.stringify(workflow), graphJson: JSON.stringify(s.graph), stJson: JSON.stringify(stFlat), apprJson: JSON.stringify(apprFlat) };
+      const defJson = JSON.stringify(workflow);
+      const graphJson = JSON.stringify(s.graph);
+      const sha = createHash('sha256').update(defJson).update('\n').update(graphJson).digest('hex').slice(0, 24);
+      snap = { ...s, defJson, graphJson, stJson: JSON.stringify(stFlat), apprJson: JSON.stringify(apprFlat), sha };
       this.cache.set(workflow, snap);
     }
     return snap;

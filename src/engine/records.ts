@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 import type { RunMeta } from './run-context.js';
 import type { GraphNode } from './snapshot.js';
+import { loadSnapshot } from './snapshot-store.js';
 import type { ApprovalState, RunEvent, RunRecord, RunState, StepRecord, StepState } from './types.js';
 
 function asArray<T>(value: unknown): T[] {
@@ -32,12 +33,14 @@ export async function readRunRecord(redis: Redis, keys: Keys, runId: string): Pr
   multi.hgetall(keys.appr(runId));
   const res = (await multi.exec()) ?? [];
   const run = res[0]?.[1] as Record<string, string> | undefined;
-  if (!run?.meta || !run.graph) return null;
+  if (!run?.meta) return null;
+  const snap = run.wf ? await loadSnapshot(redis, keys, run.wf) : undefined;
+  const graph = snap?.graph ?? (run.graph ? (JSON.parse(run.graph) as GraphNode[]) : undefined);
+  if (graph === undefined) return null;
   const st = (res[1]?.[1] ?? {}) as Record<string, string>;
   const steps = (res[2]?.[1] ?? {}) as Record<string, string>;
   const appr = (res[3]?.[1] ?? {}) as Record<string, string>;
   const meta = JSON.parse(run.meta) as RunMeta;
-  const graph = JSON.parse(run.graph) as GraphNode[];
   const records: StepRecord[] = graph.map((n) => {
     // Steps that never ran have no stored record (it would only repeat the snapshot).
     const stored = steps[n.id];

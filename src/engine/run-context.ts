@@ -10,6 +10,7 @@ import type { InputValue } from '../workflow/inputs.js';
 import type { Keys } from './keys.js';
 import type { GraphNode } from './snapshot.js';
 import { unseal, type Sealed } from './seal.js';
+import { loadSnapshot } from './snapshot-store.js';
 import type { Trigger } from './types.js';
 
 /** The `meta` field of a run hash. Inputs are masked; secret values live only in `sealed`. */
@@ -58,14 +59,17 @@ export class RunContexts {
   async get(runId: string): Promise<RunContext | undefined> {
     const hit = this.cache.get(runId);
     if (hit !== undefined) return hit;
-    const [meta, def, graph, sealedText] = await this.redis.hmget(this.keys.run(runId), 'meta', 'def', 'graph', 'sealed');
-    if (!meta || !def || !graph || !sealedText) return undefined;
+    const [meta, wf, def, graph, sealedText] = await this.redis.hmget(this.keys.run(runId), 'meta', 'wf', 'def', 'graph', 'sealed');
+    if (!meta || !sealedText) return undefined;
+    // Shared snapshot (wf), or the run's own copy (runs created by older versions).
+    const snap = wf ? await loadSnapshot(this.redis, this.keys, wf) : def && graph ? { def: JSON.parse(def) as Workflow, graph: JSON.parse(graph) as GraphNode[] } : undefined;
+    if (snap === undefined) return undefined;
     const parsedMeta = JSON.parse(meta) as RunMeta;
     const sealed = unseal(sealedText, this.secretKey);
     const rc: RunContext = {
       meta: parsedMeta,
-      def: JSON.parse(def) as Workflow,
-      graph: JSON.parse(graph) as GraphNode[],
+      def: snap.def,
+      graph: snap.graph,
       inputs: { ...parsedMeta.inputs, ...sealed.inputs },
       sealed,
       masker: maskerFor(sealed),

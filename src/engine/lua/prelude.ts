@@ -22,6 +22,25 @@ local function setStep(stKey, eventsKey, maxlen, runId, now, id, state)
   end
 end
 
+-- The run's dependency graph: from its shared snapshot P:wf:SHA (field wf of the run hash), or from
+-- the run hash itself for runs created before snapshots were shared.
+local function runGraph(runKey)
+  local g = redis.call('HGET', runKey, 'graph')
+  if not g then
+    local prefix = string.match(runKey, '^(.*):run:[^:]+$')
+    g = redis.call('HGET', prefix .. ':wf:' .. redis.call('HGET', runKey, 'wf'), 'graph')
+  end
+  return cjson.decode(g)
+end
+
+-- A run ended: one run fewer holds its shared snapshot; the last one lets it expire with the retention.
+local function releaseSnapshot(runKey, retention)
+  local wf = redis.call('HGET', runKey, 'wf')
+  if not wf then return end
+  local key = string.match(runKey, '^(.*):run:[^:]+$') .. ':wf:' .. wf
+  if redis.call('HINCRBY', key, 'live', -1) <= 0 then redis.call('PEXPIRE', key, retention) end
+end
+
 -- Moves each pending step of the current phase whose needs are all final to queued, or to skipped
 -- when a need did not succeed and its condition has no status function (GitHub Actions semantics),
 -- until nothing changes. When the phase has nothing left, decides the run's outcome, switching to
@@ -29,7 +48,7 @@ end
 -- Returns {done, id1, attempt1, retryAt1, ...}: done is '' or the final run state; the ids are every
 -- step now queued (their jobs must exist; adding them again is a no-op).
 local function advance(runKey, stKey, eventsKey, runId, now, maxlen)
-  local graph = cjson.decode(redis.call('HGET', runKey, 'graph'))
+  local graph = runGraph(runKey)
   local byId = {}
   for _, n in ipairs(graph) do byId[n.id] = n end
   for _ = 1, 2 do

@@ -20,13 +20,14 @@ export interface ScriptDef {
  * KEYS[6] runs index  KEYS[7] channel index (or runs index again)  KEYS[8] idempotency key (or '')
  * KEYS[9] lock key    KEYS[10] lock queue                           KEYS[11] locks set
  * KEYS[12] repair set (the caller removes the run once its first jobs are added)
- * ARGV: runId now maxlen retentionMs leaseMs prefix lockName lockMode runFieldsJSON stJSON recordsJSON apprJSON createdEventJSON repairAt
+ * KEYS[13] the workflow snapshot P:wf:SHA (runFields.wf = SHA): written once, its live count taken
+ * ARGV: runId now maxlen retentionMs leaseMs prefix lockName lockMode runFieldsJSON stJSON recordsJSON apprJSON createdEventJSON repairAt defJSON graphJSON
  * Reply: {'existing', runId} | {'collision'} | {'held', holder} | {'queued', position, holder|''} | {'started', done, triples…}
  * 'collision': a run with this id exists; the check and the write are one script, so it also
  * reserves a caller-chosen id atomically.
  */
 const create: ScriptDef = {
-  keys: 12,
+  keys: 13,
   lua: `
 local runKey, stKey, stepsKey, apprKey, eventsKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local runId, now, maxlen, retention, lease, prefix, lockName, lockMode = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
@@ -45,6 +46,10 @@ if lockName ~= '' then
 end
 local fields = cjson.decode(ARGV[9])
 for k, v in pairs(fields) do redis.call('HSET', runKey, k, v) end
+-- The snapshot is shared by content: written by the first run of this version, then only counted.
+if redis.call('HSETNX', KEYS[13], 'def', ARGV[15]) == 1 then redis.call('HSET', KEYS[13], 'graph', ARGV[16]) end
+redis.call('HINCRBY', KEYS[13], 'live', 1)
+redis.call('PERSIST', KEYS[13])
 redis.call('HSET', runKey, 'state', 'queued', 'phase', 'main', 'abort', '')
 local st = cjson.decode(ARGV[10])
 for i = 1, #st, 2 do redis.call('HSET', stKey, st[i], st[i + 1]) end
@@ -309,7 +314,7 @@ if rs == 'queued' then
   if KEYS[6] ~= '' then redis.call('ZREM', KEYS[6], runId) end
   return {'aborting', '[]', kind}
 end
-local graph = cjson.decode(redis.call('HGET', KEYS[1], 'graph'))
+local graph = runGraph(KEYS[1])
 for _, n in ipairs(graph) do
   if n.phase == phase then
     local s = redis.call('HGET', KEYS[2], n.id)
@@ -327,7 +332,7 @@ return prepend('aborting', list)
 
 /**
  * finishRun: the run's final state, outputs and run.finished; expiry of its keys after the
- * retention; releases its concurrency lock (the next run is promoted separately).
+ * retention (and of its shared snapshot P:wf:SHA when no live run holds it any more); releases its concurrency lock (the next run is promoted separately).
  * KEYS[6] lock key (or '')  KEYS[7] lock queue (or '')
  * ARGV: runId state outputsJSON error now maxlen retentionMs
  * Reply: {'finished'} | {'already', state}
@@ -341,7 +346,7 @@ if not rs then return {'already', ''} end
 if RUN_FINAL[rs] then return {'already', rs} end
 redis.call('HSET', KEYS[1], 'state', state, 'endedAt', now, 'outputs', outputs, 'error', err, 'phase', 'done')
 -- Steps that never got their turn (on_failure steps of a run that did not fail) end skipped.
-for _, n in ipairs(cjson.decode(redis.call('HGET', KEYS[1], 'graph'))) do
+for _, n in ipairs(runGraph(KEYS[1])) do
   if redis.call('HGET', KEYS[2], n.id) == 'pending' then setStep(KEYS[2], KEYS[5], maxlen, runId, now, n.id, 'skipped') end
 end
 local started = tonumber(redis.call('HGET', KEYS[1], 'startedAt') or redis.call('HGET', KEYS[1], 'createdAt') or now)
@@ -349,6 +354,7 @@ local ev = {ts=now, runId=runId, type='run.finished', state=state, durationMs=no
 if err ~= '' then ev.error = err end
 addEvent(KEYS[5], maxlen, cjson.encode(ev))
 for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], retention) end
+releaseSnapshot(KEYS[1], retention)
 if KEYS[6] ~= '' and redis.call('GET', KEYS[6]) == runId then redis.call('DEL', KEYS[6]) end
 if KEYS[7] ~= '' then redis.call('ZREM', KEYS[7], runId) end
 return {'finished'}

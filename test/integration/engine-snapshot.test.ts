@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { cli, harness, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
+
+const GATE = `
+name: gate
+steps:
+  - id: ask
+    approval: { message: "go?", expires: 30m }
+  - id: go
+    needs: ask
+    run: echo went
+`;
+
+describe('engine: shared workflow snapshots (P:wf:SHA)', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it('runs of one version share one snapshot, kept while a run is live, then expiring with the retention', async () => {
+    h = await harness(workflowsFrom(GATE), { engine: { retentionMs: 60_000 } });
+    const { engine } = h;
+    const a = (await engine.startRun({ workflow: 'gate', inputs: {}, trigger: cli })).run;
+    const b = (await engine.startRun({ workflow: 'gate', inputs: {}, trigger: cli })).run;
+    await h.waitFor(a.id, ['waiting']);
+    await h.waitFor(b.id, ['waiting']);
+    const wf = await engine.redis.hget(engine.keys.run(a.id), 'wf');
+    expect(wf).toMatch(/^[0-9a-f]{24}$/);
+    expect(await engine.redis.hget(engine.keys.run(b.id), 'wf')).toBe(wf);
+    expect(await engine.redis.hmget(engine.keys.run(a.id), 'def', 'graph')).toEqual([null, null]);
+    const key = engine.keys.workflow(wf ?? '');
+    expect(await engine.redis.hget(key, 'live')).toBe('2');
+    expect(await engine.redis.pttl(key)).toBe(-1);
+
+    await engine.decide({ runId: a.id, user: 'cli:bob', roles: [], decision: 'approve' });
+    const done = await h.waitFor(a.id);
+    expect(done.state).toBe('succeeded');
+    expect(done.steps.map((s) => s.id)).toEqual(['ask', 'go']);
+    expect(await engine.redis.hget(key, 'live')).toBe('1');
+    expect(await engine.redis.pttl(key)).toBe(-1); // b still needs it
+
+    await engine.cancel(b.id, 'cli:bob');
+    expect((await h.waitFor(b.id)).state).toBe('cancelled');
+    expect(await engine.redis.hget(key, 'live')).toBe('0');
+    const ttl = await engine.redis.pttl(key);
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+
+    // A new run of the same version takes it back: no expiry while it is live.
+    const c = (await engine.startRun({ workflow: 'gate', inputs: {}, trigger: cli })).run;
+    await h.waitFor(c.id, ['waiting']);
+    expect(await engine.redis.hget(key, 'live')).toBe('1');
+    expect(await engine.redis.pttl(key)).toBe(-1);
+  });
+
+  it('a run created by an older version (def and graph in its own hash) still runs and reads', async () => {
+    h = await harness(workflowsFrom(GATE));
+    const { engine } = h;
+    const { run } = await engine.startRun({ workflow: 'gate', inputs: {}, trigger: cli });
+    await h.waitFor(run.id, ['waiting']);
+    // Turn it into an old-style run, as a process that never cached it would find it.
+    const wf = (await engine.redis.hget(engine.keys.run(run.id), 'wf')) ?? '';
+    const [def, graph] = await engine.redis.hmget(engine.keys.workflow(wf), 'def', 'graph');
+    await engine.redis.hset(engine.keys.run(run.id), 'def', def ?? '', 'graph', graph ?? '');
+    await engine.redis.hdel(engine.keys.run(run.id), 'wf');
+    await h.close();
+    h = await harness(workflowsFrom(GATE), { engine: { prefix: h.opts.prefix } });
+    await h.engine.decide({ runId: run.id, user: 'cli:bob', roles: [], decision: 'approve' });
+    const done = await h.waitFor(run.id);
+    expect(done.state).toBe('succeeded');
+    expect(done.steps.map((s) => `${s.id}:${s.state}`)).toEqual(['ask:succeeded', 'go:succeeded']);
+  });
+});
