@@ -3,8 +3,11 @@
  * and whatever goes wrong with the start after the ack reaches the user through the response_url.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createEngine } from '../../src/engine/index.js';
 import type { StartRunRequest, StartRunResult } from '../../src/engine/types.js';
-import { slackFrontHarness, type SlackFrontHarness } from '../fakes/slack-front.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { testRedisUrl } from '../helpers/redis.js';
+import { SECRET_KEY, slackFrontHarness, type SlackFrontHarness } from '../fakes/slack-front.js';
 import { SLACK_PROJECT } from './slack-project.js';
 
 const PROJECT: Record<string, string> = {
@@ -83,5 +86,26 @@ describe('Slack slash command: ack first, run after', () => {
     // Only the holder has a message in the channel.
     expect(h.fake.roots('C0MIG').map((m) => m.text).filter((t) => t.includes(refused))).toEqual([]);
     await h.front.engine.cancel(holder, 'test');
+  }, 30_000);
+
+  it('a front stopped right after an ack still writes the run it announced', async () => {
+    const own = await slackFrontHarness(PROJECT);
+    const engine = own.front.engine;
+    const realStart = engine.startRun.bind(engine);
+    engine.startRun = async (req: StartRunRequest): Promise<StartRunResult> => {
+      await new Promise((r) => setTimeout(r, 1_000));
+      return realStart(req);
+    };
+    const check = createEngine({ redisUrl: testRedisUrl(), prefix: own.prefix, project: { workflows: new Map() }, log: silentLogger, secretKey: SECRET_KEY });
+    try {
+      const res = await own.sender.slash({ text: 'restart api on web-2', channel: 'C0STOP', user: 'U0ALICE', responseUrl: own.fake.responseUrl() });
+      const runId = /r-[0-9a-z]{6}/.exec(JSON.stringify(res.body))?.[0] ?? '';
+      expect(JSON.stringify(res.body)).toContain(`Starting ${runId}`);
+      await own.front.close();
+      expect((await check.getRun(runId))?.workflow).toBe('restart-service');
+    } finally {
+      await check.close();
+      await own.close();
+    }
   }, 30_000);
 });

@@ -26,6 +26,8 @@ const { App } = bolt;
 
 /** How long a slash command may wait for the router before the ack goes out without its answer. */
 export const ACK_BUDGET_MS = 2_000;
+/** How long stop() waits for acked commands to finish starting their runs. */
+const STOP_WAIT_MS = 10_000;
 
 export interface SlackFrontOptions {
   config: SlackConfig;
@@ -107,6 +109,7 @@ export async function createSlackFront(opts: SlackFrontOptions): Promise<SlackFr
     ackBudgetMs: opts.ackBudgetMs ?? ACK_BUDGET_MS,
     onFollow: opts.onFollow,
     onAck: opts.onAck,
+    pending: new Set(),
   };
   registerSlashCommand(app, deps);
   registerMention(app, deps);
@@ -135,6 +138,14 @@ export async function createSlackFront(opts: SlackFrontOptions): Promise<SlackFr
       }
     },
     async stop() {
+      // Runs already acked are written before we go (bounded), so no ack is left without its run.
+      const pending = [...(deps.pending ?? [])];
+      if (pending.length > 0) {
+        log.info({ count: pending.length }, 'waiting for acked commands to start their runs');
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([Promise.allSettled(pending), new Promise((r) => (timer = setTimeout(r, STOP_WAIT_MS)))]);
+        clearTimeout(timer);
+      }
       if (!started) return;
       started = false;
       await app.stop();

@@ -17,6 +17,8 @@ export interface ListenerDeps {
   ackBudgetMs: number;
   onFollow?: (runId: string) => void;
   onAck?: (ms: number) => void;
+  /** Work after acks still under way (runs being written): a stopping front waits for it. */
+  pending?: Set<Promise<unknown>>;
 }
 
 /** Delivers an answer to a user, honouring Retry-After a few times (answers are not paced). */
@@ -44,7 +46,13 @@ export function follow(deps: Pick<ListenerDeps, 'onFollow'>, result: { runId?: s
  * After the ack: the router's deferred work (writing the run, auditing a refusal) with its
  * follow-ups sent to `to` (for a slash command, the response_url), then the run is watched.
  */
-export async function afterAck(deps: Pick<ListenerDeps, 'platform' | 'log' | 'onFollow'>, to: ReplyTarget, result: RouteResult): Promise<void> {
-  const done = result.afterAck ? await result.afterAck((c) => deliver(deps, to, c)) : result;
-  follow(deps, done);
+export async function afterAck(deps: Pick<ListenerDeps, 'platform' | 'log' | 'onFollow' | 'pending'>, to: ReplyTarget, result: RouteResult): Promise<void> {
+  if (!result.afterAck) return follow(deps, result);
+  const work = result.afterAck((c) => deliver(deps, to, c));
+  deps.pending?.add(work);
+  try {
+    follow(deps, await work);
+  } finally {
+    deps.pending?.delete(work);
+  }
 }
