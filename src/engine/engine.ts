@@ -28,7 +28,7 @@ import { baseContext } from './expression-context.js';
 import { newRunId, RUN_ID_PATTERN } from './ids.js';
 import { expiryMember, Keys, QUEUE_NAME } from './keys.js';
 import { EventReader } from './event-reader.js';
-import { readRunRecord } from './records.js';
+import { readRunRecord, readStepRecord, storedStepJson } from './records.js';
 import { parseAdvance, Scripts, type ReadyStep } from './redis-scripts.js';
 import { RunContexts, type RunContext, type RunMeta } from './run-context.js';
 import { resolveSecretKey } from './seal.js';
@@ -279,7 +279,7 @@ export class Engine implements RunsApi {
     const event: RunEvent = m.maskDeep({ ts: now, runId: rc.meta.id, type: 'step.finished', step: stepId, state: res.state, durationMs: now - startedAt, outputs: record.outputs, exitCode: res.exitCode, error: record.error });
     const failing = BAD_STATES.includes(res.state) && node?.coe !== true;
     const failure = failing ? JSON.stringify({ step: stepId, error: record.error ?? res.state }) : '';
-    const reply = await this.scripts.call('finishStep', this.keys.runKeys(rc.meta.id), [rc.meta.id, stepId, attempt, res.state, from.join(','), JSON.stringify(record), JSON.stringify(event), failure, now, this.maxlen]);
+    const reply = await this.scripts.call('finishStep', this.keys.runKeys(rc.meta.id), [rc.meta.id, stepId, attempt, res.state, from.join(','), storedStepJson(record, snapshotBase(rc.def, stepId)), JSON.stringify(event), failure, now, this.maxlen]);
     if (reply[0] === 'gone') return;
     if (reply[0] === 'recorded') rc.log.info({ step: stepId, attempt, state: res.state, error: record.error }, 'step finished');
     await this.afterAdvance(rc.meta.id, parseAdvance(reply, 1));
@@ -288,8 +288,8 @@ export class Engine implements RunsApi {
   /** The stored record of a step (for fields set at start: name, kind, startedAt, childRunId). */
   async stepBase(rc: RunContext, stepId: string): Promise<StepRecord> {
     const raw = await this.redis.hget(this.keys.steps(rc.meta.id), stepId);
-    if (raw) return JSON.parse(raw) as StepRecord;
-    return snapshotBase(rc.def, stepId);
+    const base = snapshotBase(rc.def, stepId);
+    return raw ? readStepRecord(base, raw) : base;
   }
 
   async appendEvent(rc: RunContext, event: RunEvent): Promise<void> {

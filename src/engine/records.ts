@@ -17,6 +17,31 @@ export function normaliseApproval(a: ApprovalState): ApprovalState {
   return { ...a, roles: asArray<string>(a.roles), decisions: asArray(a.decisions) };
 }
 
+/**
+ * The JSON stored for a step in P:run:ID:steps: only what the snapshot and the :st hash do not
+ * already tell (id, name, kind, phase come from the graph; state and attempt from :st; no outputs
+ * is the default). Kept short on purpose: a hash whose values all fit in 64 bytes stays a compact
+ * listpack in Redis, about a third of the memory of a hashtable (parked runs hold one each).
+ */
+export function storedStepJson(rec: StepRecord, base: StepRecord): string {
+  const out: Partial<StepRecord> = { ...rec };
+  delete out.state;
+  delete out.attempt;
+  if (out.id === base.id) delete out.id;
+  if (out.name === base.name) delete out.name;
+  if (out.kind === base.kind) delete out.kind;
+  if (out.phase === base.phase) delete out.phase;
+  if (out.outputs !== undefined && Object.keys(out.outputs).length === 0) delete out.outputs;
+  return JSON.stringify(out);
+}
+
+/** A step's record from its stored JSON (storedStepJson's, or a full record of older versions) over its snapshot base. */
+export function readStepRecord(base: StepRecord, stored: string): StepRecord {
+  const rec = { ...base, ...(JSON.parse(stored) as Partial<StepRecord>) };
+  rec.outputs = rec.outputs ?? {};
+  return rec;
+}
+
 export function parseEvent(id: string, json: string): RunEvent {
   const ev = JSON.parse(json) as RunEvent;
   ev.id = id;
@@ -44,7 +69,8 @@ export async function readRunRecord(redis: Redis, keys: Keys, runId: string): Pr
   const records: StepRecord[] = graph.map((n) => {
     // Steps that never ran have no stored record (it would only repeat the snapshot).
     const stored = steps[n.id];
-    const rec: StepRecord = stored ? (JSON.parse(stored) as StepRecord) : { id: n.id, name: n.name ?? n.id, kind: n.kind ?? 'run', phase: n.phase, state: 'pending', attempt: 1, outputs: {} };
+    const base: StepRecord = { id: n.id, name: n.name ?? n.id, kind: n.kind ?? 'run', phase: n.phase, state: 'pending', attempt: 1, outputs: {} };
+    const rec: StepRecord = stored ? readStepRecord(base, stored) : base;
     rec.state = (st[n.id] ?? rec.state) as StepState;
     rec.attempt = Number(st[`${n.id}#a`] ?? rec.attempt ?? 1);
     rec.outputs = rec.outputs ?? {};

@@ -30,7 +30,7 @@ import { maxAttempts, retryDelayMs } from './backoff.js';
 import type { Engine, StepJobData, StepResult } from './engine.js';
 import { baseContext, processEnv, stepEnv } from './expression-context.js';
 import { OutputBuffer } from './output-buffer.js';
-import { readRunRecord } from './records.js';
+import { readRunRecord, storedStepJson } from './records.js';
 import type { RunContext } from './run-context.js';
 import { expiryMember } from './keys.js';
 import { findStep, snapshotBase } from './snapshot.js';
@@ -117,7 +117,7 @@ export class StepRunner {
     const runId = rc.meta.id;
     const now = Date.now();
     const record: StepRecord = { ...snapshotBase(rc.def, step.id), state: 'running', attempt, startedAt: now };
-    const reply = await engine.scripts.call('startStep', engine.keys.runKeys(runId), [runId, step.id, attempt, now, engine.maxlen, JSON.stringify(record)]);
+    const reply = await engine.scripts.call('startStep', engine.keys.runKeys(runId), [runId, step.id, attempt, now, engine.maxlen, storedStepJson(record, snapshotBase(rc.def, step.id))]);
     const tag = reply[0] ?? '';
     if (tag === 'gone') return;
     if (tag === 'aborted') return engine.finishStep(rc, step.id, attempt, { state: 'cancelled', outputs: {}, error: 'run cancelled before the step started' }, ['queued']);
@@ -216,7 +216,7 @@ export class StepRunner {
     const base = await engine.stepBase(rc, step.id);
     const record: StepRecord = rc.masker.maskDeep({ ...base, state: 'queued', attempt: attempt + 1, error: res.error, exitCode: res.exitCode, endedAt: Date.now(), output: res.output });
     const event = rc.masker.maskDeep({ ts: Date.now(), runId: rc.meta.id, type: 'step.retrying' as const, step: step.id, attempt: attempt + 1, delayMs, error: res.error ?? res.state });
-    const reply = await engine.scripts.call('retryStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, attempt + 1, retryAt, from, JSON.stringify(record), JSON.stringify(event), Date.now(), engine.maxlen]);
+    const reply = await engine.scripts.call('retryStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, attempt + 1, retryAt, from, storedStepJson(record, snapshotBase(rc.def, step.id)), JSON.stringify(event), Date.now(), engine.maxlen]);
     if (reply[0] !== 'ok') return false;
     rc.log.info({ step: step.id, attempt, delayMs, error: event.error }, 'step will be retried');
     await engine.enqueue(rc.meta.id, [{ stepId: step.id, attempt: attempt + 1, retryAt }]);
@@ -246,7 +246,7 @@ export class StepRunner {
     }
     const patch = rc.masker.maskDeep(request);
     const parked: StepRecord = { ...record, state: 'waiting' };
-    const reply = await engine.scripts.call('parkStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, JSON.stringify(parked), JSON.stringify(patch), rc.meta.trigger.requester, now, engine.maxlen]);
+    const reply = await engine.scripts.call('parkStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, storedStepJson(parked, snapshotBase(rc.def, step.id)), JSON.stringify(patch), rc.meta.trigger.requester, now, engine.maxlen]);
     if (reply[0] !== 'parked') return;
     // The expiry is armed after parking: a crash in between is repaired by the step job's retry (repairParked).
     await engine.redis.zadd(engine.keys.expiry, 'NX', request.expiresAt, expiryMember(rc.meta.id, step.id));
@@ -283,7 +283,7 @@ export class StepRunner {
     });
     if (!started.ok) return engine.finishStep(rc, step.id, attempt, { state: 'failed', outputs: {}, error: started.error, startedAt: record.startedAt }, ['running']);
     const parked: StepRecord = { ...record, state: 'waiting', childRunId: started.runId };
-    const reply = await engine.scripts.call('parkStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, JSON.stringify(parked), '', rc.meta.trigger.requester, Date.now(), engine.maxlen]);
+    const reply = await engine.scripts.call('parkStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, storedStepJson(parked, snapshotBase(rc.def, step.id)), '', rc.meta.trigger.requester, Date.now(), engine.maxlen]);
     if (reply[0] !== 'parked') return;
     await this.settleChildIfDone(rc, step.id, started.runId);
   }
