@@ -190,7 +190,13 @@ export function createRouter(deps: RouterDeps): Router {
       await deps.audit.record({ type: 'started', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: cmd.def.name, text: line, runId: run.id }).catch((err: unknown) => {
         rctx.log.error({ err }, 'could not record a run start in the audit log');
       });
-      await deps.onRunStarted?.(run, rctx);
+      try {
+        await deps.onRunStarted?.(run, rctx);
+      } catch (err) {
+        // The run is under way; only its messages may be missing here: say so, not "could not start".
+        rctx.log.error({ err }, 'could not hand the started run to the reporters');
+        await safeSay(errorReply(errorCodeOf(err), `${run.id} started, but its messages may not appear here`, [text(`\`status ${run.id}\` shows how it goes.`)]));
+      }
       return { runId: run.id, started: true, follow: true };
     } catch (err) {
       ctx.log.error({ err }, 'starting the run failed');

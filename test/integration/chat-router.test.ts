@@ -221,6 +221,21 @@ describe('after the ack', () => {
     await eng.close();
   });
 
+  it('a run that started but could not be handed to the reporters is not reported as "could not start"', async () => {
+    const p = uniquePrefix('router-track');
+    const eng = createEngine({ redisUrl: testRedisUrl(), prefix: p, project: { workflows: new Map([[hold.name, hold]]) }, log: silentLogger });
+    const onRunStarted = async () => {
+      throw Object.assign(new Error('Connection is closed.'), { code: 'E_REDIS' });
+    };
+    const r = createRouter({ runs: eng, commands: migrate, policy: undefined, audit: createAuditLog(redis, p), log: silentLogger, onRunStarted });
+    const res = await route(r, shellMsg('migrate'));
+    expect(res.started).toBe(true);
+    expect(res.said.map(replyText)).toEqual([expect.stringContaining(`E_REDIS ${res.runId ?? '?'} started, but its messages may not appear here`)]);
+    expect((await eng.getRun(res.runId ?? ''))?.workflow).toBe('migrate');
+    await eng.cancel(res.runId ?? '', 'test').catch(() => undefined);
+    await eng.close();
+  });
+
   it('a start that waits on Redis tells the user it is still starting, then starts', async () => {
     const p = uniquePrefix('router-slow');
     const eng = createEngine({ redisUrl: testRedisUrl(), prefix: p, project: { workflows: new Map([[hold.name, hold]]) }, log: silentLogger });
