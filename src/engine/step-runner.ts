@@ -248,8 +248,6 @@ export class StepRunner {
     const parked: StepRecord = { ...record, state: 'waiting' };
     const reply = await engine.scripts.call('parkStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, storedStepJson(parked, snapshotBase(rc.def, step.id)), JSON.stringify(patch), rc.meta.trigger.requester, now, engine.maxlen]);
     if (reply[0] !== 'parked') return;
-    // The expiry is armed after parking: a crash in between is repaired by the step job's retry (repairParked).
-    await engine.redis.zadd(engine.keys.expiry, 'NX', request.expiresAt, expiryMember(rc.meta.id, step.id));
     rc.log.info({ step: step.id, expiresAt: request.expiresAt }, 'approval requested; step parked');
     if (reply[1]) await this.settleFromStore(rc, step.id);
   }
@@ -293,7 +291,10 @@ export class StepRunner {
     if (child && ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(child.state)) await this.engine.settleChild(rc.meta.id, stepId, child);
   }
 
-  /** A job found its step parked: a crash may have come between parking and arming the expiry or settling. */
+  /**
+   * A job found its step parked: a crash may have come between parking and settling. parkStep arms
+   * the expiry itself; re-arming (NX) here covers runs parked by versions that used a delayed job.
+   */
   private async repairParked(rc: RunContext, step: Step, attempt: number): Promise<void> {
     if (step.approval !== undefined) {
       const ttl = rc.meta.approvalTtl[step.id] ?? 30 * 60_000;
