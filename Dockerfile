@@ -3,10 +3,10 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.app.json ./
 COPY src ./src
-COPY bench ./bench
-RUN npx tsc -p tsconfig.build.json && npm prune --omit=dev --ignore-scripts
+# The image needs the bot only: tsconfig.app.json compiles src/ (benchmarks and test fakes stay out).
+RUN npx tsc -p tsconfig.app.json && npm prune --omit=dev --ignore-scripts
 
 FROM node:20-bookworm-slim
 # bash runs `run:` steps; curl and procps are what runbooks reach for first.
