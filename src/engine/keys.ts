@@ -19,8 +19,8 @@
  *   P:lockq:KEY         zset   run ids queued for that key, by arrival
  *   P:locks             set    concurrency keys that may be held or waited on (maintenance scans it)
  *   P:workers           zset   worker id -> last heartbeat (ms)
- *   P:expiry            zset   `runId stepId` -> when its approval expires (ms); swept every second by
- *                              workers (worker.ts): one entry per parked approval instead of a delayed job
+ *   P:expiry            zset   `runId stepId` -> when its approval expires (ms); armed by parkStep, swept
+ *                              every second by workers (worker.ts): one entry per parked approval, no job
  *   P:repair            zset   run id -> when to repair it: set before a front changes a run and removed
  *                              after its follow-up (enqueue, finish) is done; workers repair what is left
  *   P:cancel            pubsub channel: a run id whose running steps must abort now
