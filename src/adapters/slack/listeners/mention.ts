@@ -1,5 +1,5 @@
 /**
- * `@chatops restart api on web-1` works like the slash command; typed in a run's thread, `status`,
+ * `@chatops restart api in prod` works like the slash command; typed in a run's thread, `status`,
  * `cancel` and `transcript` apply to that run. Bolt acks events itself before listeners run;
  * answers go into the mention's thread (or start one under it).
  */
