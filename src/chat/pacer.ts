@@ -7,10 +7,11 @@
  * in seconds plus its first post and final write.
  *
  * A failed write is retried with backoff (honouring a `retryAfterMs` the adapter puts on the
- * error, e.g. from HTTP 429 Retry-After) unless newer content has replaced it meanwhile.
+ * error, e.g. from HTTP 429 Retry-After) unless newer content has replaced it meanwhile, or the
+ * error is permanent (isPermanentWriteError: the bot may not write in that channel at all).
  */
 import type { Logger } from '../lib/logger.js';
-import type { WriteBudget } from './platform.js';
+import { isPermanentWriteError, type WriteBudget } from './platform.js';
 
 /**
  * Token buckets per channel. Shared by the pacers of all runs on one platform in a process, so
@@ -178,6 +179,12 @@ export class Pacer {
   }
 
   private retry(p: Pending, err: unknown): void {
+    if (isPermanentWriteError(err)) {
+      // The platform will refuse it however often we ask (bot not in the channel): the caller
+      // has seen the error and reacts (the reporter reports privately instead).
+      this.opts.log.warn({ err, key: p.key }, 'chat write refused for good; not retrying');
+      return;
+    }
     const attempts = p.attempts + 1;
     const max = this.opts.maxAttempts ?? 10;
     const retryAfter = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;

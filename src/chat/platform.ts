@@ -67,7 +67,36 @@ export interface FileUpload {
   title?: string;
 }
 
-/** What an adapter implements for the outbound side. Every method may throw; the reporter retries. */
+/**
+ * The platform refuses to let the bot write into this channel at all (Slack `not_in_channel`:
+ * a private channel the bot was not invited to), so retrying is pointless. The pacer drops such
+ * writes at once; the reporter tells the run's requester privately instead (see presenter.ts).
+ * Adapters throw it from postRoot/postReply/update/uploadFile, and from reply when a private
+ * answer cannot be delivered either.
+ */
+export class ChannelUnavailableError extends Error {
+  readonly code = 'E_CHANNEL_UNAVAILABLE';
+  /** Marks the error as not worth retrying (read by the pacer without importing this class). */
+  readonly permanent = true;
+  constructor(
+    readonly channel: string,
+    /** What the platform answered (`SLACK_NOT_IN_CHANNEL`), for logs. */
+    readonly platformCode: string,
+    message: string,
+    /** What a user does about it, in the platform's words (`/invite @chatops` in the channel). */
+    readonly fix: string,
+  ) {
+    super(message);
+    this.name = 'ChannelUnavailableError';
+  }
+}
+
+/** True for errors a retry cannot fix (the pacer gives up on them at once). */
+export function isPermanentWriteError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { permanent?: unknown }).permanent === true;
+}
+
+/** What an adapter implements for the outbound side. Every method may throw; the reporter retries (except ChannelUnavailableError). */
 export interface ChatPlatform {
   /** `shell`, `slack`, `discord`: also the `platform` of refs and messages. */
   readonly name: string;
@@ -83,8 +112,14 @@ export interface ChatPlatform {
   update(ref: MessageRef, content: ChatContent): Promise<void>;
   /** Uploads a text file into the thread of `root`. */
   uploadFile(root: MessageRef, file: FileUpload): Promise<MessageRef | void>;
-  /** A reply to a user where they asked; `ephemeral` views only they should see. */
+  /**
+   * A reply to a user where they asked; `ephemeral` views only they should see. Also how a run is
+   * reported to its requester when its channel is unavailable: it must work without the channel
+   * when the target has a `replyHandle` (Slack: the response_url).
+   */
   reply(to: ReplyTarget, content: ChatContent): Promise<MessageRef | void>;
+  /** How users type a command here (`/ops ` on Slack), to quote one in a message; none on the shell. */
+  readonly commandPrefix?: string;
 }
 
 /** Where to answer an inbound message: its channel, thread and (for ephemeral replies) its user. */

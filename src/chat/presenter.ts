@@ -4,13 +4,18 @@
  * step, a queued-behind-lock reply, notices, and a full-log upload for long outputs. It only writes
  * what changed (ignoring the clock), keeps message refs in `state` (the reporter stores them in
  * Redis), and knows when everything final has been written.
+ *
+ * When the platform refuses the channel for good (ChannelUnavailableError: the bot is not a member)
+ * the run is reported to its requester privately instead: one notice saying why and how to fix it,
+ * then the final status when the run ends. Nothing more is written to the channel for this run.
  */
 import type { RunEvent, RunRecord } from '../engine/types.js';
 import type { Logger } from '../lib/logger.js';
 import { OutputBuffer } from './output-buffer.js';
 import type { Pacer } from './pacer.js';
-import type { ChatContent, ChatPlatform, MessageRef } from './platform.js';
-import { buildApprovalViews, buildRunView, buildStepOutputView } from './render-model.js';
+import { ChannelUnavailableError, isPermanentWriteError, type ChatContent, type ChatPlatform, type MessageRef, type ReplyTarget } from './platform.js';
+import { buildApprovalViews, buildRunView, buildStepOutputView, type RunView } from './render-model.js';
+import { reply, text } from './replies.js';
 
 /** What a reporter must remember to continue another's work: refs of posted messages. */
 export interface PresenterState {
@@ -19,6 +24,10 @@ export interface PresenterState {
   replies: Record<string, MessageRef>;
   /** Steps whose full log was uploaded. */
   uploaded: string[];
+  /** Set once the platform refused the channel for good; the run is then reported privately. */
+  unavailable?: { platformCode: string; message: string; fix: string };
+  /** Private messages to the requester already delivered (`private:notice`, `private:final`). */
+  delivered?: string[];
 }
 
 export interface PresenterOptions {
@@ -30,6 +39,8 @@ export interface PresenterOptions {
   now?: () => number;
   /** Called after a post adds a ref (persist it right away: a duplicate post is worse than a lost edit). */
   onState?: (state: PresenterState) => void | Promise<void>;
+  /** Who started the run and how to reach them privately (used when the channel is unavailable). */
+  requester?: ReplyTarget;
 }
 
 /** JSON of a view without the clock-driven fields, to tell real changes from ticking time. */
@@ -44,6 +55,7 @@ export class RunPresenter {
   /** Messages whose latest content has not been written (the last attempt failed). */
   private readonly failed = new Set<string>();
   private cancellingBy: string | undefined;
+  private toldNoRequester = false;
   private run: RunRecord | undefined;
   private readonly now: () => number;
 
@@ -72,6 +84,7 @@ export class RunPresenter {
     this.run = run;
     const now = this.now();
     const view = buildRunView(run, now, { cancellingBy: this.cancellingBy });
+    if (this.opts.state.unavailable) return this.renderPrivately(view);
     this.put('root', { kind: 'run', view }, force);
     if (view.queue) this.put('queue', { kind: 'queued', view: view.queue });
     for (const a of buildApprovalViews(run)) this.put(`appr:${a.stepId}`, { kind: 'approval', view: a });
@@ -88,6 +101,39 @@ export class RunPresenter {
   /** True when some message's latest content failed to be written; render() again to retry it. */
   get behind(): boolean {
     return this.failed.size > 0;
+  }
+
+  /** True once the channel was refused for good and the run is reported to its requester only. */
+  get unavailable(): boolean {
+    return this.opts.state.unavailable !== undefined;
+  }
+
+  /** Channel unavailable: the notice once, and the final status once the run is final. */
+  private renderPrivately(view: RunView): void {
+    const { state, requester, platform } = this.opts;
+    const unavailable = state.unavailable;
+    if (!unavailable) return;
+    if (!requester) {
+      // Nothing can be delivered anywhere: say so once, and do not keep the reporter retrying.
+      if (!this.toldNoRequester) this.opts.log.error({ platformCode: unavailable.platformCode }, 'channel unavailable and no requester to tell privately; this run is not reported');
+      this.toldNoRequester = true;
+      return;
+    }
+    const status = `\`${platform.commandPrefix ?? ''}status ${view.runId}\``;
+    this.putPrivate(
+      'private:notice',
+      reply('error', `I cannot post in this channel, so ${view.runId} is reported to you privately`, [
+        text(unavailable.message),
+        text(`To fix it: ${unavailable.fix}`),
+        text(`${view.runId} goes on: ${status} shows how it goes, and its final status will be sent to you here.`),
+      ], { code: 'E_CHANNEL_UNAVAILABLE', ephemeral: true }),
+    );
+    if (view.final) this.putPrivate('private:final', { kind: 'run', view });
+  }
+
+  private putPrivate(key: string, content: ChatContent): void {
+    if (this.opts.state.delivered?.includes(key)) return;
+    this.put(key, content);
   }
 
   /** True once the run is final and its final state has been handed to the pacer. */
@@ -117,7 +163,8 @@ export class RunPresenter {
           // Forget what was written so the next render submits this message again.
           if (this.written.get(key) === sig) {
             this.written.delete(key);
-            this.failed.add(key);
+            // A permanent refusal is not retried, so it does not hold the reporter back either.
+            if (!isPermanentWriteError(err)) this.failed.add(key);
           }
           throw err;
         },
@@ -126,7 +173,49 @@ export class RunPresenter {
   }
 
   private async write(key: string, content: ChatContent): Promise<void> {
+    try {
+      await this.writeOne(key, content);
+    } catch (err) {
+      if (!(err instanceof ChannelUnavailableError) || key.startsWith('private:')) {
+        if (err instanceof ChannelUnavailableError) {
+          // Neither the channel nor the requester can be reached: nothing left to try.
+          this.opts.log.error({ err, key }, 'could not tell the requester privately either; this run is not reported');
+          this.markDelivered(key);
+        }
+        throw err;
+      }
+      await this.becomeUnavailable(err);
+    }
+  }
+
+  /** The channel refused us for good: stop writing there and switch to the requester. */
+  private async becomeUnavailable(err: ChannelUnavailableError): Promise<void> {
+    const { state } = this.opts;
+    if (state.unavailable) return;
+    this.opts.log.warn({ platformCode: err.platformCode, channel: err.channel }, 'the bot may not post in this channel; reporting the run to its requester privately');
+    state.unavailable = { platformCode: err.platformCode, message: err.message, fix: err.fix };
+    // Channel writes that failed before (replies waiting for the root) will never be written.
+    for (const k of this.failed) if (!k.startsWith('private:')) this.failed.delete(k);
+    await this.opts.onState?.(state);
+    if (this.run) this.render(this.run);
+  }
+
+  private markDelivered(key: string): void {
+    const { state } = this.opts;
+    state.delivered = [...(state.delivered ?? []), key];
+  }
+
+  private async writeOne(key: string, content: ChatContent): Promise<void> {
     const { platform, channel, state } = this.opts;
+    if (key.startsWith('private:')) {
+      if (!this.opts.requester || state.delivered?.includes(key)) return;
+      await platform.reply(this.opts.requester, content);
+      this.markDelivered(key);
+      await this.opts.onState?.(state);
+      return;
+    }
+    // Writes queued before the channel was refused: they would be refused too.
+    if (state.unavailable) return;
     if (key === 'root') {
       if (state.root) return platform.update(state.root, content);
       state.root = await platform.postRoot(channel, content);
@@ -147,7 +236,7 @@ export class RunPresenter {
     const { platform, pacer, channel } = this.opts;
     pacer.submit(`file:${stepId}`, channel, async () => {
       const state = this.opts.state;
-      if (state.uploaded.includes(stepId) || !state.root) return;
+      if (state.uploaded.includes(stepId) || !state.root || state.unavailable) return;
       await platform.uploadFile(state.root, { ...file, title: `full output of ${stepId}` });
       state.uploaded.push(stepId);
       await this.opts.onState?.(state);

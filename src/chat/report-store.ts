@@ -2,7 +2,7 @@
  * What reporters keep in Redis so any replica can drive (or take over) a run's chat messages:
  *
  *   P:report:active      zset   run ids whose messages are not final yet, by creation time
- *   P:report:run:ID      hash   target (JSON: platform, channel), cursor (last event id rendered),
+ *   P:report:run:ID      hash   target (JSON: platform, channel, requester), cursor (last event id rendered),
  *                               state (JSON PresenterState: message refs), done ("1" once final)
  *   P:report:lease:ID    string the reporter id driving the run now (PX lease, renewed)
  *
@@ -10,11 +10,17 @@
  * saved and the run finished only by the lease holder (the scripts below check ownership).
  */
 import type { Redis } from 'ioredis';
+import type { ReplyTarget } from './platform.js';
 import type { PresenterState } from './presenter.js';
 
 export interface ReportTarget {
   platform: string;
   channel: string;
+  /**
+   * Who asked for the run and how to answer them privately (for Slack with the command's
+   * response_url): where the run is reported when the bot may not post in `channel`.
+   */
+  requester?: ReplyTarget;
 }
 
 export interface StoredReport {

@@ -170,7 +170,7 @@ export class ReporterPool {
       saving = saving.then(() => this.store.save(runId, this.id, cursor, presenter.state)).catch((err: unknown) => log.warn({ err }, 'saving reporter state failed'));
       return saving;
     };
-    const presenter = new RunPresenter({ platform, pacer, channel: stored.target.channel, state: stored.state, log, onState: async () => {
+    const presenter = new RunPresenter({ platform, pacer, channel: stored.target.channel, requester: stored.target.requester, state: stored.state, log, onState: async () => {
         await save();
       },
     });
@@ -232,7 +232,7 @@ export class ReporterPool {
           if (isStopped()) return;
           await save();
           await this.store.finish(runId, this.id);
-          log.info({ state: run.state }, 'final state written');
+          log.info({ state: run.state, privately: presenter.unavailable }, presenter.unavailable ? 'final state sent to the requester (channel unavailable)' : 'final state written');
           for (const w of this.finishedWaiters.get(runId) ?? []) w();
           this.finishedWaiters.delete(runId);
           return;

@@ -64,7 +64,8 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
     log,
     prefixes: opts.slack ? [opts.slack.command] : undefined,
     onRunStarted: async (run, ctx) => {
-      await reporters?.track(run, { platform: ctx.platform, channel: ctx.channel });
+      // The requester (with its private reply handle) hears of the run if the channel is closed to the bot.
+      await reporters?.track(run, { platform: ctx.platform, channel: ctx.channel, requester: ctx.target });
     },
   });
 
