@@ -10,7 +10,9 @@
  * - enforces message size limits with the real error codes (msg_too_long, invalid_blocks, no_text);
  * - hands out response_url and upload URLs that point back at itself (files.getUploadURLExternal,
  *   the upload POST, files.completeUploadExternal);
- * - answers usergroups.users.list from a configurable membership table.
+ * - answers usergroups.users.list from a configurable membership table;
+ * - plays a channel the bot is not a member of (botNotIn): writes there answer not_in_channel,
+ *   as Slack does, while response_url posts still work; and response_urls that expired (404).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +30,8 @@ export interface FakeSlackOptions {
   usergroups?: Record<string, string[]>;
   /** Answer these Web API methods only after this many ms (a slow Slack). */
   delays?: Record<string, number>;
+  /** Channels the bot is not a member of. */
+  botNotIn?: string[];
 }
 
 export interface RecordedCall {
@@ -88,6 +92,10 @@ export class FakeSlackApi {
   readonly socketMode = new FakeSocketMode();
   usergroups: Record<string, string[]>;
   delays: Record<string, number>;
+  /** Channels the bot is not a member of: chat writes there answer not_in_channel. */
+  readonly botNotIn: Set<string>;
+  /** response_url ids that answer 404 (expired, or used up). */
+  readonly expiredResponseUrls = new Set<string>();
   private rateLimit: { burst: number; perSecond: number } | false;
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private server: Server | undefined;
@@ -102,6 +110,7 @@ export class FakeSlackApi {
     this.rateLimit = opts.rateLimit === undefined ? { burst: 3, perSecond: 1 } : opts.rateLimit;
     this.usergroups = opts.usergroups ?? {};
     this.delays = opts.delays ?? {};
+    this.botNotIn = new Set(opts.botNotIn ?? []);
   }
 
   /** Web API base URL, with the trailing slash WebClient expects. */
@@ -138,6 +147,17 @@ export class FakeSlackApi {
   /** A response_url for an incoming slash command or interaction; posts to it are recorded. */
   responseUrl(): string {
     return `${this.base}/response/${++this.seq}`;
+  }
+
+  /** Makes a response_url handed out earlier answer 404, like one expired after 30 minutes. */
+  expireResponseUrl(url: string): void {
+    this.expiredResponseUrls.add(url.slice(url.lastIndexOf('/') + 1));
+  }
+
+  /** Posts received on one response_url. */
+  postsTo(url: string): ResponseUrlPost[] {
+    const id = url.slice(url.lastIndexOf('/') + 1);
+    return this.responseUrlPosts.filter((p) => p.id === id);
   }
 
   callsTo(method: string): RecordedCall[] {
@@ -210,6 +230,7 @@ export class FakeSlackApi {
     if (token !== this.botToken) return fail('invalid_auth');
     if (WRITE_METHODS.has(method)) {
       const channel = String(params.channel ?? params.channel_id ?? '');
+      if (this.botNotIn.has(channel)) return fail('not_in_channel');
       const wait = this.takeWrite(channel);
       if (wait > 0) {
         this.rateLimited++;
@@ -317,6 +338,7 @@ export class FakeSlackApi {
   }
 
   private responseUrlPost(id: string, body: Params): Answer {
+    if (this.expiredResponseUrls.has(id)) return { status: 404, body: { ok: false, error: 'expired_url' } };
     const blocks = body.blocks;
     const problem = messageProblem(body.text, blocks);
     if (problem) return { status: 400, body: { ok: false, error: problem } };

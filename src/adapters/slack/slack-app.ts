@@ -57,10 +57,10 @@ export interface SlackFront {
 }
 
 /** auth.test with the bot token: a bad token stops `serve` here with a message naming the variable. */
-async function checkToken(platform: SlackPlatform, config: SlackConfig): Promise<{ userId: string; botId: string }> {
+async function checkToken(platform: SlackPlatform, config: SlackConfig): Promise<{ userId: string; botId: string; name?: string }> {
   try {
     const res = await platform.client.auth.test();
-    return { userId: String(res.user_id ?? ''), botId: String(res.bot_id ?? '') };
+    return { userId: String(res.user_id ?? ''), botId: String(res.bot_id ?? ''), name: typeof res.user === 'string' && res.user !== '' ? res.user : undefined };
   } catch (err) {
     const e = err as { code?: unknown; data?: { error?: unknown }; message?: unknown };
     if (e.data?.error) {
@@ -75,8 +75,9 @@ export async function createSlackFront(opts: SlackFrontOptions): Promise<SlackFr
   const { config } = opts;
   const log = opts.log.child({ platform: PLATFORM });
   const now = opts.now ?? Date.now;
-  const platform = new SlackPlatform({ token: config.botToken, apiUrl: config.apiUrl, log, threadRuns: opts.threadRuns, onRateLimited: opts.onRateLimited });
+  const platform = new SlackPlatform({ token: config.botToken, apiUrl: config.apiUrl, command: config.command, log, threadRuns: opts.threadRuns, onRateLimited: opts.onRateLimited });
   const me = await checkToken(platform, config);
+  if (me.name) platform.botName = me.name;
   const groups = new UserGroupResolver(platform.client, policySlackGroups(opts.policy), log, opts.groupTtlMs);
   const groupsOf = (user: string) => groups.groupsOf(user);
   const clientOptions = config.apiUrl ? { slackApiUrl: config.apiUrl } : undefined;

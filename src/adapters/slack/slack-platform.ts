@@ -4,9 +4,11 @@
  * with filesUploadV2 (files.getUploadURLExternal + completeUploadExternal). The client is built to
  * reject rate-limited calls instead of sleeping inside the SDK: a 429 becomes an error carrying
  * `retryAfterMs`, which the chat layer's pacer honours while it keeps coalescing newer content.
+ * Answers that no retry can change (the bot is not in the channel, the channel is archived or
+ * restricted) become the chat layer's ChannelUnavailableError, with the fix in Slack's words.
  */
 import { webApi } from '@slack/bolt';
-import type { ChatContent, ChatPlatform, FileUpload, MessageRef, ReplyTarget, WriteBudget } from '../../chat/platform.js';
+import { ChannelUnavailableError, type ChatContent, type ChatPlatform, type FileUpload, type MessageRef, type ReplyTarget, type WriteBudget } from '../../chat/platform.js';
 import type { OutputLimits } from '../../chat/render-model.js';
 import type { Logger } from '../../lib/logger.js';
 import { formatContent, SLACK_OUTPUT_LIMITS } from './block-kit/format.js';
@@ -27,8 +29,31 @@ export class SlackWriteError extends Error {
   }
 }
 
+/**
+ * Web API errors that mean "this bot may not write in this channel", however often it tries, and
+ * what the user does about each. Slack answers channel_not_found for a private channel the bot
+ * cannot see, not_in_channel for one it can see but was not invited to.
+ */
+const CHANNEL_REFUSALS: Record<string, (bot: string) => string> = {
+  not_in_channel: (bot) => `invite the bot into the channel: type \`/invite @${bot}\` there.`,
+  channel_not_found: (bot) => `if this is a private channel, invite the bot into it: type \`/invite @${bot}\` there.`,
+  is_archived: () => 'the channel is archived: unarchive it, or run the command from another channel.',
+  restricted_action: () => 'a workspace admin restricts posting in this channel: run the command from another channel, or ask an admin.',
+  restricted_action_read_only_channel: () => 'this channel is read-only: run the command from another channel.',
+  restricted_action_thread_only_channel: () => 'this channel only allows thread replies: run the command from another channel.',
+};
+
+/** The Slack error a Web API call failed with, or a response_url that no longer takes posts. */
+function channelRefusal(code: string, channel: string, method: string, bot: string): ChannelUnavailableError | undefined {
+  const fix = CHANNEL_REFUSALS[code];
+  if (!fix) return undefined;
+  return new ChannelUnavailableError(channel, `SLACK_${code.toUpperCase()}`, `Slack refused ${method} in channel ${channel}: ${code}.`, fix(bot));
+}
+
 export interface SlackPlatformOptions {
   token: string;
+  /** The slash command (`/ops`), to quote commands in messages. */
+  command?: string;
   apiUrl?: string;
   log: Logger;
   threadRuns?: ThreadRuns;
@@ -55,6 +80,9 @@ export class SlackPlatform implements ChatPlatform {
   readonly budget = SLACK_BUDGET;
   readonly outputLimits: OutputLimits = SLACK_OUTPUT_LIMITS;
   readonly client: webApi.WebClient;
+  readonly commandPrefix: string;
+  /** The bot's user name (auth.test), for `/invite @name` hints; set by the front at start. */
+  botName = 'chatops';
   /**
    * What Slack answered 429 for, until when: `channel:C…` and, for methods Slack limits per
    * workspace (everything but chat.postMessage, whose limit is per channel), `method:…`. Until
@@ -65,6 +93,7 @@ export class SlackPlatform implements ChatPlatform {
 
   constructor(private readonly opts: SlackPlatformOptions) {
     this.client = createWriteClient(opts);
+    this.commandPrefix = `${opts.command ?? '/ops'} `;
   }
 
   async postRoot(channel: string, content: ChatContent): Promise<MessageRef> {
@@ -96,17 +125,24 @@ export class SlackPlatform implements ChatPlatform {
 
   /**
    * Answers a user where they asked. With a response_url (slash commands, buttons) the answer
-   * goes there: it works in channels the bot is not in. Otherwise ephemeral answers use
-   * chat.postEphemeral and others go into the thread.
+   * goes there: it works in channels the bot is not in (chat.postEphemeral does not), which is
+   * how a run in such a channel reaches its requester. A response_url takes 5 posts within 30
+   * minutes; once Slack refuses it (404/410), the answer goes to the user's DM with the app.
+   * Otherwise ephemeral answers use chat.postEphemeral and others go into the thread.
    */
   async reply(to: ReplyTarget, content: ChatContent): Promise<MessageRef | void> {
     const msg = formatContent(content);
     const ephemeral = content.kind === 'reply' ? content.view.ephemeral : true;
+    const user = slackUserId(to.user);
     if (to.replyHandle) {
-      await this.postResponseUrl(to.replyHandle, { response_type: ephemeral ? 'ephemeral' : 'in_channel', replace_original: false, text: msg.text, blocks: msg.blocks });
+      const gone = await this.postResponseUrl(to.replyHandle, { response_type: ephemeral ? 'ephemeral' : 'in_channel', replace_original: false, text: msg.text, blocks: msg.blocks });
+      if (!gone) return;
+      if (!ephemeral || !user) throw new SlackWriteError('SLACK_RESPONSE_URL_EXPIRED', `response_url answered HTTP ${gone}`);
+      // Expired or used up: the app's DM with the user (chat.postMessage to a user id) still works.
+      this.opts.log.info({ status: gone }, 'response_url no longer takes posts; answering in a DM');
+      await this.call('chat.postMessage', user, () => this.client.chat.postMessage({ channel: user, text: msg.text, blocks: msg.blocks, unfurl_links: false, unfurl_media: false }));
       return;
     }
-    const user = slackUserId(to.user);
     if (ephemeral && user) {
       await this.call('chat.postEphemeral', to.channel, () => this.client.chat.postEphemeral({ channel: to.channel, user, text: msg.text, blocks: msg.blocks, ...(to.thread ? { thread_ts: to.thread } : {}) }));
       return;
@@ -115,14 +151,17 @@ export class SlackPlatform implements ChatPlatform {
     return { platform: this.name, channel: to.channel, id: String(res.ts), thread: to.thread };
   }
 
-  private async postResponseUrl(url: string, body: Record<string, unknown>): Promise<void> {
+  /** Posts to a response_url; the HTTP status when Slack says it is expired or used up (404/410). */
+  private async postResponseUrl(url: string, body: Record<string, unknown>): Promise<number | undefined> {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
     if (res.status === 429) {
       const after = Number(res.headers.get('retry-after') ?? '1');
       this.opts.onRateLimited?.('response_url', after);
       throw new SlackWriteError('SLACK_RATE_LIMITED', 'Slack rate-limited the response_url', after * 1000);
     }
+    if (res.status === 404 || res.status === 410) return res.status;
     if (!res.ok) throw new SlackWriteError('SLACK_RESPONSE_URL_FAILED', `response_url answered HTTP ${res.status}`);
+    return undefined;
   }
 
   /** Runs a Web API write to `channel`, turning the SDK's errors into SlackWriteErrors with a code. */
@@ -146,6 +185,8 @@ export class SlackPlatform implements ChatPlatform {
       if (e.code === webApi.ErrorCode.PlatformError) {
         const code = String(e.data?.error ?? 'unknown');
         this.opts.log.warn({ method, error: code }, 'slack refused a write');
+        const refusal = channelRefusal(code, channel, method, this.botName);
+        if (refusal) throw refusal;
         throw new SlackWriteError(`SLACK_${code.toUpperCase()}`, `${method}: Slack answered ${code}`);
       }
       throw err;

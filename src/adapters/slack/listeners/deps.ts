@@ -1,5 +1,5 @@
 /** What the Slack listeners share: the router, the outbound platform, group lookup and hooks. */
-import type { ChatContent, ReplyTarget } from '../../../chat/platform.js';
+import { isPermanentWriteError, type ChatContent, type ReplyTarget } from '../../../chat/platform.js';
 import type { RouteResult, Router } from '../../../chat/router.js';
 import type { Logger } from '../../../lib/logger.js';
 import type { SlackPlatform } from '../slack-platform.js';
@@ -28,7 +28,7 @@ export async function deliver(deps: Pick<ListenerDeps, 'platform' | 'log'>, to: 
       await deps.platform.reply(to, content);
       return;
     } catch (err) {
-      if (attempt >= 4) {
+      if (attempt >= 4 || isPermanentWriteError(err)) {
         deps.log.error({ err, channel: to.channel }, 'could not deliver a reply to Slack');
         return;
       }
