@@ -70,6 +70,17 @@ describe('Slack: a run in a channel the bot may not post in', () => {
     expect(h.fake.postsTo(responseUrl)).toEqual([]);
   });
 
+  it('without a response_url (a mention), private answers the channel refuses go to a DM', async () => {
+    await h.sender.mention({ text: '<@UBOT> restart db on web-3', user: 'U0ALICE', channel: 'C0PRIV' });
+    const notice = await h.fake.waitFor(() => h.fake.roots('U0ALICE').find((m) => m.text.includes('cannot post')), 10_000, 'notice in DM');
+    const runId = RUN_ID.exec(notice.text)?.[0] ?? '';
+    expect(runId).not.toBe('');
+    await h.fake.waitFor(() => h.fake.roots('U0ALICE').find((m) => m.text === `restart-service ${runId}: succeeded`), 20_000, 'final status in DM');
+    expect(await waitDone(runId)).toBe(true);
+    // chat.postEphemeral was tried in the channel and refused, then the DM took over.
+    expect(h.fake.callsTo('chat.postEphemeral').filter((c) => c.params.channel === 'C0PRIV').every((c) => c.error === 'not_in_channel')).toBe(true);
+  });
+
   async function waitDone(runId: string): Promise<boolean> {
     const deadline = Date.now() + 10_000;
     for (;;) {

@@ -11,7 +11,7 @@ import { webApi } from '@slack/bolt';
 import { ChannelUnavailableError, type ChatContent, type ChatPlatform, type FileUpload, type MessageRef, type ReplyTarget, type WriteBudget } from '../../chat/platform.js';
 import type { OutputLimits } from '../../chat/render-model.js';
 import type { Logger } from '../../lib/logger.js';
-import { formatContent, SLACK_OUTPUT_LIMITS } from './block-kit/format.js';
+import { formatContent, SLACK_OUTPUT_LIMITS, type SlackMessage } from './block-kit/format.js';
 import type { ThreadRuns } from './thread-runs.js';
 
 /** Slack allows about one message per second per channel (short bursts tolerated). */
@@ -137,18 +137,25 @@ export class SlackPlatform implements ChatPlatform {
     if (to.replyHandle) {
       const gone = await this.postResponseUrl(to.replyHandle, { response_type: ephemeral ? 'ephemeral' : 'in_channel', replace_original: false, text: msg.text, blocks: msg.blocks });
       if (!gone) return;
-      if (!ephemeral || !user) throw new SlackWriteError('SLACK_RESPONSE_URL_EXPIRED', `response_url answered HTTP ${gone}`);
-      // Expired or used up: the app's DM with the user (chat.postMessage to a user id) still works.
-      this.opts.log.info({ status: gone }, 'response_url no longer takes posts; answering in a DM');
-      await this.call('chat.postMessage', user, () => this.client.chat.postMessage({ channel: user, text: msg.text, blocks: msg.blocks, unfurl_links: false, unfurl_media: false }));
-      return;
+      this.opts.log.info({ status: gone }, 'response_url no longer takes posts; answering without it');
+      if (ephemeral && user) return this.directMessage(user, msg);
     }
     if (ephemeral && user) {
-      await this.call('chat.postEphemeral', to.channel, () => this.client.chat.postEphemeral({ channel: to.channel, user, text: msg.text, blocks: msg.blocks, ...(to.thread ? { thread_ts: to.thread } : {}) }));
+      try {
+        await this.call('chat.postEphemeral', to.channel, () => this.client.chat.postEphemeral({ channel: to.channel, user, text: msg.text, blocks: msg.blocks, ...(to.thread ? { thread_ts: to.thread } : {}) }));
+      } catch (err) {
+        if (!(err instanceof ChannelUnavailableError)) throw err;
+        return this.directMessage(user, msg);
+      }
       return;
     }
     const res = await this.call('chat.postMessage', to.channel, () => this.client.chat.postMessage({ channel: to.channel, text: msg.text, blocks: msg.blocks, ...(to.thread ? { thread_ts: to.thread } : {}) }));
     return { platform: this.name, channel: to.channel, id: String(res.ts), thread: to.thread };
+  }
+
+  /** A private answer in the app's DM with the user (chat.postMessage to a user id): works whatever the channel. */
+  private async directMessage(user: string, msg: SlackMessage): Promise<void> {
+    await this.call('chat.postMessage', user, () => this.client.chat.postMessage({ channel: user, text: msg.text, blocks: msg.blocks, unfurl_links: false, unfurl_media: false }));
   }
 
   /** Posts to a response_url; the HTTP status when Slack says it is expired or used up (404/410). */
@@ -159,9 +166,11 @@ export class SlackPlatform implements ChatPlatform {
       this.opts.onRateLimited?.('response_url', after);
       throw new SlackWriteError('SLACK_RATE_LIMITED', 'Slack rate-limited the response_url', after * 1000);
     }
-    if (res.status === 404 || res.status === 410) return res.status;
-    if (!res.ok) throw new SlackWriteError('SLACK_RESPONSE_URL_FAILED', `response_url answered HTTP ${res.status}`);
-    return undefined;
+    if (res.ok) return undefined;
+    // Slack answers expired_url / used_url (30 minutes or 5 posts); retrying cannot help.
+    const answer = await res.text().catch(() => '');
+    if (res.status === 404 || res.status === 410 || /expired_url|used_url/.test(answer)) return res.status;
+    throw new SlackWriteError('SLACK_RESPONSE_URL_FAILED', `response_url answered HTTP ${res.status}`);
   }
 
   /** Runs a Web API write to `channel`, turning the SDK's errors into SlackWriteErrors with a code. */
