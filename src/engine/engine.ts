@@ -231,13 +231,15 @@ export class Engine implements RunsApi {
   async enqueue(runId: string, ready: ReadyStep[]): Promise<void> {
     if (ready.length === 0) return;
     const now = Date.now();
-    await this.queue.addBulk(
-      ready.map((r) => ({
-        name: 'step',
-        data: { runId, stepId: r.stepId, attempt: r.attempt } satisfies StepJobData,
-        opts: { jobId: `${runId}.${r.stepId}.${r.attempt}`, delay: Math.max(0, r.retryAt - now), ...STEP_JOB_OPTS },
-      })),
-    );
+    const jobs = ready.map((r) => ({
+      name: 'step',
+      data: { runId, stepId: r.stepId, attempt: r.attempt } satisfies StepJobData,
+      opts: { jobId: `${runId}.${r.stepId}.${r.attempt}`, delay: Math.max(0, r.retryAt - now), ...STEP_JOB_OPTS },
+    }));
+    // One job (the common case) is one script call; addBulk wraps even one in MULTI/EXEC.
+    const [only] = jobs;
+    if (jobs.length === 1 && only !== undefined) await this.queue.add(only.name, only.data, only.opts);
+    else await this.queue.addBulk(jobs);
   }
 
   async afterAdvance(runId: string, adv: { done: string; ready: ReadyStep[] }): Promise<void> {
@@ -279,10 +281,21 @@ export class Engine implements RunsApi {
     const event: RunEvent = m.maskDeep({ ts: now, runId: rc.meta.id, type: 'step.finished', step: stepId, state: res.state, durationMs: now - startedAt, outputs: record.outputs, exitCode: res.exitCode, error: record.error });
     const failing = BAD_STATES.includes(res.state) && node?.coe !== true;
     const failure = failing ? JSON.stringify({ step: stepId, error: record.error ?? res.state }) : '';
-    const reply = await this.scripts.call('finishStep', this.keys.runKeys(rc.meta.id), [rc.meta.id, stepId, attempt, res.state, from.join(','), storedStepJson(record, snapshotBase(rc.def, stepId)), JSON.stringify(event), failure, now, this.maxlen]);
+    // A run ending as succeeded is finished by the same call when nothing must be done first in
+    // JS (workflow outputs to evaluate, a parent to mark for repair): see finishStep in scripts.ts.
+    const lockKey = rc.meta.lockKey;
+    const inline = Object.keys(rc.def.outputs ?? {}).length === 0 && rc.meta.trigger.parent === undefined;
+    const reply = await this.scripts.call(
+      'finishStep',
+      [...this.keys.runKeys(rc.meta.id), lockKey !== undefined ? this.keys.lock(lockKey) : '', lockKey !== undefined ? this.keys.lockQueue(lockKey) : ''],
+      [rc.meta.id, stepId, attempt, res.state, from.join(','), storedStepJson(record, snapshotBase(rc.def, stepId)), JSON.stringify(event), failure, now, this.maxlen, inline ? this.retentionMs : ''],
+    );
     if (reply[0] === 'gone') return;
     if (reply[0] === 'recorded') rc.log.info({ step: stepId, attempt, state: res.state, error: record.error }, 'step finished');
-    await this.afterAdvance(rc.meta.id, parseAdvance(reply, 1));
+    const adv = parseAdvance(reply, 2);
+    if (reply[1] !== 'finished') return this.afterAdvance(rc.meta.id, adv);
+    await this.enqueue(rc.meta.id, adv.ready);
+    await this.afterFinished(rc, 'succeeded', '');
   }
 
   /** The stored record of a step (for fields set at start: name, kind, startedAt, childRunId). */
@@ -355,6 +368,14 @@ export class Engine implements RunsApi {
       [runId, outcome, JSON.stringify(rc.masker.maskDeep(outputs)), rc.masker.mask(error), Date.now(), this.maxlen, this.retentionMs],
     );
     if (reply[0] !== 'finished') return;
+    await this.afterFinished(rc, outcome, error);
+  }
+
+  /** What follows a run's end in Redis: its timeout job removed, its lock's next run started, its parent's step settled. */
+  private async afterFinished(rc: RunContext, outcome: RunState, error: string): Promise<void> {
+    const runId = rc.meta.id;
+    const lockKey = rc.meta.lockKey;
+    const parent = rc.meta.trigger.parent;
     rc.log.info({ state: outcome, error: rc.masker.mask(error) || undefined }, 'run finished');
     if (rc.def.timeout !== undefined) await this.queue.remove(`${runId}.timeout`).catch(() => 0);
     if (lockKey !== undefined) await this.promoteLock(lockKey);

@@ -23,14 +23,18 @@ local function setStep(stKey, eventsKey, maxlen, runId, now, id, state)
 end
 
 -- The run's dependency graph: from its shared snapshot P:wf:SHA (field wf of the run hash), or from
--- the run hash itself for runs created before snapshots were shared.
+-- the run hash itself for runs created before snapshots were shared. Read and decoded once per
+-- script call (a snapshot never changes): advance and endRun in one call share it.
+local graphs = {}
 local function runGraph(runKey)
+  if graphs[runKey] then return graphs[runKey] end
   local g = redis.call('HGET', runKey, 'graph')
   if not g then
     local prefix = string.match(runKey, '^(.*):run:[^:]+$')
     g = redis.call('HGET', prefix .. ':wf:' .. redis.call('HGET', runKey, 'wf'), 'graph')
   end
-  return cjson.decode(g)
+  graphs[runKey] = cjson.decode(g)
+  return graphs[runKey]
 end
 
 -- A run ended: one run fewer holds its shared snapshot; the last one lets it expire with the retention.
@@ -143,6 +147,26 @@ local function advance(runKey, stKey, eventsKey, runId, now, maxlen)
     end
   end
   return {redis.call('HGET', runKey, 'outcome') or 'failed'}
+end
+
+-- Ends a run whose keys are KEYS[1..5] (finishRun, and finishStep when the last step ends it):
+-- final state, outputs and run.finished; steps that never got their turn (on_failure steps of a
+-- run that did not fail) end skipped; expiry of its keys after the retention (and of its shared
+-- snapshot when no live run holds it any more); its concurrency lock released (lockKey and
+-- lockQueue may be ''; the next run is promoted by the caller).
+local function endRun(lockKey, lockQueue, runId, state, outputs, err, now, maxlen, retention)
+  redis.call('HSET', KEYS[1], 'state', state, 'endedAt', now, 'outputs', outputs, 'error', err, 'phase', 'done')
+  for _, n in ipairs(runGraph(KEYS[1])) do
+    if redis.call('HGET', KEYS[2], n.id) == 'pending' then setStep(KEYS[2], KEYS[5], maxlen, runId, now, n.id, 'skipped') end
+  end
+  local started = tonumber(redis.call('HGET', KEYS[1], 'startedAt') or redis.call('HGET', KEYS[1], 'createdAt') or now)
+  local ev = {ts=now, runId=runId, type='run.finished', state=state, durationMs=now - started, outputs=cjson.decode(outputs)}
+  if err ~= '' then ev.error = err end
+  addEvent(KEYS[5], maxlen, cjson.encode(ev))
+  for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], retention) end
+  releaseSnapshot(KEYS[1], retention)
+  if lockKey ~= '' and redis.call('GET', lockKey) == runId then redis.call('DEL', lockKey) end
+  if lockQueue ~= '' then redis.call('ZREM', lockQueue, runId) end
 end
 
 -- Starts a run that holds whatever it needs: state running, run.started, first ready steps.

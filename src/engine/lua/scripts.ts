@@ -44,13 +44,13 @@ if lockName ~= '' then
   end
   if holder ~= nil and lockMode == 'reject' then return {'held', holder} end
 end
-local fields = cjson.decode(ARGV[9])
-for k, v in pairs(fields) do redis.call('HSET', runKey, k, v) end
+local fields, flat = cjson.decode(ARGV[9]), {'state', 'queued', 'phase', 'main', 'abort', ''}
+for k, v in pairs(fields) do table.insert(flat, k); table.insert(flat, v) end
+redis.call('HSET', runKey, unpack(flat))
 -- The snapshot is shared by content: written by the first run of this version, then only counted.
 if redis.call('HSETNX', KEYS[13], 'def', ARGV[15]) == 1 then redis.call('HSET', KEYS[13], 'graph', ARGV[16]) end
 redis.call('HINCRBY', KEYS[13], 'live', 1)
 redis.call('PERSIST', KEYS[13])
-redis.call('HSET', runKey, 'state', 'queued', 'phase', 'main', 'abort', '')
 local st = cjson.decode(ARGV[10])
 for i = 1, #st, 2 do redis.call('HSET', stKey, st[i], st[i + 1]) end
 -- Step records: usually none; a step that never ran is described by the graph alone.
@@ -61,9 +61,11 @@ for i = 1, #appr, 2 do redis.call('HSET', apprKey, appr[i], appr[i + 1]) end
 if KEYS[8] ~= '' then redis.call('SET', KEYS[8], runId, 'PX', retention) end
 -- Index entries older than the retention point at expired runs: drop them as we go.
 redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now - tonumber(retention))
-redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now - tonumber(retention))
 redis.call('ZADD', KEYS[6], now, runId)
-redis.call('ZADD', KEYS[7], now, runId)
+if KEYS[7] ~= KEYS[6] then
+  redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now - tonumber(retention))
+  redis.call('ZADD', KEYS[7], now, runId)
+end
 redis.call('ZADD', KEYS[12], ARGV[14], runId)
 addEvent(eventsKey, maxlen, ARGV[13])
 if lockName ~= '' then
@@ -129,12 +131,16 @@ return {'run'}
 };
 
 /**
- * finishStep: records a step's final state, outputs and event, then advances the run.
- * ARGV: runId stepId attempt state fromStates(comma list) recordJSON eventJSON failureJSON(or '') now maxlen
- * Reply: {'recorded'|'ignored', done, triples…} | {'gone'}
+ * finishStep: records a step's final state, outputs and event, then advances the run. When that
+ * ends the run as succeeded and the caller allows it (ARGV[11] set: the workflow has no outputs to
+ * evaluate and no parent to settle first), the run is finished in this same call, as finishRun
+ * would with no outputs and no error: one call fewer for the last step of every run.
+ * KEYS[6] lock key (or '')  KEYS[7] lock queue (or '')
+ * ARGV: runId stepId attempt state fromStates(comma list) recordJSON eventJSON failureJSON(or '') now maxlen retentionMs(or '')
+ * Reply: {'recorded'|'ignored', 'finished'|'', done, triples…} | {'gone'}
  */
 const finishStep: ScriptDef = {
-  keys: 5,
+  keys: 7,
   lua: `
 local runId, step, attempt, state, from = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local now, maxlen = tonumber(ARGV[9]), ARGV[10]
@@ -152,7 +158,13 @@ if a == attempt and string.find(',' .. from .. ',', ',' .. s .. ',', 1, true) th
 end
 local rs = redis.call('HGET', KEYS[1], 'state')
 if (not rs) or RUN_FINAL[rs] then return {'gone'} end
-return prepend(tag, advance(KEYS[1], KEYS[2], KEYS[5], runId, now, maxlen))
+local adv = advance(KEYS[1], KEYS[2], KEYS[5], runId, now, maxlen)
+local finished = ''
+if adv[1] == 'succeeded' and ARGV[11] ~= '' then
+  endRun(KEYS[6], KEYS[7], runId, 'succeeded', '{}', '', now, maxlen, ARGV[11])
+  finished = 'finished'
+end
+return prepend(tag, prepend(finished, adv))
 `,
 };
 
@@ -347,19 +359,7 @@ local runId, state, outputs, err, now, maxlen, retention = ARGV[1], ARGV[2], ARG
 local rs = redis.call('HGET', KEYS[1], 'state')
 if not rs then return {'already', ''} end
 if RUN_FINAL[rs] then return {'already', rs} end
-redis.call('HSET', KEYS[1], 'state', state, 'endedAt', now, 'outputs', outputs, 'error', err, 'phase', 'done')
--- Steps that never got their turn (on_failure steps of a run that did not fail) end skipped.
-for _, n in ipairs(runGraph(KEYS[1])) do
-  if redis.call('HGET', KEYS[2], n.id) == 'pending' then setStep(KEYS[2], KEYS[5], maxlen, runId, now, n.id, 'skipped') end
-end
-local started = tonumber(redis.call('HGET', KEYS[1], 'startedAt') or redis.call('HGET', KEYS[1], 'createdAt') or now)
-local ev = {ts=now, runId=runId, type='run.finished', state=state, durationMs=now - started, outputs=cjson.decode(outputs)}
-if err ~= '' then ev.error = err end
-addEvent(KEYS[5], maxlen, cjson.encode(ev))
-for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], retention) end
-releaseSnapshot(KEYS[1], retention)
-if KEYS[6] ~= '' and redis.call('GET', KEYS[6]) == runId then redis.call('DEL', KEYS[6]) end
-if KEYS[7] ~= '' then redis.call('ZREM', KEYS[7], runId) end
+endRun(KEYS[6], KEYS[7], runId, state, outputs, err, now, maxlen, retention)
 return {'finished'}
 `,
 };
