@@ -126,6 +126,8 @@ export class RunPresenter {
         text(unavailable.message),
         text(`To fix it: ${unavailable.fix}`),
         text(`${view.runId} goes on: ${status} shows how it goes, and its final status will be sent to you here.`),
+        // Its Approve/Deny buttons cannot be shown in the channel either.
+        ...(view.steps.some((s) => s.kind === 'approval') ? [text(`It asks for an approval: approvers type \`${platform.commandPrefix ?? ''}approve ${view.runId}\`.`)] : []),
       ], { code: 'E_CHANNEL_UNAVAILABLE', ephemeral: true }),
     );
     if (view.final) this.putPrivate('private:final', { kind: 'run', view });

@@ -13,7 +13,7 @@ describe('Slack: a run in a channel the bot may not post in', () => {
   let h: SlackFrontHarness;
 
   beforeAll(async () => {
-    h = await slackFrontHarness(SLACK_PROJECT, { fake: { botNotIn: ['C0PRIV', 'C0OLD'] } });
+    h = await slackFrontHarness(SLACK_PROJECT, { fake: { botNotIn: ['C0PRIV', 'C0OLD'], usergroups: { S0SRE: ['U0BOB'] } } });
   });
   afterAll(async () => {
     await h.close();
@@ -80,6 +80,27 @@ describe('Slack: a run in a channel the bot may not post in', () => {
     // chat.postEphemeral was tried in the channel and refused, then the DM took over.
     expect(h.fake.callsTo('chat.postEphemeral').filter((c) => c.params.channel === 'C0PRIV').every((c) => c.error === 'not_in_channel')).toBe(true);
   });
+
+  it('a run that needs an approval: the notice says how to approve by command; once approved, its final status follows', async () => {
+    const responseUrl = h.fake.responseUrl();
+    const res = await h.sender.slash({ text: 'deploy api', channel: 'C0PRIV', responseUrl });
+    const runId = RUN_ID.exec(JSON.stringify(res.body))?.[0] ?? '';
+    const notice = await h.fake.waitFor(() => h.fake.postsTo(responseUrl).find((p) => JSON.stringify(p.body).includes('cannot post')), 10_000, 'private notice');
+    expect(JSON.stringify(notice.body)).toContain(`/ops approve ${runId}`);
+    await waitState(runId, 'waiting');
+    const approval = await h.sender.slash({ text: `approve ${runId}`, user: 'U0BOB', channel: 'C0PRIV', responseUrl: h.fake.responseUrl() });
+    expect(approval.status).toBe(200);
+    await h.fake.waitFor(() => h.fake.postsTo(responseUrl).find((p) => p.body.text === `deploy ${runId}: succeeded`), 20_000, 'private final status');
+    expect(await waitDone(runId)).toBe(true);
+  });
+
+  async function waitState(runId: string, state: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while ((await h.front.engine.getRun(runId))?.state !== state) {
+      if (Date.now() > deadline) throw new Error(`${runId} never reached ${state}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 
   async function waitDone(runId: string): Promise<boolean> {
     const deadline = Date.now() + 10_000;
