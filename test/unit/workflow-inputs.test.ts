@@ -15,6 +15,13 @@ const wf: Workflow = workflowSchema.parse({
 });
 
 describe('validateInputs', () => {
+  it('validates a reloaded workflow of the same name by its own inputs, not a cached older version', () => {
+    expect(validateInputs(wf, { service: 'api', region: 'eu' })).toMatchObject({ ok: false });
+    const reloaded = workflowSchema.parse({ name: 'restart-service', inputs: { region: { type: 'string', required: true } }, steps: [{ id: 'a', run: 'true' }] });
+    expect(validateInputs(reloaded, { region: 'eu' })).toEqual({ ok: true, values: { region: 'eu' } });
+    expect(validateInputs(wf, { service: 'api' })).toMatchObject({ ok: true });
+  });
+
   it('coerces chat strings and applies defaults', () => {
     expect(validateInputs(wf, { service: 'api', count: '3', force: 'yes' })).toEqual({
       ok: true,
