@@ -3,7 +3,7 @@
  * (CHATOPS_PREFIX), so one Redis can hold several deployments and tests never collide.
  *
  *   P:run:ID            hash   the run: state, meta (JSON), wf (its snapshot's id), sealed (encrypted
- *                              secrets), phase, abort, failure, outcome, outputs, error, timestamps; runs
+ *                              secrets; `-` when the run has none), phase, abort, failure, outcome, outputs, error, timestamps; runs
  *                              created by older versions hold def and graph here instead of wf
  *   P:wf:SHA            hash   a workflow snapshot, shared by every run of that version: def (the workflow
  *                              JSON), graph (for Lua), live (runs not finished). SHA hashes def and graph, so

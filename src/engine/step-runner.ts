@@ -36,6 +36,9 @@ import { expiryMember } from './keys.js';
 import { findStep, snapshotBase } from './snapshot.js';
 import type { ApprovalState, StepRecord, StepState } from './types.js';
 
+/** The step's logger, made on first use. */
+type StepLog = () => RunContext['log'];
+
 /** A step that can be run again after its worker died, even without retries left, gets this many tries at most. */
 const SAFE_TO_RETRY_MAX = 3;
 
@@ -93,7 +96,10 @@ export class StepRunner {
       return;
     }
     const { step, phase } = found;
-    const log = rc.log.child({ step: stepId, attempt });
+    // The step's child logger is made on first use: building pino bindings for every step was a
+    // measurable share of a no-op step's CPU, and most steps log nothing at the default level.
+    let child: RunContext['log'] | undefined;
+    const log = (): RunContext['log'] => (child ??= rc.log.child({ step: stepId, attempt }));
     let ctx: ExpressionContext | undefined;
     if (step.if !== undefined || phase === 'on_failure') {
       const st = await engine.redis.hmget(engine.keys.st(runId), stepId, `${stepId}#a`);
@@ -112,7 +118,7 @@ export class StepRunner {
     return this.claimAndRun(rc, step, phase, attempt, log, ctx);
   }
 
-  private async claimAndRun(rc: RunContext, step: Step, phase: 'main' | 'on_failure', attempt: number, log: RunContext['log'], ctxIn?: ExpressionContext): Promise<void> {
+  private async claimAndRun(rc: RunContext, step: Step, phase: 'main' | 'on_failure', attempt: number, log: StepLog, ctxIn?: ExpressionContext): Promise<void> {
     const engine = this.engine;
     const runId = rc.meta.id;
     const now = Date.now();
@@ -136,7 +142,7 @@ export class StepRunner {
       await engine.begin(runId);
       return;
     }
-    log.debug('step started');
+    if (rc.log.isLevelEnabled('debug')) log().debug('step started');
     const kind = actionOf(step);
     if (kind === 'approval' || kind === 'workflow') return this.park(rc, step, phase, attempt, record, log, ctxIn);
     let ctx: ExpressionContext;
@@ -148,19 +154,19 @@ export class StepRunner {
     await this.runAction(rc, step, attempt, now, ctx, log);
   }
 
-  private async park(rc: RunContext, step: Step, phase: 'main' | 'on_failure', attempt: number, record: StepRecord, log: RunContext['log'], ctxIn?: ExpressionContext): Promise<void> {
+  private async park(rc: RunContext, step: Step, phase: 'main' | 'on_failure', attempt: number, record: StepRecord, log: StepLog, ctxIn?: ExpressionContext): Promise<void> {
     let ctx: ExpressionContext;
     try {
       ctx = ctxIn ?? (await this.context(rc, step, phase));
     } catch (err) {
       return this.engine.finishStep(rc, step.id, attempt, { state: 'failed', outputs: {}, error: (err as Error).message, startedAt: record.startedAt }, ['running']);
     }
-    log.debug('parking step');
+    log().debug('parking step');
     if (step.approval !== undefined) return this.parkApproval(rc, step, attempt, record, ctx);
     return this.parkChild(rc, step, attempt, record, ctx);
   }
 
-  private async runAction(rc: RunContext, step: Step, attempt: number, startedAt: number, ctx: ExpressionContext, log: RunContext['log']): Promise<void> {
+  private async runAction(rc: RunContext, step: Step, attempt: number, startedAt: number, ctx: ExpressionContext, log: StepLog): Promise<void> {
     const engine = this.engine;
     const runId = rc.meta.id;
     const controller = new AbortController();
@@ -175,7 +181,9 @@ export class StepRunner {
       env: processEnv(rc, step, attempt, ctx.env ?? {}),
       signal: controller.signal,
       output: (line, stream) => out.push(line, stream),
-      log,
+      get log() {
+        return log();
+      },
     };
     let result: ActionResult;
     try {
@@ -223,10 +231,10 @@ export class StepRunner {
     return true;
   }
 
-  private async lost(rc: RunContext, step: Step, attempt: number, log: RunContext['log']): Promise<void> {
+  private async lost(rc: RunContext, step: Step, attempt: number, log: StepLog): Promise<void> {
     const allowed = Math.max(maxAttempts(step.retry), step.safe_to_retry === true ? SAFE_TO_RETRY_MAX : 1);
     const error = 'the worker running this step stopped mid-step (crash or kill)';
-    log.warn({ allowed }, 'step lost: its worker died');
+    log().warn({ allowed }, 'step lost: its worker died');
     if (attempt < allowed && (await this.retry(rc, step, attempt, { state: 'lost', outputs: {}, error: `${error}; retrying` }, 'running'))) return;
     const why = attempt < allowed ? '' : '; not retried: no retries left and the step is not marked safe_to_retry';
     await this.engine.finishStep(rc, step.id, attempt, { state: 'lost', outputs: {}, error: `${error}${why}` }, ['running']);
