@@ -159,6 +159,8 @@ export class Engine implements RunsApi {
     const now = Date.now();
     const prep = prepareRun(workflow, req, snap, { mask: internal.mask, secretKey: this.secretKey, now, log: this.log });
     const { lockKey } = prep;
+    // The snapshot's JSON is sent only while this process has not seen it written (see create).
+    let sendSnapshot = !this.writtenSnapshots.has(snap.sha);
     for (let tries = 0; tries < 8; tries++) {
       // A caller-chosen id is reserved by the create script itself (it refuses an id whose run
       // exists), so two starts racing for one id cannot both win.
@@ -179,9 +181,15 @@ export class Engine implements RunsApi {
           this.keys.repair,
           this.keys.workflow(snap.sha),
         ],
-        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockKey ?? '', workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), snap.stJson, '[]', snap.apprJson, JSON.stringify(created), now + REPAIR_AFTER_MS, snap.defJson, snap.graphJson],
+        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockKey ?? '', workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), snap.stJson, '[]', snap.apprJson, JSON.stringify(created), now + REPAIR_AFTER_MS, sendSnapshot ? snap.defJson : '', sendSnapshot ? snap.graphJson : ''],
       );
       const tag = reply[0];
+      if (tag === 'no-snapshot') {
+        // Gone since we wrote it (expired with its last run, or Redis was flushed): write it again.
+        this.writtenSnapshots.delete(snap.sha);
+        sendSnapshot = true;
+        continue;
+      }
       if (tag === 'collision') {
         if (req.runId !== undefined) throw new EngineError('RUN_ID_TAKEN', `run id ${req.runId} is already taken by another run; start again with a fresh id (or none)`, { runId: req.runId });
         continue;
@@ -197,6 +205,7 @@ export class Engine implements RunsApi {
         const who = holder ? ` (run ${holder.id} of ${holder.workflow}, started by ${holder.trigger.requester})` : holderId ? ` (run ${holderId})` : '';
         throw new EngineError('CONCURRENCY_HELD', `${workflow.name} is already running for "${lockKey}"${who}; try again when it ends`, { key: lockKey, holder: holderId });
       }
+      this.rememberSnapshot(snap.sha);
       this.contexts.put(runId, { meta, def: workflow, graph: snap.graph, inputs: prep.inputs, sealed: prep.sealed, masker: prep.masker, log: this.log.child({ runId, workflow: workflow.name }) });
       this.log.info({ runId, workflow: workflow.name, requester: meta.trigger.requester, state: tag }, 'run created');
       let adv = { done: '', ready: [] as ReadyStep[] };
@@ -219,6 +228,14 @@ export class Engine implements RunsApi {
   }
 
   private readonly snapshots = new SnapshotCache();
+  /** SHAs of snapshots this engine saw written in Redis (bounded: a long-lived front reloads workflows). */
+  private readonly writtenSnapshots = new Set<string>();
+
+  private rememberSnapshot(sha: string): void {
+    if (this.writtenSnapshots.has(sha)) return;
+    if (this.writtenSnapshots.size >= 1_000) this.writtenSnapshots.clear();
+    this.writtenSnapshots.add(sha);
+  }
 
   /** A run just started running: arm its workflow timeout. */
   async onBegun(runId: string): Promise<void> {

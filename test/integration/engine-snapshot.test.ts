@@ -54,6 +54,25 @@ describe('engine: shared workflow snapshots (P:wf:SHA)', () => {
     expect(await engine.redis.pttl(key)).toBe(-1);
   });
 
+  it('a snapshot gone since this process wrote it (expired, flushed) is written again by the next start', async () => {
+    h = await harness(workflowsFrom(GATE));
+    const { engine } = h;
+    const a = (await engine.startRun({ workflow: 'gate', inputs: {}, trigger: cli })).run;
+    await h.waitFor(a.id, ['waiting']);
+    const wf = (await engine.redis.hget(engine.keys.run(a.id), 'wf')) ?? '';
+    const key = engine.keys.workflow(wf);
+    const [def, graph] = await engine.redis.hmget(key, 'def', 'graph');
+    expect(def).toBeTruthy();
+    // The engine now starts runs of this version without resending the JSON; take it away.
+    await engine.redis.del(key);
+    const b = (await engine.startRun({ workflow: 'gate', inputs: {}, trigger: cli })).run;
+    expect(await engine.redis.hget(engine.keys.run(b.id), 'wf')).toBe(wf);
+    expect(await engine.redis.hmget(key, 'def', 'graph', 'live')).toEqual([def, graph, '1']);
+    await h.waitFor(b.id, ['waiting']);
+    await engine.decide({ runId: b.id, user: 'cli:bob', roles: [], decision: 'approve' });
+    expect((await h.waitFor(b.id)).state).toBe('succeeded');
+  });
+
   it('a run created by an older version (def and graph in its own hash) still runs and reads', async () => {
     h = await harness(workflowsFrom(GATE));
     const { engine } = h;

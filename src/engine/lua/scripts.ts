@@ -22,9 +22,13 @@ export interface ScriptDef {
  * KEYS[12] repair set (the caller removes the run once its first jobs are added)
  * KEYS[13] the workflow snapshot P:wf:SHA (runFields.wf = SHA): written once, its live count taken
  * ARGV: runId now maxlen retentionMs leaseMs prefix lockName lockMode runFieldsJSON stJSON recordsJSON apprJSON createdEventJSON repairAt defJSON graphJSON
- * Reply: {'existing', runId} | {'collision'} | {'held', holder} | {'queued', position, holder|''} | {'started', done, triples…}
+ * Reply: {'existing', runId} | {'collision'} | {'held', holder} | {'no-snapshot'} | {'queued', position, holder|''} | {'started', done, triples…}
  * 'collision': a run with this id exists; the check and the write are one script, so it also
  * reserves a caller-chosen id atomically.
+ * defJSON and graphJSON may be '' when the caller knows the snapshot was written already (it sends
+ * them the first time per process and SHA only: a few KB fewer per start). If the snapshot is gone
+ * after all (expired with its last run, flushed), nothing is written and the reply is
+ * {'no-snapshot'}: the caller retries once with the JSON, so a run never exists without its snapshot.
  */
 const create: ScriptDef = {
   keys: 13,
@@ -36,6 +40,7 @@ if KEYS[8] ~= '' then
   if existing then return {'existing', existing} end
 end
 if redis.call('EXISTS', runKey) == 1 then return {'collision'} end
+if ARGV[15] == '' and redis.call('HEXISTS', KEYS[13], 'def') == 0 then return {'no-snapshot'} end
 local holder = nil
 if lockName ~= '' then
   holder = lockHolder(prefix, KEYS[9])
@@ -48,7 +53,7 @@ local fields, flat = cjson.decode(ARGV[9]), {'state', 'queued', 'phase', 'main',
 for k, v in pairs(fields) do table.insert(flat, k); table.insert(flat, v) end
 redis.call('HSET', runKey, unpack(flat))
 -- The snapshot is shared by content: written by the first run of this version, then only counted.
-if redis.call('HSETNX', KEYS[13], 'def', ARGV[15]) == 1 then redis.call('HSET', KEYS[13], 'graph', ARGV[16]) end
+if ARGV[15] ~= '' and redis.call('HSETNX', KEYS[13], 'def', ARGV[15]) == 1 then redis.call('HSET', KEYS[13], 'graph', ARGV[16]) end
 redis.call('HINCRBY', KEYS[13], 'live', 1)
 redis.call('PERSIST', KEYS[13])
 local st = cjson.decode(ARGV[10])
