@@ -20,7 +20,7 @@ import { loadProject } from '../src/config/load-project.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { startFront, type Front } from '../src/server/front.js';
 import { FakeSlackApi } from '../test/fakes/slack-api.js';
-import { SlackSender, TEST_SIGNING_SECRET } from '../test/fakes/slack-requests.js';
+import { fakeSlackConfig, SlackSender } from '../test/fakes/slack-requests.js';
 import { startChild, type BenchChild } from './child.js';
 import { BENCH_SECRET_KEY } from './workflows.js';
 import { fmt, percentile, type Row } from './stats.js';
@@ -74,7 +74,7 @@ export async function runSlackBench(opts: SlackBenchOptions): Promise<Row[]> {
       log: silentLogger,
       port: 0,
       host: '127.0.0.1',
-      slack: { botToken: fake.botToken, mode: 'http', signingSecret: TEST_SIGNING_SECRET, apiUrl: fake.apiUrl, command: '/ops' },
+      slack: fakeSlackConfig(fake),
       engine: { secretKey: BENCH_SECRET_KEY },
     });
     const rows: Row[] = [];

@@ -12,7 +12,7 @@ import { silentLogger } from '../../src/lib/logger.js';
 import { startFront, type Front } from '../../src/server/front.js';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { FakeSlackApi, type FakeSlackOptions } from './slack-api.js';
-import { SlackSender, TEST_SIGNING_SECRET } from './slack-requests.js';
+import { fakeSlackConfig, SlackSender } from './slack-requests.js';
 
 export const SECRET_KEY = 'slack-tests-secret-key';
 
@@ -46,7 +46,7 @@ export async function slackFrontHarness(files: Record<string, string>, opts: { f
     log: silentLogger,
     port: 0,
     host: '127.0.0.1',
-    slack: { botToken: fake.botToken, mode: 'http', signingSecret: TEST_SIGNING_SECRET, apiUrl: fake.apiUrl, command: '/ops' },
+    slack: fakeSlackConfig(fake),
     engine: { secretKey: SECRET_KEY },
     reporter: { pollMs: 100, blockMs: 100, ...(opts.minIntervalMs !== undefined ? { minIntervalMs: opts.minIntervalMs } : {}) },
   });

@@ -4,8 +4,14 @@
  * them to POST /slack/events and measures how long the ack took.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import type { SlackConfig } from '../../src/adapters/slack/config.js';
 
 export const TEST_SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+
+/** The Slack settings that point a front (HTTP mode, `/ops`) at a fake Web API signed with TEST_SIGNING_SECRET. */
+export function fakeSlackConfig(fake: { botToken: string; apiUrl: string }): SlackConfig {
+  return { botToken: fake.botToken, mode: 'http', signingSecret: TEST_SIGNING_SECRET, apiUrl: fake.apiUrl, command: '/ops' };
+}
 
 export function sign(secret: string, timestampSec: number, body: string): string {
   return `v0=${createHmac('sha256', secret).update(`v0:${timestampSec}:${body}`).digest('hex')}`;

@@ -3,7 +3,7 @@ import { loadProject } from '../../src/config/load-project.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { startFront } from '../../src/server/front.js';
 import { SECRET_KEY, slackFrontHarness, type SlackFrontHarness } from '../fakes/slack-front.js';
-import { SlackSender, TEST_SIGNING_SECRET } from '../fakes/slack-requests.js';
+import { fakeSlackConfig, SlackSender } from '../fakes/slack-requests.js';
 import { testRedisUrl } from '../helpers/redis.js';
 import { SLACK_PROJECT } from './slack-project.js';
 
@@ -35,7 +35,7 @@ describe('Slack adapter across a restart of the front', () => {
       log: silentLogger,
       port: 0,
       host: '127.0.0.1',
-      slack: { botToken: h.fake.botToken, mode: 'http', signingSecret: TEST_SIGNING_SECRET, apiUrl: h.fake.apiUrl, command: '/ops' },
+      slack: fakeSlackConfig(h.fake),
       engine: { secretKey: SECRET_KEY },
       reporter: { pollMs: 100, blockMs: 100 },
     });
