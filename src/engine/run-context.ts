@@ -59,10 +59,9 @@ export class RunContexts {
   async get(runId: string): Promise<RunContext | undefined> {
     const hit = this.cache.get(runId);
     if (hit !== undefined) return hit;
-    const [meta, wf, def, graph, sealedText] = await this.redis.hmget(this.keys.run(runId), 'meta', 'wf', 'def', 'graph', 'sealed');
-    if (!meta || !sealedText) return undefined;
-    // Shared snapshot (wf), or the run's own copy (runs created by older versions).
-    const snap = wf ? await loadSnapshot(this.redis, this.keys, wf) : def && graph ? { def: JSON.parse(def) as Workflow, graph: JSON.parse(graph) as GraphNode[] } : undefined;
+    const [meta, wf, sealedText] = await this.redis.hmget(this.keys.run(runId), 'meta', 'wf', 'sealed');
+    if (!meta || !wf || !sealedText) return undefined;
+    const snap = await loadSnapshot(this.redis, this.keys, wf);
     if (snap === undefined) return undefined;
     const parsedMeta = JSON.parse(meta) as RunMeta;
     const sealed = unseal(sealedText, this.secretKey);

@@ -11,7 +11,7 @@
  *          sleep holds its slot (bounded by the step timeout): short sleeps are the common case and
  *          this keeps them exact; use an approval or a scheduled trigger to wait for hours.
  * expire:  an approval nobody decided in time is denied. Called by the workers' P:expiry sweep
- *          (worker.ts); `expire` jobs are still taken for runs parked by older versions.
+ *          (worker.ts), not a BullMQ job.
  * timeout: the workflow timeout fired: the run is aborted as timed_out (on_failure steps still run).
  */
 import type { Job } from 'bullmq';
@@ -50,7 +50,6 @@ export class StepRunner {
 
   async process(job: Job): Promise<void> {
     if (job.name === 'step') return this.step(job.data as StepJobData);
-    if (job.name === 'expire') return this.expire(job.data as { runId: string; stepId: string });
     if (job.name === 'timeout') return this.timeout(job.data as { runId: string });
   }
 
@@ -301,7 +300,7 @@ export class StepRunner {
 
   /**
    * A job found its step parked: a crash may have come between parking and settling. parkStep arms
-   * the expiry itself; re-arming (NX) here covers runs parked by versions that used a delayed job.
+   * the expiry in the same script; re-arming (NX) here is a no-op then, and a repair otherwise.
    */
   private async repairParked(rc: RunContext, step: Step, attempt: number): Promise<void> {
     if (step.approval !== undefined) {
@@ -317,7 +316,7 @@ export class StepRunner {
     void attempt;
   }
 
-  /** Denies an approval nobody decided in time (P:expiry sweep, or a delayed `expire` job of older versions). */
+  /** Denies an approval nobody decided in time (called by the workers' P:expiry sweep). */
   async expire(data: { runId: string; stepId: string }): Promise<void> {
     const engine = this.engine;
     const rc = await engine.contexts.get(data.runId);

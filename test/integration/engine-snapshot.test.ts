@@ -72,22 +72,4 @@ describe('engine: shared workflow snapshots (P:wf:SHA)', () => {
     await engine.decide({ runId: b.id, user: 'cli:bob', roles: [], decision: 'approve' });
     expect((await h.waitFor(b.id)).state).toBe('succeeded');
   });
-
-  it('a run created by an older version (def and graph in its own hash) still runs and reads', async () => {
-    h = await harness(workflowsFrom(GATE));
-    const { engine } = h;
-    const { run } = await engine.startRun({ workflow: 'gate', inputs: {}, trigger: cli });
-    await h.waitFor(run.id, ['waiting']);
-    // Turn it into an old-style run, as a process that never cached it would find it.
-    const wf = (await engine.redis.hget(engine.keys.run(run.id), 'wf')) ?? '';
-    const [def, graph] = await engine.redis.hmget(engine.keys.workflow(wf), 'def', 'graph');
-    await engine.redis.hset(engine.keys.run(run.id), 'def', def ?? '', 'graph', graph ?? '');
-    await engine.redis.hdel(engine.keys.run(run.id), 'wf');
-    await h.close();
-    h = await harness(workflowsFrom(GATE), { engine: { prefix: h.opts.prefix } });
-    await h.engine.decide({ runId: run.id, user: 'cli:bob', roles: [], decision: 'approve' });
-    const done = await h.waitFor(run.id);
-    expect(done.state).toBe('succeeded');
-    expect(done.steps.map((s) => `${s.id}:${s.state}`)).toEqual(['ask:succeeded', 'go:succeeded']);
-  });
 });

@@ -22,17 +22,13 @@ local function setStep(stKey, eventsKey, maxlen, runId, now, id, state)
   end
 end
 
--- The run's dependency graph: from its shared snapshot P:wf:SHA (field wf of the run hash), or from
--- the run hash itself for runs created before snapshots were shared. Read and decoded once per
--- script call (a snapshot never changes): advance and endRun in one call share it.
+-- The run's dependency graph, from its shared snapshot P:wf:SHA (field wf of the run hash). Read
+-- and decoded once per script call (a snapshot never changes): advance and endRun in one call share it.
 local graphs = {}
 local function runGraph(runKey)
   if graphs[runKey] then return graphs[runKey] end
-  local g = redis.call('HGET', runKey, 'graph')
-  if not g then
-    local prefix = string.match(runKey, '^(.*):run:[^:]+$')
-    g = redis.call('HGET', prefix .. ':wf:' .. redis.call('HGET', runKey, 'wf'), 'graph')
-  end
+  local prefix = string.match(runKey, '^(.*):run:[^:]+$')
+  local g = redis.call('HGET', prefix .. ':wf:' .. redis.call('HGET', runKey, 'wf'), 'graph')
   graphs[runKey] = cjson.decode(g)
   return graphs[runKey]
 end
