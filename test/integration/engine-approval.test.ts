@@ -25,8 +25,15 @@ describe('engine: approvals', () => {
     const { run } = await h.engine.startRun({ workflow: 'gate', inputs: {}, trigger: cli });
     const parked = await h.waitFor(run.id, ['waiting']);
     expect(parked.steps[0]?.approval).toMatchObject({ message: 'Restart api?', minApprovers: 2, roles: ['sre'] });
+    // The park is written inside the step job, which ends just after: wait (bounded) for BullMQ to
+    // move it out of active. Parked means it gets there with no decision and stays there.
+    const idle = async () => (await h?.engine.queue.getActiveCount()) === 0 && h?.workers[0]?.activeSteps() === 0;
+    for (const deadline = Date.now() + 5000; !(await idle()) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
     expect(await h.engine.queue.getActiveCount()).toBe(0);
     expect(h.workers[0]?.activeSteps()).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await h.engine.queue.getActiveCount()).toBe(0);
+    expect((await h.engine.getRun(run.id))?.state).toBe('waiting');
 
     const self = await h.engine.decide({ runId: run.id, user: 'cli:alice', roles: ['sre'], decision: 'approve' });
     expect(self).toMatchObject({ counted: false });
