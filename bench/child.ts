@@ -19,6 +19,8 @@ export interface BenchChild {
   pid: number;
   /** Resolves with the next message of this type. */
   next(type: string, timeoutMs?: number): Promise<ChildMessage>;
+  /** Sends a command over IPC. */
+  send(msg: Record<string, unknown>): void;
   /** RSS and heap, after a full GC in the child unless `gc` is false (for sampling peaks). */
   memory(gc?: boolean): Promise<MemoryReport>;
   /** Asks the child to close its worker and exit; kills it if it does not within 5 s. */
@@ -81,6 +83,9 @@ export async function startChild(args: string[]): Promise<BenchChild> {
   return {
     pid: child.pid ?? 0,
     next,
+    send(msg) {
+      child.send(msg);
+    },
     async memory(gc = true) {
       child.send({ cmd: 'memory', gc });
       const m = await next('memory', 10_000);

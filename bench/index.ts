@@ -6,12 +6,12 @@
  *
  * Knobs (environment): BENCH_CONCURRENCY (worker concurrency, default 16), BENCH_SCALE (multiplies
  * every sample count, default 1; 0.1 for a quick smoke run), BENCH_ONLY (comma-separated scenarios
- * out of raw, shell, throughput, ten-steps, shell-step, lines, parked, slack; throughput implies raw).
+ * out of shell, throughput, ten-steps, shell-step, lines, parked, slack; throughput measures the raw
+ * BullMQ baseline in alternating rounds with the engine, and `raw` is another name for it).
  */
 import { hasRedisServer, startPrivateRedis, type PrivateRedis } from '../src/lib/private-redis.js';
 import { killAllChildren } from './child.js';
 import { runEngineScenarios } from './engine-scenarios.js';
-import { rawBullmqThroughput } from './raw-bullmq.js';
 import { shellTrueOverhead } from './shell-overhead.js';
 import { runSlackBench } from './slack.js';
 import { fmt, formatTable, type Row } from './stats.js';
@@ -21,7 +21,7 @@ const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const scaled = (n: number) => Math.max(1, Math.round(n * scale));
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
-const selected = (name: string) => only === undefined || only.includes(name) || (name === 'raw' && only.includes('throughput'));
+const selected = (name: string) => only === undefined || only.includes(name) || (name === 'throughput' && only.includes('raw'));
 
 let redis: PrivateRedis | undefined;
 
@@ -41,21 +41,13 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   const progress = (what: string) => console.log(`bench: ${what}…`);
 
-  let rawPerSecond = Number.NaN;
-  if (selected('raw')) {
-    progress('raw BullMQ no-op jobs');
-    const raw = await rawBullmqThroughput(redis.url, 'bench-raw', concurrency, scaled(10_000));
-    rawPerSecond = raw.perSecond;
-    rows.push({ metric: `raw BullMQ no-op jobs/s (${raw.count} jobs)`, value: fmt(raw.perSecond, 0) });
-  }
-
   if (selected('shell')) {
     progress('run: "true" in-process');
     const shell = await shellTrueOverhead(scaled(200));
     rows.push({ metric: 'shell action `true`, in-process, p50 / p99 ms', value: `${fmt(shell.p50)} / ${fmt(shell.p99)}`, target: 'p50 ≤ 15', pass: shell.p50 <= 15 });
   }
 
-  rows.push(...(await runEngineScenarios({ redisUrl: redis.url, concurrency, scaled, progress, rawPerSecond, selected })));
+  rows.push(...(await runEngineScenarios({ redisUrl: redis.url, concurrency, scaled, progress, selected })));
 
   if (selected('slack')) rows.push(...(await runSlackBench({ redisUrl: redis.url, concurrency, scaled, progress })));
 

@@ -1,7 +1,8 @@
 /**
  * A bench worker process. Modes:
- *   raw REDIS_URL PREFIX CONCURRENCY N1 N2…   a plain BullMQ worker with a no-op processor; sends
- *                                             `done` after N1 completed jobs, again after N2 more, …
+ *   raw REDIS_URL PREFIX CONCURRENCY          a plain BullMQ worker with a no-op processor; on
+ *                                             `expect` (count) it answers `expecting`, then sends
+ *                                             `done` once that many more jobs completed
  *   engine REDIS_URL PREFIX CONCURRENCY DIR   a chatops engine worker for the project in DIR
  * Answers `memory` (after a full GC unless `gc: false`) and `stop` over IPC.
  */
@@ -15,32 +16,32 @@ function send(msg: Record<string, unknown>): void {
 }
 
 async function main(): Promise<void> {
-  const [mode, redisUrl, prefix, concurrencyText, extra, ...more] = process.argv.slice(2);
-  if (!redisUrl || !prefix || !concurrencyText || !extra) throw new Error('usage: worker-child raw|engine REDIS_URL PREFIX CONCURRENCY TARGET|DIR');
+  const [mode, redisUrl, prefix, concurrencyText, extra] = process.argv.slice(2);
+  if (!redisUrl || !prefix || !concurrencyText) throw new Error('usage: worker-child raw|engine REDIS_URL PREFIX CONCURRENCY [DIR]');
   const concurrency = Number(concurrencyText);
   let worker: Closer;
+  let completed = 0;
+  let target = 0;
   if (mode === 'raw') {
-    const targets = [extra, ...more].map(Number);
-    let completed = 0;
-    let target = targets.shift() ?? 0;
     const raw = new Worker('noop', async () => undefined, { connection: { url: redisUrl, maxRetriesPerRequest: null }, prefix, concurrency });
     raw.on('completed', () => {
       completed += 1;
-      if (completed !== target) return;
-      send({ type: 'done', completed });
-      completed = 0;
-      target = targets.shift() ?? 0;
+      if (completed === target) send({ type: 'done', completed });
     });
     await raw.waitUntilReady();
     worker = raw;
-  } else if (mode === 'engine') {
+  } else if (mode === 'engine' && extra) {
     worker = await startEngineWorker({ redisUrl, prefix, concurrency, dir: extra });
   } else {
-    throw new Error(`unknown mode ${mode}`);
+    throw new Error(`unknown mode ${mode} (engine needs DIR)`);
   }
   process.on('message', (raw) => {
-    const msg = raw as { cmd?: string; gc?: boolean };
-    if (msg.cmd === 'memory') {
+    const msg = raw as { cmd?: string; gc?: boolean; count?: number };
+    if (msg.cmd === 'expect') {
+      completed = 0;
+      target = Number(msg.count);
+      send({ type: 'expecting' });
+    } else if (msg.cmd === 'memory') {
       if (msg.gc !== false) (globalThis as { gc?: () => void }).gc?.();
       const m = process.memoryUsage();
       send({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed });
