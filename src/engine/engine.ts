@@ -181,7 +181,7 @@ export class Engine implements RunsApi {
           this.keys.repair,
           this.keys.workflow(snap.sha),
         ],
-        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockKey ?? '', workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), snap.stJson, '[]', snap.apprJson, JSON.stringify(created), now + REPAIR_AFTER_MS, sendSnapshot ? snap.defJson : '', sendSnapshot ? snap.graphJson : ''],
+        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockKey ?? '', workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), snap.stJson, snap.rootsJson, snap.apprJson, JSON.stringify(created), now + REPAIR_AFTER_MS, sendSnapshot ? snap.defJson : '', sendSnapshot ? snap.graphJson : ''],
       );
       const tag = reply[0];
       if (tag === 'no-snapshot') {

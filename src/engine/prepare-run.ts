@@ -16,8 +16,11 @@ import { seal, type Sealed } from './seal.js';
 import { buildSnapshot, type ApprovalDefaults, type Snapshot } from './snapshot.js';
 import type { ApprovalState, RunRecord, StartRunRequest } from './types.js';
 
-/** sha: the snapshot's id in Redis (P:wf:SHA), a hash of defJson and graphJson. */
-export type CachedSnapshot = Snapshot & { defJson: string; graphJson: string; stJson: string; apprJson: string; sha: string };
+/**
+ * sha: the snapshot's id in Redis (P:wf:SHA), a hash of defJson and graphJson. rootsJson: the
+ * main-phase steps without needs, queued when a run starts (the create script).
+ */
+export type CachedSnapshot = Snapshot & { defJson: string; graphJson: string; stJson: string; apprJson: string; rootsJson: string; sha: string };
 
 /** Snapshots and their JSON, computed once per loaded workflow object. */
 export class SnapshotCache {
@@ -34,7 +37,8 @@ export class SnapshotCache {
       const defJson = JSON.stringify(workflow);
       const graphJson = JSON.stringify(s.graph);
       const sha = createHash('sha256').update(defJson).update('\n').update(graphJson).digest('hex').slice(0, 24);
-      snap = { ...s, defJson, graphJson, stJson: JSON.stringify(stFlat), apprJson: JSON.stringify(apprFlat), sha };
+      const roots = s.graph.filter((n) => n.phase === 'main' && n.needs.length === 0).map((n) => n.id);
+      snap = { ...s, defJson, graphJson, stJson: JSON.stringify(stFlat), apprJson: JSON.stringify(apprFlat), rootsJson: JSON.stringify(roots), sha };
       this.cache.set(workflow, snap);
     }
     return snap;

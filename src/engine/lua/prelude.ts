@@ -173,6 +173,13 @@ local function beginRun(runKey, stKey, eventsKey, runId, now, maxlen)
   return advance(runKey, stKey, eventsKey, runId, now, maxlen)
 end
 
+-- HSET of a flat {field, value, ...} list, in slices (unpack has a stack limit).
+local function hsetFlat(key, flat)
+  for i = 1, #flat, 200 do
+    redis.call('HSET', key, unpack(flat, i, math.min(i + 199, #flat)))
+  end
+end
+
 local function prepend(tag, list)
   table.insert(list, 1, tag)
   return list

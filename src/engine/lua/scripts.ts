@@ -21,8 +21,10 @@ export interface ScriptDef {
  * KEYS[9] lock key    KEYS[10] lock queue                           KEYS[11] locks set
  * KEYS[12] repair set (the caller removes the run once its first jobs are added)
  * KEYS[13] the workflow snapshot P:wf:SHA (runFields.wf = SHA): written once, its live count taken
- * ARGV: runId now maxlen retentionMs leaseMs prefix lockName lockMode runFieldsJSON stJSON recordsJSON apprJSON createdEventJSON repairAt defJSON graphJSON
+ * ARGV: runId now maxlen retentionMs leaseMs prefix lockName lockMode runFieldsJSON stJSON rootsJSON apprJSON createdEventJSON repairAt defJSON graphJSON
  * Reply: {'existing', runId} | {'collision'} | {'held', holder} | {'no-snapshot'} | {'queued', position, holder|''} | {'started', done, triples…}
+ * A run that starts at once is written started: rootsJSON lists the main-phase steps without
+ * needs, which are what advance() would queue on a fresh run, so the graph is not walked here.
  * 'collision': a run with this id exists; the check and the write are one script, so it also
  * reserves a caller-chosen id atomically.
  * defJSON and graphJSON may be '' when the caller knows the snapshot was written already (it sends
@@ -49,20 +51,18 @@ if lockName ~= '' then
   end
   if holder ~= nil and lockMode == 'reject' then return {'held', holder} end
 end
-local fields, flat = cjson.decode(ARGV[9]), {'state', 'queued', 'phase', 'main', 'abort', ''}
+local roots = cjson.decode(ARGV[11])
+local startNow = holder == nil and #roots > 0
+local fields, flat = cjson.decode(ARGV[9]), {'state', startNow and 'running' or 'queued', 'phase', 'main', 'abort', ''}
+if startNow then table.insert(flat, 'startedAt'); table.insert(flat, now) end
 for k, v in pairs(fields) do table.insert(flat, k); table.insert(flat, v) end
 redis.call('HSET', runKey, unpack(flat))
 -- The snapshot is shared by content: written by the first run of this version, then only counted.
 if ARGV[15] ~= '' and redis.call('HSETNX', KEYS[13], 'def', ARGV[15]) == 1 then redis.call('HSET', KEYS[13], 'graph', ARGV[16]) end
 redis.call('HINCRBY', KEYS[13], 'live', 1)
 redis.call('PERSIST', KEYS[13])
-local st = cjson.decode(ARGV[10])
-for i = 1, #st, 2 do redis.call('HSET', stKey, st[i], st[i + 1]) end
--- Step records: usually none; a step that never ran is described by the graph alone.
-local recs = cjson.decode(ARGV[11])
-for i = 1, #recs, 2 do redis.call('HSET', stepsKey, recs[i], recs[i + 1]) end
-local appr = cjson.decode(ARGV[12])
-for i = 1, #appr, 2 do redis.call('HSET', apprKey, appr[i], appr[i + 1]) end
+hsetFlat(stKey, cjson.decode(ARGV[10]))
+hsetFlat(apprKey, cjson.decode(ARGV[12]))
 if KEYS[8] ~= '' then redis.call('SET', KEYS[8], runId, 'PX', retention) end
 -- Index entries older than the retention point at expired runs: drop them as we go.
 redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now - tonumber(retention))
@@ -87,7 +87,15 @@ if lockName ~= '' then
   end
   redis.call('SET', KEYS[9], runId, 'PX', lease)
 end
-return prepend('started', beginRun(runKey, stKey, eventsKey, runId, now, maxlen))
+if not startNow then return prepend('started', beginRun(runKey, stKey, eventsKey, runId, now, maxlen)) end
+addEvent(eventsKey, maxlen, cjson.encode({ts=now, runId=runId, type='run.started'}))
+local queued, out = {}, {'started', ''}
+for _, id in ipairs(roots) do
+  table.insert(queued, id); table.insert(queued, 'queued')
+  table.insert(out, id); table.insert(out, '1'); table.insert(out, '0')
+end
+hsetFlat(stKey, queued)
+return out
 `,
 };
 
