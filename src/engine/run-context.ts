@@ -60,6 +60,16 @@ export class RunContexts {
     const hit = this.cache.get(runId);
     if (hit !== undefined) return hit;
     const [meta, wf, sealedText] = await this.redis.hmget(this.keys.run(runId), 'meta', 'wf', 'sealed');
+    return this.fromFields(runId, meta, wf, sealedText);
+  }
+
+  /** The context if this process has it, without asking Redis. */
+  peek(runId: string): RunContext | undefined {
+    return this.cache.get(runId);
+  }
+
+  /** Builds (and caches) a context from the run hash's meta, wf and sealed fields, read by the caller. */
+  async fromFields(runId: string, meta: string | null | undefined, wf: string | null | undefined, sealedText: string | null | undefined): Promise<RunContext | undefined> {
     if (!meta || !wf || !sealedText) return undefined;
     const snap = await loadSnapshot(this.redis, this.keys, wf);
     if (snap === undefined) return undefined;

@@ -13,6 +13,8 @@ export interface GraphNode {
   id: string;
   phase: 'main' | 'on_failure';
   needs: string[];
+  /** The step has an `if`: a worker evaluates it before claiming the step (startStep). */
+  cond: boolean;
   /** The step's `if` calls a status function, so it is evaluated even when a need did not succeed. */
   sf: boolean;
   /** continue_on_error: a failure of this step does not fail the run nor skip its dependents. */
@@ -54,7 +56,7 @@ export function buildSnapshot(workflow: Workflow, defaults: ApprovalDefaults): S
   const approvalTtl = new Map<string, number>();
   for (const { step, phase } of phaseSteps(workflow)) {
     const kind = actionOf(step);
-    graph.push({ id: step.id, phase, needs: step.needs, sf: conditionHasStatusFunction(step.if), coe: step.continue_on_error, name: step.name ?? step.id, kind });
+    graph.push({ id: step.id, phase, needs: step.needs, cond: step.if !== undefined, sf: conditionHasStatusFunction(step.if), coe: step.continue_on_error, name: step.name ?? step.id, kind });
     records.push({ id: step.id, name: step.name ?? step.id, kind, phase, state: 'pending', attempt: 1, outputs: {} });
     if (step.approval !== undefined) {
       const spec = step.approval;

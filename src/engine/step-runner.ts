@@ -87,18 +87,44 @@ export class StepRunner {
   private async step(data: StepJobData): Promise<void> {
     const { runId, stepId, attempt } = data;
     const engine = this.engine;
-    const rc = await engine.contexts.get(runId);
-    if (!rc) return; // the run expired or never existed: nothing to do
+    const cached = engine.contexts.peek(runId);
+    if (cached !== undefined) return this.stepOf(cached, data);
+    // First contact with this run in this process: one call brings the run's context and, for a
+    // step without a condition, claims it too (startStep's 'ctx' mode).
+    const now = Date.now();
+    const reply = await engine.scripts.call('startStep', engine.keys.runKeys(runId), [runId, stepId, attempt, now, engine.maxlen, 'ctx']);
+    if (reply[0] === 'gone') return;
+    const [meta, wf, sealed, ...claim] = reply;
+    const rc = await engine.contexts.fromFields(runId, meta, wf, sealed);
+    if (!rc) return; // the run's snapshot expired: nothing can be run
+    if (claim[0] === 'context') return this.stepOf(rc, data);
+    const found = this.find(rc, stepId);
+    if (found) return this.afterClaim(rc, found.step, found.phase, attempt, now, claim, this.stepLog(rc, stepId, attempt));
+  }
+
+  private find(rc: RunContext, stepId: string): { step: Step; phase: 'main' | 'on_failure' } | undefined {
     const found = findStep(rc.def, stepId);
-    if (!found) {
-      rc.log.error({ step: stepId }, 'step job for a step the workflow snapshot does not have');
-      return;
-    }
-    const { step, phase } = found;
-    // The step's child logger is made on first use: building pino bindings for every step was a
-    // measurable share of a no-op step's CPU, and most steps log nothing at the default level.
+    if (!found) rc.log.error({ step: stepId }, 'step job for a step the workflow snapshot does not have');
+    return found;
+  }
+
+  /**
+   * The step's logger, made on first use: building pino bindings for every step was a measurable
+   * share of a no-op step's CPU, and most steps log nothing at the default level.
+   */
+  private stepLog(rc: RunContext, stepId: string, attempt: number): StepLog {
     let child: RunContext['log'] | undefined;
-    const log = (): RunContext['log'] => (child ??= rc.log.child({ step: stepId, attempt }));
+    return () => (child ??= rc.log.child({ step: stepId, attempt }));
+  }
+
+  /** A step job of a run whose context is known: evaluate its condition (if any), then claim and run it. */
+  private async stepOf(rc: RunContext, data: StepJobData): Promise<void> {
+    const { runId, stepId, attempt } = data;
+    const engine = this.engine;
+    const found = this.find(rc, stepId);
+    if (!found) return;
+    const { step, phase } = found;
+    const log = this.stepLog(rc, stepId, attempt);
     let ctx: ExpressionContext | undefined;
     if (step.if !== undefined || phase === 'on_failure') {
       const st = await engine.redis.hmget(engine.keys.st(runId), stepId, `${stepId}#a`);
@@ -119,10 +145,15 @@ export class StepRunner {
 
   private async claimAndRun(rc: RunContext, step: Step, phase: 'main' | 'on_failure', attempt: number, log: StepLog, ctxIn?: ExpressionContext): Promise<void> {
     const engine = this.engine;
-    const runId = rc.meta.id;
     const now = Date.now();
-    const record: StepRecord = { ...snapshotBase(rc.def, step.id), state: 'running', attempt, startedAt: now };
-    const reply = await engine.scripts.call('startStep', engine.keys.runKeys(runId), [runId, step.id, attempt, now, engine.maxlen, storedStepJson(record, snapshotBase(rc.def, step.id))]);
+    const reply = await engine.scripts.call('startStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, now, engine.maxlen, '']);
+    return this.afterClaim(rc, step, phase, attempt, now, reply, log, ctxIn);
+  }
+
+  /** What follows startStep's reply: run the claimed step, or settle why it could not be claimed. */
+  private async afterClaim(rc: RunContext, step: Step, phase: 'main' | 'on_failure', attempt: number, now: number, reply: string[], log: StepLog, ctxIn?: ExpressionContext): Promise<void> {
+    const engine = this.engine;
+    const runId = rc.meta.id;
     const tag = reply[0] ?? '';
     if (tag === 'gone') return;
     if (tag === 'aborted') return engine.finishStep(rc, step.id, attempt, { state: 'cancelled', outputs: {}, error: 'run cancelled before the step started' }, ['queued']);
@@ -143,6 +174,7 @@ export class StepRunner {
     }
     if (rc.log.isLevelEnabled('debug')) log().debug('step started');
     const kind = actionOf(step);
+    const record: StepRecord = { ...snapshotBase(rc.def, step.id), state: 'running', attempt, startedAt: now };
     if (kind === 'approval' || kind === 'workflow') return this.park(rc, step, phase, attempt, record, log, ctxIn);
     let ctx: ExpressionContext;
     try {

@@ -117,29 +117,47 @@ return prepend('started', beginRun(KEYS[1], KEYS[2], KEYS[5], runId, now, maxlen
 };
 
 /**
- * startStep: a worker claims a queued step (queued -> running).
- * ARGV: runId stepId attempt now maxlen recordJSON
- * Reply: {'run'} | {'gone'} | {'aborted'} | {'stale', state, attempt, retryAt} | {state} for running (the
- * previous holder died), waiting (parked) or a final state.
+ * startStep: a worker claims a queued step (queued -> running); its stored record is
+ * {"startedAt": now} (the rest comes from the snapshot and :st).
+ * ARGV: runId stepId attempt now maxlen mode
+ * mode 'ctx': the worker has not seen this run yet. The reply starts with the run's meta, wf and
+ * sealed fields (its context, saving a separate read), and a step with a condition (`if`, or any
+ * on_failure step) is not claimed: the reply is then 'context', and the worker evaluates the
+ * condition and calls again with mode ''. Snapshots written before nodes carried `cond` count as
+ * conditional (cond is nil there).
+ * Reply: [meta wf sealed] then {'run'} | {'context'} | {'aborted'} | {'stale', state, attempt, retryAt}
+ * | {state} for running (the previous holder died), waiting (parked) or a final state;
+ * or just {'gone'} when the run ended or does not exist.
  */
 const startStep: ScriptDef = {
   keys: 5,
   lua: `
-local runId, step, attempt, now, maxlen = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local runId, step, attempt, now, maxlen, mode = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
 local rs = redis.call('HGET', KEYS[1], 'state')
 if (not rs) or RUN_FINAL[rs] then return {'gone'} end
+local head = {}
+local function reply(list)
+  for i = #head, 1, -1 do table.insert(list, 1, head[i] or '') end
+  return list
+end
+if mode == 'ctx' then
+  head = redis.call('HMGET', KEYS[1], 'meta', 'wf', 'sealed')
+  local node = nil
+  for _, n in ipairs(runGraph(KEYS[1])) do if n.id == step then node = n end end
+  if node == nil or node.cond ~= false or node.phase ~= 'main' then return reply({'context'}) end
+end
 local s = redis.call('HGET', KEYS[2], step)
 local a = redis.call('HGET', KEYS[2], step .. '#a') or '1'
-if a ~= attempt then return {'stale', s or '', a, redis.call('HGET', KEYS[2], step .. '#r') or '0'} end
-if s ~= 'queued' then return {s or ''} end
+if a ~= attempt then return reply({'stale', s or '', a, redis.call('HGET', KEYS[2], step .. '#r') or '0'}) end
+if s ~= 'queued' then return reply({s or ''}) end
 local abort = redis.call('HGET', KEYS[1], 'abort') or ''
 local phase = redis.call('HGET', KEYS[1], 'phase')
-if abort == 'cancelled' or (abort == 'timed_out' and phase == 'main') then return {'aborted'} end
+if abort == 'cancelled' or (abort == 'timed_out' and phase == 'main') then return reply({'aborted'}) end
 redis.call('HSET', KEYS[2], step, 'running')
-redis.call('HSET', KEYS[3], step, ARGV[6])
+redis.call('HSET', KEYS[3], step, '{"startedAt":' .. ARGV[4] .. '}')
 if rs == 'waiting' then redis.call('HSET', KEYS[1], 'state', 'running') end
 addEvent(KEYS[5], maxlen, cjson.encode({ts=now, runId=runId, type='step.started', step=step, attempt=tonumber(attempt)}))
-return {'run'}
+return reply({'run'})
 `,
 };
 
