@@ -30,6 +30,7 @@ import { expiryMember, Keys, QUEUE_NAME } from './keys.js';
 import { EventReader } from './event-reader.js';
 import { readRunRecord, readStepRecord, storedStepJson } from './records.js';
 import { parseAdvance, Scripts, type ReadyStep } from './redis-scripts.js';
+import { RepairMarks } from './repair-marks.js';
 import { RunContexts, type RunContext, type RunMeta } from './run-context.js';
 import { resolveSecretKey } from './seal.js';
 import { freshRecord, prepareRun, SnapshotCache } from './prepare-run.js';
@@ -113,6 +114,7 @@ export class Engine implements RunsApi {
   private readonly secretKey: Buffer;
   private readonly queueConnection: Redis;
   private readonly events: EventReader;
+  private readonly repairMarks: RepairMarks;
   private closed = false;
 
   constructor(readonly opts: EngineOptions) {
@@ -126,6 +128,7 @@ export class Engine implements RunsApi {
     this.secretKey = resolveSecretKey(opts.secretKey);
     this.contexts = new RunContexts(this.redis, this.keys, this.secretKey, this.log);
     this.events = new EventReader(this.redis, opts.redisUrl, this.keys);
+    this.repairMarks = new RepairMarks(this.scripts, this.keys.repair, this.log);
     this.retentionMs = opts.retentionMs ?? DEFAULT_RETENTION_MS;
     this.maxlen = opts.eventsMaxLen ?? 10_000;
     this.leaseMs = opts.lockLeaseMs ?? 60_000;
@@ -161,6 +164,7 @@ export class Engine implements RunsApi {
     const { lockKey } = prep;
     // The snapshot's JSON is sent only while this process has not seen it written (see create).
     let sendSnapshot = !this.writtenSnapshots.has(snap.sha);
+    const repairAt = now + REPAIR_AFTER_MS;
     for (let tries = 0; tries < 8; tries++) {
       // A caller-chosen id is reserved by the create script itself (it refuses an id whose run
       // exists), so two starts racing for one id cannot both win.
@@ -181,7 +185,7 @@ export class Engine implements RunsApi {
           this.keys.repair,
           this.keys.workflow(snap.sha),
         ],
-        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockKey ?? '', workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), snap.stJson, snap.rootsJson, snap.apprJson, JSON.stringify(created), now + REPAIR_AFTER_MS, sendSnapshot ? snap.defJson : '', sendSnapshot ? snap.graphJson : ''],
+        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockKey ?? '', workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), snap.stJson, snap.rootsJson, snap.apprJson, JSON.stringify(created), repairAt, sendSnapshot ? snap.defJson : '', sendSnapshot ? snap.graphJson : ''],
       );
       const tag = reply[0];
       if (tag === 'no-snapshot') {
@@ -217,7 +221,7 @@ export class Engine implements RunsApi {
         // The lock may have been freed between our check and now by a run that found no waiter.
         await this.promoteLock(lockKey);
       }
-      await this.redis.zrem(this.keys.repair, runId);
+      this.repairMarks.clear(runId, repairAt);
       // What we just wrote, without reading it back (the common case); read it when it moved on.
       const queue = tag === 'queued' && lockKey !== undefined ? { key: lockKey, position: Number(reply[1]), holder: reply[2] || undefined } : undefined;
       const run = adv.done === '' && (tag === 'started' || tag === 'queued') ? freshRecord(meta, workflow, snap, tag === 'started' ? 'running' : 'queued', adv.ready, queue) : await this.getRun(runId);
@@ -549,6 +553,7 @@ export class Engine implements RunsApi {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.repairMarks.flush();
     await this.queue.close().catch(() => undefined);
     this.events.close();
     await this.queueConnection.quit().catch(() => undefined);

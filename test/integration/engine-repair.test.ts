@@ -35,4 +35,31 @@ describe('engine: repair after a front crash', () => {
     expect(done.state).toBe('succeeded');
     expect(await engine.redis.zcard(engine.keys.repair)).toBe(0);
   });
+
+  it('clears the repair marks of runs it started, in batches, and what is pending when it closes', async () => {
+    h = await harness(workflowsFrom(WF), { workers: 0 });
+    const { engine } = h;
+    const runs = await Promise.all(Array.from({ length: 50 }, () => engine.startRun({ workflow: 'two', inputs: {}, trigger: cli })));
+    expect(runs).toHaveLength(50);
+    const deadline = Date.now() + 2_000;
+    while ((await engine.redis.zcard(engine.keys.repair)) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(await engine.redis.zcard(engine.keys.repair)).toBe(0);
+
+    // A mark set again since the start (a cancel or decision in progress) is not the start's to clear.
+    const again = await engine.startRun({ workflow: 'two', inputs: {}, trigger: cli });
+    await engine.redis.zadd(engine.keys.repair, Date.now() + 60_000, again.run.id);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await engine.redis.zscore(engine.keys.repair, again.run.id)).not.toBeNull();
+    await engine.redis.zrem(engine.keys.repair, again.run.id);
+
+    // Marks still waiting for their batch are sent by close().
+    const { run } = await engine.startRun({ workflow: 'two', inputs: {}, trigger: cli });
+    const reader = engine.redis.duplicate();
+    try {
+      await engine.close();
+      expect(await reader.zscore(engine.keys.repair, run.id)).toBeNull();
+    } finally {
+      reader.disconnect();
+    }
+  });
 });

@@ -455,7 +455,27 @@ return due
 `,
 };
 
-export const SCRIPTS = { create, begin, startStep, finishStep, retryStep, parkStep, decide, abort, finishRun, promote, renew, claimDue } as const;
+/**
+ * clearMarks: removes repair marks that are still the ones their caller set (same score), so a
+ * mark set again since (by a cancel or decision on that run, from any process) stays.
+ * Not a run script: KEYS[1] the repair zset. ARGV: runId1 score1 runId2 score2 …
+ * Reply: {removed count}
+ */
+const clearMarks: ScriptDef = {
+  keys: 1,
+  lua: `
+local removed = 0
+for i = 1, #ARGV, 2 do
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if score and tonumber(score) == tonumber(ARGV[i + 1]) then
+    removed = removed + redis.call('ZREM', KEYS[1], ARGV[i])
+  end
+end
+return {removed}
+`,
+};
+
+export const SCRIPTS = { create, begin, startStep, finishStep, retryStep, parkStep, decide, abort, finishRun, promote, renew, claimDue, clearMarks } as const;
 export type ScriptName = keyof typeof SCRIPTS;
 
 export function scriptSource(name: ScriptName): string {
