@@ -24,14 +24,13 @@ export function normaliseApproval(a: ApprovalState): ApprovalState {
  * listpack in Redis, about a third of the memory of a hashtable (parked runs hold one each).
  */
 export function storedStepJson(rec: StepRecord, base: StepRecord): string {
-  const out: Partial<StepRecord> = { ...rec };
-  delete out.state;
-  delete out.attempt;
-  if (out.id === base.id) delete out.id;
-  if (out.name === base.name) delete out.name;
-  if (out.kind === base.kind) delete out.kind;
-  if (out.phase === base.phase) delete out.phase;
-  if (out.outputs !== undefined && Object.keys(out.outputs).length === 0) delete out.outputs;
+  const { state: _state, attempt: _attempt, id, name, kind, phase, outputs, ...rest } = rec;
+  const out: Partial<StepRecord> = rest;
+  if (id !== base.id) out.id = id;
+  if (name !== base.name) out.name = name;
+  if (kind !== base.kind) out.kind = kind;
+  if (phase !== base.phase) out.phase = phase;
+  if (outputs !== undefined && Object.keys(outputs).length > 0) out.outputs = outputs;
   return JSON.stringify(out);
 }
 

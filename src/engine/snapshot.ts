@@ -45,8 +45,17 @@ export function phaseSteps(workflow: Workflow): { step: Step; phase: 'main' | 'o
   ];
 }
 
+/** Step lookup by id, built once per workflow object (snapshots are shared and never mutated). */
+const stepIndex = new WeakMap<Workflow, Map<string, { step: Step; phase: 'main' | 'on_failure' }>>();
+
 export function findStep(workflow: Workflow, stepId: string): { step: Step; phase: 'main' | 'on_failure' } | undefined {
-  return phaseSteps(workflow).find((s) => s.step.id === stepId);
+  let index = stepIndex.get(workflow);
+  if (index === undefined) {
+    index = new Map();
+    for (const entry of phaseSteps(workflow)) if (!index.has(entry.step.id)) index.set(entry.step.id, entry);
+    stepIndex.set(workflow, index);
+  }
+  return index.get(stepId);
 }
 
 export function buildSnapshot(workflow: Workflow, defaults: ApprovalDefaults): Snapshot {

@@ -205,11 +205,15 @@ export class StepRunner {
     const stepMs = step.timeout !== undefined ? parseDuration(step.timeout) : undefined;
     const timer = stepMs !== undefined ? setTimeout(() => controller.abort(new DOMException(`step timed out after ${step.timeout}`, 'TimeoutError')), stepMs) : undefined;
     const out = new OutputBuffer(engine.redis, engine.keys, rc, step.id, engine.maxlen);
+    let env: Record<string, string> | undefined;
     const actx: ActionContext = {
       runId,
       stepId: step.id,
       attempt,
-      env: processEnv(rc, step, attempt, ctx.env ?? {}),
+      // Built on first use: only shell steps read it.
+      get env() {
+        return (env ??= processEnv(rc, step, attempt, ctx.env ?? {}));
+      },
       signal: controller.signal,
       output: (line, stream) => out.push(line, stream),
       get log() {

@@ -4,12 +4,21 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 const DURATION = /^(?:\d+(?:ms|s|m|h|d))+$/;
 const PART = /(\d+)(ms|s|m|h|d)/g;
 
+/** Workflows use a handful of durations, parsed again for every step run: remembered (bounded). */
+const parsed = new Map<string, number | undefined>();
+const MAX_REMEMBERED = 1_000;
+
 /** Parses a duration to milliseconds; returns undefined when the text is not a duration. */
 export function parseDuration(text: string): number | undefined {
+  if (parsed.has(text)) return parsed.get(text);
   const trimmed = text.trim();
-  if (!DURATION.test(trimmed)) return undefined;
-  let total = 0;
-  for (const [, amount, unit] of trimmed.matchAll(PART)) total += Number(amount) * (UNIT_MS[unit ?? ''] ?? 0);
+  let total: number | undefined;
+  if (DURATION.test(trimmed)) {
+    total = 0;
+    for (const [, amount, unit] of trimmed.matchAll(PART)) total += Number(amount) * (UNIT_MS[unit ?? ''] ?? 0);
+  }
+  if (parsed.size >= MAX_REMEMBERED) parsed.clear();
+  parsed.set(text, total);
   return total;
 }
 

@@ -11,6 +11,15 @@ describe('parseDuration', () => {
   ])('reads %s', (text, ms) => expect(parseDuration(text)).toBe(ms));
 
   it.each(['', '5', 'm5', '5 minutes', '1.5h', '-3s', '5x'])('refuses %j', (text) => expect(parseDuration(text)).toBeUndefined());
+
+  it('gives the same answer when asked again (answers are remembered)', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(parseDuration(' 1h30m ')).toBe(5_400_000);
+      expect(parseDuration('1.5h')).toBeUndefined();
+    }
+    // Far more distinct texts than are remembered: still right.
+    for (let n = 1; n <= 2_500; n++) expect(parseDuration(`${n}s`)).toBe(n * 1000);
+  });
 });
 
 describe('formatDuration', () => {
