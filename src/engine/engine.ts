@@ -354,6 +354,7 @@ export class Engine implements RunsApi {
     const state: StepState = child.state === 'succeeded' ? 'succeeded' : child.state === 'cancelled' ? 'cancelled' : child.state === 'timed_out' ? 'timed_out' : 'failed';
     const error = state === 'succeeded' ? undefined : `sub-workflow ${child.workflow} (run ${child.id}) ${child.state}${child.error ? `: ${child.error}` : ''}`;
     await this.finishStep(rc, stepId, attempt, { state, outputs: child.outputs, error, childRunId: child.id }, ['waiting']);
+    await this.redis.zrem(this.keys.expiry, expiryMember(parentRunId, stepId));
   }
 
   // ── ending ──────────────────────────────────────────────────────────────────────────────────

@@ -18,8 +18,9 @@
  *   P:lockq:KEY         zset   run ids queued for that key, by arrival
  *   P:locks             set    concurrency keys that may be held or waited on (maintenance scans it)
  *   P:workers           zset   worker id -> last heartbeat (ms)
- *   P:expiry            zset   `runId stepId` -> when its approval expires (ms); armed by parkStep, swept
- *                              every second by workers (worker.ts): one entry per parked approval, no job
+ *   P:expiry            zset   `runId stepId` -> when its approval expires, or when the step timeout of a
+ *                              parked `workflow:` step ends (ms); armed by parkStep, swept every second by
+ *                              workers (worker.ts): one entry per parked step with a deadline, no job
  *   P:repair            zset   run id -> when to repair it: set before a front changes a run and removed
  *                              after its follow-up (enqueue, finish) is done; workers repair what is left
  *   P:cancel            pubsub channel: a run id whose running steps must abort now
@@ -68,7 +69,7 @@ export class Keys {
   get locks(): string {
     return `${this.prefix}:locks`;
   }
-  /** Parked approvals by expiry time; members from expiryMember(). */
+  /** Parked steps by deadline (approval expiry, workflow step timeout); members from expiryMember(). */
   get expiry(): string {
     return `${this.prefix}:expiry`;
   }

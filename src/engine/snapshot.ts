@@ -76,7 +76,10 @@ export function buildSnapshot(workflow: Workflow, defaults: ApprovalDefaults): S
         expiresAt: 0,
         decisions: [],
       });
-      approvalTtl.set(step.id, (spec.expires !== undefined ? parseDuration(spec.expires) : undefined) ?? defaults.expiresMs);
+      // A step timeout bounds how long the approval waits, as it bounds any other step.
+      const expiresMs = (spec.expires !== undefined ? parseDuration(spec.expires) : undefined) ?? defaults.expiresMs;
+      const timeoutMs = step.timeout !== undefined ? parseDuration(step.timeout) : undefined;
+      approvalTtl.set(step.id, timeoutMs !== undefined ? Math.min(expiresMs, timeoutMs) : expiresMs);
     }
   }
   return { graph, records, approvals, approvalTtl };

@@ -289,7 +289,7 @@ export class StepRunner {
     }
     const patch = rc.masker.maskDeep(request);
     const parked: StepRecord = { ...record, state: 'waiting' };
-    const reply = await engine.scripts.call('parkStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, storedStepJson(parked, snapshotBase(rc.def, step.id)), JSON.stringify(patch), rc.meta.trigger.requester, now, engine.maxlen]);
+    const reply = await engine.scripts.call('parkStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, storedStepJson(parked, snapshotBase(rc.def, step.id)), JSON.stringify(patch), rc.meta.trigger.requester, now, engine.maxlen, '']);
     if (reply[0] !== 'parked') return;
     rc.log.info({ step: step.id, expiresAt: request.expiresAt }, 'approval requested; step parked');
     if (reply[1]) await this.settleFromStore(rc, step.id);
@@ -324,7 +324,8 @@ export class StepRunner {
     });
     if (!started.ok) return engine.finishStep(rc, step.id, attempt, { state: 'failed', outputs: {}, error: started.error, startedAt: record.startedAt }, ['running']);
     const parked: StepRecord = { ...record, state: 'waiting', childRunId: started.runId };
-    const reply = await engine.scripts.call('parkStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, storedStepJson(parked, snapshotBase(rc.def, step.id)), '', rc.meta.trigger.requester, Date.now(), engine.maxlen]);
+    const deadline = childDeadline(step, record.startedAt ?? Date.now());
+    const reply = await engine.scripts.call('parkStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, storedStepJson(parked, snapshotBase(rc.def, step.id)), '', rc.meta.trigger.requester, Date.now(), engine.maxlen, deadline ?? '']);
     if (reply[0] !== 'parked') return;
     await this.settleChildIfDone(rc, step.id, started.runId);
   }
@@ -348,15 +349,23 @@ export class StepRunner {
       return;
     }
     const base = await this.engine.stepBase(rc, step.id);
+    const deadline = childDeadline(step, base.startedAt ?? Date.now());
+    if (deadline !== undefined) await this.engine.redis.zadd(this.engine.keys.expiry, 'NX', deadline, expiryMember(rc.meta.id, step.id));
     if (base.childRunId) await this.settleChildIfDone(rc, step.id, base.childRunId);
     void attempt;
   }
 
-  /** Denies an approval nobody decided in time (called by the workers' P:expiry sweep). */
+  /**
+   * A parked step's deadline came (the workers' P:expiry sweep): an approval nobody decided in
+   * time is denied; a `workflow:` step past its step timeout ends timed_out and its child run is
+   * cancelled.
+   */
   async expire(data: { runId: string; stepId: string }): Promise<void> {
     const engine = this.engine;
     const rc = await engine.contexts.get(data.runId);
     if (!rc) return;
+    const step = findStep(rc.def, data.stepId)?.step;
+    if (step?.workflow !== undefined) return this.timeOutChild(rc, step);
     const reply = await engine.scripts.call('decide', engine.keys.runKeys(data.runId), [data.runId, data.stepId, 'system:expiry', '[]', 'expire', Date.now(), engine.maxlen]);
     if (reply[0] !== '1' && !(reply[1] ?? '').includes('already expired')) return;
     const a = JSON.parse(reply[2] ?? '{}') as ApprovalState;
@@ -365,11 +374,29 @@ export class StepRunner {
     if (reply[3] === 'waiting') await engine.settleApproval(rc, data.stepId, a);
   }
 
+  /** The step ends first (so the child's end, settled later, is ignored), then its child is cancelled. */
+  private async timeOutChild(rc: RunContext, step: Step): Promise<void> {
+    const engine = this.engine;
+    const [state, attemptText] = await engine.redis.hmget(engine.keys.st(rc.meta.id), step.id, `${step.id}#a`);
+    if (state !== 'waiting') return;
+    const base = await engine.stepBase(rc, step.id);
+    const error = `step timed out after ${step.timeout ?? '?'}${base.childRunId ? `; sub-workflow run ${base.childRunId} cancelled` : ''}`;
+    rc.log.info({ step: step.id, child: base.childRunId }, 'sub-workflow step timed out');
+    await engine.finishStep(rc, step.id, Number(attemptText ?? 1), { state: 'timed_out', outputs: {}, error, childRunId: base.childRunId }, ['waiting']);
+    if (base.childRunId) await engine.cancel(base.childRunId, `system:timeout of ${rc.meta.id}`).catch(() => undefined);
+  }
+
   private async timeout(data: { runId: string }): Promise<void> {
     const rc = await this.engine.contexts.get(data.runId);
     if (!rc) return;
     await this.engine.abortRun(data.runId, 'timed_out', 'system:timeout', { error: `workflow timed out after ${rc.def.timeout ?? '?'}` });
   }
+}
+
+/** When a parked `workflow:` step's step timeout ends (ms), or undefined when it has none. */
+function childDeadline(step: Step, startedAt: number): number | undefined {
+  const ms = step.workflow !== undefined && step.timeout !== undefined ? parseDuration(step.timeout) : undefined;
+  return ms === undefined ? undefined : startedAt + ms;
 }
 
 const readsStepsCache = new WeakMap<Step, boolean>();

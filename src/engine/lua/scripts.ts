@@ -227,7 +227,8 @@ return {'ok'}
  * For approvals, apprPatchJSON sets message/expiresAt on the approval state created at start,
  * keeping decisions that arrived while the step was parking, emits approval.requested and arms
  * the expiry (P:expiry member `runId stepId`, built from the prefix like other shared keys).
- * ARGV: runId stepId attempt recordJSON apprPatchJSON(or '') requester now maxlen
+ * A workflow step with a step timeout arms its deadline in P:expiry the same way (deadline, ms).
+ * ARGV: runId stepId attempt recordJSON apprPatchJSON(or '') requester now maxlen deadline(or '')
  * Reply: {'parked', outcome|''} | {'stale', state}
  */
 const parkStep: ScriptDef = {
@@ -254,6 +255,8 @@ if ARGV[5] ~= '' then
   addEvent(KEYS[5], maxlen, cjson.encode({ts=now, runId=runId, type='approval.requested', step=step, approval=cur, requester=ARGV[6]}))
   -- Armed with the parking itself, so no crash can leave an approval that never expires (P:expiry, swept by workers).
   redis.call('ZADD', string.match(KEYS[1], '^(.*):run:[^:]+$') .. ':expiry', 'NX', string.format('%.0f', cur.expiresAt), runId .. ' ' .. step)
+elseif ARGV[9] ~= '' then
+  redis.call('ZADD', string.match(KEYS[1], '^(.*):run:[^:]+$') .. ':expiry', 'NX', ARGV[9], runId .. ' ' .. step)
 end
 advance(KEYS[1], KEYS[2], KEYS[5], runId, now, maxlen)
 -- Redis 7.0 preallocates 4 KB for a stream's first node, most of a parked run's memory; a run may
