@@ -32,6 +32,9 @@ export interface Harness {
 
 export const FINAL: RunState[] = ['succeeded', 'failed', 'cancelled', 'timed_out'];
 
+/** Harnesses not closed yet (close-harnesses.ts closes them after each test). */
+export const openHarnesses = new Set<Harness>();
+
 export async function harness(workflows: Map<string, Workflow>, opts: { workers?: number; concurrency?: number; engine?: Partial<EngineOptions>; worker?: Partial<WorkerOptions> } = {}): Promise<Harness> {
   const base: EngineOptions = {
     redisUrl: testRedisUrl(),
@@ -59,7 +62,7 @@ export async function harness(workflows: Map<string, Workflow>, opts: { workers?
     }
     throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last && { state: last.state, steps: last.steps.map((s) => `${s.id}:${s.state}`) })}`);
   };
-  return {
+  const h: Harness = {
     opts: base,
     engine,
     workers,
@@ -67,10 +70,13 @@ export async function harness(workflows: Map<string, Workflow>, opts: { workers?
     waitFor: (runId, states = FINAL, timeoutMs = 15_000) => poll(runId, (r) => states.includes(r.state), `run ${runId} in ${states.join('|')}`, timeoutMs),
     waitStep: (runId, stepId, states, timeoutMs = 15_000) => poll(runId, (r) => states.includes(r.steps.find((s) => s.id === stepId)?.state ?? ''), `step ${stepId} in ${states.join('|')}`, timeoutMs),
     async close() {
+      openHarnesses.delete(h);
       for (const w of workers) await w.close();
       await engine.close();
     },
   };
+  openHarnesses.add(h);
+  return h;
 }
 
 export function stepStates(run: RunRecord): Record<string, string> {

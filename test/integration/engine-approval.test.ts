@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { cli, harness, stepStates, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
+import { closeHarnessesAfterEach } from '../helpers/close-harnesses.js';
 
 const GATE = `
 name: gate
@@ -15,10 +16,7 @@ steps:
 
 describe('engine: approvals', () => {
   let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+  closeHarnessesAfterEach();
 
   it('parks with no active job, counts N approvals from roles, never the requester, and resumes', async () => {
     h = await harness(workflowsFrom(GATE));

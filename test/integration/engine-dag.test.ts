@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { cli, harness, stepStates, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
+import { closeHarnessesAfterEach } from '../helpers/close-harnesses.js';
 
 const DAG = `
 name: dag
@@ -33,10 +34,7 @@ outputs:
 
 describe('engine: DAG', () => {
   let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+  closeHarnessesAfterEach();
 
   it('runs ready steps, flows outputs, skips like GitHub Actions and evaluates workflow outputs', async () => {
     h = await harness(workflowsFrom(DAG));

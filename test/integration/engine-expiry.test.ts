@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { expiryMember } from '../../src/engine/keys.js';
 import { cli, harness, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
+import { closeHarnessesAfterEach } from '../helpers/close-harnesses.js';
 
 const GATE = `
 name: gate
@@ -14,10 +15,7 @@ steps:
 
 describe('engine: approval expiry (P:expiry sweep)', () => {
   let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+  closeHarnessesAfterEach();
 
   it('a parked approval is one sorted-set entry, no BullMQ job; it expires after every worker restarted', async () => {
     h = await harness(workflowsFrom(GATE));

@@ -3,8 +3,9 @@
  * the run's context in the same call; a step with a condition is not claimed before the worker
  * evaluated it; snapshots written before graph nodes carried `cond` count as conditional.
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { cli, harness, stepStates, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
+import { closeHarnessesAfterEach } from '../helpers/close-harnesses.js';
 
 const TWO_ROOTS = `
 name: two-roots
@@ -20,10 +21,7 @@ steps:
 
 describe('engine: first contact of a worker with a run (startStep ctx mode)', () => {
   let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+  closeHarnessesAfterEach();
 
   const claim = (engine: Harness['engine'], runId: string, stepId: string, mode: string) =>
     engine.scripts.call('startStep', engine.keys.runKeys(runId), [runId, stepId, 1, Date.now(), engine.maxlen, mode]);

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { cli, harness, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
+import { closeHarnessesAfterEach } from '../helpers/close-harnesses.js';
 
 const wf = (mode: 'queue' | 'reject') => `
 name: deploy
@@ -12,10 +13,7 @@ steps:
 
 describe('engine: concurrency locks', () => {
   let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+  closeHarnessesAfterEach();
 
   it('queues runs behind the holder with their position, and starts the next when it ends', async () => {
     h = await harness(workflowsFrom(wf('queue')));

@@ -3,9 +3,10 @@
  * long (the earlier of `expires` and `timeout`), and a `workflow:` step past it ends timed_out,
  * failing the run, with its child run cancelled.
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { expiryMember } from '../../src/engine/keys.js';
 import { cli, harness, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
+import { closeHarnessesAfterEach } from '../helpers/close-harnesses.js';
 
 const CHILD = `
 name: child
@@ -35,10 +36,7 @@ steps:
 
 describe('engine: step timeouts of parked steps', () => {
   let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+  closeHarnessesAfterEach();
 
   it('a workflow step past its timeout ends timed_out and its child run is cancelled', async () => {
     h = await harness(workflowsFrom(CHILD, PARENT));

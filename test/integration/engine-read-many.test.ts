@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { cli, harness, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
+import { closeHarnessesAfterEach } from '../helpers/close-harnesses.js';
 
 const wf = `
 name: gate
@@ -10,10 +11,7 @@ steps:
 
 describe('engine: reading many runs\' events in one read', () => {
   let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+  closeHarnessesAfterEach();
 
   it('returns each run\'s events after its own cursor, leaving out runs with nothing new', async () => {
     h = await harness(workflowsFrom(wf), { workers: 0 });

@@ -1,6 +1,7 @@
 /** A front that dies between changing a run and its follow-up (adding jobs, settling) leaves no run hanging. */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { cli, harness, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
+import { closeHarnessesAfterEach } from '../helpers/close-harnesses.js';
 
 const WF = `
 name: two
@@ -12,10 +13,7 @@ steps:
 
 describe('engine: repair after a front crash', () => {
   let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+  closeHarnessesAfterEach();
 
   it('adds the jobs a crashed front never added, and settles a decision it never applied', async () => {
     h = await harness(workflowsFrom(WF), { workers: 0 });

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { newRunId } from '../../src/engine/index.js';
 import { cli, harness, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
+import { closeHarnessesAfterEach } from '../helpers/close-harnesses.js';
 
 const wf = `
 name: hello
@@ -11,10 +12,7 @@ steps:
 
 describe('engine: caller-chosen run ids', () => {
   let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+  closeHarnessesAfterEach();
 
   it('starts the run under the id the caller chose', async () => {
     h = await harness(workflowsFrom(wf), { workers: 0 });

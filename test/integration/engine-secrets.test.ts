@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { cli, harness, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
+import { closeHarnessesAfterEach } from '../helpers/close-harnesses.js';
 
 const SECRET = 'hunter2-Sup3rS3cret';
 const CTX_SECRET = 'ctx-token-9f8e7d6c5b';
@@ -40,10 +41,7 @@ outputs: { said: "\${{ steps.say.outputs.said }}" }
 
 describe('engine: secrets and sub-workflows', () => {
   let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+  closeHarnessesAfterEach();
 
   it('runs a sub-workflow whose outputs flow back, and never writes a secret to Redis in clear', async () => {
     h = await harness(workflowsFrom(PARENT, CHILD));

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { cli, harness, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
+import { closeHarnessesAfterEach } from '../helpers/close-harnesses.js';
 
 const GATE = `
 name: gate
@@ -13,10 +14,7 @@ steps:
 
 describe('engine: shared workflow snapshots (P:wf:SHA)', () => {
   let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
+  closeHarnessesAfterEach();
 
   it('runs of one version share one snapshot, kept while a run is live, then expiring with the retention', async () => {
     h = await harness(workflowsFrom(GATE), { engine: { retentionMs: 60_000 } });
