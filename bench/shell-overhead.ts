@@ -8,7 +8,7 @@ export async function shellTrueOverhead(samples: number): Promise<{ p50: number;
   const signal = new AbortController().signal;
   for (let i = 0; i < samples; i++) {
     const started = performance.now();
-    const result = await runShell('true', { runId: 'bench', stepId: 'true', attempt: 1, env: {}, signal, output: () => undefined, log: silentLogger });
+    const result = await runShell('true', { runId: 'bench', stepId: 'true', attempt: 1, env: {}, signal, output: () => undefined, mask: (text) => text, log: silentLogger });
     times.push(performance.now() - started);
     if (!result.ok) throw new Error(`run: "true" failed in the bench: ${result.error ?? 'unknown'}`);
   }

@@ -1,6 +1,7 @@
 /**
  * The `http:` action: one request with Node's fetch (undici). Outputs `status` and `body` (the
- * first MAX_BODY_BYTES, marked when cut). By default any 2xx passes; `expect` names the codes
+ * first MAX_BODY_BYTES, masked, marked when cut: twice that is read and masked before the cut, so
+ * a secret the server echoes across the cut is masked whole). By default any 2xx passes; `expect` names the codes
  * that do. Output lines summarise the request and response for the chat thread.
  *
  * Credentials in the URL (`https://user:pass@host/`) become a Basic Authorization header (fetch
@@ -57,7 +58,11 @@ function causeOf(err: unknown): string {
   return typeof outer?.message === 'string' ? outer.message : String(err);
 }
 
-async function readCapped(response: Response): Promise<{ text: string; bytes: number; truncated: boolean }> {
+/** Bytes read past MAX_BODY_BYTES and masked with the rest before the body is cut. */
+const MASK_LOOKAHEAD_BYTES = MAX_BODY_BYTES;
+
+/** The response body as text: at most `limit` bytes are read; `truncated` when there was more. */
+async function readCapped(response: Response, limit: number): Promise<{ text: string; bytes: number; truncated: boolean }> {
   if (!response.body) return { text: '', bytes: 0, truncated: false };
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -66,7 +71,7 @@ async function readCapped(response: Response): Promise<{ text: string; bytes: nu
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    const room = MAX_BODY_BYTES - bytes;
+    const room = limit - bytes;
     if (value.length > room) {
       chunks.push(value.subarray(0, room));
       bytes += room;
@@ -80,6 +85,13 @@ async function readCapped(response: Response): Promise<{ text: string; bytes: nu
   // A cut inside a multi-byte character decodes to U+FFFD rather than failing.
   const text = new TextDecoder('utf-8').decode(Buffer.concat(chunks, bytes));
   return { text, bytes, truncated };
+}
+
+/** The body output: masked first, then cut to MAX_BODY_BYTES (and marked) when longer or not read whole. */
+function bodyOutput(text: string, truncated: boolean, ctx: ActionContext): { body: string; cut: boolean } {
+  const masked = Buffer.from(ctx.mask(text));
+  if (masked.length <= MAX_BODY_BYTES && !truncated) return { body: masked.toString('utf8'), cut: false };
+  return { body: new TextDecoder('utf-8').decode(masked.subarray(0, MAX_BODY_BYTES)), cut: true };
 }
 
 export async function runHttp(spec: ResolvedHttpSpec, ctx: ActionContext): Promise<ActionResult> {
@@ -127,14 +139,15 @@ export async function runHttp(spec: ResolvedHttpSpec, ctx: ActionContext): Promi
   const started = Date.now();
   try {
     const response = await fetch(target, { method, headers, body, signal, redirect: 'follow' });
-    const { text, bytes, truncated } = await readCapped(response);
+    const { text, bytes, truncated } = await readCapped(response, MAX_BODY_BYTES + MASK_LOOKAHEAD_BYTES);
     const ms = Date.now() - started;
     const statusLine = [String(response.status), response.statusText].filter(Boolean).join(' ');
     ctx.output(`< ${statusLine} (${ms} ms, ${truncated ? `more than ${bytes}` : bytes} bytes)`, 'stdout');
     const lines = text === '' ? [] : text.replace(/\r?\n$/, '').split('\n');
     for (const line of lines.slice(0, BODY_PREVIEW_LINES)) ctx.output(cleanLine(line), 'stdout');
     if (lines.length > BODY_PREVIEW_LINES) ctx.output(`… ${lines.length - BODY_PREVIEW_LINES} more line(s) in outputs.body`, 'stdout');
-    const outputs = { status: String(response.status), body: truncated ? text + BODY_TRUNCATED_MARKER : text };
+    const { body: shownBody, cut } = bodyOutput(text, truncated, ctx);
+    const outputs = { status: String(response.status), body: cut ? shownBody + BODY_TRUNCATED_MARKER : shownBody };
     if (!statusMatches(response.status, spec.expect)) {
       return { ok: false, outputs, error: `${method} ${shown}: expected ${describeExpect(spec.expect)}, got ${statusLine}` };
     }

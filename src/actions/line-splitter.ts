@@ -11,7 +11,13 @@
  * - The last line is emitted on end() even without a newline.
  */
 
-export const DEFAULT_MAX_LINE_BYTES = 16 * 1024;
+/**
+ * The engine masks each line, then clips it to OUTPUT_LINE_MAX_CHARS (4,000; output-buffer.ts).
+ * This cut, made before masking, is far beyond that clip (64 KiB is at least 16,384 characters),
+ * so a secret straddling it would have to be over 12,000 characters long to begin before the
+ * clip: any shorter one is dropped whole with the rest of the line, never shown in part.
+ */
+export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 export const TRUNCATED_MARKER = ' …[line truncated]';
 
 // CSI (ESC [ … final) and OSC (ESC ] … BEL or ESC \) sequences, then lone two-byte ESC sequences.

@@ -23,6 +23,12 @@ export interface ActionContext {
    * otherwise: a Promise per line would be needlessly slow.
    */
   output(line: string, stream: OutputStream): void | Promise<void>;
+  /**
+   * The run's secrets replaced by `***` (the engine's masker). An action that cuts text it
+   * returns must mask before cutting: a secret straddling the cut would otherwise no longer be
+   * recognised, and its first characters would stay in clear.
+   */
+  mask(text: string): string;
   log: Logger;
 }
 

@@ -12,7 +12,8 @@ import type { StepRecord } from './types.js';
 
 const BATCH_LINES = 500;
 const BATCH_MS = 50;
-const MAX_LINE = 4000;
+/** A line is masked, then clipped to this many characters (so a secret across the clip is masked whole). */
+export const OUTPUT_LINE_MAX_CHARS = 4000;
 const KEEP = 20;
 
 export class OutputBuffer {
@@ -34,7 +35,7 @@ export class OutputBuffer {
 
   push(line: string, stream: OutputStream): void {
     // Mask before clipping: a secret straddling the cut must not leave its first characters in clear.
-    const masked = this.rc.masker.maskAndClip(line, MAX_LINE);
+    const masked = this.rc.masker.maskAndClip(line, OUTPUT_LINE_MAX_CHARS);
     this.count++;
     if (this.head.length < KEEP) this.head.push(masked);
     else {

@@ -216,6 +216,7 @@ export class StepRunner {
       },
       signal: controller.signal,
       output: (line, stream) => out.push(line, stream),
+      mask: (text) => rc.masker.mask(text),
       get log() {
         return log();
       },

@@ -1,5 +1,6 @@
 /** A real ActionContext for action tests: collects output lines, with an AbortController to cancel. */
 import { silentLogger } from '../../src/lib/logger.js';
+import { Masker } from '../../src/lib/mask.js';
 import type { ActionContext, OutputStream } from '../../src/actions/types.js';
 
 export interface TestContext extends ActionContext {
@@ -9,7 +10,8 @@ export interface TestContext extends ActionContext {
   stderr(): string[];
 }
 
-export function testContext(env: Record<string, string> = {}, onLine?: (line: string, stream: OutputStream) => void | Promise<void>): TestContext {
+export function testContext(env: Record<string, string> = {}, onLine?: (line: string, stream: OutputStream) => void | Promise<void>, secrets: string[] = []): TestContext {
+  const masker = new Masker(secrets);
   const controller = new AbortController();
   const lines: { line: string; stream: OutputStream }[] = [];
   return {
@@ -21,6 +23,7 @@ export function testContext(env: Record<string, string> = {}, onLine?: (line: st
     controller,
     lines,
     log: silentLogger,
+    mask: (text) => masker.mask(text),
     output(line, stream) {
       if (onLine) return onLine(line, stream);
       lines.push({ line, stream });

@@ -16,6 +16,8 @@ let base: string;
 const seen: Seen[] = [];
 const sockets = new Set<Socket>();
 
+const STRADDLING_SECRET = 'sk-live-0123456789abcdef';
+
 function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
   const path = req.url ?? '/';
   if (path === '/ok') {
@@ -27,6 +29,9 @@ function handle(req: IncomingMessage, res: ServerResponse, body: string): void {
   } else if (path === '/big') {
     res.writeHead(200);
     res.end('y'.repeat(MAX_BODY_BYTES * 3));
+  } else if (path === '/straddle') {
+    // A secret echoed across the body cut: its first 5 characters before it, the rest after.
+    res.writeHead(200).end('y'.repeat(MAX_BODY_BYTES - 5) + STRADDLING_SECRET + 'z'.repeat(100));
   } else if (path === '/lines') {
     res.writeHead(200).end(Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join('\n'));
   } else if (path === '/hang') {
@@ -109,6 +114,12 @@ describe('runHttp', () => {
     await runHttp({ url: `${base}/lines` }, ctx);
     expect(ctx.stdout()).toHaveLength(2 + 20 + 1);
     expect(ctx.stdout().at(-1)).toBe('… 10 more line(s) in outputs.body');
+  });
+
+  it('masks the body before cutting it, so a secret straddling the cut leaves nothing in clear', async () => {
+    const result = await runHttp({ url: `${base}/straddle` }, testContext({}, undefined, [STRADDLING_SECRET]));
+    expect(result.outputs.body).toBe('y'.repeat(MAX_BODY_BYTES - 5) + '***zz' + BODY_TRUNCATED_MARKER);
+    expect(result.outputs.body).not.toContain(STRADDLING_SECRET.slice(0, 5));
   });
 
   it('moves URL credentials into a Basic header and never shows the password', async () => {

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TRUNCATED_MARKER } from '../../src/actions/line-splitter.js';
+import { DEFAULT_MAX_LINE_BYTES, TRUNCATED_MARKER } from '../../src/actions/line-splitter.js';
 import { processGone } from '../../src/actions/process-group.js';
 import { runShell } from '../../src/actions/shell.js';
 import { eventually, testContext } from './actions-context.js';
@@ -136,7 +136,7 @@ describe('runShell', () => {
     const lines = ctx.stdout();
     expect(lines).toHaveLength(3);
     expect(lines[0]?.endsWith(TRUNCATED_MARKER)).toBe(true);
-    expect(lines[0]?.length).toBe(16 * 1024 + TRUNCATED_MARKER.length);
+    expect(lines[0]?.length).toBe(DEFAULT_MAX_LINE_BYTES + TRUNCATED_MARKER.length);
     expect(lines.slice(1)).toEqual(['a', '\uFFFD\uFFFDb']);
   });
 

@@ -85,4 +85,23 @@ describe('engine: secrets and sub-workflows', () => {
     } while (cursor !== '0');
     expect(found).toEqual([]);
   });
+
+  it('masks a secret longer than the line clip that starts just before it (the shell cut is far beyond the clip)', async () => {
+    const long = `LONGSECRET-${'0123456789'.repeat(1300)}`; // 13,011 characters
+    h = await harness(workflowsFrom(LONG_LINE));
+    const { run } = await h.engine.startRun({ workflow: 'long-line', inputs: {}, trigger: cli, secrets: { token: long } });
+    expect((await h.waitFor(run.id)).state).toBe('succeeded');
+    const lines = (await h.engine.readEvents(run.id)).flatMap((e) => (e.type === 'step.output' ? e.lines : []));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^a{3990}\*\*\*/);
+    expect(JSON.stringify(await h.engine.readEvents(run.id))).not.toContain('LONGSECRET');
+  });
 });
+
+const LONG_LINE = `
+name: long-line
+steps:
+  - id: print
+    env: { TOKEN: "\${{ secrets.token }}" }
+    run: printf '%s%s tail\\n' "$(head -c 3990 /dev/zero | tr '\\0' a)" "$TOKEN"
+`;
