@@ -24,20 +24,24 @@ end
 
 -- The run's dependency graph, from its shared snapshot P:wf:SHA (field wf of the run hash). Read
 -- and decoded once per script call (a snapshot never changes): advance and endRun in one call share it.
-local graphs = {}
+local graphs, snapshotKeys = {}, {}
+local function snapshotKey(runKey)
+  if snapshotKeys[runKey] == nil then
+    local wf = redis.call('HGET', runKey, 'wf')
+    snapshotKeys[runKey] = wf and (string.match(runKey, '^(.*):run:[^:]+$') .. ':wf:' .. wf) or false
+  end
+  return snapshotKeys[runKey]
+end
 local function runGraph(runKey)
   if graphs[runKey] then return graphs[runKey] end
-  local prefix = string.match(runKey, '^(.*):run:[^:]+$')
-  local g = redis.call('HGET', prefix .. ':wf:' .. redis.call('HGET', runKey, 'wf'), 'graph')
-  graphs[runKey] = cjson.decode(g)
+  graphs[runKey] = cjson.decode(redis.call('HGET', snapshotKey(runKey), 'graph'))
   return graphs[runKey]
 end
 
 -- A run ended: one run fewer holds its shared snapshot; the last one lets it expire with the retention.
 local function releaseSnapshot(runKey, retention)
-  local wf = redis.call('HGET', runKey, 'wf')
-  if not wf then return end
-  local key = string.match(runKey, '^(.*):run:[^:]+$') .. ':wf:' .. wf
+  local key = snapshotKey(runKey)
+  if not key then return end
   if redis.call('HINCRBY', key, 'live', -1) <= 0 then redis.call('PEXPIRE', key, retention) end
 end
 
@@ -52,8 +56,8 @@ local function advance(runKey, stKey, eventsKey, runId, now, maxlen)
   local byId = {}
   for _, n in ipairs(graph) do byId[n.id] = n end
   for _ = 1, 2 do
-    local phase = redis.call('HGET', runKey, 'phase')
-    local abort = redis.call('HGET', runKey, 'abort') or ''
+    local run = redis.call('HMGET', runKey, 'phase', 'abort', 'state')
+    local phase, abort, rs = run[1], run[2] or '', run[3]
     local aborting = abort == 'cancelled' or (abort == 'timed_out' and phase == 'main')
     local flat = redis.call('HGETALL', stKey)
     local st = {}
@@ -114,7 +118,6 @@ local function advance(runKey, stKey, eventsKey, runId, now, maxlen)
       -- Nothing can make these ready any more (the validator refuses cycles; this is a safety net).
       for _, id in ipairs(pending) do setStep(stKey, eventsKey, maxlen, runId, now, id, 'skipped') end
     end
-    local rs = redis.call('HGET', runKey, 'state')
     if live > 0 then
       if rs == 'running' or rs == 'waiting' then
         redis.call('HSET', runKey, 'state', busy > 0 and 'running' or 'waiting')
@@ -152,10 +155,14 @@ end
 -- lockQueue may be ''; the next run is promoted by the caller).
 local function endRun(lockKey, lockQueue, runId, state, outputs, err, now, maxlen, retention)
   redis.call('HSET', KEYS[1], 'state', state, 'endedAt', now, 'outputs', outputs, 'error', err, 'phase', 'done')
+  local flat = redis.call('HGETALL', KEYS[2])
+  local st = {}
+  for i = 1, #flat, 2 do st[flat[i]] = flat[i + 1] end
   for _, n in ipairs(runGraph(KEYS[1])) do
-    if redis.call('HGET', KEYS[2], n.id) == 'pending' then setStep(KEYS[2], KEYS[5], maxlen, runId, now, n.id, 'skipped') end
+    if st[n.id] == 'pending' then setStep(KEYS[2], KEYS[5], maxlen, runId, now, n.id, 'skipped') end
   end
-  local started = tonumber(redis.call('HGET', KEYS[1], 'startedAt') or redis.call('HGET', KEYS[1], 'createdAt') or now)
+  local times = redis.call('HMGET', KEYS[1], 'startedAt', 'createdAt')
+  local started = tonumber(times[1] or times[2] or now)
   local ev = {ts=now, runId=runId, type='run.finished', state=state, durationMs=now - started, outputs=cjson.decode(outputs)}
   if err ~= '' then ev.error = err end
   addEvent(KEYS[5], maxlen, cjson.encode(ev))

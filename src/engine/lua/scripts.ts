@@ -146,12 +146,12 @@ if mode == 'ctx' then
   for _, n in ipairs(runGraph(KEYS[1])) do if n.id == step then node = n end end
   if node == nil or node.cond ~= false or node.phase ~= 'main' then return reply({'context'}) end
 end
-local s = redis.call('HGET', KEYS[2], step)
-local a = redis.call('HGET', KEYS[2], step .. '#a') or '1'
-if a ~= attempt then return reply({'stale', s or '', a, redis.call('HGET', KEYS[2], step .. '#r') or '0'}) end
+local sa = redis.call('HMGET', KEYS[2], step, step .. '#a', step .. '#r')
+local s, a = sa[1], sa[2] or '1'
+if a ~= attempt then return reply({'stale', s or '', a, sa[3] or '0'}) end
 if s ~= 'queued' then return reply({s or ''}) end
-local abort = redis.call('HGET', KEYS[1], 'abort') or ''
-local phase = redis.call('HGET', KEYS[1], 'phase')
+local run = redis.call('HMGET', KEYS[1], 'abort', 'phase')
+local abort, phase = run[1] or '', run[2]
 if abort == 'cancelled' or (abort == 'timed_out' and phase == 'main') then return reply({'aborted'}) end
 redis.call('HSET', KEYS[2], step, 'running')
 redis.call('HSET', KEYS[3], step, '{"startedAt":' .. ARGV[4] .. '}')
