@@ -55,7 +55,7 @@ async function serve(opts: ServeOptions): Promise<number> {
   const redis = await resolveRedis(env.REDIS_URL, (line) => log.warn(line));
   let front;
   try {
-    front = await startFront({ redisUrl: redis.url, prefix: env.CHATOPS_PREFIX, project, log, port: env.PORT, slack });
+    front = await startFront({ redisUrl: redis.url, prefix: env.CHATOPS_PREFIX, project, log, port: env.PORT, slack, engine: { retentionMs: env.CHATOPS_RETENTION } });
   } catch (err) {
     await redis.private?.stop();
     if (err instanceof SlackConfigError) return fail(err.message);

@@ -16,6 +16,7 @@ export function register(program: Command): void {
         output: process.stdout,
         redisUrl: env.REDIS_URL,
         prefix: env.CHATOPS_PREFIX,
+        retentionMs: env.CHATOPS_RETENTION,
         chatopsDir: env.chatopsDir,
       });
     });

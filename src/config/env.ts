@@ -5,6 +5,7 @@
 import { config as loadDotenv } from 'dotenv';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseDuration } from '../workflow/duration.js';
 
 const envSchema = z.object({
   REDIS_URL: z.string().optional(),
@@ -13,6 +14,12 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Key prefix of everything the bot keeps in Redis (BullMQ queues included). */
   CHATOPS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('chatops'),
+  /** How long a finished run (record, events, transcript) is kept: a duration, e.g. 30d or 12h. */
+  CHATOPS_RETENTION: z
+    .string()
+    .default('30d')
+    .refine((v) => (parseDuration(v) ?? 0) > 0, { message: 'expected a duration such as 30d, 12h or 90m' })
+    .transform((v) => parseDuration(v) ?? 0),
   CHATOPS_USER: z.string().optional(),
   USER: z.string().optional(),
   SLACK_BOT_TOKEN: z.string().optional(),

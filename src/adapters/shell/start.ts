@@ -27,6 +27,8 @@ export interface ShellOptions {
   tty?: boolean;
   redisUrl?: string;
   prefix: string;
+  /** How long finished runs are kept (CHATOPS_RETENTION); the engine's default when unset. */
+  retentionMs?: number;
   chatopsDir: string;
   log?: Logger;
   concurrency?: number;
@@ -54,7 +56,7 @@ export async function runShell(opts: ShellOptions): Promise<void> {
     }
     const project = await loadProject(opts.chatopsDir);
     for (const p of project.problems) say(formatProblem(p));
-    const engineOpts = { redisUrl: target.url, prefix: opts.prefix, project, log };
+    const engineOpts = { redisUrl: target.url, prefix: opts.prefix, project, log, retentionMs: opts.retentionMs };
     const engine = createEngine(engineOpts);
     cleanups.push({ name: 'engine', run: () => engine.close() });
     const worker = await startWorker({ ...engineOpts, concurrency: opts.concurrency ?? 4 });

@@ -1,0 +1,18 @@
+import { describe, expect, it } from '@jest/globals';
+import { readEnv } from '../../src/config/env.js';
+
+describe('readEnv', () => {
+  it('keeps finished runs 30 days unless CHATOPS_RETENTION says otherwise', () => {
+    expect(readEnv({}).CHATOPS_RETENTION).toBe(30 * 86_400_000);
+    expect(readEnv({ CHATOPS_RETENTION: '12h' }).CHATOPS_RETENTION).toBe(12 * 3_600_000);
+    expect(readEnv({ CHATOPS_RETENTION: '1d12h' }).CHATOPS_RETENTION).toBe(36 * 3_600_000);
+  });
+
+  it.each(['forever', '0s', '30', '-1d'])('refuses CHATOPS_RETENTION=%s and says what it expects', (value) => {
+    expect(() => readEnv({ CHATOPS_RETENTION: value })).toThrow('Invalid environment: CHATOPS_RETENTION: expected a duration such as 30d, 12h or 90m');
+  });
+
+  it('names the variable of any other bad value', () => {
+    expect(() => readEnv({ PORT: 'eighty' })).toThrow(/Invalid environment: PORT: /);
+  });
+});
