@@ -38,7 +38,7 @@ steps:
 async function expectNoDeadlines(engine: Harness['engine']): Promise<void> {
   const deadline = Date.now() + 5_000;
   while ((await engine.redis.zcard(engine.keys.expiry)) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  expect(await engine.redis.zrange(engine.keys.expiry, 0, -1)).toEqual([]);
+  expect(await engine.redis.zrange(engine.keys.expiry, '0', '-1')).toEqual([]);
 }
 
 describe('engine: step timeouts of parked steps', () => {
