@@ -7,21 +7,20 @@
  *          Finding the step already `running` means the worker that held it died (BullMQ stall
  *          recovery handed us the job): the step is retried when its retry or safe_to_retry allows,
  *          else it ends `lost` and the run fails with that reason.
- *          approval and workflow steps park (state waiting, no job): the slot is free at once.
+ *          approval and workflow steps park (state waiting, no job): the slot is free at once
+ *          (parking.ts).
  *          sleep holds its slot (bounded by the step timeout): short sleeps are the common case and
  *          this keeps them exact; use an approval or a scheduled trigger to wait for hours.
- * expire:  an approval nobody decided in time is denied. Called by the workers' P:expiry sweep
- *          (worker.ts), not a BullMQ job.
+ * expire:  a parked step's deadline came (approval expiry, workflow step timeout): parking.ts.
+ *          Called by the workers' P:expiry sweep (worker.ts), not a BullMQ job.
  * timeout: the workflow timeout fired: the run is aborted as timed_out (on_failure steps still run).
  */
 import type { Job } from 'bullmq';
-import { prepareApproval } from '../actions/approval.js';
 import { runHttp } from '../actions/http.js';
 import { runNotify } from '../actions/notify.js';
 import { runShell } from '../actions/shell.js';
 import { runSleep } from '../actions/sleep.js';
 import type { ActionContext, ActionResult, ResolvedHttpSpec } from '../actions/types.js';
-import { startSubWorkflow } from '../actions/workflow.js';
 import { parseDuration } from '../workflow/duration.js';
 import { conditionHasStatusFunction, conditionText, evaluateCondition, evaluateExpression, interpolate, type ExpressionContext } from '../workflow/expressions.js';
 import { actionOf, type Step } from '../workflow/schema.js';
@@ -30,11 +29,11 @@ import { maxAttempts, retryDelayMs } from './backoff.js';
 import type { Engine, StepJobData, StepResult } from './engine.js';
 import { baseContext, processEnv, stepEnv } from './expression-context.js';
 import { OutputBuffer } from './output-buffer.js';
+import { Parking } from './parking.js';
 import { readRunRecord, storedStepJson } from './records.js';
 import type { RunContext } from './run-context.js';
-import { expiryMember } from './keys.js';
 import { findStep, snapshotBase } from './snapshot.js';
-import type { ApprovalState, StepRecord, StepState } from './types.js';
+import type { StepRecord, StepState } from './types.js';
 
 /** The step's logger, made on first use. */
 type StepLog = () => RunContext['log'];
@@ -43,10 +42,14 @@ type StepLog = () => RunContext['log'];
 const SAFE_TO_RETRY_MAX = 3;
 
 export class StepRunner {
+  private readonly parking: Parking;
+
   constructor(
     private readonly engine: Engine,
     private readonly active: ActiveSteps,
-  ) {}
+  ) {
+    this.parking = new Parking(engine);
+  }
 
   async process(job: Job): Promise<void> {
     if (job.name === 'step') return this.step(job.data as StepJobData);
@@ -166,7 +169,7 @@ export class StepRunner {
     // Parking is the engine's own idempotent work: a worker that died while parking is simply redone.
     if (tag === 'running' && (step.approval !== undefined || step.workflow !== undefined)) return this.park(rc, step, phase, attempt, await engine.stepBase(rc, step.id), log);
     if (tag === 'running') return this.lost(rc, step, attempt, log);
-    if (tag === 'waiting') return this.repairParked(rc, step, attempt);
+    if (tag === 'waiting') return this.parking.repairParked(rc, step);
     if (tag !== 'run') {
       // Already final: a crash may have cut the previous run of this job short after recording.
       await engine.begin(runId);
@@ -193,8 +196,8 @@ export class StepRunner {
       return this.engine.finishStep(rc, step.id, attempt, { state: 'failed', outputs: {}, error: (err as Error).message, startedAt: record.startedAt }, ['running']);
     }
     log().debug('parking step');
-    if (step.approval !== undefined) return this.parkApproval(rc, step, attempt, record, ctx);
-    return this.parkChild(rc, step, attempt, record, ctx);
+    if (step.approval !== undefined) return this.parking.parkApproval(rc, step, attempt, record, ctx);
+    return this.parking.parkChild(rc, step, attempt, record, ctx);
   }
 
   private async runAction(rc: RunContext, step: Step, attempt: number, startedAt: number, ctx: ExpressionContext, log: StepLog): Promise<void> {
@@ -276,115 +279,9 @@ export class StepRunner {
     await this.engine.finishStep(rc, step.id, attempt, { state: 'lost', outputs: {}, error: `${error}${why}` }, ['running']);
   }
 
-  // ── parking ─────────────────────────────────────────────────────────────────────────────────
-
-  private async parkApproval(rc: RunContext, step: Step, attempt: number, record: StepRecord, ctx: ExpressionContext): Promise<void> {
-    const engine = this.engine;
-    const now = Date.now();
-    const ttlMs = rc.meta.approvalTtl[step.id] ?? 30 * 60_000;
-    let request;
-    try {
-      request = prepareApproval(step.approval ?? {}, { stepName: step.name ?? step.id, workflow: rc.meta.workflow, ttlMs, now, interpolate: (t) => interpolate(t, ctx) });
-    } catch (err) {
-      return engine.finishStep(rc, step.id, attempt, { state: 'failed', outputs: {}, error: (err as Error).message, startedAt: now }, ['running']);
-    }
-    const patch = rc.masker.maskDeep(request);
-    const parked: StepRecord = { ...record, state: 'waiting' };
-    const reply = await engine.scripts.call('parkStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, storedStepJson(parked, snapshotBase(rc.def, step.id)), JSON.stringify(patch), rc.meta.trigger.requester, now, engine.maxlen, '']);
-    if (reply[0] !== 'parked') return;
-    rc.log.info({ step: step.id, expiresAt: request.expiresAt }, 'approval requested; step parked');
-    if (reply[1]) await this.settleFromStore(rc, step.id);
-  }
-
-  private async settleFromStore(rc: RunContext, stepId: string): Promise<void> {
-    const raw = await this.engine.redis.hget(this.engine.keys.appr(rc.meta.id), stepId);
-    if (!raw) return;
-    const a = JSON.parse(raw) as ApprovalState;
-    a.decisions = Array.isArray(a.decisions) ? a.decisions : [];
-    await this.engine.settleApproval(rc, stepId, a);
-  }
-
-  private async parkChild(rc: RunContext, step: Step, attempt: number, record: StepRecord, ctx: ExpressionContext): Promise<void> {
-    const engine = this.engine;
-    const spec = step.workflow;
-    if (spec === undefined) return;
-    const started = await startSubWorkflow(spec, (t) => interpolate(t, ctx), {
-      startChild: async (workflow, inputs) => {
-        const { run } = await engine.startRun(
-          {
-            workflow,
-            inputs,
-            trigger: { kind: 'workflow', source: 'workflow', requester: rc.meta.trigger.requester, channel: rc.meta.trigger.channel, text: `${rc.meta.workflow} › ${step.id}`, parent: { runId: rc.meta.id, stepId: step.id } },
-            idempotencyKey: `${rc.meta.id}.${step.id}.${attempt}`,
-            secrets: rc.sealed.secrets,
-          },
-          { mask: [...Object.values(rc.sealed.inputs).map(String), ...(rc.sealed.mask ?? [])] },
-        );
-        return { runId: run.id };
-      },
-    });
-    if (!started.ok) return engine.finishStep(rc, step.id, attempt, { state: 'failed', outputs: {}, error: started.error, startedAt: record.startedAt }, ['running']);
-    const parked: StepRecord = { ...record, state: 'waiting', childRunId: started.runId };
-    const deadline = childDeadline(step, record.startedAt ?? Date.now());
-    const reply = await engine.scripts.call('parkStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, storedStepJson(parked, snapshotBase(rc.def, step.id)), '', rc.meta.trigger.requester, Date.now(), engine.maxlen, deadline ?? '']);
-    if (reply[0] !== 'parked') return;
-    await this.settleChildIfDone(rc, step.id, started.runId);
-  }
-
-  private async settleChildIfDone(rc: RunContext, stepId: string, childRunId: string): Promise<void> {
-    const child = await this.engine.getRun(childRunId);
-    if (child && ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(child.state)) await this.engine.settleChild(rc.meta.id, stepId, child);
-  }
-
-  /**
-   * A job found its step parked: a crash may have come between parking and settling. parkStep arms
-   * the expiry in the same script; re-arming (NX) here is a no-op then, and a repair otherwise.
-   */
-  private async repairParked(rc: RunContext, step: Step, attempt: number): Promise<void> {
-    if (step.approval !== undefined) {
-      const ttl = rc.meta.approvalTtl[step.id] ?? 30 * 60_000;
-      const raw = await this.engine.redis.hget(this.engine.keys.appr(rc.meta.id), step.id);
-      const a = raw ? (JSON.parse(raw) as ApprovalState) : undefined;
-      if (!a?.outcome) await this.engine.redis.zadd(this.engine.keys.expiry, 'NX', a?.expiresAt || Date.now() + ttl, expiryMember(rc.meta.id, step.id));
-      if (a?.outcome) await this.settleFromStore(rc, step.id);
-      return;
-    }
-    const base = await this.engine.stepBase(rc, step.id);
-    const deadline = childDeadline(step, base.startedAt ?? Date.now());
-    if (deadline !== undefined) await this.engine.redis.zadd(this.engine.keys.expiry, 'NX', deadline, expiryMember(rc.meta.id, step.id));
-    if (base.childRunId) await this.settleChildIfDone(rc, step.id, base.childRunId);
-    void attempt;
-  }
-
-  /**
-   * A parked step's deadline came (the workers' P:expiry sweep): an approval nobody decided in
-   * time is denied; a `workflow:` step past its step timeout ends timed_out and its child run is
-   * cancelled.
-   */
+  /** A parked step's deadline came (the workers' P:expiry sweep): see Parking.expire. */
   async expire(data: { runId: string; stepId: string }): Promise<void> {
-    const engine = this.engine;
-    const rc = await engine.contexts.get(data.runId);
-    if (!rc) return;
-    const step = findStep(rc.def, data.stepId)?.step;
-    if (step?.workflow !== undefined) return this.timeOutChild(rc, step);
-    const reply = await engine.scripts.call('decide', engine.keys.runKeys(data.runId), [data.runId, data.stepId, 'system:expiry', '[]', 'expire', Date.now(), engine.maxlen]);
-    if (reply[0] !== '1' && !(reply[1] ?? '').includes('already expired')) return;
-    const a = JSON.parse(reply[2] ?? '{}') as ApprovalState;
-    a.decisions = Array.isArray(a.decisions) ? a.decisions : [];
-    rc.log.info({ step: data.stepId }, 'approval expired');
-    if (reply[3] === 'waiting') await engine.settleApproval(rc, data.stepId, a);
-  }
-
-  /** The step ends first (so the child's end, settled later, is ignored), then its child is cancelled. */
-  private async timeOutChild(rc: RunContext, step: Step): Promise<void> {
-    const engine = this.engine;
-    const [state, attemptText] = await engine.redis.hmget(engine.keys.st(rc.meta.id), step.id, `${step.id}#a`);
-    if (state !== 'waiting') return;
-    const base = await engine.stepBase(rc, step.id);
-    const error = `step timed out after ${step.timeout ?? '?'}${base.childRunId ? `; sub-workflow run ${base.childRunId} cancelled` : ''}`;
-    rc.log.info({ step: step.id, child: base.childRunId }, 'sub-workflow step timed out');
-    await engine.finishStep(rc, step.id, Number(attemptText ?? 1), { state: 'timed_out', outputs: {}, error, childRunId: base.childRunId }, ['waiting']);
-    if (base.childRunId) await engine.cancel(base.childRunId, `system:timeout of ${rc.meta.id}`).catch(() => undefined);
+    return this.parking.expire(data);
   }
 
   private async timeout(data: { runId: string }): Promise<void> {
@@ -392,12 +289,6 @@ export class StepRunner {
     if (!rc) return;
     await this.engine.abortRun(data.runId, 'timed_out', 'system:timeout', { error: `workflow timed out after ${rc.def.timeout ?? '?'}` });
   }
-}
-
-/** When a parked `workflow:` step's step timeout ends (ms), or undefined when it has none. */
-function childDeadline(step: Step, startedAt: number): number | undefined {
-  const ms = step.workflow !== undefined && step.timeout !== undefined ? parseDuration(step.timeout) : undefined;
-  return ms === undefined ? undefined : startedAt + ms;
 }
 
 const readsStepsCache = new WeakMap<Step, boolean>();
