@@ -11,8 +11,8 @@ import type { AuditLog } from './audit.js';
 import type { ChatContext } from './context.js';
 import type { RouterCommand } from './parse-command.js';
 import type { ChatContent } from './platform.js';
-import { buildRunView } from './render-model.js';
-import { code, errorReply, list, reply, text } from './replies.js';
+import { buildRunView, type OutputLimits } from './render-model.js';
+import { code, errorReply, list, reply, text, textReply } from './replies.js';
 import { BUILTIN_USAGE } from './help.js';
 
 export interface BuiltinDeps {
@@ -21,6 +21,8 @@ export interface BuiltinDeps {
   commands: () => Iterable<RouterCommand>;
   audit: AuditLog;
   now: () => number;
+  /** How much text one reply holds on a platform (ChatPlatform.replyLimits); none: any length. */
+  replyLimits?: (platform: string) => OutputLimits | undefined;
 }
 
 export interface BuiltinResult {
@@ -79,8 +81,11 @@ export async function runBuiltin(name: string, args: string[], ctx: ChatContext,
   switch (name) {
     case 'status':
       return { replies: [{ kind: 'run', view: buildRunView(run, deps.now()) }], runId: run.id };
-    case 'transcript':
-      return { replies: [reply('info', `transcript of ${run.id}`, [code(await deps.runs.transcript(run.id))], { ephemeral: true })], runId: run.id };
+    case 'transcript': {
+      // Too long for one message here: a note, with the whole Markdown attached (a file on Slack).
+      const file = { filename: `${run.id}-transcript.md`, title: `transcript of ${run.id}`, text: await deps.runs.transcript(run.id) };
+      return { replies: [textReply(`transcript of ${run.id}`, file, deps.replyLimits?.(ctx.platform))], runId: run.id };
+    }
     case 'cancel': {
       if (!mayCancel(deps, ctx, run)) {
         await deps.audit.record({ type: 'denied', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: 'cancel', text: line, runId: run.id });

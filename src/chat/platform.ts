@@ -43,6 +43,12 @@ export interface ReplyView {
   code?: string;
   /** Only the asker should see it (Slack ephemeral, Discord ephemeral flag); the shell prints it. */
   ephemeral: boolean;
+  /**
+   * A text too long for one message on this platform (a run's transcript): the reply is a short
+   * note and the adapter delivers the whole text beside it (Slack uploads a file where the user
+   * asked; the shell prints it). Built by textReply() in replies.ts from ChatPlatform.replyLimits.
+   */
+  attachment?: FileUpload;
 }
 
 /** A `notify:` step's text, posted into the run's thread. */
@@ -104,6 +110,11 @@ export interface ChatPlatform {
   readonly budget: WriteBudget;
   /** How much step output fits in one message. */
   readonly outputLimits: OutputLimits;
+  /**
+   * How much preformatted text (a transcript) one reply holds; a longer one is sent as the
+   * reply's attachment. None: any length fits (the terminal).
+   */
+  readonly replyLimits?: OutputLimits;
   /** Posts a new top-level message (a run's header: the thread root). */
   postRoot(channel: string, content: ChatContent): Promise<MessageRef>;
   /** Posts a reply in the thread of `root`. */

@@ -102,7 +102,7 @@ export interface OutputLine {
   stream: 'stdout' | 'stderr';
 }
 
-/** Platform limits for one step-output message (from the adapter). */
+/** Platform limits for preformatted text in one message (from the adapter): step output, a reply's long text. */
 export interface OutputLimits {
   /** Most lines shown in one message (last lines while running; head+tail when truncated). */
   maxLines: number;

@@ -29,6 +29,7 @@ import type { CompiledCommand, RouterCommand } from './parse-command.js';
 import { parseCommandLine, stripPrefix, usageHelp } from './parse-command.js';
 import type { ActionClick, ChatContent, ChatMessage } from './platform.js';
 import { redactLine } from './redact-line.js';
+import type { OutputLimits } from './render-model.js';
 import { code, errorReply, reply, text } from './replies.js';
 import { closestMatches } from './suggest.js';
 
@@ -45,6 +46,8 @@ export interface RouterDeps {
   now?: () => number;
   /** After this long without the run written, the user is told it is still starting; default 5 s. */
   slowStartMs?: number;
+  /** How much text one reply holds on a platform, by platform name (ChatPlatform.replyLimits). */
+  replyLimits?: (platform: string) => OutputLimits | undefined;
 }
 
 /** Sends a follow-up to whoever typed the line (after the ack: response_url, thread, terminal). */
@@ -102,7 +105,7 @@ export function createRouter(deps: RouterDeps): Router {
     }
   }
   const defs = () => [...commands.values()].map((c) => c.def);
-  const builtinDeps = { runs: deps.runs, policy: deps.policy, commands: defs, audit: deps.audit, now };
+  const builtinDeps = { runs: deps.runs, policy: deps.policy, commands: defs, audit: deps.audit, now, replyLimits: deps.replyLimits };
 
   const allowed = (roles: string[], channel: string) => defs().filter((d) => mayRun(deps.policy, { command: d.name, roles, channel }));
 

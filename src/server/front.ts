@@ -54,8 +54,10 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
   const server = createHttpServer({ log, readiness: [redisCheck(redis)] });
   const slackMetrics = createSlackMetrics(server.metrics.registry);
 
-  // The pool needs the platforms and the router's start hook needs the pool: bind it late.
+  // The pool needs the platforms and the router's start hook needs the pool: bind it late (the
+  // router also looks up a platform's reply limits when it answers, once the platforms are in).
   let reporters: ReporterPool | undefined;
+  const platforms: ChatPlatform[] = [];
   const router = createRouter({
     runs: engine,
     commands: project.commands.values(),
@@ -67,9 +69,9 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       // The requester (with its private reply handle) hears of the run if the channel is closed to the bot.
       await reporters?.track(run, { platform: ctx.platform, channel: ctx.channel, requester: ctx.target });
     },
+    replyLimits: (name) => platforms.find((p) => p.name === name)?.replyLimits,
   });
 
-  const platforms: ChatPlatform[] = [];
   let slack: SlackFront | undefined;
   const cleanups: (() => Promise<unknown>)[] = [];
   try {

@@ -1,5 +1,6 @@
 import { formatApproval, formatContent, formatRun, formatStepOutput } from '../../src/adapters/shell/ansi-format.ts';
 import { buildApprovalViews, buildRunView, buildStepOutputView, type OutputLine } from '../../src/chat/render-model.ts';
+import { textReply } from '../../src/chat/replies.ts';
 import { FINAL_RUN_STATES, RUN_STATES, STEP_STATES, type ApprovalState } from '../../src/engine/types.ts';
 import { runRecord, step } from '../helpers/run-records.ts';
 
@@ -176,5 +177,33 @@ describe('replies', () => {
       plain,
     );
     expect(text).toEqual(['✗ E_USAGE: restart: missing {host}', '    usage: restart {service} on {host}', '  • a', '  k: v', '  t']);
+  });
+
+  describe('a long text (transcript) as a reply', () => {
+    const transcript = Array.from({ length: 50 }, (_, i) => `line ${i}`).join('\n') + '\n';
+    const file = { filename: 'r-abc123-transcript.md', title: 'transcript of r-abc123', text: transcript };
+
+    it('stays inline in a code block when it fits the limits, or when the platform has none', () => {
+      for (const limits of [undefined, { maxLines: 50, maxChars: transcript.length }]) {
+        const c = textReply('transcript of r-abc123', file, limits);
+        expect(c).toEqual({ kind: 'reply', view: { tone: 'info', title: 'transcript of r-abc123', blocks: [{ type: 'code', text: transcript }], ephemeral: true } });
+      }
+    });
+
+    it('becomes a short note with the whole text attached when it has too many lines or characters', () => {
+      for (const limits of [{ maxLines: 49, maxChars: 100_000 }, { maxLines: 1000, maxChars: transcript.length - 1 }]) {
+        const c = textReply('transcript of r-abc123', file, limits);
+        expect(c).toEqual({
+          kind: 'reply',
+          view: { tone: 'info', title: 'transcript of r-abc123: 50 lines, attached as r-abc123-transcript.md', blocks: [], ephemeral: true, attachment: file },
+        });
+      }
+    });
+
+    it('the terminal prints an attachment whole, after the note', () => {
+      const text = formatContent(textReply('transcript of r-abc123', file, { maxLines: 1, maxChars: 10 }), plain);
+      expect(text[0]).toBe('transcript of r-abc123: 50 lines, attached as r-abc123-transcript.md');
+      expect(text.slice(1).map((l) => l.trim())).toEqual([...transcript.split('\n').slice(0, 50), '']);
+    });
   });
 });

@@ -1,7 +1,7 @@
 import type { ChatContent } from '../../src/chat/platform.js';
 import type { ApprovalView, RunView, StepOutputView, StepView } from '../../src/chat/render-model.js';
 import { RUN_STATES, STEP_STATES } from '../../src/engine/types.js';
-import { formatContent, SLACK_OUTPUT_LIMITS } from '../../src/adapters/slack/block-kit/format.js';
+import { formatContent, SLACK_OUTPUT_LIMITS, SLACK_REPLY_LIMITS } from '../../src/adapters/slack/block-kit/format.js';
 import { splitText } from '../../src/adapters/slack/block-kit/blocks.js';
 import { codeBlock, esc, who } from '../../src/adapters/slack/block-kit/mrkdwn.js';
 import { messageProblem } from '../fakes/slack-limits.js';
@@ -185,6 +185,16 @@ describe('Slack Block Kit formatter', () => {
     });
     expect(msg.text).toContain('Missing argument {host}');
     expect(allText(msg)).toContain('code E_MISSING_ARG');
+  });
+
+  it('a reply text within SLACK_REPLY_LIMITS fits one message whole, even when escaping grows it fivefold', () => {
+    const { maxChars, maxLines } = SLACK_REPLY_LIMITS;
+    const texts = ['&'.repeat(maxChars), `${'&'.repeat(1500)}\n`.repeat(10).slice(0, maxChars), Array.from({ length: maxLines }, (_, i) => `line ${i} <&>`).join('\n')];
+    for (const text of texts) {
+      const msg = expectValid({ kind: 'reply', view: { tone: 'info', title: 'transcript of r-abc123', blocks: [{ type: 'code', text }], ephemeral: true } });
+      expect(allText(msg)).not.toContain('not shown');
+      expect(msg.text.length).toBeLessThan(40_000);
+    }
   });
 
   it('formats notices and queue notes', () => {

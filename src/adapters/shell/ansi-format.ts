@@ -131,12 +131,15 @@ export function formatReply(v: ReplyView, o: FormatOptions): string[] {
   const tone: Tone = v.tone === 'success' ? 'ok' : v.tone === 'info' ? 'busy' : 'bad';
   const mark = v.tone === 'error' ? '✗ ' : v.tone === 'denied' ? '⛔ ' : '';
   const lines = [p(tone, `${mark}${v.code ? `${v.code}: ` : ''}${v.title}`)];
+  const code = (text: string) => text.split('\n').map((l) => `    ${p('code', l)}`);
   for (const b of v.blocks) {
     if (b.type === 'text') lines.push(`  ${b.text}`);
-    else if (b.type === 'code') lines.push(...b.text.split('\n').map((l) => `    ${p('code', l)}`));
+    else if (b.type === 'code') lines.push(...code(b.text));
     else if (b.type === 'list') lines.push(...b.items.map((i) => `  • ${i}`));
     else lines.push(...b.fields.map((f) => `  ${f.label}: ${f.value}`));
   }
+  // A terminal takes any length: an attachment is printed whole, after the note naming it.
+  if (v.attachment) lines.push(...code(v.attachment.text));
   return lines;
 }
 

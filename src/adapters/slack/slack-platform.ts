@@ -1,17 +1,28 @@
 /**
  * The outbound side of the Slack adapter: the chat layer's ChatPlatform over the Web API. Content
- * is formatted as Block Kit (block-kit/), messages are referenced by channel + ts, long logs go up
- * with filesUploadV2 (files.getUploadURLExternal + completeUploadExternal). The client is built to
- * reject rate-limited calls instead of sleeping inside the SDK: a 429 becomes an error carrying
- * `retryAfterMs`, which the chat layer's pacer honours while it keeps coalescing newer content.
+ * is formatted as Block Kit (block-kit/), messages are referenced by channel + ts, long logs and a
+ * reply's attachment (a long transcript) go up with filesUploadV2 (files.getUploadURLExternal +
+ * completeUploadExternal). The client is built to reject rate-limited calls instead of sleeping
+ * inside the SDK: a 429 becomes an error carrying `retryAfterMs`, which the chat layer's pacer
+ * honours while it keeps coalescing newer content.
  * Answers that no retry can change (the bot is not in the channel, the channel is archived or
  * restricted) become the chat layer's ChannelUnavailableError, with the fix in Slack's words.
  */
 import { webApi } from '@slack/bolt';
-import { ChannelUnavailableError, type ChatContent, type ChatPlatform, type FileUpload, type MessageRef, type ReplyTarget, type WriteBudget } from '../../chat/platform.js';
+import {
+  ChannelUnavailableError,
+  type ChatContent,
+  type ChatPlatform,
+  type FileUpload,
+  type MessageRef,
+  type ReplyBlock,
+  type ReplyTarget,
+  type ReplyView,
+  type WriteBudget,
+} from '../../chat/platform.js';
 import type { OutputLimits } from '../../chat/render-model.js';
 import type { Logger } from '../../lib/logger.js';
-import { formatContent, SLACK_OUTPUT_LIMITS, type SlackMessage } from './block-kit/format.js';
+import { formatContent, SLACK_OUTPUT_LIMITS, SLACK_REPLY_LIMITS, type SlackMessage } from './block-kit/format.js';
 import type { ThreadRuns } from './thread-runs.js';
 
 /** Slack allows about one message per second per channel (short bursts tolerated). */
@@ -79,6 +90,7 @@ export class SlackPlatform implements ChatPlatform {
   readonly name = 'slack';
   readonly budget = SLACK_BUDGET;
   readonly outputLimits: OutputLimits = SLACK_OUTPUT_LIMITS;
+  readonly replyLimits: OutputLimits = SLACK_REPLY_LIMITS;
   readonly client: webApi.WebClient;
   readonly commandPrefix: string;
   /** The bot's user name (auth.test), for `/invite @name` hints; set by the front at start. */
@@ -90,6 +102,8 @@ export class SlackPlatform implements ChatPlatform {
    * remaining wait, and the pacer retries it then (keeping only the newest content).
    */
   private readonly blockedUntil = new Map<string, number>();
+  /** Reply attachments already uploaded: a reply retried whole (after a 429 on its note) does not upload its file twice. */
+  private readonly attached = new WeakSet<FileUpload>();
 
   constructor(private readonly opts: SlackPlatformOptions) {
     this.client = createWriteClient(opts);
@@ -118,9 +132,13 @@ export class SlackPlatform implements ChatPlatform {
   }
 
   async uploadFile(root: MessageRef, file: FileUpload): Promise<void> {
-    await this.call('files.uploadV2', root.channel, () =>
-      this.client.filesUploadV2({ channel_id: root.channel, thread_ts: root.thread ?? root.id, filename: file.filename, title: file.title ?? file.filename, content: file.text }),
-    );
+    await this.upload(root.channel, root.thread ?? root.id, file);
+  }
+
+  /** A text file into `channel`: into the thread of `threadTs` when given, else at the top level. */
+  private async upload(channel: string, threadTs: string | undefined, file: FileUpload): Promise<void> {
+    const where = threadTs ? { channel_id: channel, thread_ts: threadTs } : { channel_id: channel };
+    await this.call('files.uploadV2', channel, () => this.client.filesUploadV2({ ...where, filename: file.filename, title: file.title ?? file.filename, content: file.text }));
   }
 
   /**
@@ -129,8 +147,12 @@ export class SlackPlatform implements ChatPlatform {
    * how a run in such a channel reaches its requester. A response_url takes 5 posts within 30
    * minutes; once Slack refuses it (404/410), the answer goes to the user's DM with the app.
    * Otherwise ephemeral answers use chat.postEphemeral and others go into the thread.
+   * A reply's attachment is uploaded first, where the user asked (their thread, else the
+   * channel), so the note that names it arrives with the file there; when the channel refuses the
+   * file, the note says so instead.
    */
   async reply(to: ReplyTarget, content: ChatContent): Promise<MessageRef | void> {
+    if (content.kind === 'reply' && content.view.attachment) content = await this.attach(to, content.view);
     const msg = formatContent(content);
     const ephemeral = content.kind === 'reply' ? content.view.ephemeral : true;
     const user = slackUserId(to.user);
@@ -151,6 +173,21 @@ export class SlackPlatform implements ChatPlatform {
     }
     const res = await this.call('chat.postMessage', to.channel, () => this.client.chat.postMessage({ channel: to.channel, text: msg.text, blocks: msg.blocks, ...(to.thread ? { thread_ts: to.thread } : {}) }));
     return { platform: this.name, channel: to.channel, id: String(res.ts), thread: to.thread };
+  }
+
+  /** Uploads a reply's attachment; the reply to send with it (without the attachment). */
+  private async attach(to: ReplyTarget, view: ReplyView): Promise<ChatContent> {
+    const { attachment, ...note } = view;
+    if (!attachment) return { kind: 'reply', view };
+    try {
+      if (!this.attached.has(attachment)) await this.upload(to.channel, to.thread, attachment);
+      this.attached.add(attachment);
+      return { kind: 'reply', view: note };
+    } catch (err) {
+      if (!(err instanceof ChannelUnavailableError)) throw err;
+      const blocks: ReplyBlock[] = [{ type: 'text', text: err.message }, { type: 'text', text: `To fix it: ${err.fix}` }];
+      return { kind: 'reply', view: { ...note, tone: 'error', title: `${attachment.filename} could not be attached here`, blocks, code: err.code } };
+    }
   }
 
   /** A private answer in the app's DM with the user (chat.postMessage to a user id): works whatever the channel. */

@@ -1,8 +1,18 @@
 /** Short answers to a user (router replies, usage errors, help, status), as Block Kit. */
 import type { ReplyBlock, ReplyView } from '../../../chat/platform.js';
+import type { OutputLimits } from '../../../chat/render-model.js';
 import { context, fieldSections, finish, sections, splitText, LIMITS, type SlackMessage } from './blocks.js';
 import { codeBlock, esc } from './mrkdwn.js';
 import type { KnownBlock } from './slack-types.js';
+
+/**
+ * How much preformatted text (a transcript) one reply may hold; a longer one comes as a short
+ * note with the text uploaded as a file. A reply's code goes into sections of at most 2,800
+ * characters, a message holds 50 blocks and 40,000 characters of fallback text (which repeats the
+ * code): 12,000 characters stay well inside all three even when escaping lengthens the text, and
+ * are already a few screens to scroll.
+ */
+export const SLACK_REPLY_LIMITS: OutputLimits = { maxLines: 300, maxChars: 12_000 };
 
 const TONE: Record<ReplyView['tone'], string> = {
   info: ':information_source:',

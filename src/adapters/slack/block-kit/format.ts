@@ -9,6 +9,7 @@ import { esc, inline } from './mrkdwn.js';
 
 export type { SlackMessage } from './blocks.js';
 export { SLACK_OUTPUT_LIMITS } from './format-output.js';
+export { SLACK_REPLY_LIMITS } from './format-reply.js';
 
 export function formatContent(content: ChatContent): SlackMessage {
   switch (content.kind) {

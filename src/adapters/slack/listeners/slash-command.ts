@@ -50,16 +50,18 @@ export function registerSlashCommand(app: App, deps: ListenerDeps): void {
       return;
     }
 
-    const [head, ...rest] = first.replies;
-    if (head) {
-      const msg = formatContent(head);
-      const ephemeral = head.kind === 'reply' ? head.view.ephemeral : true;
+    // A reply with an attachment needs a Web API upload, so it is not the ack's body: it follows.
+    const head = first.replies[0];
+    const inAck = head && !(head.kind === 'reply' && head.view.attachment) ? head : undefined;
+    if (inAck) {
+      const msg = formatContent(inAck);
+      const ephemeral = inAck.kind === 'reply' ? inAck.view.ephemeral : true;
       await ack({ response_type: ephemeral ? 'ephemeral' : 'in_channel', text: msg.text, blocks: msg.blocks });
     } else {
       await ack();
     }
     deps.onAck?.(deps.now() - t0);
-    for (const r of rest) await deliver(deps, target, r);
+    for (const r of inAck ? first.replies.slice(1) : first.replies) await deliver(deps, target, r);
     await afterAck(deps, target, first);
   });
 }
