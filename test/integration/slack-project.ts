@@ -41,6 +41,26 @@ steps:
       i=0
       while [ $i -lt $N ]; do echo "output line $i & <b>"; i=$((i+1)); done
 `,
+  'workflows/wide.yaml': `
+name: wide
+description: Output so wide that the run's transcript outgrows a Slack message many times over.
+steps:
+  - id: spew
+    run: |
+      pad=$(head -c 3900 /dev/zero | tr '\\0' x)
+      i=0
+      while [ $i -lt 60 ]; do echo "wide line $i & <b> $pad"; i=$((i+1)); done
+  - id: wrap-up
+    needs: spew
+    run: |
+      echo "wrap-up: the wide lines are written"
+      echo "wrap-up: last line"
+`,
+  'commands/wide.yaml': `
+name: wide
+usage: wide
+workflow: wide
+`,
   'workflows/drip.yaml': `
 name: drip
 description: Writes output steadily for about three seconds.
@@ -80,6 +100,7 @@ roles:
   sre: { members: [slack-group:S0SRE] }
 rules:
   - { commands: [restart, deploy, chatty, drip], roles: [oncall, sre], channels: ["*"] }
+  - { commands: [wide], roles: [oncall, sre], channels: ["*"] }
 approvals:
   - { workflows: ["*"], min_approvers: 1, roles: [sre], expires: 30m }
 `,
