@@ -7,7 +7,9 @@
  *
  * When the platform refuses the channel for good (ChannelUnavailableError: the bot is not a member)
  * the run is reported to its requester privately instead: one notice saying why and how to fix it,
- * then the final status when the run ends. Nothing more is written to the channel for this run.
+ * then the final status when the run ends. While the run is not final the channel is tried again
+ * now and then (`channelRetryMs`, through the pacer like any write): once it takes the header (the
+ * bot was invited), the run is reported there again as usual and the stored state says so.
  */
 import type { RunEvent, RunRecord } from '../engine/types.js';
 import type { Logger } from '../lib/logger.js';
@@ -24,7 +26,7 @@ export interface PresenterState {
   replies: Record<string, MessageRef>;
   /** Steps whose full log was uploaded. */
   uploaded: string[];
-  /** Set once the platform refused the channel for good; the run is then reported privately. */
+  /** Set while the platform refuses the channel; the run is reported privately until it accepts again. */
   unavailable?: { platformCode: string; message: string; fix: string };
   /** Private messages to the requester already delivered (`private:notice`, `private:final`). */
   delivered?: string[];
@@ -41,7 +43,12 @@ export interface PresenterOptions {
   onState?: (state: PresenterState) => void | Promise<void>;
   /** Who started the run and how to reach them privately (used when the channel is unavailable). */
   requester?: ReplyTarget;
+  /** How often the channel is tried again while the run is reported privately; default a minute. */
+  channelRetryMs?: number;
 }
+
+/** Default of PresenterOptions.channelRetryMs. */
+export const CHANNEL_RETRY_MS = 60_000;
 
 /** JSON of a view without the clock-driven fields, to tell real changes from ticking time. */
 function signature(content: ChatContent): string {
@@ -58,9 +65,12 @@ export class RunPresenter {
   private toldNoRequester = false;
   private run: RunRecord | undefined;
   private readonly now: () => number;
+  /** When the channel was last refused or tried again (a taken-over run waits one interval too). */
+  private channelTriedAt: number;
 
   constructor(private readonly opts: PresenterOptions) {
     this.now = opts.now ?? Date.now;
+    this.channelTriedAt = this.now();
   }
 
   get state(): PresenterState {
@@ -108,11 +118,15 @@ export class RunPresenter {
     return this.opts.state.unavailable !== undefined;
   }
 
-  /** Channel unavailable: the notice once, and the final status once the run is final. */
+  /**
+   * Channel unavailable: the notice once, and the final status once the run is final. Until then
+   * the channel is tried again every `channelRetryMs`.
+   */
   private renderPrivately(view: RunView): void {
     const { state, requester, platform } = this.opts;
     const unavailable = state.unavailable;
     if (!unavailable) return;
+    if (!view.final && this.now() - this.channelTriedAt >= (this.opts.channelRetryMs ?? CHANNEL_RETRY_MS)) this.retryChannel({ kind: 'run', view });
     if (!requester) {
       // Nothing can be delivered anywhere: say so once, and do not keep the reporter retrying.
       if (!this.toldNoRequester) this.opts.log.error({ platformCode: unavailable.platformCode }, 'channel unavailable and no requester to tell privately; this run is not reported');
@@ -124,13 +138,46 @@ export class RunPresenter {
       'private:notice',
       reply('error', `I cannot post in this channel, so ${view.runId} is reported to you privately`, [
         text(unavailable.message),
-        text(`To fix it: ${unavailable.fix}`),
+        text(`To fix it: ${unavailable.fix} (I try the channel again now and then, and the run moves there once I can post).`),
         text(`${view.runId} goes on: ${status} shows how it goes, and its final status will be sent to you here.`),
         // Its Approve/Deny buttons cannot be shown in the channel either.
         ...(view.steps.some((s) => s.kind === 'approval') ? [text(`It asks for an approval: approvers type \`${platform.commandPrefix ?? ''}approve ${view.runId}\`.`)] : []),
       ], { code: 'E_CHANNEL_UNAVAILABLE', ephemeral: true }),
     );
     if (view.final) this.putPrivate('private:final', { kind: 'run', view });
+  }
+
+  /**
+   * Tries the channel again with the header (as the `root` write, so the pacer's budget and
+   * per-message interval hold). Refused again: the run stays private, nobody is told anything new.
+   * Accepted: the channel is available again and every message is written there afresh.
+   */
+  private retryChannel(header: ChatContent): void {
+    const { pacer, channel, platform, state, log } = this.opts;
+    this.channelTriedAt = this.now();
+    pacer.submit('root', channel, async () => {
+      // Back already (an earlier try landed), or too late: a final run is reported where it is.
+      if (!state.unavailable || this.final) return;
+      try {
+        if (state.root) await platform.update(state.root, header);
+        else state.root = await platform.postRoot(channel, header);
+      } catch (err) {
+        this.channelTriedAt = this.now();
+        if (err instanceof ChannelUnavailableError) {
+          log.debug({ platformCode: err.platformCode }, 'channel still unavailable; the run stays private');
+          return;
+        }
+        throw err;
+      }
+      log.info({ channel }, 'the channel takes writes again; reporting the run there');
+      delete state.unavailable;
+      // Whatever was written (or skipped) while the channel was refused is written there afresh.
+      for (const k of [...this.written.keys()]) if (!k.startsWith('private:')) this.written.delete(k);
+      for (const k of this.failed) if (!k.startsWith('private:')) this.failed.delete(k);
+      this.written.set('root', signature(header));
+      await this.opts.onState?.(state);
+      if (this.run) this.render(this.run);
+    });
   }
 
   private putPrivate(key: string, content: ChatContent): void {
@@ -196,6 +243,7 @@ export class RunPresenter {
     if (state.unavailable) return;
     this.opts.log.warn({ platformCode: err.platformCode, channel: err.channel }, 'the bot may not post in this channel; reporting the run to its requester privately');
     state.unavailable = { platformCode: err.platformCode, message: err.message, fix: err.fix };
+    this.channelTriedAt = this.now();
     // Channel writes that failed before (replies waiting for the root) will never be written.
     for (const k of this.failed) if (!k.startsWith('private:')) this.failed.delete(k);
     await this.opts.onState?.(state);

@@ -33,6 +33,8 @@ export interface ReporterPoolOptions {
   tickMs?: number;
   /** Per-message edit interval handed to each run's pacer. */
   minIntervalMs?: number;
+  /** How often a run reported privately (channel refused) tries its channel again; default a minute. */
+  channelRetryMs?: number;
   /** Runs tracked longer ago than this and never finished are dropped; default 24 h. */
   staleAfterMs?: number;
 }
@@ -170,7 +172,7 @@ export class ReporterPool {
       saving = saving.then(() => this.store.save(runId, this.id, cursor, presenter.state)).catch((err: unknown) => log.warn({ err }, 'saving reporter state failed'));
       return saving;
     };
-    const presenter = new RunPresenter({ platform, pacer, channel: stored.target.channel, requester: stored.target.requester, state: stored.state, log, onState: async () => {
+    const presenter = new RunPresenter({ platform, pacer, channel: stored.target.channel, requester: stored.target.requester, state: stored.state, log, channelRetryMs: this.opts.channelRetryMs, onState: async () => {
         await save();
       },
     });

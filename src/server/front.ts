@@ -31,7 +31,7 @@ export interface FrontOptions {
   /** Engine options beyond the basics (secret key, retention…). */
   engine?: Partial<EngineOptions>;
   /** Reporter tuning (tests shorten polls). */
-  reporter?: Partial<Pick<ReporterPoolOptions, 'pollMs' | 'blockMs' | 'tickMs' | 'minIntervalMs' | 'leaseMs'>>;
+  reporter?: Partial<Pick<ReporterPoolOptions, 'pollMs' | 'blockMs' | 'tickMs' | 'minIntervalMs' | 'leaseMs' | 'channelRetryMs'>>;
 }
 
 export interface Front {
