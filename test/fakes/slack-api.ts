@@ -12,7 +12,8 @@
  *   the upload POST, files.completeUploadExternal);
  * - answers usergroups.users.list from a configurable membership table;
  * - plays a channel the bot is not a member of (botNotIn): writes there answer not_in_channel,
- *   as Slack does, while response_url posts still work; and response_urls that expired (404).
+ *   as Slack does, while response_url posts still work (invite() lets the bot in mid-test); and
+ *   response_urls that expired (404).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -111,6 +112,11 @@ export class FakeSlackApi {
     this.usergroups = opts.usergroups ?? {};
     this.delays = opts.delays ?? {};
     this.botNotIn = new Set(opts.botNotIn ?? []);
+  }
+
+  /** Someone typed `/invite @bot` in `channel`: chat writes there are taken from now on. */
+  invite(channel: string): void {
+    this.botNotIn.delete(channel);
   }
 
   /** Web API base URL, with the trailing slash WebClient expects. */

@@ -28,7 +28,7 @@ export interface SlackFrontHarness {
   close(): Promise<void>;
 }
 
-export async function slackFrontHarness(files: Record<string, string>, opts: { fake?: FakeSlackOptions; concurrency?: number; minIntervalMs?: number } = {}): Promise<SlackFrontHarness> {
+export async function slackFrontHarness(files: Record<string, string>, opts: { fake?: FakeSlackOptions; concurrency?: number; minIntervalMs?: number; channelRetryMs?: number } = {}): Promise<SlackFrontHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'chatops-slack-'));
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });
@@ -48,7 +48,7 @@ export async function slackFrontHarness(files: Record<string, string>, opts: { f
     host: '127.0.0.1',
     slack: fakeSlackConfig(fake),
     engine: { secretKey: SECRET_KEY },
-    reporter: { pollMs: 100, blockMs: 100, ...(opts.minIntervalMs !== undefined ? { minIntervalMs: opts.minIntervalMs } : {}) },
+    reporter: { pollMs: 100, blockMs: 100, ...(opts.minIntervalMs !== undefined ? { minIntervalMs: opts.minIntervalMs } : {}), ...(opts.channelRetryMs !== undefined ? { channelRetryMs: opts.channelRetryMs } : {}) },
   });
   const worker = await startWorker({ redisUrl, prefix, project, log: silentLogger, secretKey: SECRET_KEY, concurrency: opts.concurrency ?? 8 });
   const base = `http://127.0.0.1:${front.port}`;
@@ -67,6 +67,26 @@ export async function slackFrontHarness(files: Record<string, string>, opts: { f
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Waits until the engine says the run is in `state`; throws after 10 s. */
+export async function waitRunState(h: SlackFrontHarness, runId: string, state: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((await h.front.engine.getRun(runId))?.state !== state) {
+    if (Date.now() > deadline) throw new Error(`${runId} never reached ${state}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Whether the reporters marked the run's messages final (done with it) within 10 s. */
+export async function waitReportDone(h: SlackFrontHarness, runId: string): Promise<boolean> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const stored = await h.front.reporters.store.load(runId);
+    if (stored?.done) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Text of a fake message's blocks and fallback, for assertions. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { slackFrontHarness, type SlackFrontHarness } from '../fakes/slack-front.js';
+import { slackFrontHarness, waitReportDone, waitRunState, type SlackFrontHarness } from '../fakes/slack-front.js';
 import { SLACK_PROJECT } from './slack-project.js';
 
 const RUN_ID = /r-[0-9a-z]{6}/;
@@ -43,7 +43,7 @@ describe('Slack: a run in a channel the bot may not post in', () => {
     expect(final.at).toBeGreaterThanOrEqual(notice.at);
 
     // The reporter is done with the run (not retrying for 15 minutes).
-    const done = await waitDone(runId);
+    const done = await waitReportDone(h, runId);
     expect(done).toBe(true);
     // One refused header post; replies never went out without a root; nothing retried after.
     const posts = h.fake.callsTo('chat.postMessage').filter((c) => c.params.channel === 'C0PRIV');
@@ -66,7 +66,7 @@ describe('Slack: a run in a channel the bot may not post in', () => {
     const notice = await h.fake.waitFor(() => h.fake.roots('U0CAROL').find((m) => JSON.stringify(m.blocks).includes(runId) && m.text.includes('cannot post')), 10_000, 'notice in DM');
     expect(JSON.stringify(notice.blocks)).toContain('/invite @chatops');
     await h.fake.waitFor(() => h.fake.roots('U0CAROL').find((m) => m.text === `restart-service ${runId}: succeeded`), 20_000, 'final status in DM');
-    expect(await waitDone(runId)).toBe(true);
+    expect(await waitReportDone(h, runId)).toBe(true);
     expect(h.fake.postsTo(responseUrl)).toEqual([]);
   });
 
@@ -76,7 +76,7 @@ describe('Slack: a run in a channel the bot may not post in', () => {
     const runId = RUN_ID.exec(notice.text)?.[0] ?? '';
     expect(runId).not.toBe('');
     await h.fake.waitFor(() => h.fake.roots('U0ALICE').find((m) => m.text === `restart-service ${runId}: succeeded`), 20_000, 'final status in DM');
-    expect(await waitDone(runId)).toBe(true);
+    expect(await waitReportDone(h, runId)).toBe(true);
     // chat.postEphemeral was tried in the channel and refused, then the DM took over.
     expect(h.fake.callsTo('chat.postEphemeral').filter((c) => c.params.channel === 'C0PRIV').every((c) => c.error === 'not_in_channel')).toBe(true);
   });
@@ -87,28 +87,10 @@ describe('Slack: a run in a channel the bot may not post in', () => {
     const runId = RUN_ID.exec(JSON.stringify(res.body))?.[0] ?? '';
     const notice = await h.fake.waitFor(() => h.fake.postsTo(responseUrl).find((p) => JSON.stringify(p.body).includes('cannot post')), 10_000, 'private notice');
     expect(JSON.stringify(notice.body)).toContain(`/ops approve ${runId}`);
-    await waitState(runId, 'waiting');
+    await waitRunState(h, runId, 'waiting');
     const approval = await h.sender.slash({ text: `approve ${runId}`, user: 'U0BOB', channel: 'C0PRIV', responseUrl: h.fake.responseUrl() });
     expect(approval.status).toBe(200);
     await h.fake.waitFor(() => h.fake.postsTo(responseUrl).find((p) => p.body.text === `deploy ${runId}: succeeded`), 20_000, 'private final status');
-    expect(await waitDone(runId)).toBe(true);
+    expect(await waitReportDone(h, runId)).toBe(true);
   });
-
-  async function waitState(runId: string, state: string): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    while ((await h.front.engine.getRun(runId))?.state !== state) {
-      if (Date.now() > deadline) throw new Error(`${runId} never reached ${state}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
-  async function waitDone(runId: string): Promise<boolean> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const stored = await h.front.reporters.store.load(runId);
-      if (stored?.done) return true;
-      if (Date.now() > deadline) return false;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 });
