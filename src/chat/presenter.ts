@@ -176,6 +176,10 @@ export class RunPresenter {
       for (const k of this.failed) if (!k.startsWith('private:')) this.failed.delete(k);
       this.written.set('root', signature(header));
       await this.opts.onState?.(state);
+      // The notice promised the final status privately: say where it will be instead.
+      if (this.opts.requester && state.delivered?.includes('private:notice') && header.kind === 'run') {
+        this.putPrivate('private:moved', reply('info', `${header.view.runId} is now reported in the channel`, [text('I can post there now: its progress and final status are in its thread.')]));
+      }
       if (this.run) this.render(this.run);
     });
   }

@@ -22,7 +22,7 @@ describe('Slack: the bot is invited while a run is reported privately', () => {
 
   const refusedPosts = () => h.fake.callsTo('chat.postMessage').filter((c) => c.params.channel === 'C0LATE' && c.error === 'not_in_channel');
 
-  it('the header appears in the channel with the current state, the run ends there, and the requester is told once', async () => {
+  it('the header appears in the channel with the current state, the run ends there, and the requester is told where it went', async () => {
     const responseUrl = h.fake.responseUrl();
     const res = await h.sender.slash({ text: 'deploy api', channel: 'C0LATE', responseUrl });
     const runId = RUN_ID.exec(JSON.stringify(res.body))?.[0] ?? '';
@@ -63,8 +63,10 @@ describe('Slack: the bot is invited while a run is reported privately', () => {
     await h.fake.waitFor(() => h.fake.thread('C0LATE', root.ts).find((m) => shown(m).includes('shipped')), 10_000, 'step output in the thread');
     expect(await waitReportDone(h, runId)).toBe(true);
     expect(h.fake.roots('C0LATE')).toHaveLength(1);
-    // Told once (the notice); the rest of the run was in the channel, where the requester sees it.
-    expect(h.fake.postsTo(responseUrl)).toHaveLength(1);
+    // Told twice: the notice, then that the run moved to the channel (where the rest of it was).
+    const told = h.fake.postsTo(responseUrl);
+    expect(told).toHaveLength(2);
+    expect(JSON.stringify(told[1]?.body)).toContain('is now reported in the channel');
     // At most one more try was refused (one on its way while the bot was invited).
     expect(refusedPosts().length).toBeLessThanOrEqual(refused + 1);
   });

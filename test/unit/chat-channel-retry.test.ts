@@ -110,13 +110,16 @@ describe('a run reported privately tries its channel again', () => {
     expect(saved.at(-1)?.root).toEqual(state.root);
     const root = platform.find('run');
     expect(root?.content.kind === 'run' && root.content.view.state).toBe('running');
+    // The requester, promised the final status privately, is told where it will be instead.
+    expect(platform.replies).toHaveLength(2);
+    expect(JSON.stringify(platform.replies.at(-1))).toContain('r-test01 is now reported in the channel');
     expect(platform.find('step-output')?.ref.thread).toBe(state.root?.id);
 
     // It ends in the channel; the requester gets nothing more privately.
     presenter.render(succeeded());
     await pacer.idle();
     expect(platform.find('run')?.content).toMatchObject({ kind: 'run', view: { state: 'succeeded' } });
-    expect(platform.replies).toHaveLength(1);
+    expect(platform.replies).toHaveLength(2);
     expect(platform.messages.size).toBe(2);
     pacer.close();
   });
@@ -157,7 +160,8 @@ describe('a run reported privately tries its channel again', () => {
     expect(presenter.unavailable).toBe(false);
     expect(state.root?.id).toBe('old');
     expect(platform.messages.get('old')?.content.kind).toBe('run');
-    expect(platform.replies).toEqual([]);
+    // The notice was sent before the takeover: no second notice, only where the run went.
+    expect(platform.replies.map((r) => r.content.kind === 'reply' && r.content.view.title)).toEqual(['r-test01 is now reported in the channel']);
     pacer.close();
   });
 });
