@@ -23,6 +23,8 @@ export interface BenchChild {
   send(msg: Record<string, unknown>): void;
   /** RSS and heap, after a full GC in the child unless `gc` is false (for sampling peaks). */
   memory(gc?: boolean): Promise<MemoryReport>;
+  /** CPU the child used so far (user + system), in microseconds. */
+  cpu(): Promise<number>;
   /** Asks the child to close its worker and exit; kills it if it does not within 5 s. */
   stop(): Promise<void>;
 }
@@ -90,6 +92,10 @@ export async function startChild(args: string[]): Promise<BenchChild> {
       child.send({ cmd: 'memory', gc });
       const m = await next('memory', 10_000);
       return { rss: Number(m.rss), heapUsed: Number(m.heapUsed) };
+    },
+    async cpu() {
+      child.send({ cmd: 'cpu' });
+      return Number((await next('cpu', 10_000)).micros);
     },
     async stop() {
       if (child.exitCode !== null) return;

@@ -23,6 +23,7 @@ import type { RunEvent, RunRecord, RunsApi, RunState } from '../src/engine/types
 import { silentLogger } from '../src/lib/logger.js';
 import { startChild, type BenchChild } from './child.js';
 import { BENCH_SECRET_KEY, BENCH_WORKFLOWS } from './workflows.js';
+import { perUnit, readCpu, type CpuSample } from './cpu.js';
 import { inBatches, startRawBaseline } from './raw-bullmq.js';
 import { fmt, MB, percentile, type Row } from './stats.js';
 
@@ -105,8 +106,9 @@ async function start(api: Api, workflow: string, inputs: Record<string, unknown>
  * stops there; then every run is checked (off the clock) to have really ended, and if one has not,
  * the wait goes on and the clock with it.
  */
-async function throughput(api: Api, queue: Queue, count: number): Promise<{ perSecond: number; failed: number; seconds: number }> {
+async function throughput(api: Api, queue: Queue, count: number, sampleCpu?: () => Promise<CpuSample>): Promise<{ perSecond: number; failed: number; seconds: number; cpu?: ReturnType<typeof perUnit> }> {
   const ids: (string | undefined)[] = new Array<string | undefined>(count).fill(undefined);
+  const cpuBefore = await sampleCpu?.();
   const started = performance.now();
   await inBatches(ids, 200, async (_, i) => {
     ids[i] = (await start(api, 'noop-1')).id;
@@ -119,6 +121,8 @@ async function throughput(api: Api, queue: Queue, count: number): Promise<{ perS
     await sleep(10);
   }
   let seconds = (performance.now() - started) / 1000;
+  const cpuAfter = await sampleCpu?.();
+  const cpu = cpuBefore && cpuAfter ? perUnit(cpuBefore, cpuAfter, count) : undefined;
   const runs = (await Promise.all(ids.map((id) => (id === undefined ? null : api.getRun(id))))).filter((r): r is RunRecord => r !== null);
   let ended = runs.filter((r) => FINAL.includes(r.state));
   if (ended.length < count) {
@@ -126,7 +130,7 @@ async function throughput(api: Api, queue: Queue, count: number): Promise<{ perS
     ended = await waitForRuns(api, ids, count, (r) => FINAL.includes(r.state), 120_000);
     seconds = (performance.now() - started) / 1000;
   }
-  return { perSecond: count / seconds, failed: ended.filter((r) => r.state !== 'succeeded').length, seconds };
+  return { perSecond: count / seconds, failed: ended.filter((r) => r.state !== 'succeeded').length, seconds, cpu };
 }
 
 async function tenSteps(api: Api, runs: number): Promise<{ wallPerStep: number[]; gaps: number[] }> {
@@ -252,19 +256,25 @@ export async function runEngineScenarios(opts: ScenarioOptions): Promise<Row[]> 
   try {
     await scenario('throughput', 'one-step no-op workflow runs vs raw BullMQ jobs', async () => {
       const raw = await startRawBaseline(redisUrl, 'bench-raw', concurrency);
+      const cpuRedis = new Redis(redisUrl);
       try {
         // Warm-up (JIT, connections, caches) of both, not counted: the first few thousand are slower.
         await raw.measure(scaled(THROUGHPUT_WARM_UP));
         await throughput(api, stepQueue, scaled(THROUGHPUT_WARM_UP));
         const rawRates: number[] = [];
         const runRates: number[] = [];
+        const rawCpu: ReturnType<typeof perUnit>[] = [];
+        const runCpu: ReturnType<typeof perUnit>[] = [];
         let failed = 0;
         const jobs = scaled(10_000);
         const runs = scaled(5_000);
         for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
+          const before = await readCpu(raw.child, cpuRedis);
           rawRates.push((await raw.measure(jobs)).perSecond);
-          const tp = await throughput(api, stepQueue, runs);
+          rawCpu.push(perUnit(before, await readCpu(raw.child, cpuRedis), jobs));
+          const tp = await throughput(api, stepQueue, runs, () => readCpu(worker, cpuRedis));
           runRates.push(tp.perSecond);
+          if (tp.cpu) runCpu.push(tp.cpu);
           failed += tp.failed;
         }
         const rawMedian = percentile(rawRates, 50);
@@ -273,8 +283,17 @@ export async function runEngineScenarios(opts: ScenarioOptions): Promise<Row[]> 
         const each = (rates: number[]) => rates.map((r) => fmt(r, 0)).join(', ');
         rows.push({ metric: `raw BullMQ no-op jobs/s, median of ${THROUGHPUT_ROUNDS} rounds of ${jobs}`, value: `${fmt(rawMedian, 0)} (${each(rawRates)})` });
         rows.push({ metric: `one-step no-op runs/s, median of ${THROUGHPUT_ROUNDS} rounds of ${runs}${failed ? `, ${failed} NOT succeeded` : ''}`, value: `${fmt(runMedian, 0)} (${each(runRates)})`, pass: failed === 0 ? undefined : false });
+        // CPU per unit: the round with the median total, split by process.
+        const medianRound = (cpu: ReturnType<typeof perUnit>[]) => [...cpu].sort((a, b) => a.total - b.total)[Math.floor(cpu.length / 2)];
+        const split = (c: ReturnType<typeof perUnit> | undefined) => (c ? `${fmt(c.total, 0)} (worker ${fmt(c.worker, 0)}, producer/front ${fmt(c.front, 0)}, Redis ${fmt(c.redis, 0)})` : 'n/a');
+        const rawC = medianRound(rawCpu);
+        const runC = medianRound(runCpu);
+        rows.push({ metric: 'CPU per raw BullMQ job, µs, all processes (median round)', value: split(rawC) });
+        rows.push({ metric: 'CPU per one-step run, µs, all processes (median round)', value: split(runC) });
+        rows.push({ metric: 'CPU per run ÷ CPU per raw job', value: rawC && runC ? fmt(runC.total / rawC.total, 1) : 'n/a' });
         rows.push({ metric: 'runs/s ÷ raw BullMQ jobs/s (medians)', value: `${fmt(ratio)} (rounds: ${runRates.map((r, i) => fmt(r / (rawRates[i] ?? Number.NaN))).join(', ')})`, target: '≥ 0.25', pass: ratio >= 0.25 && failed === 0 });
       } finally {
+        cpuRedis.disconnect();
         await raw.close();
       }
     });

@@ -6,7 +6,7 @@
  * the baseline and of the engine can alternate (see engine-scenarios.ts).
  */
 import { Queue } from 'bullmq';
-import { startChild } from './child.js';
+import { startChild, type BenchChild } from './child.js';
 
 export interface ThroughputResult {
   count: number;
@@ -15,6 +15,8 @@ export interface ThroughputResult {
 }
 
 export interface RawBaseline {
+  /** The worker process (for its CPU). */
+  child: BenchChild;
   /** Adds `count` no-op jobs (200 at a time) and times them until the worker completed them all. */
   measure(count: number): Promise<ThroughputResult>;
   close(): Promise<void>;
@@ -37,6 +39,7 @@ export async function startRawBaseline(redisUrl: string, prefix: string, concurr
   const queue = new Queue('noop', { connection: { url: redisUrl, maxRetriesPerRequest: null }, prefix });
   await queue.waitUntilReady();
   return {
+    child,
     async measure(count) {
       // The child confirms the count before any job exists, so no completion is missed.
       child.send({ cmd: 'expect', count });

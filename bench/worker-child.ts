@@ -4,7 +4,7 @@
  *                                             `expect` (count) it answers `expecting`, then sends
  *                                             `done` once that many more jobs completed
  *   engine REDIS_URL PREFIX CONCURRENCY DIR   a chatops engine worker for the project in DIR
- * Answers `memory` (after a full GC unless `gc: false`) and `stop` over IPC.
+ * Answers `memory` (after a full GC unless `gc: false`), `cpu` (user + system µs) and `stop` over IPC.
  */
 import { Worker } from 'bullmq';
 import { startEngineWorker } from './engine-worker.js';
@@ -41,6 +41,9 @@ async function main(): Promise<void> {
       completed = 0;
       target = Number(msg.count);
       send({ type: 'expecting' });
+    } else if (msg.cmd === 'cpu') {
+      const c = process.cpuUsage();
+      send({ type: 'cpu', micros: c.user + c.system });
     } else if (msg.cmd === 'memory') {
       if (msg.gc !== false) (globalThis as { gc?: () => void }).gc?.();
       const m = process.memoryUsage();
