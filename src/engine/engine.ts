@@ -34,7 +34,7 @@ import { RepairMarks } from './repair-marks.js';
 import { RunContexts, type RunContext, type RunMeta } from './run-context.js';
 import { resolveSecretKey } from './seal.js';
 import { freshRecord, prepareRun, SnapshotCache } from './prepare-run.js';
-import { snapshotBase, type ApprovalDefaults } from './snapshot.js';
+import { findStep, snapshotBase, type ApprovalDefaults } from './snapshot.js';
 import { renderTranscript } from './transcript.js';
 import type {
   ApprovalState,
@@ -354,7 +354,8 @@ export class Engine implements RunsApi {
     const state: StepState = child.state === 'succeeded' ? 'succeeded' : child.state === 'cancelled' ? 'cancelled' : child.state === 'timed_out' ? 'timed_out' : 'failed';
     const error = state === 'succeeded' ? undefined : `sub-workflow ${child.workflow} (run ${child.id}) ${child.state}${child.error ? `: ${child.error}` : ''}`;
     await this.finishStep(rc, stepId, attempt, { state, outputs: child.outputs, error, childRunId: child.id }, ['waiting']);
-    await this.redis.zrem(this.keys.expiry, expiryMember(parentRunId, stepId));
+    // Only a step with a timeout had a deadline armed (parking.ts): no round trip for the others.
+    if (findStep(rc.def, stepId)?.step.timeout !== undefined) await this.redis.zrem(this.keys.expiry, expiryMember(parentRunId, stepId));
   }
 
   // ── ending ──────────────────────────────────────────────────────────────────────────────────
