@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { readSlackConfig, slackRequested, type SlackConfig } from '../adapters/slack/config.js';
 import { SlackConfigError } from '../adapters/slack/errors.js';
+import { readAlertSecrets } from '../alerts/auth.js';
 import { readEnv } from '../config/env.js';
 import { displayPath, loadProject } from '../config/load-project.js';
 import { createLogger } from '../lib/logger.js';
@@ -21,7 +22,7 @@ interface ServeOptions {
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('the front: Slack, health and metrics on one HTTP port ($PORT, default 3000)')
+    .description('the front: Slack, alert webhooks, health and metrics on one HTTP port ($PORT, default 3000)')
     .option('--port <port>', 'HTTP port (overrides $PORT)')
     .action(async (opts: ServeOptions) => {
       process.exitCode = await serve(opts);
@@ -55,7 +56,7 @@ async function serve(opts: ServeOptions): Promise<number> {
   const redis = await resolveRedis(env.REDIS_URL, (line) => log.warn(line));
   let front;
   try {
-    front = await startFront({ redisUrl: redis.url, prefix: env.CHATOPS_PREFIX, project, log, port: env.PORT, slack, engine: { retentionMs: env.CHATOPS_RETENTION } });
+    front = await startFront({ redisUrl: redis.url, prefix: env.CHATOPS_PREFIX, project, log, port: env.PORT, slack, alerts: { secrets: readAlertSecrets(env), defaultChannel: env.ALERT_CHANNEL }, engine: { retentionMs: env.CHATOPS_RETENTION } });
   } catch (err) {
     await redis.private?.stop();
     if (err instanceof SlackConfigError) return fail(err.message);

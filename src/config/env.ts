@@ -32,6 +32,11 @@ const envSchema = z.object({
   DISCORD_PUBLIC_KEY: z.string().optional(),
   DISCORD_API_URL: z.string().url().optional(),
   ALERT_TOKEN: z.string().optional(),
+  GRAFANA_WEBHOOK_SECRET: z.string().optional(),
+  PAGERDUTY_WEBHOOK_SECRET: z.string().optional(),
+  ALERTMANAGER_URL: z.string().url().optional(),
+  /** Where incidents go when no alerts.yaml route matches: `platform:channel`. */
+  ALERT_CHANNEL: z.string().regex(/^[a-z][a-z0-9_.-]*:.+$/, 'expected platform:channel, e.g. slack:C0ALERTS').optional(),
 });
 
 export type Env = z.infer<typeof envSchema> & { chatopsDir: string };

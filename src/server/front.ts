@@ -5,6 +5,7 @@
  * environment and calls this; tests call it with a fake Slack API.
  */
 import type { Redis } from 'ioredis';
+import { mountAlerts, type AlertsFront, type AlertsFrontOptions } from '../alerts/front.js';
 import { createSlackFront, type SlackFront } from '../adapters/slack/slack-app.js';
 import type { SlackConfig } from '../adapters/slack/config.js';
 import { createThreadRuns } from '../adapters/slack/thread-runs.js';
@@ -28,6 +29,8 @@ export interface FrontOptions {
   port: number;
   host?: string;
   slack?: SlackConfig;
+  /** Alert webhooks and incidents; without it every alert route refuses (no secret). */
+  alerts?: AlertsFrontOptions;
   /** Engine options beyond the basics (secret key, retention…). */
   engine?: Partial<EngineOptions>;
   /** Reporter tuning (tests shorten polls). */
@@ -42,6 +45,7 @@ export interface Front {
   reporters: ReporterPool;
   redis: Redis;
   slack?: SlackFront;
+  alerts: AlertsFront;
   /** Graceful stop: stop taking requests, let in-flight ones finish, hand runs back, close. Idempotent. */
   close(): Promise<void>;
 }
@@ -75,6 +79,8 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
   let slack: SlackFront | undefined;
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
+    const alerts = await mountAlerts({ server, redisUrl: opts.redisUrl, prefix, log, alerts: opts.alerts ?? { secrets: { tokens: [], grafana: [], pagerduty: [] } } });
+    cleanups.push(() => alerts.close());
     if (opts.slack) {
       slack = await createSlackFront({
         config: opts.slack,
@@ -104,10 +110,11 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       reporters: pool,
       redis,
       slack,
+      alerts,
       close() {
         closing ??= (async () => {
           // Each step runs on its own so one failure does not leave the rest open.
-          for (const step of [() => server.close(), () => slack?.stop(), () => pool.close(), () => engine.close(), () => redis.quit()]) {
+          for (const step of [() => server.close(), () => slack?.stop(), () => alerts.close(), () => pool.close(), () => engine.close(), () => redis.quit()]) {
             try {
               await step();
             } catch (err) {

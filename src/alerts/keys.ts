@@ -1,0 +1,64 @@
+/**
+ * Every Redis key of alerts and incidents (P = CHATOPS_PREFIX):
+ *
+ *   P:alerts:deliveries       stream  recorded deliveries: `s` source, `n` Notification JSON, `at` ms
+ *   P:alerts:last:SRC:GROUP   string  hash of the last delivery recorded for the group: a repeat or an HA
+ *                                     twin identical to it is not recorded again (1 day)
+ *   P:alerts:event:SRC:ID     string  source event ids seen (PagerDuty event.id), 7 days
+ *   P:alerts:cursor           string  id of the last delivery the incident consumer finished
+ *   P:alerts:consumer         string  lease of the one consumer processing deliveries now (PX)
+ *   P:alerts:counted          hash    source -> alert changes counted (nothing is dropped, all is counted)
+ *   P:alerts:newinc:MINUTE    string  incidents opened in that minute (storm cap), 2 minutes
+ *   P:alerts:cooldown:WF:FP   string  a run of workflow WF for alert FP started; PX = its cooldown
+ *   P:alerts:delayed          zset    runs waiting for their `delay` (member JSON), by due time
+ *   P:incidents               zset    incident ids by last change (`chatops incidents`)
+ *   P:incident:ID             string  the incident (JSON), expires a retention after it resolved
+ *   P:incident:ID:msg         string  its living message (MessageRef JSON), written once posted
+ *   P:incident:ID:timeline    list    append-only entries (alerts, runs, notes), JSON
+ *   P:incident:group:SRC:GROUP string the incident id of the group (reopen window and retention)
+ */
+export class AlertKeys {
+  constructor(readonly prefix: string) {}
+  get deliveries(): string {
+    return `${this.prefix}:alerts:deliveries`;
+  }
+  last(source: string, groupKey: string): string {
+    return `${this.prefix}:alerts:last:${source}:${groupKey}`;
+  }
+  event(source: string, id: string): string {
+    return `${this.prefix}:alerts:event:${source}:${id}`;
+  }
+  get cursor(): string {
+    return `${this.prefix}:alerts:cursor`;
+  }
+  get consumer(): string {
+    return `${this.prefix}:alerts:consumer`;
+  }
+  get counted(): string {
+    return `${this.prefix}:alerts:counted`;
+  }
+  newIncidents(minute: number): string {
+    return `${this.prefix}:alerts:newinc:${minute}`;
+  }
+  cooldown(workflow: string, fingerprint: string): string {
+    return `${this.prefix}:alerts:cooldown:${workflow}:${fingerprint}`;
+  }
+  get delayed(): string {
+    return `${this.prefix}:alerts:delayed`;
+  }
+  get incidents(): string {
+    return `${this.prefix}:incidents`;
+  }
+  incident(id: string): string {
+    return `${this.prefix}:incident:${id}`;
+  }
+  message(id: string): string {
+    return `${this.prefix}:incident:${id}:msg`;
+  }
+  timeline(id: string): string {
+    return `${this.prefix}:incident:${id}:timeline`;
+  }
+  group(source: string, groupKey: string): string {
+    return `${this.prefix}:incident:group:${source}:${groupKey}`;
+  }
+}
