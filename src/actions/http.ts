@@ -4,6 +4,10 @@
  * a secret the server echoes across the cut is masked whole). By default any 2xx passes; `expect` names the codes
  * that do. Output lines summarise the request and response for the chat thread.
  *
+ * Redirects are not followed unless the step sets `follow_redirects: true`, and then only within
+ * the request's origin (scheme, host, port): its headers, tokens included, never go to another
+ * server. A 3xx not followed is the response (and fails the default 2xx expectation, saying so).
+ *
  * Credentials in the URL (`https://user:pass@host/`) become a Basic Authorization header (fetch
  * refuses them in URLs) and never appear in lines or errors. Other secrets (tokens in headers or
  * query strings) are masked by the engine's Masker like all output.
@@ -14,6 +18,9 @@ import { abortedResult, type ActionContext, type ActionResult, type ResolvedHttp
 export const MAX_BODY_BYTES = 64 * 1024;
 export const BODY_TRUNCATED_MARKER = '\n…[body truncated]';
 export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
+/** Redirects followed at most, as in browsers and curl's defaults order of magnitude. */
+export const MAX_REDIRECTS = 10;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** How many lines of the response body go to the step's output. */
 const BODY_PREVIEW_LINES = 20;
 
@@ -94,6 +101,44 @@ function bodyOutput(text: string, truncated: boolean, ctx: ActionContext): { bod
   return { body: new TextDecoder('utf-8').decode(masked.subarray(0, MAX_BODY_BYTES)), cut: true };
 }
 
+interface Sent {
+  response: Response;
+  /** Why the chain of redirects stopped short, when it did. */
+  refused?: string;
+}
+
+/**
+ * Sends the request, following redirects only when `follow` and only to the same origin. A 303
+ * (and a 301 or 302 answering a POST) turns the next request into a GET without body, as fetch does.
+ */
+async function send(first: URL, init: { method: string; headers: Headers; body: string | undefined; signal: AbortSignal }, follow: boolean, ctx: ActionContext): Promise<Sent> {
+  let url = first;
+  let { method, body } = init;
+  for (let hops = 0; ; hops++) {
+    const response = await fetch(url, { method, headers: init.headers, body, signal: init.signal, redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (!follow || !REDIRECT_STATUSES.has(response.status) || location === null) return { response };
+    let next: URL;
+    try {
+      next = new URL(location, url);
+    } catch {
+      return { response, refused: `redirect to an invalid URL not followed` };
+    }
+    if (next.origin !== url.origin) return { response, refused: `redirect to another origin (${next.origin}) refused: redirects are followed only within ${url.origin}` };
+    if (hops >= MAX_REDIRECTS) return { response, refused: `more than ${MAX_REDIRECTS} redirects` };
+    await response.body?.cancel().catch(() => undefined);
+    if ((response.status === 303 && method !== 'HEAD') || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+      method = 'GET';
+      body = undefined;
+      init.headers.delete('content-type');
+    }
+    next.username = '';
+    next.password = '';
+    ctx.output(`< ${response.status} redirect, > ${method} ${next.href}`, 'stdout');
+    url = next;
+  }
+}
+
 export async function runHttp(spec: ResolvedHttpSpec, ctx: ActionContext): Promise<ActionResult> {
   if (ctx.signal.aborted) return abortedResult(ctx.signal);
   let url: URL;
@@ -138,7 +183,7 @@ export async function runHttp(spec: ResolvedHttpSpec, ctx: ActionContext): Promi
   ctx.output(`> ${method} ${shown}`, 'stdout');
   const started = Date.now();
   try {
-    const response = await fetch(target, { method, headers, body, signal, redirect: 'follow' });
+    const { response, refused } = await send(target, { method, headers, body, signal }, spec.followRedirects === true, ctx);
     const { text, bytes, truncated } = await readCapped(response, MAX_BODY_BYTES + MASK_LOOKAHEAD_BYTES);
     const ms = Date.now() - started;
     const statusLine = [String(response.status), response.statusText].filter(Boolean).join(' ');
@@ -148,8 +193,10 @@ export async function runHttp(spec: ResolvedHttpSpec, ctx: ActionContext): Promi
     if (lines.length > BODY_PREVIEW_LINES) ctx.output(`… ${lines.length - BODY_PREVIEW_LINES} more line(s) in outputs.body`, 'stdout');
     const { body: shownBody, cut } = bodyOutput(text, truncated, ctx);
     const outputs = { status: String(response.status), body: cut ? shownBody + BODY_TRUNCATED_MARKER : shownBody };
+    if (refused !== undefined) return { ok: false, outputs, error: `${method} ${shown}: ${refused}` };
     if (!statusMatches(response.status, spec.expect)) {
-      return { ok: false, outputs, error: `${method} ${shown}: expected ${describeExpect(spec.expect)}, got ${statusLine}` };
+      const hint = REDIRECT_STATUSES.has(response.status) && spec.followRedirects !== true ? ' (a redirect: set follow_redirects: true to follow redirects within the same origin)' : '';
+      return { ok: false, outputs, error: `${method} ${shown}: expected ${describeExpect(spec.expect)}, got ${statusLine}${hint}` };
     }
     return { ok: true, outputs };
   } catch (err) {

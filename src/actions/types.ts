@@ -54,6 +54,8 @@ export interface ResolvedHttpSpec {
   expect?: number | number[];
   /** Request timeout in milliseconds (default 30 s); the step timeout still applies through ctx.signal. */
   timeoutMs?: number;
+  /** Follow redirects to the same origin (at most MAX_REDIRECTS); when false or absent a 3xx is the response. */
+  followRedirects?: boolean;
 }
 
 /**

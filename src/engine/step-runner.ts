@@ -22,7 +22,8 @@ import { runShell } from '../actions/shell.js';
 import { runSleep } from '../actions/sleep.js';
 import type { ActionContext, ActionResult, ResolvedHttpSpec } from '../actions/types.js';
 import { parseDuration } from '../workflow/duration.js';
-import { conditionHasStatusFunction, conditionText, evaluateCondition, evaluateExpression, interpolate, type ExpressionContext } from '../workflow/expressions.js';
+import { conditionHasStatusFunction, conditionText, evaluateCondition, evaluateExpression, interpolate, stringifyValue, type ExpressionContext } from '../workflow/expressions.js';
+import { interpolateUrl } from '../workflow/url-template.js';
 import { actionOf, type Step } from '../workflow/schema.js';
 import type { ActiveSteps } from './active-steps.js';
 import { maxAttempts, retryDelayMs } from './backoff.js';
@@ -246,7 +247,7 @@ export class StepRunner {
   private async action(rc: RunContext, step: Step, ctx: ExpressionContext, actx: ActionContext): Promise<ActionResult> {
     const interp = (t: string) => interpolate(t, ctx);
     if (step.run !== undefined) return runShell(step.run, actx, { cwd: step.working_directory !== undefined ? interp(step.working_directory) : undefined });
-    if (step.http !== undefined) return runHttp(resolveHttp(step.http, interp), actx);
+    if (step.http !== undefined) return runHttp(resolveHttp(step.http, ctx), actx);
     if (step.sleep !== undefined) return runSleep(parseDuration(step.sleep) ?? 0, actx);
     if (step.notify !== undefined) {
       const text = interp(step.notify);
@@ -303,7 +304,8 @@ function readsSteps(step: Step): boolean {
   return v;
 }
 
-function resolveHttp(spec: NonNullable<Step['http']>, interp: (t: string) => string): ResolvedHttpSpec {
+function resolveHttp(spec: NonNullable<Step['http']>, ctx: ExpressionContext): ResolvedHttpSpec {
+  const interp = (t: string) => interpolate(t, ctx);
   const deep = (v: unknown): unknown => {
     if (typeof v === 'string') return interp(v);
     if (Array.isArray(v)) return v.map(deep);
@@ -311,11 +313,12 @@ function resolveHttp(spec: NonNullable<Step['http']>, interp: (t: string) => str
     return v;
   };
   return {
-    url: interp(spec.url),
+    url: interpolateUrl(spec.url, (t) => stringifyValue(evaluateExpression(t, ctx))),
     method: spec.method,
     headers: spec.headers === undefined ? undefined : Object.fromEntries(Object.entries(spec.headers).map(([k, v]) => [k, interp(v)])),
     body: spec.body === undefined ? undefined : (deep(spec.body) as ResolvedHttpSpec['body']),
     expect: spec.expect,
     timeoutMs: spec.timeout !== undefined ? parseDuration(spec.timeout) : undefined,
+    followRedirects: spec.follow_redirects,
   };
 }

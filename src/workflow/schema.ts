@@ -41,6 +41,8 @@ export const httpSchema = z.strictObject({
   /** Expected status code(s); by default any 2xx. */
   expect: z.union([z.number().int(), z.array(z.number().int()).min(1)]).optional(),
   timeout: durationSchema.optional(),
+  /** Follow 3xx redirects, only to the same origin (scheme, host and port); off by default. */
+  follow_redirects: z.boolean().optional(),
 });
 
 export const approvalSchema = z.strictObject({

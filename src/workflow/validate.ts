@@ -9,6 +9,7 @@ import { CONTEXT_NAMES, ExpressionError, conditionText, contextReferences, findE
 import { parseDuration } from './duration.js';
 import { inputValueSchema } from './inputs.js';
 import type { Step, Workflow } from './schema.js';
+import { urlHostWarnings } from './url-checks.js';
 
 /** Where things are in the source; YamlSource implements it. */
 export interface Locator {
@@ -222,6 +223,7 @@ function checkSteps(c: Ctx, list: 'steps' | 'on_failure', steps: Step[]): void {
       );
     for (const key of ['name', 'env', 'http', 'notify', 'working_directory'] as const) checkTemplate(c, [...at, key], step[key], scope);
     if (step.http && !step.http.url.includes('${{')) checkUrl(c, [...at, 'http', 'url'], step.http.url);
+    if (step.http) for (const w of urlHostWarnings(c.wf, step, step.http.url)) err(c, c.loc.locateInside([...at, 'http', 'url'], w.needle), `${fmt([...at, 'http', 'url'])}: ${w.message}`, 'warning');
     if (step.approval) {
       checkTemplate(c, [...at, 'approval', 'message'], step.approval.message, scope);
       if (step.approval.roles !== undefined && step.approval.roles.length === 0)
