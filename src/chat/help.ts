@@ -1,10 +1,17 @@
 /** `help` and `help CMD` replies: what the caller may run here, and how to use one command. */
+import type { BuiltinCommandName } from '../config/command-schema.js';
 import type { Workflow } from '../workflow/schema.js';
 import type { RouterCommand } from './parse-command.js';
 import type { ChatContent, ReplyBlock } from './platform.js';
 import { code, fields, list, reply, text } from './replies.js';
 
-export const BUILTIN_USAGE: Record<string, { usage: string; description: string }> = {
+interface BuiltinUsage {
+  usage: string;
+  description: string;
+}
+
+/** Every built-in, exactly (`satisfies`): config/command-schema.ts refuses command files of these names. */
+export const BUILTIN_USAGE: Record<string, BuiltinUsage> = {
   help: { usage: 'help [COMMAND]', description: 'list the commands you may run here, or explain one' },
   runs: { usage: 'runs', description: 'recent runs in this channel' },
   status: { usage: 'status RUN', description: 'the state of a run and its steps' },
@@ -12,7 +19,7 @@ export const BUILTIN_USAGE: Record<string, { usage: string; description: string 
   approve: { usage: 'approve RUN [STEP]', description: 'approve the approval step a run waits on' },
   deny: { usage: 'deny RUN [STEP]', description: 'deny the approval step a run waits on' },
   transcript: { usage: 'transcript RUN', description: 'the Markdown timeline of a run' },
-};
+} satisfies Record<BuiltinCommandName, BuiltinUsage>;
 
 export const BUILTINS = Object.keys(BUILTIN_USAGE);
 

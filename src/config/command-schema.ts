@@ -2,6 +2,17 @@
 import { z } from 'zod';
 import { NAME_PATTERN } from '../workflow/schema.js';
 
+/**
+ * The commands the bot answers itself (chat/builtins.ts, described in chat/help.ts). They always
+ * win over a command file of the same name, so such a file is refused rather than shadowed.
+ */
+export const BUILTIN_COMMAND_NAMES = ['help', 'runs', 'status', 'cancel', 'approve', 'deny', 'transcript'] as const;
+export type BuiltinCommandName = (typeof BUILTIN_COMMAND_NAMES)[number];
+
+export function isBuiltinCommandName(name: string): name is BuiltinCommandName {
+  return (BUILTIN_COMMAND_NAMES as readonly string[]).includes(name);
+}
+
 export const commandSchema = z.strictObject({
   name: z.string().regex(NAME_PATTERN, 'expected a lower-case command name of letters, digits, _ and -'),
   description: z.string().optional(),

@@ -4,11 +4,11 @@
  */
 import type { z } from 'zod';
 import { checkWorkflow } from '../workflow/validate.js';
-import { workflowSchema, type Workflow } from '../workflow/schema.js';
-import { commandSchema, type CommandFile } from './command-schema.js';
+import { MAX_STEPS, workflowSchema, type Workflow } from '../workflow/schema.js';
+import { commandSchema, isBuiltinCommandName, type CommandFile } from './command-schema.js';
 import { policySchema, type Policy } from './policy.js';
 import { parseUsage, UsageError, type UsagePattern } from './usage.js';
-import { YamlSource, sortProblems, type Problem } from './yaml-source.js';
+import { YamlSource, formatPath, sortProblems, type Problem } from './yaml-source.js';
 import { zodProblems } from './zod-problems.js';
 
 export interface Loaded<T> {
@@ -21,7 +21,10 @@ function hasError(problems: Problem[]): boolean {
   return problems.some((p) => p.severity === 'error');
 }
 
-function parseWith<T>(file: string, text: string, schema: z.ZodType<T>, what: string): Loaded<T> {
+/** A check on the parsed document before it becomes values (size limits): its problems stop the load. */
+type Precheck = (source: YamlSource) => Problem[];
+
+function parseWith<T>(file: string, text: string, schema: z.ZodType<T>, what: string, precheck?: Precheck): Loaded<T> {
   const source = new YamlSource(file, text);
   const syntax = source.syntaxProblems();
   if (syntax.length > 0) return { source, problems: syntax };
@@ -29,14 +32,40 @@ function parseWith<T>(file: string, text: string, schema: z.ZodType<T>, what: st
     const pos = source.locate([]);
     return { source, problems: [{ file, ...pos, severity: 'error', message: `top level: expected a mapping (key: value) describing ${what}` }] };
   }
-  const raw = source.toJS();
+  const early = precheck?.(source) ?? [];
+  if (early.length > 0) return { source, problems: early };
+  let raw: unknown;
+  try {
+    raw = source.toJS();
+  } catch (e) {
+    // syntaxProblems() bounds aliases and nesting first; this is the parser's own guard behind it.
+    if (!(e instanceof ReferenceError || e instanceof RangeError)) throw e;
+    return { source, problems: [{ file, line: 1, col: 1, severity: 'error', message: `cannot load this YAML: ${e.message} (E_YAML_ALIASES)` }] };
+  }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) return { source, problems: sortProblems(zodProblems(source, schema, parsed.error.issues, raw)) };
   return { source, value: parsed.data, problems: [] };
 }
 
+/** The step cap, counted on the document itself so an oversized file costs no schema or graph work. */
+function stepCap(source: YamlSource): Problem[] {
+  const main = source.seqLength(['steps']);
+  const failure = source.seqLength(['on_failure']);
+  if (main + failure <= MAX_STEPS) return [];
+  const at = main > MAX_STEPS ? ['steps', MAX_STEPS] : ['on_failure', MAX_STEPS - main];
+  const count = (n: number) => n.toLocaleString('en-US');
+  return [
+    {
+      file: source.file,
+      ...source.locate(at),
+      severity: 'error',
+      message: `${formatPath(at)}: too many steps: ${count(main + failure)} (${count(main)} under steps, ${count(failure)} under on_failure), a workflow holds at most ${count(MAX_STEPS)} (E_TOO_MANY_STEPS); split it into sub-workflows called with \`workflow:\` steps`,
+    },
+  ];
+}
+
 export function loadWorkflowText(file: string, text: string): Loaded<Workflow> {
-  const loaded = parseWith(file, text, workflowSchema, 'a workflow');
+  const loaded = parseWith(file, text, workflowSchema, 'a workflow', stepCap);
   if (loaded.value === undefined) return loaded;
   const problems = sortProblems(checkWorkflow(loaded.value, loaded.source));
   return hasError(problems) ? { source: loaded.source, problems } : { ...loaded, problems };
@@ -50,6 +79,18 @@ export function loadCommandText(file: string, text: string): Loaded<LoadedComman
   const loaded = parseWith(file, text, commandSchema, 'a command');
   if (loaded.value === undefined) return { source: loaded.source, problems: loaded.problems };
   const cmd = loaded.value;
+  if (isBuiltinCommandName(cmd.name))
+    return {
+      source: loaded.source,
+      problems: [
+        {
+          file,
+          ...loaded.source.locate(['name']),
+          severity: 'error',
+          message: `name: \`${cmd.name}\` is a built-in command, which always answers first, so this file could never run (and a policy rule granting it would grant the built-in instead); rename the command (E_BUILTIN_NAME)`,
+        },
+      ],
+    };
   let pattern: UsagePattern;
   try {
     pattern = parseUsage(cmd.usage);

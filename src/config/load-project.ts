@@ -2,7 +2,7 @@
  * Loads a project folder: workflows/*.yaml, commands/*.yaml and policy.yaml. Every problem is
  * located (`file:line:col`); a broken file is left out and reported, never takes the rest down.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Workflow } from '../workflow/schema.js';
 import type { CommandFile } from './command-schema.js';
@@ -10,7 +10,7 @@ import { checkCollisions, checkCommand, checkPolicy, checkSubWorkflows, type Com
 import { loadCommandText, loadPolicyText, loadWorkflowText } from './load-files.js';
 import type { Policy } from './policy.js';
 import type { UsagePattern } from './usage.js';
-import { formatProblem, sortProblems, type Problem } from './yaml-source.js';
+import { FileTooLargeError, formatProblem, readYamlFile, sortProblems, type Problem } from './yaml-source.js';
 
 export type { Problem };
 export { formatProblem };
@@ -52,7 +52,7 @@ async function yamlFiles(dir: string): Promise<string[]> {
 
 async function readIfExists(file: string): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return await readYamlFile(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
@@ -62,8 +62,12 @@ async function readIfExists(file: string): Promise<string | undefined> {
 /** Reads one file; an unreadable one becomes a problem, never an exception that stops the load. */
 async function readText(path: string, problems: Problem[]): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8');
+    return await readYamlFile(path);
   } catch (err) {
+    if (err instanceof FileTooLargeError) {
+      problems.push({ file: displayPath(path), line: 1, col: 1, severity: 'error', message: err.message });
+      return undefined;
+    }
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     problems.push({ file: displayPath(path), line: 1, col: 1, severity: 'error', message: `cannot read this file (${code}): ${err instanceof Error ? err.message : String(err)}` });
     return undefined;

@@ -4,11 +4,11 @@
  * resolve) and only its own problems are reported; a lone YAML file outside any project is checked
  * by itself, its kind guessed from its keys.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadCommandText, loadPolicyText, loadWorkflowText } from './load-files.js';
 import { LOCKED_POLICY, displayPath, loadProject, type Project } from './load-project.js';
-import type { Problem } from './yaml-source.js';
+import { FileTooLargeError, readYamlFile, type Problem } from './yaml-source.js';
 
 export class PathNotFoundError extends Error {
   readonly code = 'E_PATH_NOT_FOUND';
@@ -32,8 +32,14 @@ function projectRootOf(file: string): string | undefined {
 }
 
 async function loneFile(path: string): Promise<Problem[]> {
-  const text = await readFile(path, 'utf8');
   const file = displayPath(path);
+  let text: string;
+  try {
+    text = await readYamlFile(path);
+  } catch (err) {
+    if (err instanceof FileTooLargeError) return [{ file, line: 1, col: 1, severity: 'error', message: err.message }];
+    throw err;
+  }
   if (/^steps\s*:/m.test(text)) return loadWorkflowText(file, text).problems;
   if (/^usage\s*:/m.test(text)) return loadCommandText(file, text).problems;
   if (/^(roles|rules|approvals)\s*:/m.test(text)) return loadPolicyText(file, text).problems;

@@ -2,7 +2,8 @@
  * One YAML file parsed with source positions kept, so every problem can point at the exact
  * `file:line:col` of the offending key or value.
  */
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { open } from 'node:fs/promises';
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
 
 export type PathSegment = string | number;
 
@@ -19,29 +20,88 @@ export interface Problem {
   severity: 'error' | 'warning';
 }
 
+/**
+ * Limits on one file, so no file can exhaust the memory or stack of a process that loads it (every
+ * process loads the project): over a limit, the file is reported and left out like any broken file.
+ * README "Limits" documents them.
+ */
+export const FILE_LIMITS = {
+  /** Bytes of one file. A 1,000-step workflow with a few lines of script per step is ~300 KB. */
+  maxBytes: 1024 * 1024,
+  /** Nesting of mappings and lists; a workflow needs about 6 (http.body a few more). */
+  maxDepth: 64,
+  /** Aliases (`*name`) in one file: several hundred reuses of an anchor are fine. */
+  maxAliases: 1000,
+  /** Values the document holds once every alias is expanded (each alias repeats its anchor's content). */
+  maxExpandedValues: 200_000,
+} as const;
+
 /** Plainer words for the YAML parser's errors users meet most (by the parser's error code). */
 const YAML_ERROR_TEXT: Partial<Record<string, string>> = {
   MULTIPLE_DOCS: 'a file holds one document; remove the second `---` and what follows, or move it to its own file',
   TAB_AS_INDENT: 'tabs are not allowed for indentation in YAML; indent with spaces',
+  RESOURCE_EXHAUSTION: `nested too deeply to parse; a file may nest mappings and lists at most ${FILE_LIMITS.maxDepth} levels deep`,
 };
+
+const fmtCount = (n: number): string => n.toLocaleString('en-US');
+
+function tooLargeMessage(bytes: number): string {
+  return `file too large: ${fmtCount(bytes)} bytes, the limit is ${fmtCount(FILE_LIMITS.maxBytes)} (E_FILE_TOO_LARGE); split it, e.g. into sub-workflows called with \`workflow:\` steps`;
+}
+
+/** A file over FILE_LIMITS.maxBytes, refused before it is read. */
+export class FileTooLargeError extends Error {
+  readonly code = 'E_FILE_TOO_LARGE';
+  constructor(readonly bytes: number) {
+    super(tooLargeMessage(bytes));
+  }
+}
+
+/** Reads a YAML file as text; one over FILE_LIMITS.maxBytes is not read at all (FileTooLargeError). */
+export async function readYamlFile(path: string): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size > FILE_LIMITS.maxBytes) throw new FileTooLargeError(size);
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
 
 export class YamlSource {
   readonly doc: Document;
   private readonly lines: LineCounter;
+
+  /** Set when the text is over FILE_LIMITS.maxBytes: it is then not parsed at all. */
+  private readonly tooBig: number | undefined;
 
   constructor(
     readonly file: string,
     readonly text: string,
   ) {
     this.lines = new LineCounter();
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    const bytes = Buffer.byteLength(text, 'utf8');
+    this.tooBig = bytes > FILE_LIMITS.maxBytes ? bytes : undefined;
+    this.doc = parseDocument(this.tooBig === undefined ? text : '', { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
   }
 
   /**
-   * The first YAML syntax error (or duplicate key). Only the first: after one, the parser's
-   * recovery reports follow-on errors that are not separate problems.
+   * Why the file cannot be read as YAML, if it cannot: over the size limit, the first YAML syntax
+   * error (or duplicate key), or a shape that would exhaust the loader (nesting, aliases). Only
+   * the first syntax error: after one, the parser's recovery reports follow-on errors that are not
+   * separate problems.
    */
   syntaxProblems(): Problem[] {
+    if (this.tooBig !== undefined)
+      return [{ file: this.file, line: 1, col: 1, severity: 'error', message: tooLargeMessage(this.tooBig) }];
+    const syntax = this.yamlErrors();
+    if (syntax.length > 0) return syntax;
+    const shape = this.shapeProblem();
+    return shape === undefined ? [] : [{ file: this.file, ...this.posOf(shape.offset), severity: 'error', message: shape.message }];
+  }
+
+  private yamlErrors(): Problem[] {
     return this.doc.errors.slice(0, 1).map((err) => ({
       ...this.posOf(err.pos[0]),
       file: this.file,
@@ -53,9 +113,56 @@ export class YamlSource {
     }));
   }
 
-  /** The document as plain JavaScript values. */
+  /**
+   * Walks the document once (before it is turned into values): nesting depth, number of aliases,
+   * aliases inside their own anchor, and the size the document reaches once aliases are expanded
+   * ("billion laughs": each alias repeats its anchor, which may hold aliases in turn). An alias
+   * always follows its anchor, so an anchor's expanded size is known when an alias names it.
+   */
+  private shapeProblem(): { offset: number; message: string } | undefined {
+    const anchors = new Map<string, number | 'open'>();
+    let aliases = 0;
+    let expanded = 0;
+    let found: { offset: number; message: string } | undefined;
+    const size = (node: unknown, depth: number): number => {
+      if (found !== undefined || node === null || node === undefined) return 0;
+      if (isAlias(node)) {
+        aliases += 1;
+        const known = anchors.get(node.source);
+        const at = rangeStart(node);
+        if (aliases > FILE_LIMITS.maxAliases)
+          found = { offset: at, message: `more than ${fmtCount(FILE_LIMITS.maxAliases)} aliases (*${node.source}) in one file (E_YAML_ALIASES); repeat the content or split the file` };
+        else if (known === 'open') found = { offset: at, message: `alias *${node.source} is inside the anchor &${node.source} it repeats, which would make it endless (E_YAML_ALIASES)` };
+        else if (known === undefined) found = { offset: at, message: `alias *${node.source} names no anchor &${node.source} before it (E_YAML_ALIASES)` };
+        else if ((expanded += known) > FILE_LIMITS.maxExpandedValues)
+          found = {
+            offset: at,
+            message: `alias *${node.source} expands the document past ${fmtCount(FILE_LIMITS.maxExpandedValues)} values (each alias repeats its anchor, aliases included): refused as an alias bomb (E_YAML_ALIASES)`,
+          };
+        return found === undefined ? (known as number) : 0;
+      }
+      if (depth > FILE_LIMITS.maxDepth) {
+        found = { offset: rangeStart(node), message: `nested more than ${FILE_LIMITS.maxDepth} levels deep (E_YAML_DEPTH); a workflow needs a handful` };
+        return 0;
+      }
+      const anchor = (node as { anchor?: string }).anchor;
+      if (anchor !== undefined) anchors.set(anchor, 'open');
+      let n = 1;
+      if (isMap(node)) for (const pair of node.items) n += size(pair.key, depth + 1) + size(pair.value, depth + 1);
+      else if (isSeq(node)) for (const item of node.items) n += size(item, depth + 1);
+      if (anchor !== undefined) anchors.set(anchor, n);
+      return n;
+    };
+    size(this.doc.contents, 0);
+    return found;
+  }
+
+  /**
+   * The document as plain JavaScript values. Call only when syntaxProblems() found none: its walk
+   * bounds what aliases expand to (the parser's own alias limit stays on as a second guard).
+   */
   toJS(): unknown {
-    return this.doc.toJS({ maxAliasCount: 100 });
+    return this.doc.toJS({ maxAliasCount: FILE_LIMITS.maxExpandedValues });
   }
 
   posOf(offset: number): Position {
@@ -99,6 +206,12 @@ export class YamlSource {
       if (index >= 0) return this.posOf(start + index);
     }
     return this.locate(path);
+  }
+
+  /** How many items the list at `path` holds (0 when there is no list there); cheap, before toJS(). */
+  seqLength(path: readonly PathSegment[]): number {
+    const node = this.doc.getIn(path, true);
+    return isSeq(node) ? node.items.length : 0;
   }
 
   /** Whether the document holds a mapping at the top. */

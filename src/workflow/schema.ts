@@ -6,6 +6,15 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
+/**
+ * Steps per workflow, on_failure included. Per-step work is O(1) in Redis, but a run's start,
+ * cancel, end and status each touch every step once, in one Lua call that blocks every other run
+ * meanwhile; at this cap each stays around a millisecond (README "Limits", `npm run bench`). A
+ * chat thread of 1,000 step lines is past reading already; larger runbooks are split into
+ * sub-workflows (`workflow:` steps), each under the cap.
+ */
+export const MAX_STEPS = 1000;
+
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
 export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
