@@ -30,6 +30,8 @@ export async function validateCommand(paths: string[], io: Output = consoleOutpu
   const loaded = `${summary.workflows} workflow(s), ${summary.commands} command(s)${summary.policy ? ', policy' : ''} loaded`;
   if (errors > 0) io.err(`${errors} error(s), ${warnings} warning(s); ${loaded}. Files with errors are left out.`);
   else io.err(`ok: ${loaded}${warnings > 0 ? `; ${warnings} warning(s)` : ''}`);
+  // Not problems, so not on stdout: what every worker must be given (README "Secrets").
+  for (const s of summary.secrets) io.err(`${s.file}: needs secrets ${s.names.join(', ')} (CHATOPS_SECRET_<NAME> or a file <NAME> in $CHATOPS_SECRETS_DIR on every worker)`);
   return errors > 0 ? EXIT.failed : EXIT.ok;
 }
 

@@ -9,6 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { loadCommandText, loadPolicyText, loadWorkflowText } from './load-files.js';
 import { LOCKED_POLICY, displayPath, loadProject, type Project } from './load-project.js';
 import { FileTooLargeError, readYamlFile, type Problem } from './yaml-source.js';
+import { secretsNeeded } from '../workflow/secret-checks.js';
 
 export class PathNotFoundError extends Error {
   readonly code = 'E_PATH_NOT_FOUND';
@@ -22,6 +23,8 @@ export interface ValidateSummary {
   workflows: number;
   commands: number;
   policy: boolean;
+  /** The secrets each loaded workflow reads (only workflows that read any), by file. */
+  secrets: Array<{ file: string; names: string[] }>;
 }
 
 function projectRootOf(file: string): string | undefined {
@@ -117,10 +120,15 @@ export async function validatePaths(paths: string[]): Promise<ValidateSummary> {
   let workflows = 0;
   let commands = 0;
   let policy = false;
+  const secrets: ValidateSummary['secrets'] = [];
   for (const p of projects.values()) {
     workflows += p.workflows.size;
     commands += p.commands.size;
     policy ||= p.policy !== undefined && p.policy !== LOCKED_POLICY;
+    for (const [name, wf] of p.workflows) {
+      const names = secretsNeeded(wf);
+      if (names.length > 0) secrets.push({ file: p.workflowFiles.get(name) ?? name, names });
+    }
   }
-  return { problems: unique, workflows, commands, policy };
+  return { problems: unique, workflows, commands, policy, secrets };
 }

@@ -20,6 +20,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
 import type { Policy } from '../config/policy.js';
 import { approvalRuleFor } from '../config/policy.js';
+import { EnvSecretSource, type SecretSource } from '../config/secret-source.js';
 import { interpolate } from '../workflow/expressions.js';
 import { parseDuration } from '../workflow/duration.js';
 import type { Workflow } from '../workflow/schema.js';
@@ -75,6 +76,8 @@ export interface EngineOptions {
   eventsMaxLen?: number;
   /** Lease of a concurrency lock, renewed by live workers while its run is live; default 60 s. */
   lockLeaseMs?: number;
+  /** Where workers read `${{ secrets.NAME }}`; default CHATOPS_SECRET_<NAME> and $CHATOPS_SECRETS_DIR. */
+  secrets?: SecretSource;
 }
 
 export const DEFAULT_RETENTION_MS = 30 * 24 * 3_600_000;
@@ -111,6 +114,8 @@ export class Engine implements RunsApi {
   readonly retentionMs: number;
   readonly maxlen: number;
   readonly leaseMs: number;
+  /** Read by workers only, when a step runs (step-secrets.ts). */
+  readonly secrets: SecretSource;
   private readonly secretKey: Buffer;
   private readonly queueConnection: Redis;
   private readonly events: EventReader;
@@ -132,6 +137,7 @@ export class Engine implements RunsApi {
     this.retentionMs = opts.retentionMs ?? DEFAULT_RETENTION_MS;
     this.maxlen = opts.eventsMaxLen ?? 10_000;
     this.leaseMs = opts.lockLeaseMs ?? 60_000;
+    this.secrets = opts.secrets ?? new EnvSecretSource();
   }
 
   workflows(): ReadonlyMap<string, Workflow> {

@@ -11,6 +11,7 @@ export type EngineErrorCode =
   | 'NO_WAITING_APPROVAL'
   | 'BAD_EXPRESSION'
   | 'SECRET_KEY'
+  | 'SECRET_MISSING'
   | 'BAD_RUN_ID'
   | 'RUN_ID_TAKEN';
 

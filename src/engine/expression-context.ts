@@ -35,7 +35,9 @@ export function baseContext(rc: RunContext, records: StepRecord[], extra: Partia
   const ctx: ExpressionContext = {
     inputs: rc.inputs,
     steps: stepsContext(rc, records),
-    secrets: rc.sealed.secrets,
+    // Filled by the worker for the step it runs (step-secrets.ts); empty elsewhere, where
+    // `chatops validate` lets no expression read a secret.
+    secrets: {},
     run: { id: rc.meta.id, workflow: rc.meta.workflow, requester: rc.meta.trigger.requester, channel: rc.meta.trigger.channel ?? '', source: rc.meta.trigger.source },
     alert: rc.meta.alert ?? {},
     ...extra,

@@ -59,7 +59,6 @@ export class Parking {
             inputs,
             trigger: { kind: 'workflow', source: 'workflow', requester: rc.meta.trigger.requester, channel: rc.meta.trigger.channel, text: `${rc.meta.workflow} › ${step.id}`, parent: { runId: rc.meta.id, stepId: step.id } },
             idempotencyKey: `${rc.meta.id}.${step.id}.${attempt}`,
-            secrets: rc.sealed.secrets,
           },
           { mask: [...Object.values(rc.sealed.inputs).map(String), ...(rc.sealed.mask ?? [])] },
         );

@@ -70,7 +70,7 @@ export function prepareRun(workflow: Workflow, req: StartRunRequest, snap: Snaps
       shownInputs[k] = '***';
     } else shownInputs[k] = v;
   }
-  const sealed: Sealed = { inputs: sealedInputs, secrets: req.secrets ?? {}, mask: opts.mask ?? [] };
+  const sealed: Sealed = { inputs: sealedInputs, mask: opts.mask ?? [] };
   const masker = maskerFor(sealed);
   const meta: Omit<RunMeta, 'id'> = {
     workflow: workflow.name,

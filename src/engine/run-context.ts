@@ -40,7 +40,7 @@ export interface RunContext {
 }
 
 export function maskerFor(sealed: Sealed): Masker {
-  const values: string[] = [...Object.values(sealed.secrets), ...(sealed.mask ?? [])];
+  const values: string[] = [...Object.values(sealed.secrets ?? {}), ...(sealed.mask ?? [])];
   for (const v of Object.values(sealed.inputs)) values.push(String(v));
   return new Masker(values);
 }

@@ -1,7 +1,6 @@
 /**
- * Secret values (secret inputs and the `secrets` context) must reach workers in other processes,
- * but must never sit in Redis in clear. They travel sealed with AES-256-GCM under a key every
- * process of a deployment shares:
+ * Secret input values must reach workers in other processes, but must never sit in Redis in
+ * clear. They travel sealed with AES-256-GCM under a key every process of a deployment shares:
  *   1. EngineOptions.secretKey, else
  *   2. $CHATOPS_SECRET_KEY (any string; hashed to 256 bits), else
  *   3. a random key kept in $XDG_CONFIG_HOME/chatops/secret-key (~/.config/…, mode 0600), created on
@@ -16,8 +15,11 @@ import { EngineError } from './errors.js';
 export interface Sealed {
   /** Values of secret inputs, by input name. */
   inputs: Record<string, string | number | boolean>;
-  /** The `secrets` expression context. */
-  secrets: Record<string, string>;
+  /**
+   * The `secrets` context as runs started by older versions sealed it; still masked. Secrets are
+   * now read by the worker when a step runs (engine/step-secrets.ts) and never stored.
+   */
+  secrets?: Record<string, string>;
   /** More values to mask that are not in a context (a parent run's secrets, for sub-workflows). */
   mask?: string[];
 }
@@ -56,7 +58,7 @@ function readOrCreateKeyFile(): string {
 export const NOTHING_SEALED = '-';
 
 function isEmpty(value: Sealed): boolean {
-  return Object.keys(value.inputs).length === 0 && Object.keys(value.secrets).length === 0 && (value.mask === undefined || value.mask.length === 0);
+  return Object.keys(value.inputs).length === 0 && Object.keys(value.secrets ?? {}).length === 0 && (value.mask === undefined || value.mask.length === 0);
 }
 
 export function seal(value: Sealed, key: Buffer): string {
@@ -68,7 +70,7 @@ export function seal(value: Sealed, key: Buffer): string {
 }
 
 export function unseal(text: string, key: Buffer): Sealed {
-  if (text === NOTHING_SEALED) return { inputs: {}, secrets: {}, mask: [] };
+  if (text === NOTHING_SEALED) return { inputs: {}, mask: [] };
   const [iv, tag, body] = text.split('.').map((p) => Buffer.from(p, 'base64'));
   if (!iv || !tag || !body) throw new EngineError('SECRET_KEY', 'sealed secrets of this run are malformed');
   try {

@@ -29,11 +29,13 @@ import type { ActiveSteps } from './active-steps.js';
 import { maxAttempts, retryDelayMs } from './backoff.js';
 import type { Engine, StepJobData, StepResult } from './engine.js';
 import { baseContext, processEnv, stepEnv } from './expression-context.js';
+import { isEngineError } from './errors.js';
 import { OutputBuffer } from './output-buffer.js';
 import { Parking } from './parking.js';
 import { readRunRecord, storedStepJson } from './records.js';
 import type { RunContext } from './run-context.js';
 import { findStep, snapshotBase } from './snapshot.js';
+import { resolveStepSecrets } from './step-secrets.js';
 import type { StepRecord, StepState } from './types.js';
 
 /** The step's logger, made on first use. */
@@ -72,7 +74,8 @@ export class StepRunner {
     const failure = failureRaw ? (JSON.parse(failureRaw) as { step?: string; error?: string }) : undefined;
     const needStates = step.needs.map((n) => recs.find((r) => r.id === n));
     const needFailed = needStates.some((r) => r !== undefined && (r.state === 'failed' || r.state === 'timed_out' || r.state === 'lost' || r.state === 'cancelled') && rc.graph.find((g) => g.id === r.id)?.coe !== true);
-    const ctx = baseContext(rc, recs, { failure, status: { failed: phase === 'on_failure' || needFailed, cancelled: false } });
+    const secrets = resolveStepSecrets(rc, step, this.engine.secrets);
+    const ctx = baseContext(rc, recs, { failure, secrets, status: { failed: phase === 'on_failure' || needFailed, cancelled: false } });
     ctx.env = stepEnv(step, ctx);
     return ctx;
   }
@@ -140,7 +143,8 @@ export class StepRunner {
           return;
         }
       } catch (err) {
-        await engine.finishStep(rc, stepId, attempt, { state: 'failed', outputs: {}, error: `if: ${(err as Error).message}` }, ['queued']);
+        const error = isEngineError(err, 'SECRET_MISSING') ? err.message : `if: ${(err as Error).message}`;
+        await engine.finishStep(rc, stepId, attempt, { state: 'failed', outputs: {}, error }, ['queued']);
         return;
       }
     }

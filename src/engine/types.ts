@@ -127,8 +127,6 @@ export interface StartRunRequest {
   trigger: Trigger;
   /** Same key → the existing run is returned instead of starting another. */
   idempotencyKey?: string;
-  /** Values for the `secrets` context; masked everywhere. */
-  secrets?: Record<string, string>;
   /** The `alert` expression context (labels, annotations, status) for runs an alert started. */
   alert?: Record<string, unknown>;
 }

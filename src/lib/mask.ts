@@ -43,20 +43,31 @@ export class Masker {
   private readonly any: RegExp | undefined;
   /** The values masked, longest first (variants included). */
   readonly values: readonly string[];
+  /** The secrets as given (what `including` compares against). */
+  private readonly secrets: ReadonlySet<string>;
 
   constructor(secrets: Iterable<string>) {
     const all = new Set<string>();
+    const given = new Set<string>();
     for (const secret of secrets) {
       // Whitespace-only values are no secret, and masking every space would destroy all output.
       if (typeof secret !== 'string' || secret.trim() === '') continue;
+      given.add(secret);
       for (const v of variantsOf(secret)) if (v !== '') all.add(v);
     }
+    this.secrets = given;
     this.values = [...all].sort((a, b) => b.length - a.length);
     // A zero-width lookahead over one alternation, longest first: every position where some
     // secret starts is visited once, with the longest secret starting there.
     const alternation = this.values.map(escapeRegExp).join('|');
     this.pattern = this.values.length > 0 ? new RegExp(`(?=(${alternation}))`, 'g') : undefined;
     this.any = this.values.length > 0 ? new RegExp(alternation) : undefined;
+  }
+
+  /** This masker when it already masks every one of `more`, else a new one masking them too. */
+  including(more: Iterable<string>): Masker {
+    const added = [...more].filter((v) => typeof v === 'string' && v.trim() !== '' && !this.secrets.has(v));
+    return added.length === 0 ? this : new Masker([...this.secrets, ...added]);
   }
 
   /** True when there is nothing to mask (callers may skip work). */

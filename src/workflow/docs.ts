@@ -6,7 +6,9 @@
 import type { CommandDef } from '../config/load-project.js';
 import { approvalRuleFor, type Policy } from '../config/policy.js';
 import { parseDuration } from './duration.js';
+import { secretEnvName } from '../config/secret-source.js';
 import { renderMermaid } from './mermaid.js';
+import { secretsNeeded } from './secret-checks.js';
 import { actionOf, type Step, type Workflow } from './schema.js';
 
 export interface DocsContext {
@@ -75,6 +77,15 @@ function inputsTable(wf: Workflow): string[] {
     out.push(`| ${code(name)} | ${cell(type)} | ${required} | ${spec.default !== undefined ? code(String(spec.default)) : ''} | ${cell(notes)} |`);
   }
   return out;
+}
+
+/** The secrets the workflow reads and how a worker gets them; nothing when it reads none. */
+function secretsSection(wf: Workflow): string[] {
+  const names = secretsNeeded(wf);
+  if (names.length === 0) return [];
+  const out = ['## Secrets', '', 'Read by the worker when a step runs, never stored; a step fails when one is not set.', '', '| name | environment variable | or file |', '|---|---|---|'];
+  for (const name of names) out.push(`| ${code(name)} | ${code(secretEnvName(name))} | ${code(`$CHATOPS_SECRETS_DIR/${name}`)} |`);
+  return [...out, ''];
 }
 
 function describeAction(step: Step, wf: Workflow, policy: Policy | undefined): string[] {
@@ -161,6 +172,7 @@ export function renderRunbook(wf: Workflow, ctx: DocsContext): string {
   if (wf.description) out.push(wf.description.trim(), '');
   out.push(...howItStarts(wf, ctx), '');
   out.push(...inputsTable(wf), '');
+  out.push(...secretsSection(wf));
   out.push('## Steps', '', '```mermaid', renderMermaid(wf), '```', '');
   wf.steps.forEach((s, i) => out.push(...stepSection(s, i + 1, wf, ctx.policy), ''));
   if (wf.on_failure && wf.on_failure.length > 0) {

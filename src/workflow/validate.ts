@@ -9,6 +9,7 @@ import { CONTEXT_NAMES, ExpressionError, conditionText, contextReferences, findE
 import { parseDuration } from './duration.js';
 import { inputValueSchema } from './inputs.js';
 import type { Step, Workflow } from './schema.js';
+import { checkSecrets } from './secret-checks.js';
 import { urlHostWarnings } from './url-checks.js';
 
 /** Where things are in the source; YamlSource implements it. */
@@ -320,5 +321,6 @@ export function checkWorkflow(wf: Workflow, loc: Locator): Problem[] {
   if (wf.on_failure) checkSteps(c, 'on_failure', wf.on_failure);
   checkLimits(c, 'steps', wf.steps);
   checkTemplate(c, ['outputs'], wf.outputs, { kind: 'outputs' });
+  for (const p of checkSecrets(wf)) err(c, c.loc.locateInside(p.path, p.needle), p.message);
   return c.problems;
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import { EnvSecretSource } from '../../src/config/secret-source.js';
 import { cli, harness, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
 import { closeHarnessesAfterEach } from '../helpers/close-harnesses.js';
+import { keysHolding } from '../helpers/redis-dump.js';
 
 const SECRET = 'hunter2-Sup3rS3cret';
 const CTX_SECRET = 'ctx-token-9f8e7d6c5b';
@@ -44,8 +46,8 @@ describe('engine: secrets and sub-workflows', () => {
   closeHarnessesAfterEach();
 
   it('runs a sub-workflow whose outputs flow back, and never writes a secret to Redis in clear', async () => {
-    h = await harness(workflowsFrom(PARENT, CHILD));
-    const { run } = await h.engine.startRun({ workflow: 'parent', inputs: { api_key: SECRET }, trigger: { ...cli, text: `run parent api_key=${SECRET}` }, secrets: { token: CTX_SECRET } });
+    h = await harness(workflowsFrom(PARENT, CHILD), { engine: { secrets: new EnvSecretSource({ CHATOPS_SECRET_TOKEN: CTX_SECRET }) } });
+    const { run } = await h.engine.startRun({ workflow: 'parent', inputs: { api_key: SECRET }, trigger: { ...cli, text: `run parent api_key=${SECRET}` } });
     const done = await h.waitFor(run.id);
     expect(done.state).toBe('failed');
     const child = done.steps.find((s) => s.id === 'child');
@@ -62,34 +64,16 @@ describe('engine: secrets and sub-workflows', () => {
     expect(transcript).toContain('`api_key=***`');
     expect(transcript).not.toContain(SECRET);
 
-    // Scan every key of this test's prefix, whatever its type.
-    const redis = h.engine.redis;
-    const found: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${h.opts.prefix}*`, 'COUNT', 500);
-      cursor = next;
-      for (const key of keys) {
-        const type = await redis.type(key);
-        let dump = '';
-        if (type === 'string') dump = (await redis.get(key)) ?? '';
-        else if (type === 'hash') dump = JSON.stringify(await redis.hgetall(key));
-        else if (type === 'list') dump = JSON.stringify(await redis.lrange(key, 0, -1));
-        else if (type === 'set') dump = JSON.stringify(await redis.smembers(key));
-        else if (type === 'zset') dump = JSON.stringify(await redis.zrange(key, '0', '-1'));
-        else if (type === 'stream') dump = JSON.stringify(await redis.xrange(key, '-', '+'));
-        dump += key;
-        // The first 6 characters catch a secret cut in half, not only one written whole.
-        if ([SECRET, CTX_SECRET].some((secret) => dump.includes(secret.slice(0, 6)))) found.push(`${type} ${key}`);
-      }
-    } while (cursor !== '0');
+    // Every key of this test's prefix, whatever its type. The first 6 characters catch a secret
+    // cut in half, not only one written whole.
+    const found = await keysHolding(h.engine.redis, [SECRET, CTX_SECRET].map((secret) => secret.slice(0, 6)), `${h.opts.prefix}*`);
     expect(found).toEqual([]);
   });
 
   it('masks a secret longer than the line clip that starts just before it (the shell cut is far beyond the clip)', async () => {
     const long = `LONGSECRET-${'0123456789'.repeat(1300)}`; // 13,011 characters
-    h = await harness(workflowsFrom(LONG_LINE));
-    const { run } = await h.engine.startRun({ workflow: 'long-line', inputs: {}, trigger: cli, secrets: { token: long } });
+    h = await harness(workflowsFrom(LONG_LINE), { engine: { secrets: new EnvSecretSource({ CHATOPS_SECRET_TOKEN: long }) } });
+    const { run } = await h.engine.startRun({ workflow: 'long-line', inputs: {}, trigger: cli });
     expect((await h.waitFor(run.id)).state).toBe('succeeded');
     const lines = (await h.engine.readEvents(run.id)).flatMap((e) => (e.type === 'step.output' ? e.lines : []));
     expect(lines).toHaveLength(1);

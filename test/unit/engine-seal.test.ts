@@ -8,7 +8,7 @@ describe('engine: sealing run secrets', () => {
   it('stores a run with nothing secret as a marker, and reads it back empty under any key', () => {
     expect(seal({ inputs: {}, secrets: {}, mask: [] }, key('a'))).toBe(NOTHING_SEALED);
     expect(seal({ inputs: {}, secrets: {} }, key('a'))).toBe(NOTHING_SEALED);
-    expect(unseal(NOTHING_SEALED, key('b'))).toEqual({ inputs: {}, secrets: {}, mask: [] });
+    expect(unseal(NOTHING_SEALED, key('b'))).toEqual({ inputs: {}, mask: [] });
   });
 
   it('encrypts anything secret (inputs, secrets or mask values): never in clear, round-trips, refuses another key', () => {
