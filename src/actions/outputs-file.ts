@@ -11,7 +11,7 @@
  * must be usable in expressions (`steps.x.outputs.key`), and a malformed file is an error naming
  * the line rather than something half-applied.
  */
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -94,8 +94,11 @@ export interface OutputsFile {
   remove(): Promise<void>;
 }
 
+/** Step folders are named chatops-step-<worker pid>-<random>, so a sweep knows whose they are. */
+const STEP_DIR_PREFIX = 'chatops-step-';
+
 export async function createOutputsFile(): Promise<OutputsFile> {
-  const dir = await mkdtemp(join(tmpdir(), 'chatops-step-'));
+  const dir = await mkdtemp(join(tmpdir(), `${STEP_DIR_PREFIX}${process.pid}-`));
   const path = join(dir, 'output');
   await writeFile(path, '', { mode: 0o600 });
   return {
@@ -117,4 +120,39 @@ export async function createOutputsFile(): Promise<OutputsFile> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
+  }
+}
+
+/** A folder of the old naming (no pid) is swept once it is this old: no step runs for a day. */
+const UNOWNED_DIR_MAX_AGE_MS = 24 * 3_600_000;
+
+/**
+ * Removes the step folders (script, outputs file: they may hold output values in clear) that a
+ * worker killed with SIGKILL left in the temp directory: those whose worker pid is no longer a
+ * running process. Run when a worker starts. Returns how many were removed.
+ */
+export async function sweepStepDirs(dir = tmpdir()): Promise<number> {
+  const names = (await readdir(dir)).filter((n) => n.startsWith(STEP_DIR_PREFIX));
+  let removed = 0;
+  for (const name of names) {
+    const owner = /^(\d+)-/.exec(name.slice(STEP_DIR_PREFIX.length))?.[1];
+    const path = join(dir, name);
+    if (owner !== undefined) {
+      if (Number(owner) === process.pid || processAlive(Number(owner))) continue;
+    } else {
+      const info = await stat(path).catch(() => undefined);
+      if (!info || Date.now() - info.mtimeMs < UNOWNED_DIR_MAX_AGE_MS) continue;
+    }
+    await rm(path, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }

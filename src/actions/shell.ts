@@ -5,7 +5,8 @@
  * file, so scripts of any size work and nothing from the worker's dotfiles leaks in. The
  * environment is exactly ctx.env plus CHATOPS_OUTPUT, with PATH and HOME defaulted from the
  * worker when ctx.env has none. Output is streamed line by line (see line-splitter.ts). On abort
- * (timeout or cancel) the whole group gets SIGTERM, then SIGKILL after KILL_GRACE_MS. When the
+ * (timeout or cancel) the whole group gets SIGTERM, then SIGKILL after KILL_GRACE_MS (at once when
+ * the worker lost its step lease: another worker may soon run the step, see abortIsUrgent). When the
  * script ends normally, background processes it left in its group are stopped the same way: a
  * step is atomic and leaves nothing behind (use `setsid` to start something that must outlive it).
  * If the worker itself dies mid-step, orphan-guard.ts kills the group.
@@ -19,7 +20,7 @@ import { LineSplitter } from './line-splitter.js';
 import { createOutputsFile, describeProblems } from './outputs-file.js';
 import { orphanGuard } from './orphan-guard.js';
 import { KILL_GRACE_MS, signalGroup, terminateGroup } from './process-group.js';
-import { abortedResult, type ActionContext, type ActionResult } from './types.js';
+import { abortedResult, abortIsUrgent, type ActionContext, type ActionResult } from './types.js';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /**
@@ -158,6 +159,12 @@ export async function runShell(script: string, ctx: ActionContext, opts: ShellOp
     let abortedAt = 0;
     const onAbort = () => {
       abortedAt = Date.now();
+      if (abortIsUrgent(ctx.signal)) {
+        log.warn({ reason: String(ctx.signal.reason) }, 'stopping shell step: SIGKILL to its process group');
+        signalGroup(pid, 'SIGKILL');
+        abortedAt -= KILL_GRACE_MS; // no grace for leftovers either
+        return;
+      }
       log.info({ reason: String(ctx.signal.reason) }, 'stopping shell step: SIGTERM to its process group');
       signalGroup(pid, 'SIGTERM');
       killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), KILL_GRACE_MS);

@@ -71,6 +71,16 @@ export function abortOutcome(signal: AbortSignal): Pick<ActionResult, 'timedOut'
 }
 
 /**
+ * True when the abort leaves no time for a graceful stop: the engine aborts with a reason named
+ * LeaseLostError when the worker lost its hold on the step (engine/step-lease.ts) and another
+ * worker may run it soon; the step's processes must be gone before that.
+ */
+export function abortIsUrgent(signal: AbortSignal): boolean {
+  const reason: unknown = signal.reason;
+  return typeof reason === 'object' && reason !== null && (reason as { name?: unknown }).name === 'LeaseLostError';
+}
+
+/**
  * The ActionResult of an action that stopped because its signal was aborted. The error is the
  * abort reason's message when it has one (`step timed out after 2m`, `run cancelled`), else a
  * plain `step timed out` / `step cancelled`.

@@ -2,22 +2,27 @@
  * The steps this worker process is running right now, by run, so a cancel or workflow timeout
  * published by any process aborts them at once. A 1-second poll of the runs' abort flags backs up
  * pub/sub (a message missed during a reconnect still stops the step within about a second).
+ * Each step also names the step lease it was claimed under, so losing that lease stops it at once.
  */
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
+import { LeaseLostError } from './step-lease.js';
 
 export class ActiveSteps {
   private readonly byRun = new Map<string, Set<AbortController>>();
   private readonly runAborted = new WeakSet<AbortController>();
+  private readonly leaseOf = new Map<AbortController, string>();
 
-  add(runId: string, controller: AbortController): () => void {
+  add(runId: string, controller: AbortController, leaseId?: string): () => void {
     let set = this.byRun.get(runId);
     if (set === undefined) {
       set = new Set();
       this.byRun.set(runId, set);
     }
     set.add(controller);
+    if (leaseId !== undefined) this.leaseOf.set(controller, leaseId);
     return () => {
+      this.leaseOf.delete(controller);
       set.delete(controller);
       if (set.size === 0) this.byRun.delete(runId);
     };
@@ -29,6 +34,13 @@ export class ActiveSteps {
       if (c.signal.aborted) continue;
       this.runAborted.add(c);
       c.abort(kind === 'timed_out' ? new DOMException('workflow timed out', 'TimeoutError') : new Error('run cancelled'));
+    }
+  }
+
+  /** Aborts every step claimed under a lease this worker lost (why: what the step's error says). */
+  abortLease(leaseId: string, why: string): void {
+    for (const [c, id] of this.leaseOf) {
+      if (id === leaseId && !c.signal.aborted) c.abort(new LeaseLostError(why));
     }
   }
 

@@ -78,6 +78,8 @@ export interface EngineOptions {
   lockLeaseMs?: number;
   /** Where workers read `${{ secrets.NAME }}`; default CHATOPS_SECRET_<NAME> and $CHATOPS_SECRETS_DIR. */
   secrets?: SecretSource;
+  /** A worker's lease on the steps it runs (step-lease.ts; CHATOPS_STEP_LEASE); default 30 s. */
+  stepLeaseMs?: number;
 }
 
 export const DEFAULT_RETENTION_MS = 30 * 24 * 3_600_000;

@@ -7,7 +7,8 @@
  *   P:wf:SHA            hash   a workflow snapshot, shared by every run of that version: def (the workflow
  *                              JSON), graph (for Lua), live (runs not finished). SHA hashes def and graph, so
  *                              it never changes; kept while live > 0, then expires with the retention
- *   P:run:ID:st         hash   step id -> state; `<id>#a` -> attempt; `<id>#r` -> retry-at (ms)
+ *   P:run:ID:st         hash   step id -> state; `<id>#a` -> attempt; `<id>#r` -> retry-at (ms); `<id>#w` -> the
+ *                              lease a running step was claimed under (step-lease.ts; removed when it ends)
  *   P:run:ID:steps      hash   step id -> StepRecord JSON (its `state` is overridden by :st)
  *   P:run:ID:appr       hash   approval step id -> ApprovalState JSON
  *   P:run:ID:events     stream the run's events, field `e` = RunEvent JSON (MAXLEN ~)
@@ -18,6 +19,8 @@
  *   P:lockq:KEY         zset   run ids queued for that key, by arrival
  *   P:locks             set    concurrency keys that may be held or waited on (maintenance scans it)
  *   P:workers           zset   worker id -> last heartbeat (ms)
+ *   P:lease:ID          string a worker's step lease (PX, renewed by it; step-lease.ts): while it lives, the
+ *                              steps claimed under it may still be running and nobody else runs them
  *   P:expiry            zset   `runId stepId` -> when its approval expires, or when the step timeout of a
  *                              parked `workflow:` step ends (ms); armed by parkStep, swept every second by
  *                              workers (worker.ts): one entry per parked step with a deadline, no job
@@ -75,6 +78,10 @@ export class Keys {
   }
   get repair(): string {
     return `${this.prefix}:repair`;
+  }
+  /** A worker's step lease (step-lease.ts); Lua builds the same name from the prefix. */
+  lease(id: string): string {
+    return `${this.prefix}:lease:${id}`;
   }
   get workers(): string {
     return `${this.prefix}:workers`;

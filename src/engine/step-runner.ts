@@ -4,9 +4,14 @@
  * step:    evaluate `if` (skip), claim the step (queued -> running, atomically), run its action with
  *          an abort signal (step timeout, cancel, workflow timeout), then record the result or
  *          schedule the next attempt (exponential backoff with jitter, as a delayed job).
- *          Finding the step already `running` means the worker that held it died (BullMQ stall
- *          recovery handed us the job): the step is retried when its retry or safe_to_retry allows,
- *          else it ends `lost` and the run fails with that reason.
+ *          Every claim is made under this worker's step lease (step-lease.ts). Finding the step
+ *          already `running` means BullMQ handed us the job of a worker that stalled (its job lock
+ *          expired): while that worker's lease lives it may still be running the step, so the job
+ *          is put back, delayed until the lease could have expired plus the takeover margin. Once the
+ *          lease is gone the holder has killed its attempt (or died): the step is retried, no sooner
+ *          than the takeover margin, when its retry or safe_to_retry allows, else it ends `lost` and
+ *          the run fails with that reason. A worker that loses its own lease kills the steps claimed
+ *          under it and reports them the same way.
  *          approval and workflow steps park (state waiting, no job): the slot is free at once
  *          (parking.ts).
  *          sleep holds its slot (bounded by the step timeout): short sleeps are the common case and
@@ -15,7 +20,7 @@
  *          Called by the workers' P:expiry sweep (worker.ts), not a BullMQ job.
  * timeout: the workflow timeout fired: the run is aborted as timed_out (on_failure steps still run).
  */
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { runHttp } from '../actions/http.js';
 import { runNotify } from '../actions/notify.js';
 import { runShell } from '../actions/shell.js';
@@ -36,6 +41,7 @@ import { readRunRecord, storedStepJson } from './records.js';
 import type { RunContext } from './run-context.js';
 import { findStep, snapshotBase } from './snapshot.js';
 import { resolveStepSecrets } from './step-secrets.js';
+import { LeaseLostError, type StepLease } from './step-lease.js';
 import type { StepRecord, StepState } from './types.js';
 
 /** The step's logger, made on first use. */
@@ -44,27 +50,52 @@ type StepLog = () => RunContext['log'];
 /** A step that can be run again after its worker died, even without retries left, gets this many tries at most. */
 const SAFE_TO_RETRY_MAX = 3;
 
+/** Thrown when the step job must wait (another worker's lease may still be running the step): process() delays the job. */
+class LookAgain extends Error {
+  constructor(readonly afterMs: number) {
+    super(`step held by another worker's lease; looking again in ${afterMs} ms`);
+  }
+}
+
 export class StepRunner {
   private readonly parking: Parking;
 
   constructor(
     private readonly engine: Engine,
     private readonly active: ActiveSteps,
+    private readonly lease: StepLease,
   ) {
     this.parking = new Parking(engine);
   }
 
-  async process(job: Job): Promise<void> {
-    if (job.name === 'step') return this.step(job.data as StepJobData);
-    if (job.name === 'timeout') return this.timeout(job.data as { runId: string });
+  async process(job: Job, token?: string): Promise<void> {
+    try {
+      if (job.name === 'step') return await this.step(job.data as StepJobData);
+      if (job.name === 'timeout') return await this.timeout(job.data as { runId: string });
+    } catch (err) {
+      if (!(err instanceof LookAgain) || token === undefined) throw err;
+      await job.moveToDelayed(Date.now() + err.afterMs, token);
+      throw new DelayedError(err.message);
+    }
   }
 
   /** After BullMQ gave up on a step job (engine errors, repeated stalls): the step must still end. */
   async giveUp(data: StepJobData, reason: string): Promise<void> {
     const rc = await this.engine.contexts.get(data.runId);
     if (!rc) return;
+    // A step another worker still holds under a live lease is not ours to end: keep a job watching it.
+    const ttl = await this.holderTtl(data);
+    if (ttl > 0) return this.engine.enqueue(data.runId, [{ stepId: data.stepId, attempt: data.attempt, retryAt: Date.now() + ttl + this.lease.timing.takeoverMarginMs }]);
     const error = `the engine could not run this step: ${rc.masker.mask(reason)}`;
     await this.engine.finishStep(rc, data.stepId, data.attempt, { state: 'lost', outputs: {}, error }, ['running', 'queued']);
+  }
+
+  /** What is left (ms) of the lease of the worker running this attempt of the step; 0 when none runs it. */
+  private async holderTtl(data: StepJobData): Promise<number> {
+    const keys = this.engine.keys;
+    const [state, attempt, holder] = await this.engine.redis.hmget(keys.st(data.runId), data.stepId, `${data.stepId}#a`, `${data.stepId}#w`);
+    if (state !== 'running' || Number(attempt ?? 1) !== data.attempt || !holder) return 0;
+    return Math.max(0, await this.engine.redis.pttl(keys.lease(holder)));
   }
 
   private async context(rc: RunContext, step: Step, phase: 'main' | 'on_failure'): Promise<ExpressionContext> {
@@ -98,15 +129,16 @@ export class StepRunner {
     if (cached !== undefined) return this.stepOf(cached, data);
     // First contact with this run in this process: one call brings the run's context and, for a
     // step without a condition, claims it too (startStep's 'ctx' mode).
+    const leaseId = await this.lease.valid();
     const now = Date.now();
-    const reply = await engine.scripts.call('startStep', engine.keys.runKeys(runId), [runId, stepId, attempt, now, engine.maxlen, 'ctx']);
+    const reply = await engine.scripts.call('startStep', engine.keys.runKeys(runId), [runId, stepId, attempt, now, engine.maxlen, 'ctx', leaseId]);
     if (reply[0] === 'gone') return;
     const [meta, wf, sealed, ...claim] = reply;
     const rc = await engine.contexts.fromFields(runId, meta, wf, sealed);
     if (!rc) return; // the run's snapshot expired: nothing can be run
     if (claim[0] === 'context') return this.stepOf(rc, data);
     const found = this.find(rc, stepId);
-    if (found) return this.afterClaim(rc, found.step, found.phase, attempt, now, claim, this.stepLog(rc, stepId, attempt));
+    if (found) return this.afterClaim(rc, found.step, found.phase, attempt, now, leaseId, claim, this.stepLog(rc, stepId, attempt));
   }
 
   private find(rc: RunContext, stepId: string): { step: Step; phase: 'main' | 'on_failure' } | undefined {
@@ -153,13 +185,14 @@ export class StepRunner {
 
   private async claimAndRun(rc: RunContext, step: Step, phase: 'main' | 'on_failure', attempt: number, log: StepLog, ctxIn?: ExpressionContext): Promise<void> {
     const engine = this.engine;
+    const leaseId = await this.lease.valid();
     const now = Date.now();
-    const reply = await engine.scripts.call('startStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, now, engine.maxlen, '']);
-    return this.afterClaim(rc, step, phase, attempt, now, reply, log, ctxIn);
+    const reply = await engine.scripts.call('startStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, now, engine.maxlen, '', leaseId]);
+    return this.afterClaim(rc, step, phase, attempt, now, leaseId, reply, log, ctxIn);
   }
 
   /** What follows startStep's reply: run the claimed step, or settle why it could not be claimed. */
-  private async afterClaim(rc: RunContext, step: Step, phase: 'main' | 'on_failure', attempt: number, now: number, reply: string[], log: StepLog, ctxIn?: ExpressionContext): Promise<void> {
+  private async afterClaim(rc: RunContext, step: Step, phase: 'main' | 'on_failure', attempt: number, now: number, leaseId: string, reply: string[], log: StepLog, ctxIn?: ExpressionContext): Promise<void> {
     const engine = this.engine;
     const runId = rc.meta.id;
     const tag = reply[0] ?? '';
@@ -171,9 +204,18 @@ export class StepRunner {
       if (state === 'queued' && current > attempt) await engine.enqueue(runId, [{ stepId: step.id, attempt: current, retryAt }]);
       return;
     }
+    if (tag === 'nolease') {
+      this.lease.missing(leaseId);
+      throw new LookAgain(this.lease.timing.renewMs);
+    }
     // Parking is the engine's own idempotent work: a worker that died while parking is simply redone.
     if (tag === 'running' && (step.approval !== undefined || step.workflow !== undefined)) return this.park(rc, step, phase, attempt, await engine.stepBase(rc, step.id), log);
-    if (tag === 'running') return this.lost(rc, step, attempt, log);
+    if (tag === 'running') {
+      const ttl = Number(reply[1] ?? 0);
+      // Its holder may still be running it: look again once that lease could have expired.
+      if (ttl > 0) throw new LookAgain(ttl + this.lease.timing.takeoverMarginMs);
+      return this.lost(rc, step, attempt, log, 'the worker running this step stopped mid-step (crash, kill, or it lost Redis and killed the step)');
+    }
     if (tag === 'waiting') return this.parking.repairParked(rc, step);
     if (tag !== 'run') {
       // Already final: a crash may have cut the previous run of this job short after recording.
@@ -190,7 +232,7 @@ export class StepRunner {
     } catch (err) {
       return engine.finishStep(rc, step.id, attempt, { state: 'failed', outputs: {}, error: (err as Error).message, startedAt: now }, ['running']);
     }
-    await this.runAction(rc, step, attempt, now, ctx, log);
+    await this.runAction(rc, step, attempt, now, leaseId, ctx, log);
   }
 
   private async park(rc: RunContext, step: Step, phase: 'main' | 'on_failure', attempt: number, record: StepRecord, log: StepLog, ctxIn?: ExpressionContext): Promise<void> {
@@ -205,11 +247,13 @@ export class StepRunner {
     return this.parking.parkChild(rc, step, attempt, record, ctx);
   }
 
-  private async runAction(rc: RunContext, step: Step, attempt: number, startedAt: number, ctx: ExpressionContext, log: StepLog): Promise<void> {
+  private async runAction(rc: RunContext, step: Step, attempt: number, startedAt: number, leaseId: string, ctx: ExpressionContext, log: StepLog): Promise<void> {
     const engine = this.engine;
     const runId = rc.meta.id;
     const controller = new AbortController();
-    const release = this.active.add(runId, controller);
+    const release = this.active.add(runId, controller, leaseId);
+    // Lost between the claim and now: the step must not start.
+    if (!this.lease.holds(leaseId)) controller.abort(new LeaseLostError('this worker lost its step lease'));
     const stepMs = step.timeout !== undefined ? parseDuration(step.timeout) : undefined;
     const timer = stepMs !== undefined ? setTimeout(() => controller.abort(new DOMException(`step timed out after ${step.timeout}`, 'TimeoutError')), stepMs) : undefined;
     const out = new OutputBuffer(engine.redis, engine.keys, rc, step.id, engine.maxlen);
@@ -239,6 +283,9 @@ export class StepRunner {
       release();
     }
     const output = await out.close();
+    if (controller.signal.reason instanceof LeaseLostError) {
+      return this.lost(rc, step, attempt, log, `this worker could not renew its lease in Redis in time (${controller.signal.reason.message}) and killed the step`);
+    }
     const state: StepState = result.ok ? 'succeeded' : result.timedOut ? 'timed_out' : result.cancelled ? 'cancelled' : 'failed';
     const res: StepResult = { state, outputs: result.outputs, exitCode: result.exitCode, error: result.ok ? undefined : (result.error ?? state), startedAt, output };
     const byRun = this.active.abortedByRun(controller);
@@ -260,10 +307,13 @@ export class StepRunner {
     return { ok: false, outputs: {}, error: `step ${step.id} has no action this worker can run` };
   }
 
-  /** Schedules the next attempt; false when the run is being aborted (then the caller records the end). */
-  private async retry(rc: RunContext, step: Step, attempt: number, res: StepResult, from: StepState): Promise<boolean> {
+  /**
+   * Schedules the next attempt, no sooner than minDelayMs; false when the run is being aborted (then
+   * the caller records the end).
+   */
+  private async retry(rc: RunContext, step: Step, attempt: number, res: StepResult, from: StepState, minDelayMs = 0): Promise<boolean> {
     const engine = this.engine;
-    const delayMs = retryDelayMs(step.retry, attempt);
+    const delayMs = Math.max(minDelayMs, retryDelayMs(step.retry, attempt));
     const retryAt = Date.now() + delayMs;
     const base = await engine.stepBase(rc, step.id);
     const record: StepRecord = rc.masker.maskDeep({ ...base, state: 'queued', attempt: attempt + 1, error: res.error, exitCode: res.exitCode, endedAt: Date.now(), output: res.output });
@@ -275,11 +325,16 @@ export class StepRunner {
     return true;
   }
 
-  private async lost(rc: RunContext, step: Step, attempt: number, log: StepLog): Promise<void> {
+  /**
+   * An attempt that ended without a result: its worker died, or lost its lease and killed it. The
+   * next attempt (when allowed) waits the takeover margin at least, so it never starts beside the
+   * old one even when that one's worker is only now being stopped.
+   */
+  private async lost(rc: RunContext, step: Step, attempt: number, log: StepLog, error: string): Promise<void> {
     const allowed = Math.max(maxAttempts(step.retry), step.safe_to_retry === true ? SAFE_TO_RETRY_MAX : 1);
-    const error = 'the worker running this step stopped mid-step (crash or kill)';
-    log().warn({ allowed }, 'step lost: its worker died');
-    if (attempt < allowed && (await this.retry(rc, step, attempt, { state: 'lost', outputs: {}, error: `${error}; retrying` }, 'running'))) return;
+    log().warn({ allowed, error }, 'step lost');
+    const margin = this.lease.timing.takeoverMarginMs;
+    if (attempt < allowed && (await this.retry(rc, step, attempt, { state: 'lost', outputs: {}, error: `${error}; retrying` }, 'running', margin))) return;
     const why = attempt < allowed ? '' : '; not retried: no retries left and the step is not marked safe_to_retry';
     await this.engine.finishStep(rc, step.id, attempt, { state: 'lost', outputs: {}, error: `${error}${why}` }, ['running']);
   }

@@ -3,7 +3,9 @@
  * honest when processes die:
  * - stall detection tuned to seconds (lock 10 s, checked every 5 s by default): the job of a
  *   worker killed mid-step returns to the queue and the next worker finds the step `running`
- *   (step-runner.ts decides retry or `lost`);
+ *   (step-runner.ts waits out the holder's step lease, then decides retry or `lost`);
+ * - the step lease (step-lease.ts), renewed on a connection of its own: losing it kills the steps
+ *   claimed under it, so a stalled or cut-off worker never runs a step beside its next attempt;
  * - a heartbeat in P:workers so `chatops run` can say when no worker is running;
  * - pub/sub on P:cancel (+ a 1 s poll) to abort the steps it holds when their run is cancelled;
  * - lock maintenance: renews the leases of locks whose holder run is live, reclaims locks whose
@@ -23,7 +25,9 @@ import { Redis } from 'ioredis';
 import { ActiveSteps } from './active-steps.js';
 import { Engine, type EngineOptions, type StepJobData } from './engine.js';
 import { parseExpiryMember, QUEUE_NAME } from './keys.js';
+import { leaseTiming, StepLease } from './step-lease.js';
 import { StepRunner } from './step-runner.js';
+import { sweepStepDirs } from '../actions/outputs-file.js';
 
 export interface WorkerOptions extends EngineOptions {
   concurrency: number;
@@ -48,7 +52,16 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   const id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const log = opts.log.child({ worker: id });
   const active = new ActiveSteps();
-  const runner = new StepRunner(engine, active);
+  // Its own connection: renewals must not queue behind step traffic, and time out on their own.
+  const leaseConnection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  const lease = new StepLease(leaseConnection, engine.keys, id, leaseTiming(opts.stepLeaseMs), (leaseId, why) => active.abortLease(leaseId, why), log);
+  await lease.start();
+  const runner = new StepRunner(engine, active, lease);
+  // Step folders left by a worker of this machine that was killed (they may hold output values).
+  void sweepStepDirs().then(
+    (n) => n > 0 && log.info({ removed: n }, 'removed step folders left by dead workers'),
+    (err: unknown) => log.warn({ err: String(err) }, 'could not sweep old step folders'),
+  );
 
   const subscriber = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
   subscriber.on('message', (_channel: string, message: string) => {
@@ -58,7 +71,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   await subscriber.subscribe(engine.keys.cancelChannel);
 
   const workerConnection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-  const worker = new Worker(QUEUE_NAME, (job) => runner.process(job), {
+  const worker = new Worker(QUEUE_NAME, (job, token) => runner.process(job, token), {
     connection: workerConnection,
     prefix: engine.keys.queuePrefix,
     concurrency: Math.max(1, opts.concurrency),
@@ -108,6 +121,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
       closing ??= (async () => {
         for (const t of timers) clearInterval(t);
         await worker.close().catch(() => undefined);
+        await lease.close();
+        await leaseConnection.quit().catch(() => undefined);
         await engine.redis.zrem(engine.keys.workers, id).catch(() => 0);
         await subscriber.quit().catch(() => undefined);
         await workerConnection.quit().catch(() => undefined);

@@ -1,6 +1,7 @@
 /**
  * A worker in its own process for crash tests. Configuration comes from the environment:
- * REDIS_URL, ENGINE_PREFIX, ENGINE_WORKFLOWS (JSON map of name -> YAML), CHATOPS_SECRET_KEY.
+ * REDIS_URL, ENGINE_PREFIX, ENGINE_WORKFLOWS (JSON map of name -> YAML), CHATOPS_SECRET_KEY, and
+ * ENGINE_STEP_LEASE_MS (the step lease; short by default so crash tests stay quick).
  * Prints `ready` once it takes jobs.
  */
 import { startWorker } from '../../src/engine/index.js';
@@ -15,6 +16,7 @@ const handle = await startWorker({
   log: silentLogger,
   concurrency: 2,
   stall: { lockDurationMs: 1000, stalledIntervalMs: 500, maxStalledCount: 2 },
+  stepLeaseMs: Number(process.env.ENGINE_STEP_LEASE_MS ?? 3000),
 });
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {

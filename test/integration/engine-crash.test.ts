@@ -2,9 +2,10 @@
  * Crash safety with real processes: a worker child process killed with SIGKILL mid-step, and two
  * workers finishing sibling steps at the same moment.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { cli, harness, stepStates, TEST_SECRET_KEY, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
+import { cli, harness, stepStates, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
+import { spawnWorker } from '../helpers/spawn-worker.js';
 
 const CRASHY = `
 name: crashy
@@ -26,28 +27,6 @@ steps:
       if [ "$CHATOPS_ATTEMPT" = "1" ]; then echo "pid $$"; sleep 30; fi
       echo "attempt=$CHATOPS_ATTEMPT" >> "$CHATOPS_OUTPUT"
 `;
-
-function spawnWorker(h: Harness, yamls: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', './test/helpers/engine-ts-loader.mjs', 'test/helpers/engine-worker-child.ts'], {
-    env: { ...process.env, NODE_OPTIONS: '', REDIS_URL: h.opts.redisUrl, ENGINE_PREFIX: h.opts.prefix, ENGINE_WORKFLOWS: JSON.stringify(yamls), CHATOPS_SECRET_KEY: TEST_SECRET_KEY },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker child did not start: ${err}`)), 15_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker child exited with ${code}: ${err}`));
-    });
-  });
-}
 
 /** Waits for the step's first line, `pid N` or `first`, and remembers the shell's pid to clean up after. */
 const orphans: number[] = [];

@@ -2,22 +2,24 @@
 import type { ScriptDef } from './script-def.js';
 
 /**
- * startStep: a worker claims a queued step (queued -> running); its stored record is
- * {"startedAt": now} (the rest comes from the snapshot and :st).
- * ARGV: runId stepId attempt now maxlen mode
+ * startStep: a worker claims a queued step (queued -> running) under its step lease (`<id>#w`,
+ * step-lease.ts); its stored record is {"startedAt": now} (the rest comes from the snapshot and :st).
+ * ARGV: runId stepId attempt now maxlen mode leaseId
  * mode 'ctx': the worker has not seen this run yet. The reply starts with the run's meta, wf and
  * sealed fields (its context, saving a separate read), and a step with a condition (`if`, or any
  * on_failure step) is not claimed: the reply is then 'context', and the worker evaluates the
  * condition and calls again with mode ''. Snapshots written before nodes carried `cond` count as
  * conditional (cond is nil there).
  * Reply: [meta wf sealed] then {'run'} | {'context'} | {'aborted'} | {'stale', state, attempt, retryAt}
- * | {state} for running (the previous holder died), waiting (parked) or a final state;
+ * | {'nolease'} (the caller's lease key is gone: it must not claim) | {'running', ttl} (claimed before:
+ * ttl is what is left of its holder's lease in ms, 0 when it expired: the holder is gone and the step
+ * may be taken over) | {state} for waiting (parked) or a final state;
  * or just {'gone'} when the run ended or does not exist.
  */
 export const startStep: ScriptDef = {
   keys: 5,
   lua: `
-local runId, step, attempt, now, maxlen, mode = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6]
+local runId, step, attempt, now, maxlen, mode, lease = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
 local rs = redis.call('HGET', KEYS[1], 'state')
 if (not rs) or RUN_FINAL[rs] then return {'gone'} end
 local head = {}
@@ -31,14 +33,20 @@ if mode == 'ctx' then
   for _, n in ipairs(runGraph(KEYS[1])) do if n.id == step then node = n end end
   if node == nil or node.cond ~= false or node.phase ~= 'main' then return reply({'context'}) end
 end
-local sa = redis.call('HMGET', KEYS[2], step, step .. '#a', step .. '#r')
+local sa = redis.call('HMGET', KEYS[2], step, step .. '#a', step .. '#r', step .. '#w')
 local s, a = sa[1], sa[2] or '1'
 if a ~= attempt then return reply({'stale', s or '', a, sa[3] or '0'}) end
+local leases = string.match(KEYS[1], '^(.*):run:[^:]+$') .. ':lease:'
+if s == 'running' then
+  local ttl = sa[4] and redis.call('PTTL', leases .. sa[4]) or 0
+  return reply({'running', ttl > 0 and ttl or 0})
+end
 if s ~= 'queued' then return reply({s or ''}) end
 local run = redis.call('HMGET', KEYS[1], 'abort', 'phase')
 local abort, phase = run[1] or '', run[2]
 if abort == 'cancelled' or (abort == 'timed_out' and phase == 'main') then return reply({'aborted'}) end
-redis.call('HSET', KEYS[2], step, 'running')
+if lease == '' or redis.call('EXISTS', leases .. lease) == 0 then return reply({'nolease'}) end
+redis.call('HSET', KEYS[2], step, 'running', step .. '#w', lease)
 redis.call('HSET', KEYS[3], step, '{"startedAt":' .. ARGV[4] .. '}')
 if rs == 'waiting' then redis.call('HSET', KEYS[1], 'state', 'running') end
 addEvent(KEYS[5], maxlen, cjson.encode({ts=now, runId=runId, type='step.started', step=step, attempt=tonumber(attempt)}))
@@ -65,6 +73,7 @@ local a = redis.call('HGET', KEYS[2], step .. '#a') or '1'
 local tag = 'ignored'
 if a == attempt and string.find(',' .. from .. ',', ',' .. s .. ',', 1, true) then
   redis.call('HSET', KEYS[2], step, state)
+  redis.call('HDEL', KEYS[2], step .. '#w')
   redis.call('HSET', KEYS[3], step, ARGV[6])
   addEvent(KEYS[5], maxlen, ARGV[7])
   if ARGV[8] ~= '' and not redis.call('HGET', KEYS[1], 'failure') then
@@ -101,6 +110,7 @@ local abort = redis.call('HGET', KEYS[1], 'abort') or ''
 local phase = redis.call('HGET', KEYS[1], 'phase')
 if abort == 'cancelled' or (abort == 'timed_out' and phase == 'main') then return {'aborted'} end
 redis.call('HSET', KEYS[2], step, 'queued', step .. '#a', nextAttempt, step .. '#r', retryAt)
+redis.call('HDEL', KEYS[2], step .. '#w')
 redis.call('HSET', KEYS[3], step, ARGV[7])
 addEvent(KEYS[5], ARGV[10], ARGV[8])
 return {'ok'}
