@@ -20,6 +20,12 @@ const envSchema = z.object({
     .default('30d')
     .refine((v) => (parseDuration(v) ?? 0) > 0, { message: 'expected a duration such as 30d, 12h or 90m' })
     .transform((v) => parseDuration(v) ?? 0),
+  /** A worker's lease on the steps it runs (engine/step-lease.ts): how long a Redis stall is survived. */
+  CHATOPS_STEP_LEASE: z
+    .string()
+    .default('30s')
+    .refine((v) => (parseDuration(v) ?? 0) >= 3000, { message: 'expected a duration of at least 3s, such as 30s or 1m' })
+    .transform((v) => parseDuration(v) ?? 0),
   CHATOPS_USER: z.string().optional(),
   USER: z.string().optional(),
   SLACK_BOT_TOKEN: z.string().optional(),

@@ -39,7 +39,7 @@ export async function openProject(opts: OpenOptions = {}): Promise<Omit<Opened, 
   const project = await loadProject(env.chatopsDir);
   const broken = project.problems.filter((p) => p.severity === 'error');
   if (broken.length > 0) say(`warning: ${broken.length} problem(s) in ${env.chatopsDir}; files with errors are left out (run \`chatops validate\`)`);
-  const options: EngineOptions = { redisUrl: redis.url, prefix: env.CHATOPS_PREFIX, project, log, retentionMs: env.CHATOPS_RETENTION };
+  const options: EngineOptions = { redisUrl: redis.url, prefix: env.CHATOPS_PREFIX, project, log, retentionMs: env.CHATOPS_RETENTION, stepLeaseMs: env.CHATOPS_STEP_LEASE };
   const engine = opts.noEngine ? undefined : new Engine(options);
   return {
     env,

@@ -3,6 +3,8 @@
  * workers finishing sibling steps at the same moment.
  */
 import type { ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { cli, harness, stepStates, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
 import { spawnWorker } from '../helpers/spawn-worker.js';
@@ -65,10 +67,15 @@ describe('engine: crash safety', () => {
     const { run } = await h.engine.startRun({ workflow: 'crashy', inputs: {}, trigger: cli });
     await h.waitStep(run.id, 'work', ['running']);
     await outputSeen(h, run.id);
+    // The step's folder (script, outputs file) is named for the worker's pid.
+    const leftovers = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`chatops-step-${child.pid}-`));
+    expect(leftovers()).toHaveLength(1);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    await h.addWorker(); // a surviving worker notices the stalled job
+    await h.addWorker(); // a surviving worker notices the stalled job, and sweeps the dead worker's folder
     const done = await h.waitFor(run.id, undefined, 20_000);
+    for (let i = 0; i < 100 && leftovers().length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(leftovers()).toEqual([]);
     expect(done.state).toBe('failed');
     expect(stepStates(done)).toEqual({ work: 'lost', after: 'skipped', report: 'succeeded' });
     expect(done.steps[0]?.error).toMatch(/stopped mid-step.*not marked safe_to_retry/);

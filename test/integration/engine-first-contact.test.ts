@@ -23,8 +23,11 @@ describe('engine: first contact of a worker with a run (startStep ctx mode)', ()
   let h: Harness | undefined;
   closeHarnessesAfterEach();
 
-  const claim = (engine: Harness['engine'], runId: string, stepId: string, mode: string) =>
-    engine.scripts.call('startStep', engine.keys.runKeys(runId), [runId, stepId, 1, Date.now(), engine.maxlen, mode]);
+  // Claims are made under a live step lease (step-lease.ts): this test holds one of its own.
+  const claim = async (engine: Harness['engine'], runId: string, stepId: string, mode: string) => {
+    await engine.redis.set(engine.keys.lease('test'), '1', 'PX', 60_000);
+    return engine.scripts.call('startStep', engine.keys.runKeys(runId), [runId, stepId, 1, Date.now(), engine.maxlen, mode, 'test']);
+  };
 
   it('claims a plain step and hands back meta, wf and sealed in the same reply', async () => {
     h = await harness(workflowsFrom(TWO_ROOTS), { workers: 0 });
@@ -36,8 +39,23 @@ describe('engine: first contact of a worker with a run (startStep ctx mode)', ()
     const after = await engine.getRun(run.id);
     expect(after && stepStates(after)).toEqual({ plain: 'running', gated: 'queued' });
     expect(after?.steps[0]?.startedAt).toEqual(expect.any(Number));
-    // A second claim of the same attempt finds it running (its holder died): no second start.
-    expect((await claim(engine, run.id, 'plain', 'ctx')).slice(3)).toEqual(['running']);
+    // A second claim of the same attempt finds it running, with what is left of its holder's lease: no second start.
+    const again = await claim(engine, run.id, 'plain', 'ctx');
+    expect(again.slice(3, 4)).toEqual(['running']);
+    expect(Number(again[4])).toBeGreaterThan(50_000);
+    // Its holder's lease gone: 0, the step may be taken over.
+    await engine.redis.del(engine.keys.lease('test'));
+    expect((await engine.scripts.call('startStep', engine.keys.runKeys(run.id), [run.id, 'plain', 1, Date.now(), engine.maxlen, '', 'other'])).slice(0, 2)).toEqual(['running', '0']);
+  });
+
+  it('refuses a claim under a step lease whose key is gone (the worker lost it): the step stays queued', async () => {
+    h = await harness(workflowsFrom(TWO_ROOTS), { workers: 0 });
+    const { engine } = h;
+    const run = (await engine.startRun({ workflow: 'two-roots', inputs: {}, trigger: cli })).run;
+    const reply = await engine.scripts.call('startStep', engine.keys.runKeys(run.id), [run.id, 'plain', 1, Date.now(), engine.maxlen, '', 'expired-lease']);
+    expect(reply).toEqual(['nolease']);
+    const after = await engine.getRun(run.id);
+    expect(after && stepStates(after)).toEqual({ plain: 'queued', gated: 'queued' });
   });
 
   it('does not claim a step with a condition: the worker evaluates it first', async () => {

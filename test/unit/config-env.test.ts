@@ -12,6 +12,12 @@ describe('readEnv', () => {
     expect(() => readEnv({ CHATOPS_RETENTION: value })).toThrow('Invalid environment: CHATOPS_RETENTION: expected a duration such as 30d, 12h or 90m');
   });
 
+  it('gives workers a 30 s step lease unless CHATOPS_STEP_LEASE says otherwise, and refuses one under 3 s', () => {
+    expect(readEnv({}).CHATOPS_STEP_LEASE).toBe(30_000);
+    expect(readEnv({ CHATOPS_STEP_LEASE: '1m' }).CHATOPS_STEP_LEASE).toBe(60_000);
+    expect(() => readEnv({ CHATOPS_STEP_LEASE: '2s' })).toThrow('Invalid environment: CHATOPS_STEP_LEASE: expected a duration of at least 3s, such as 30s or 1m');
+  });
+
   it('names the variable of any other bad value', () => {
     expect(() => readEnv({ PORT: 'eighty' })).toThrow(/Invalid environment: PORT: /);
   });
