@@ -9,7 +9,12 @@
  *   removed and other control characters (except tab) become U+FFFD, so binary junk cannot
  *   break a chat message or a terminal.
  * - The last line is emitted on end() even without a newline.
+ * - Given a `budget` whose full() turns true (the engine keeps no more of this step's output), the
+ *   splitter stops decoding from the next chunk that starts a line: it only counts newlines and
+ *   bytes and reports them through budget.skipped(), so a step printing gigabytes past its budget
+ *   costs the worker a memchr per line, not a string per line.
  */
+import type { OutputBudgetSink } from './types.js';
 
 /**
  * The engine masks each line, then clips it to OUTPUT_LINE_MAX_CHARS (4,000; output-buffer.ts).
@@ -42,10 +47,15 @@ export class LineSplitter {
   /** True while dropping the rest of an over-long line until its newline. */
   private discarding = false;
   private lineCount = 0;
+  /** True once the budget is full: chunks are only counted. */
+  private skipping = false;
+  /** While skipping: the last chunk did not end with a newline (a line is still going). */
+  private skippingMidLine = false;
 
   constructor(
     private readonly emit: (line: string) => void,
     private readonly maxLineBytes = DEFAULT_MAX_LINE_BYTES,
+    private readonly budget?: OutputBudgetSink,
   ) {}
 
   /** Number of lines emitted so far. */
@@ -54,6 +64,21 @@ export class LineSplitter {
   }
 
   push(chunk: Buffer): void {
+    if (!this.skipping && this.budget?.full() === true) {
+      const atLineStart = this.pendingBytes === 0 && !this.discarding;
+      // The line in progress, if any, ends as usual; counting starts after its newline.
+      const from = atLineStart ? 0 : chunk.indexOf(0x0a) + 1;
+      if (atLineStart || from > 0) {
+        this.split(chunk.subarray(0, from));
+        this.skipping = true;
+        chunk = chunk.subarray(from);
+      }
+    }
+    if (this.skipping) this.count(chunk);
+    else this.split(chunk);
+  }
+
+  private split(chunk: Buffer): void {
     let start = 0;
     while (start < chunk.length) {
       const nl = chunk.indexOf(0x0a, start);
@@ -72,8 +97,19 @@ export class LineSplitter {
     }
   }
 
+  /** Counts a chunk's lines and bytes without decoding it (past the budget). */
+  private count(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    let lines = 0;
+    for (let at = chunk.indexOf(0x0a); at !== -1; at = chunk.indexOf(0x0a, at + 1)) lines += 1;
+    this.skippingMidLine = chunk[chunk.length - 1] !== 0x0a;
+    this.budget?.skipped(lines, chunk.length);
+  }
+
   /** Emits the last, unterminated line if there is one. */
   end(): void {
+    if (this.skipping && this.skippingMidLine) this.budget?.skipped(1, 0);
+    this.skippingMidLine = false;
     if (this.pendingBytes > 0 && !this.discarding) this.flush(false);
     this.pending = [];
     this.pendingBytes = 0;

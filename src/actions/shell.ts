@@ -119,7 +119,7 @@ export async function runShell(script: string, ctx: ActionContext, opts: ShellOp
                 sinkFailed = true;
               }
               if (pending !== undefined) full = pending;
-            });
+            }, undefined, ctx.outputBudget);
             stream.on('data', (chunk: Buffer) => {
               lastActivity = Date.now();
               splitter.push(chunk);

@@ -24,12 +24,24 @@ export interface ActionContext {
    */
   output(line: string, stream: OutputStream): void | Promise<void>;
   /**
+   * Set by the engine, whose output() keeps a step's output only up to a byte budget and counts
+   * the rest: `full()` turns true once output() keeps no more lines of this step. An action that
+   * prints a lot may then count further lines itself, without decoding them, and report them with
+   * `skipped(lines, bytes)` instead of calling output() per line.
+   */
+  outputBudget?: OutputBudgetSink;
+  /**
    * The run's secrets replaced by `***` (the engine's masker). An action that cuts text it
    * returns must mask before cutting: a secret straddling the cut would otherwise no longer be
    * recognised, and its first characters would stay in clear.
    */
   mask(text: string): string;
   log: Logger;
+}
+
+export interface OutputBudgetSink {
+  full(): boolean;
+  skipped(lines: number, bytes: number): void;
 }
 
 export interface ActionResult {

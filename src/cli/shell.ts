@@ -17,6 +17,7 @@ export function register(program: Command): void {
         redisUrl: env.REDIS_URL,
         prefix: env.CHATOPS_PREFIX,
         retentionMs: env.CHATOPS_RETENTION,
+        outputBudget: { stepBytes: env.CHATOPS_STEP_OUTPUT_MAX, runBytes: env.CHATOPS_RUN_OUTPUT_MAX },
         chatopsDir: env.chatopsDir,
       });
     });

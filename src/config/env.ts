@@ -5,7 +5,15 @@
 import { config as loadDotenv } from 'dotenv';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseByteSize } from '../lib/byte-size.js';
 import { parseDuration } from '../workflow/duration.js';
+
+/** An optional size setting (`1MiB`, `512KiB`, bytes): a positive number of bytes, or unset (the engine's default). */
+const byteSize = z
+  .string()
+  .optional()
+  .refine((v) => v === undefined || (parseByteSize(v) ?? 0) > 0, { message: 'expected a size such as 1MiB, 512KiB or 1048576 (bytes)' })
+  .transform((v) => (v === undefined ? undefined : parseByteSize(v)));
 
 const envSchema = z.object({
   REDIS_URL: z.string().optional(),
@@ -26,6 +34,10 @@ const envSchema = z.object({
     .default('30s')
     .refine((v) => (parseDuration(v) ?? 0) >= 3000, { message: 'expected a duration of at least 3s, such as 30s or 1m' })
     .transform((v) => parseDuration(v) ?? 0),
+  /** Most output bytes of one step kept in Redis (the rest is counted, not kept); engine default 1 MiB. */
+  CHATOPS_STEP_OUTPUT_MAX: byteSize,
+  /** Most output bytes of one run, all steps together, kept in Redis; engine default 8 MiB. */
+  CHATOPS_RUN_OUTPUT_MAX: byteSize,
   CHATOPS_USER: z.string().optional(),
   USER: z.string().optional(),
   SLACK_BOT_TOKEN: z.string().optional(),

@@ -39,7 +39,8 @@ export async function openProject(opts: OpenOptions = {}): Promise<Omit<Opened, 
   const project = await loadProject(env.chatopsDir);
   const broken = project.problems.filter((p) => p.severity === 'error');
   if (broken.length > 0) say(`warning: ${broken.length} problem(s) in ${env.chatopsDir}; files with errors are left out (run \`chatops validate\`)`);
-  const options: EngineOptions = { redisUrl: redis.url, prefix: env.CHATOPS_PREFIX, project, log, retentionMs: env.CHATOPS_RETENTION, stepLeaseMs: env.CHATOPS_STEP_LEASE };
+  const outputBudget = { stepBytes: env.CHATOPS_STEP_OUTPUT_MAX, runBytes: env.CHATOPS_RUN_OUTPUT_MAX };
+  const options: EngineOptions = { redisUrl: redis.url, prefix: env.CHATOPS_PREFIX, project, log, retentionMs: env.CHATOPS_RETENTION, stepLeaseMs: env.CHATOPS_STEP_LEASE, outputBudget };
   const engine = opts.noEngine ? undefined : new Engine(options);
   return {
     env,

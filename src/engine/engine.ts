@@ -36,6 +36,7 @@ import { RunContexts, type RunContext, type RunMeta } from './run-context.js';
 import { resolveSecretKey } from './seal.js';
 import { freshRecord, prepareRun, SnapshotCache } from './prepare-run.js';
 import { findStep, snapshotBase, type ApprovalDefaults } from './snapshot.js';
+import { DEFAULT_OUTPUT_BUDGET, type OutputBudget } from './output-buffer.js';
 import { renderTranscript } from './transcript.js';
 import type {
   ApprovalState,
@@ -80,6 +81,8 @@ export interface EngineOptions {
   secrets?: SecretSource;
   /** A worker's lease on the steps it runs (step-lease.ts; CHATOPS_STEP_LEASE); default 30 s. */
   stepLeaseMs?: number;
+  /** Most step output kept in Redis per step and per run (output-buffer.ts); default 1 MiB / 8 MiB. */
+  outputBudget?: Partial<OutputBudget>;
 }
 
 export const DEFAULT_RETENTION_MS = 30 * 24 * 3_600_000;
@@ -104,6 +107,11 @@ export interface StepResult {
   childRunId?: string;
 }
 
+/** The fields of a partial settings object that are set (so `undefined` never hides a default). */
+function definedOnly<T extends object>(o: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 const BAD_STATES: readonly StepState[] = ['failed', 'timed_out', 'lost', 'cancelled'];
 
 export class Engine implements RunsApi {
@@ -118,6 +126,7 @@ export class Engine implements RunsApi {
   readonly leaseMs: number;
   /** Read by workers only, when a step runs (step-secrets.ts). */
   readonly secrets: SecretSource;
+  readonly outputBudget: OutputBudget;
   private readonly secretKey: Buffer;
   private readonly queueConnection: Redis;
   private readonly events: EventReader;
@@ -140,6 +149,7 @@ export class Engine implements RunsApi {
     this.maxlen = opts.eventsMaxLen ?? 10_000;
     this.leaseMs = opts.lockLeaseMs ?? 60_000;
     this.secrets = opts.secrets ?? new EnvSecretSource();
+    this.outputBudget = { ...DEFAULT_OUTPUT_BUDGET, ...definedOnly(opts.outputBudget) };
   }
 
   workflows(): ReadonlyMap<string, Workflow> {
@@ -334,8 +344,9 @@ export class Engine implements RunsApi {
     return raw ? readStepRecord(base, raw) : base;
   }
 
+  /** Adds an event to a live run's stream (not charged to its output budget); nothing when the run vanished. */
   async appendEvent(rc: RunContext, event: RunEvent): Promise<void> {
-    await this.redis.xadd(this.keys.events(rc.meta.id), 'MAXLEN', '~', this.maxlen, '*', 'e', JSON.stringify(rc.masker.maskDeep(event)));
+    await this.scripts.call('appendEvent', this.keys.runKeys(rc.meta.id), [this.maxlen, this.outputBudget.runBytes, 0, JSON.stringify(rc.masker.maskDeep(event))]);
   }
 
   /** An approval that has an outcome ends its (waiting) step. */

@@ -3,7 +3,8 @@
  * (CHATOPS_PREFIX), so one Redis can hold several deployments and tests never collide.
  *
  *   P:run:ID            hash   the run: state, meta (JSON), wf (its snapshot's id), sealed (encrypted
- *                              secrets; `-` when the run has none), phase, abort, failure, outcome, outputs, error, timestamps
+ *                              secrets; `-` when the run has none), phase, abort, failure, outcome, outputs, error, timestamps,
+ *                              outBytes (step output bytes kept in :events, against the run's output budget)
  *   P:wf:SHA            hash   a workflow snapshot, shared by every run of that version: def (the workflow
  *                              JSON), graph (for Lua), live (runs not finished). SHA hashes def and graph, so
  *                              it never changes; kept while live > 0, then expires with the retention

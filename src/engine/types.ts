@@ -66,8 +66,22 @@ export interface StepRecord {
   approval?: ApprovalState;
   /** For `workflow:` steps, the child run. */
   childRunId?: string;
-  /** Output kept for the transcript even after the event stream is trimmed (masked). */
-  output?: { lines: number; head: string[]; tail: string[] };
+  /**
+   * Output kept for the transcript even after the event stream is trimmed (masked). `lines`
+   * counts the lines written to the stream; `cut` is set when output past an output budget was
+   * counted but not kept (OutputCut).
+   */
+  output?: { lines: number; head: string[]; tail: string[]; cut?: OutputCut };
+}
+
+/** Output of a step that was counted but not kept, past the step's or the run's output budget. */
+export interface OutputCut {
+  lines: number;
+  bytes: number;
+  /** Which budget was spent: the step's own (CHATOPS_STEP_OUTPUT_MAX) or the run's (CHATOPS_RUN_OUTPUT_MAX). */
+  scope: 'step' | 'run';
+  /** That budget, in bytes. */
+  budget: number;
 }
 
 export interface RunRecord {

@@ -44,4 +44,25 @@ describe('LineSplitter', () => {
     s.end();
     expect(s.lines).toBe(3);
   });
+
+  it('past a full budget, counts lines and bytes without emitting them, ending the line in progress first', () => {
+    const lines: string[] = [];
+    let full = false;
+    const counted = { lines: 0, bytes: 0 };
+    const s = new LineSplitter((l) => lines.push(l), undefined, {
+      full: () => full,
+      skipped: (n, b) => {
+        counted.lines += n;
+        counted.bytes += b;
+      },
+    });
+    s.push(Buffer.from('one\ntw'));
+    full = true;
+    // The line in progress ends as usual (the sink counts what it no longer keeps); the rest is counted here.
+    s.push(Buffer.from('o\nthree\nfour\nfi'));
+    s.push(Buffer.from('ve'));
+    s.end();
+    expect(lines).toEqual(['one', 'two']);
+    expect(counted).toEqual({ lines: 3, bytes: 'three\nfour\nfive'.length });
+  });
 });

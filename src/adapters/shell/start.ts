@@ -10,7 +10,7 @@ import { createAuditLog } from '../../chat/audit.js';
 import { ReporterPool } from '../../chat/reporter.js';
 import { createRouter } from '../../chat/router.js';
 import { formatProblem, loadProject } from '../../config/load-project.js';
-import { createEngine, startWorker } from '../../engine/index.js';
+import { createEngine, startWorker, type EngineOptions } from '../../engine/index.js';
 import { createWriteStream } from 'node:fs';
 import { createLogger, type Logger } from '../../lib/logger.js';
 import { connectRedis, resolveRedis } from '../../lib/redis-connect.js';
@@ -29,6 +29,8 @@ export interface ShellOptions {
   prefix: string;
   /** How long finished runs are kept (CHATOPS_RETENTION); the engine's default when unset. */
   retentionMs?: number;
+  /** Step output kept in Redis (CHATOPS_STEP_OUTPUT_MAX, CHATOPS_RUN_OUTPUT_MAX); the engine's defaults when unset. */
+  outputBudget?: EngineOptions['outputBudget'];
   chatopsDir: string;
   log?: Logger;
   concurrency?: number;
@@ -56,7 +58,7 @@ export async function runShell(opts: ShellOptions): Promise<void> {
     }
     const project = await loadProject(opts.chatopsDir);
     for (const p of project.problems) say(formatProblem(p));
-    const engineOpts = { redisUrl: target.url, prefix: opts.prefix, project, log, retentionMs: opts.retentionMs };
+    const engineOpts = { redisUrl: target.url, prefix: opts.prefix, project, log, retentionMs: opts.retentionMs, outputBudget: opts.outputBudget };
     const engine = createEngine(engineOpts);
     cleanups.push({ name: 'engine', run: () => engine.close() });
     const worker = await startWorker({ ...engineOpts, concurrency: opts.concurrency ?? 4 });

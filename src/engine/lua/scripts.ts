@@ -10,6 +10,7 @@
  * step id, attempt, retry-at (ms, 0 = now) for every queued step.
  */
 import { claimDue, decide } from './approval-scripts.js';
+import { appendEvent } from './event-scripts.js';
 import { promote, renew } from './lock-scripts.js';
 import { PRELUDE } from './prelude.js';
 import { abort, begin, clearMarks, create, finishRun } from './run-scripts.js';
@@ -17,7 +18,7 @@ import { finishStep, parkStep, retryStep, startStep } from './step-scripts.js';
 
 export type { ScriptDef } from './script-def.js';
 
-export const SCRIPTS = { create, begin, startStep, finishStep, retryStep, parkStep, decide, abort, finishRun, promote, renew, claimDue, clearMarks } as const;
+export const SCRIPTS = { create, begin, startStep, finishStep, retryStep, parkStep, decide, abort, finishRun, promote, renew, claimDue, clearMarks, appendEvent } as const;
 export type ScriptName = keyof typeof SCRIPTS;
 
 export function scriptSource(name: ScriptName): string {
