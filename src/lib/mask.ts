@@ -10,12 +10,18 @@
  *   trimming: a lone `}` or `-----END-----`-style fragment shorter than that is not a secret by
  *   itself, and masking every `}` would destroy the output;
  * - the JSON-escaped form of a secret holding quotes, backslashes or control characters, for
- *   errors and bodies that embed it in JSON.
+ *   errors and bodies that embed it in JSON, and its percent-encoded form (a URL an http step shows);
+ * - any run of 8 or more characters copied from a secret (mask-windows.ts): a secret printed in
+ *   pieces, or a slice of it written as an output value, does not leave those pieces in clear.
+ *   Pieces shorter than 8 characters, and encoded or transformed secrets (base64, hex, reversed),
+ *   are not recognised: masking is a safety net, not a reason to print secrets.
  * Secrets are found also inside longer text (`tokenABC123xyz` with secret `ABC123` becomes
  * `token***xyz`). Overlapping occurrences are merged into one `***`, so no part of any secret
  * survives: with secrets `ab` and `bcd`, `xabcdx` becomes `x***x` (a plain longest-first replace
  * would leave `a` or `cd` in clear).
  */
+
+import { SecretWindows } from './mask-windows.js';
 
 export const MASK = '***';
 export const MIN_FRAGMENT_LENGTH = 4;
@@ -34,17 +40,52 @@ function variantsOf(secret: string): string[] {
   }
   const json = JSON.stringify(secret).slice(1, -1);
   if (json !== secret) out.push(json);
+  // As an http step shows it once placed in a URL (values there are percent-encoded).
+  try {
+    const uri = encodeURIComponent(secret);
+    if (uri !== secret) out.push(uri);
+  } catch {
+    // a lone surrogate cannot be percent-encoded, so it never reaches a URL either
+  }
   return out;
+}
+
+/** Values longer than this, or beyond this many characters of pattern in all, are found with indexOf: V8 refuses very large patterns. */
+const PATTERN_MAX_CHARS = 32 * 1024;
+
+type Span = [start: number, end: number];
+
+/** `text` with each span replaced by `***`; overlapping or touching spans become one. */
+function replaceSpans(text: string, spans: Span[]): string {
+  spans.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let copied = 0; // text[0, copied) is already in out
+  let [spanStart, spanEnd] = spans[0] ?? [0, 0];
+  for (const [start, end] of spans) {
+    if (start <= spanEnd) {
+      spanEnd = Math.max(spanEnd, end);
+      continue;
+    }
+    out += text.slice(copied, spanStart) + MASK;
+    copied = spanEnd;
+    spanStart = start;
+    spanEnd = end;
+  }
+  return out + text.slice(copied, spanStart) + MASK + text.slice(spanEnd);
 }
 
 export class Masker {
   private readonly pattern: RegExp | undefined;
   /** The plain alternation, for a quick "any secret here?" test: much faster than the lookahead scan. */
   private readonly any: RegExp | undefined;
+  /** Values too long for the pattern, searched with indexOf. */
+  private readonly long: readonly string[];
   /** The values masked, longest first (variants included). */
   readonly values: readonly string[];
   /** The secrets as given (what `including` compares against). */
   private readonly secrets: ReadonlySet<string>;
+  /** 8-character windows of every secret, for pieces of a secret. */
+  private readonly windows: SecretWindows;
 
   constructor(secrets: Iterable<string>) {
     const all = new Set<string>();
@@ -56,12 +97,21 @@ export class Masker {
       for (const v of variantsOf(secret)) if (v !== '') all.add(v);
     }
     this.secrets = given;
+    this.windows = new SecretWindows(given);
     this.values = [...all].sort((a, b) => b.length - a.length);
+    const inPattern: string[] = [];
+    const long: string[] = [];
+    let size = 0;
+    for (const v of [...this.values].reverse()) {
+      size += v.length;
+      (size <= PATTERN_MAX_CHARS ? inPattern : long).push(v);
+    }
+    this.long = long;
     // A zero-width lookahead over one alternation, longest first: every position where some
     // secret starts is visited once, with the longest secret starting there.
-    const alternation = this.values.map(escapeRegExp).join('|');
-    this.pattern = this.values.length > 0 ? new RegExp(`(?=(${alternation}))`, 'g') : undefined;
-    this.any = this.values.length > 0 ? new RegExp(alternation) : undefined;
+    const alternation = inPattern.reverse().map(escapeRegExp).join('|');
+    this.pattern = inPattern.length > 0 ? new RegExp(`(?=(${alternation}))`, 'g') : undefined;
+    this.any = inPattern.length > 0 ? new RegExp(alternation) : undefined;
   }
 
   /** This masker when it already masks every one of `more`, else a new one masking them too. */
@@ -72,31 +122,18 @@ export class Masker {
 
   /** True when there is nothing to mask (callers may skip work). */
   get empty(): boolean {
-    return this.pattern === undefined;
+    return this.values.length === 0;
   }
 
   mask(text: string): string {
-    if (this.pattern === undefined || this.any === undefined || text === '' || !this.any.test(text)) return text;
-    let out = '';
-    let copied = 0; // text[0, copied) is already in out
-    let spanStart = -1;
-    let spanEnd = -1;
-    for (const m of text.matchAll(this.pattern)) {
-      const start = m.index;
-      const end = start + (m[1]?.length ?? 0);
-      if (spanStart >= 0 && start <= spanEnd) {
-        spanEnd = Math.max(spanEnd, end); // overlaps or touches the current span
-        continue;
-      }
-      if (spanStart >= 0) {
-        out += text.slice(copied, spanStart) + MASK;
-        copied = spanEnd;
-      }
-      spanStart = start;
-      spanEnd = end;
+    if (this.values.length === 0 || text === '') return text;
+    const spans: Span[] = [];
+    if (this.pattern !== undefined && this.any?.test(text) === true) {
+      for (const m of text.matchAll(this.pattern)) spans.push([m.index, m.index + (m[1]?.length ?? 0)]);
     }
-    if (spanStart < 0) return text;
-    return out + text.slice(copied, spanStart) + MASK + text.slice(spanEnd);
+    for (const v of this.long) for (let i = text.indexOf(v); i >= 0; i = text.indexOf(v, i + 1)) spans.push([i, i + v.length]);
+    this.windows.spans(text, spans);
+    return spans.length === 0 ? text : replaceSpans(text, spans);
   }
 
   /**
@@ -115,7 +152,7 @@ export class Masker {
    * Dates and other class instances are kept as they are. Cycles are preserved, not followed forever.
    */
   maskDeep<T>(value: T): T {
-    if (this.pattern === undefined) return value;
+    if (this.values.length === 0) return value;
     return this.deep(value, new WeakMap()) as T;
   }
 

@@ -16,6 +16,7 @@ import { keysHolding } from '../helpers/redis-dump.js';
 const ENV_TOKEN = 'env-tok-4f3e2d1c0b9a';
 const FILE_PASSWORD = 'file-pw-a1b2c3d4e5f6';
 const OTHER = 'other-secret-77665544';
+const B64 = 'YWJj+ZGVm/Z2hp=='; // percent-encoded in a URL: masked in that form too
 
 let dir = '';
 let server: Server;
@@ -45,7 +46,7 @@ afterAll(async () => {
   await new Promise((r) => server.close(r));
 });
 
-const source = () => new EnvSecretSource({ CHATOPS_SECRET_API_TOKEN: ENV_TOKEN }, dir);
+const source = () => new EnvSecretSource({ CHATOPS_SECRET_API_TOKEN: ENV_TOKEN, CHATOPS_SECRET_B64: B64 }, dir);
 
 const USES = () => `
 name: uses
@@ -59,7 +60,7 @@ steps:
       echo "tok=prefix-$TOKEN" >> "$CHATOPS_OUTPUT"
   - id: call
     needs: shell
-    http: { url: '${base}/ok?key=\${{ secrets.db_password }}', headers: { Authorization: 'Bearer \${{ env.TOKEN }}' } }
+    http: { url: '${base}/ok?key=\${{ secrets.db_password }}&b=\${{ secrets.b64 }}', headers: { Authorization: 'Bearer \${{ env.TOKEN }}' } }
   - id: fails
     needs: call
     continue_on_error: true
@@ -82,21 +83,21 @@ describe('secrets from the worker', () => {
     const done = await h.waitFor(run.id);
     expect(done.state).toBe('succeeded');
     // The real values reached the server (file value without its newline)…
-    expect(received.at(-2)).toEqual({ url: `/ok?key=${FILE_PASSWORD}`, auth: `Bearer ${ENV_TOKEN}` });
+    expect(received.at(-2)).toEqual({ url: `/ok?key=${FILE_PASSWORD}&b=${encodeURIComponent(B64)}`, auth: `Bearer ${ENV_TOKEN}` });
     // …and appear nowhere the bot wrote.
     const events = await h.engine.readEvents(run.id);
     const lines = events.flatMap((e) => (e.type === 'step.output' ? e.lines : []));
     expect(lines).toContain('token *** pw ***');
-    expect(lines).toContain(`> GET ${base}/ok?key=***`);
-    expect(lines).toContain('you sent Bearer *** to /ok?key=***');
+    expect(lines).toContain(`> GET ${base}/ok?key=***&b=***`);
+    expect(lines).toContain('you sent Bearer *** to /ok?key=***&b=***');
     expect(lines).toContain('***'); // the file a step printed without naming the secret
     expect(done.steps.find((s) => s.id === 'shell')?.outputs).toEqual({ pw: '***', tok: 'prefix-***' });
-    expect(done.steps.find((s) => s.id === 'call')?.outputs.body).toBe('you sent Bearer *** to /ok?key=***');
+    expect(done.steps.find((s) => s.id === 'call')?.outputs.body).toBe('you sent Bearer *** to /ok?key=***&b=***');
     expect(done.steps.find((s) => s.id === 'fails')?.error).toBe(`GET ${base}/fail?key=***: expected a 2xx status, got 500 Internal Server Error`);
-    expect(events.find((e) => e.type === 'notify')).toMatchObject({ text: 'body was you sent Bearer *** to /ok?key=***; token ***' });
+    expect(events.find((e) => e.type === 'notify')).toMatchObject({ text: 'body was you sent Bearer *** to /ok?key=***&b=***; token ***' });
     const transcript = await h.engine.transcript(run.id);
-    for (const secret of [ENV_TOKEN, FILE_PASSWORD, OTHER]) expect(transcript).not.toContain(secret);
-    expect(await keysHolding(h.engine.redis, [ENV_TOKEN, FILE_PASSWORD, OTHER].map((s) => s.slice(0, 10)))).toEqual([]);
+    for (const secret of [ENV_TOKEN, FILE_PASSWORD, OTHER, B64, encodeURIComponent(B64)]) expect(transcript).not.toContain(secret);
+    expect(await keysHolding(h.engine.redis, [ENV_TOKEN, FILE_PASSWORD, OTHER, B64, encodeURIComponent(B64)].map((s) => s.slice(0, 10)))).toEqual([]);
   });
 
   it('fails a step that reads a missing secret, naming it and no other', async () => {
@@ -144,4 +145,35 @@ steps:
       delete process.env.CHATOPS_SECRETS_DIR;
     }
   });
+
+  it('masks a secret printed in pieces, and a slice of it written as an output or notified', async () => {
+    const h = await harness(
+      workflowsFrom(`
+name: pieces
+steps:
+  - id: leak
+    env: { K: '\${{ secrets.api_token }}' }
+    run: |
+      echo "head \${K:0:8}"
+      echo "tail \${K:8}"
+      echo "mid=\${K:4:10}" >> "$CHATOPS_OUTPUT"
+      echo "short \${K:0:7}"
+  - id: tell
+    needs: leak
+    notify: 'slice \${{ steps.leak.outputs.mid }}'
+`),
+      { engine: { secrets: source() } },
+    );
+    const { run } = await h.engine.startRun({ workflow: 'pieces', inputs: {}, trigger: cli });
+    const done = await h.waitFor(run.id);
+    expect(done.state).toBe('succeeded');
+    const events = await h.engine.readEvents(run.id);
+    const lines = events.flatMap((e) => (e.type === 'step.output' ? e.lines : []));
+    // Pieces of 8 or more characters are masked; a 7-character piece is what masking cannot catch.
+    expect(lines).toEqual(['head ***', 'tail ***', `short ${ENV_TOKEN.slice(0, 7)}`, 'slice ***']);
+    expect(done.steps[0]?.outputs).toEqual({ mid: '***' });
+    expect(events.find((e) => e.type === 'notify')).toMatchObject({ text: 'slice ***' });
+    expect(await keysHolding(h.engine.redis, [ENV_TOKEN.slice(0, 8), ENV_TOKEN.slice(8), ENV_TOKEN.slice(4, 14)])).toEqual([]);
+  });
 });
+

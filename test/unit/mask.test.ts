@@ -94,3 +94,41 @@ describe('Masker.maskDeep', () => {
     expect(JSON.stringify(many.maskDeep(record))).not.toMatch(/tok-123|pa55/);
   });
 });
+
+describe('Masker: pieces of a secret', () => {
+  const secret = 'sk-live-0123456789abcdefXYZ'; // 27 characters
+
+  it('masks any run of 8 or more characters copied from a secret', () => {
+    const m = new Masker([secret]);
+    expect(m.mask(`a=${secret.slice(0, 8)}`)).toBe('a=***');
+    expect(m.mask(`b=${secret.slice(8)}!`)).toBe('b=***!');
+    expect(m.mask(`mid ${secret.slice(5, 17)} end`)).toBe('mid *** end');
+    // Two pieces side by side, or overlapping windows of two secrets, become one mask.
+    expect(m.mask(`${secret.slice(0, 10)}${secret.slice(12, 22)}`)).toBe('***');
+    expect(m.mask(`x ${secret.slice(0, 9)} y ${secret.slice(15)} z`)).toBe('x *** y *** z');
+  });
+
+  it('leaves pieces shorter than 8 characters, and text that merely resembles the secret', () => {
+    const m = new Masker([secret]);
+    expect(m.mask(secret.slice(0, 7))).toBe(secret.slice(0, 7));
+    expect(m.mask('sk-live-')).toBe(MASK); // 8 characters of the secret, even if they look harmless
+    expect(m.mask('sk-live_0123')).toBe('sk-live_0123');
+  });
+
+  it('indexes only secrets of 8 or more characters, and the first 64 KiB of a huge one', () => {
+    expect(new Masker(['short']).mask('shortish short')).toBe('***ish ***');
+    const huge = Array.from({ length: 10_000 }, (_, i) => i.toString(36).padStart(4, '0')).join('-'); // ~50 KB
+    const m = new Masker([huge]);
+    expect(m.mask(`x${huge.slice(30_000, 30_020)}x`)).toBe('x***x');
+    // Too long for one regular expression (V8 refuses the pattern): found whole all the same.
+    expect(m.mask(`a${huge}b${huge}`)).toBe('a***b***');
+  });
+
+  it('scans long text in one pass', () => {
+    const m = new Masker([secret]);
+    const text = `${'lorem ipsum '.repeat(100_000)}${secret.slice(3, 15)}${' dolor'.repeat(1000)}`;
+    const out = m.mask(text);
+    expect(out).not.toContain(secret.slice(3, 11));
+    expect(out.length).toBe(text.length - 12 + MASK.length);
+  });
+});
