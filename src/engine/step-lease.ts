@@ -15,6 +15,9 @@
  * its next attempt is then due `takeoverMarginMs` later at the earliest (step-runner.ts). While
  * the key lives, the job is put back as a delayed job to look again when it may have expired.
  * A late reply of a renewal that timed out can only extend a lease nobody uses any more: harmless.
+ * A worker process that is frozen cannot kill anything itself: its orphan guard, a separate process,
+ * is given a deadline after each renewal and kills the steps' process groups when it passes
+ * (actions/orphan-guard.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -66,6 +69,12 @@ export class StepLease {
     /** Called with the id of a lease just lost: abort every step claimed under it. */
     private readonly onLost: (leaseId: string, why: string) => void,
     private readonly log: Logger,
+    /**
+     * After each renewal that succeeded: the time (performance.now()) by which a step of this lease
+     * must be dead if nothing renews it again; half the kill margin after the worker's own deadline.
+     * The worker hands it to the orphan guard's watchdog, which kills even while this process is frozen.
+     */
+    private readonly onRenewed: (killBy: number | undefined) => void = () => undefined,
   ) {
     this.id = this.nextId();
   }
@@ -124,6 +133,7 @@ export class StepLease {
         this.lastOk = Math.max(this.lastOk, sent);
         this.held = true;
         this.armWatchdog();
+        this.onRenewed(this.lastOk + this.timing.leaseMs - this.timing.killMarginMs / 2);
         for (const wake of this.waiters.splice(0)) wake();
       } else if (this.held) {
         this.lose('the lease expired in Redis before it could be renewed');
@@ -167,6 +177,7 @@ export class StepLease {
     if (this.timer !== undefined) clearInterval(this.timer);
     if (this.watchdog !== undefined) clearTimeout(this.watchdog);
     for (const wake of this.waiters.splice(0)) wake();
+    this.onRenewed(undefined);
     if (this.held) await withTimeout(this.redis.del(this.keys.lease(this.id)), this.timing.renewMs).catch(() => 0);
   }
 }

@@ -284,8 +284,11 @@ export class StepRunner {
       release();
     }
     const output = await out.close();
-    if (controller.signal.reason instanceof LeaseLostError) {
-      return this.lost(rc, step, attempt, log, `this worker could not renew its lease in Redis in time (${controller.signal.reason.message}) and killed the step`);
+    // A step that failed because it was killed for a lost lease (here, or by the orphan guard's
+    // watchdog while this process was frozen) is reported as such, never as its own failure.
+    if (controller.signal.reason instanceof LeaseLostError || (!result.ok && !this.lease.holds(leaseId))) {
+      const why = controller.signal.reason instanceof LeaseLostError ? controller.signal.reason.message : 'its lease ran out';
+      return this.lost(rc, step, attempt, log, `the step was killed because its worker lost its lease in Redis (${why})`);
     }
     const state: StepState = result.ok ? 'succeeded' : result.timedOut ? 'timed_out' : result.cancelled ? 'cancelled' : 'failed';
     const res: StepResult = { state, outputs: result.outputs, exitCode: result.exitCode, error: result.ok ? undefined : (result.error ?? state), startedAt, output };

@@ -27,6 +27,7 @@ import { Engine, type EngineOptions, type StepJobData } from './engine.js';
 import { parseExpiryMember, QUEUE_NAME } from './keys.js';
 import { leaseTiming, StepLease } from './step-lease.js';
 import { StepRunner } from './step-runner.js';
+import { setGuardDeadline } from '../actions/orphan-guard.js';
 import { sweepStepDirs } from '../actions/outputs-file.js';
 
 export interface WorkerOptions extends EngineOptions {
@@ -54,7 +55,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   const active = new ActiveSteps();
   // Its own connection: renewals must not queue behind step traffic, and time out on their own.
   const leaseConnection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-  const lease = new StepLease(leaseConnection, engine.keys, id, leaseTiming(opts.stepLeaseMs), (leaseId, why) => active.abortLease(leaseId, why), log);
+  const lease = new StepLease(leaseConnection, engine.keys, id, leaseTiming(opts.stepLeaseMs), (leaseId, why) => active.abortLease(leaseId, why), log, setGuardDeadline);
   await lease.start();
   const runner = new StepRunner(engine, active, lease);
   // Step folders left by a worker of this machine that was killed (they may hold output values).

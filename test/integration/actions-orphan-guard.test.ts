@@ -49,6 +49,35 @@ describe('orphan guard', () => {
     }
   });
 
+  it('is a watchdog: kills registered groups with SIGKILL when a deadline passes without a new one, not while it is renewed', async () => {
+    const guard = startOrphanGuard(BASH);
+    const renewed = detachedSleep();
+    const lapsed = detachedSleep();
+    try {
+      guard.register(renewed);
+      for (let i = 0; i < 6; i++) {
+        guard.deadline(400);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(processGone(renewed)).toBe(false);
+      guard.unregister(renewed);
+      guard.register(lapsed);
+      guard.deadline(300);
+      await eventually(() => processGone(lapsed), 5_000, 'the group to be killed at the deadline');
+      expect(processGone(renewed)).toBe(false);
+      expect(guard.alive()).toBe(true); // it goes on guarding
+      guard.deadline(0);
+      guard.register(renewed);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(processGone(renewed)).toBe(false);
+      guard.unregister(renewed);
+      guard.close();
+    } finally {
+      killIfAlive(renewed);
+      killIfAlive(lapsed);
+    }
+  });
+
   it('guards a running shell step, and a new guard starts after one died', async () => {
     const ctx = testContext();
     const pending = runShell('echo $$\nsleep 100', ctx);

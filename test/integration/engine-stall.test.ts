@@ -144,4 +144,32 @@ describe('engine: a Redis stall never runs two attempts of a step at once', () =
     expect(done.state).toBe('succeeded');
     expect(done.steps[0]).toMatchObject({ state: 'succeeded', attempt: 2 });
   });
+  it('a worker frozen longer than its lease: its guard kills the attempt before the lease ends; the other worker retries it after lease + margin', async () => {
+    const { runId, log } = await start(100);
+    // The lease the step was claimed under names the worker: host:pid:…:generation:random.
+    const holder = await (h as Harness).engine.redis.hget((h as Harness).engine.keys.st(runId), 'work#w');
+    const pid = Number(holder?.split(':').at(-4));
+    const frozen = children.find((c) => c.pid === pid);
+    expect(frozen).toBeDefined();
+    const stoppedAt = Date.now();
+    frozen?.kill('SIGSTOP');
+    try {
+      await until('the second attempt', () => readLog(log).some((l) => l.attempt === 2), 20_000);
+    } finally {
+      frozen?.kill('SIGCONT');
+    }
+    const done = await (h as Harness).waitFor(runId, undefined, 30_000);
+    const lines = readLog(log);
+    const first = lines.filter((l) => l.attempt === 1);
+    const second = lines.filter((l) => l.attempt === 2);
+    const lastOfFirst = Math.max(...first.map((l) => l.at));
+    expect(first.some((l) => l.what === 'end')).toBe(false);
+    expect(lastOfFirst).toBeLessThan(stoppedAt + LEASE_MS);
+    expect(second[0]?.what).toBe('start');
+    expect(second[0]?.at ?? 0).toBeGreaterThanOrEqual(stoppedAt + LEASE_MS + MARGIN_MS);
+    expect(second[0]?.at ?? 0).toBeGreaterThan(lastOfFirst + MARGIN_MS);
+    expect(lines.some((l) => l.attempt > 2)).toBe(false);
+    expect(done.state).toBe('succeeded');
+    expect(done.steps[0]).toMatchObject({ state: 'succeeded', attempt: 2 });
+  });
 });
