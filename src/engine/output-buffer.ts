@@ -15,7 +15,8 @@
  * action stops reading the step's pipes until it settles.
  *
  * A run whose record vanished (Redis wiped) gets no more writes (appendEvent answers 'gone'),
- * so its stream is not re-created without expiry.
+ * so its stream is not re-created without expiry. Nor does an attempt that is no longer the
+ * step's running one (it lost its lease and was taken over: appendEvent answers 'stale').
  */
 import type { OutputStream } from '../actions/types.js';
 import { formatByteSize } from '../lib/byte-size.js';
@@ -77,6 +78,8 @@ export class OutputBuffer {
     private readonly stepId: string,
     private readonly maxlen: number,
     private readonly budget: OutputBudget = DEFAULT_OUTPUT_BUDGET,
+    /** The attempt writing; its lines are refused once it is not the step's running attempt. */
+    private readonly attempt?: number,
   ) {}
 
   /** True once lines are only counted (ActionContext.outputBudget.full). */
@@ -146,8 +149,9 @@ export class OutputBuffer {
     for (;;) {
       const reply = await this.append(keep, stream, cost);
       if (reply[0] === 'ok') break;
-      if (reply[0] === 'gone') {
-        this.rc.log.warn({ step: this.stepId }, 'the run vanished from Redis (wiped or expired): its step output is no longer written');
+      if (reply[0] === 'gone' || reply[0] === 'stale') {
+        const why = reply[0] === 'gone' ? 'the run vanished from Redis (wiped or expired)' : 'this attempt is no longer the running one (taken over after its lease was lost)';
+        this.rc.log.warn({ step: this.stepId, attempt: this.attempt }, `${why}: its step output is no longer written`);
         this.cut = 'gone';
         return this.skipped(keep.length, cost);
       }
@@ -167,7 +171,8 @@ export class OutputBuffer {
 
   private async append(lines: string[], stream: OutputStream, cost: number): Promise<string[]> {
     const event = { ts: Date.now(), runId: this.rc.meta.id, type: 'step.output', step: this.stepId, lines, stream };
-    return this.scripts.call('appendEvent', this.keys.runKeys(this.rc.meta.id), [this.maxlen, this.budget.runBytes, cost, JSON.stringify(event)]);
+    const fence = this.attempt !== undefined ? [this.stepId, this.attempt] : [];
+    return this.scripts.call('appendEvent', this.keys.runKeys(this.rc.meta.id), [this.maxlen, this.budget.runBytes, cost, JSON.stringify(event), ...fence]);
   }
 
   private kept(lines: string[]): void {

@@ -256,7 +256,7 @@ export class StepRunner {
     if (!this.lease.holds(leaseId)) controller.abort(new LeaseLostError('this worker lost its step lease'));
     const stepMs = step.timeout !== undefined ? parseDuration(step.timeout) : undefined;
     const timer = stepMs !== undefined ? setTimeout(() => controller.abort(new DOMException(`step timed out after ${step.timeout}`, 'TimeoutError')), stepMs) : undefined;
-    const out = new OutputBuffer(engine.scripts, engine.keys, rc, step.id, engine.maxlen, engine.outputBudget);
+    const out = new OutputBuffer(engine.scripts, engine.keys, rc, step.id, engine.maxlen, engine.outputBudget, attempt);
     let env: Record<string, string> | undefined;
     const actx: ActionContext = {
       runId,
