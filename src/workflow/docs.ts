@@ -96,7 +96,8 @@ function describeAction(step: Step, wf: Workflow, policy: Policy | undefined): s
       const h = step.http;
       if (!h) return [];
       const expect = h.expect === undefined ? 'any 2xx' : Array.isArray(h.expect) ? h.expect.join(' or ') : String(h.expect);
-      return [`- **Does:** HTTP ${h.method} ${code(h.url)}, expecting ${expect}${h.timeout ? ` within ${h.timeout}` : ''}`];
+      const redirects = h.follow_redirects === true ? ', following redirects within the same origin' : '';
+      return [`- **Does:** HTTP ${h.method} ${code(h.url)}, expecting ${expect}${h.timeout ? ` within ${h.timeout}` : ''}${redirects}`];
     }
     case 'approval': {
       const a = step.approval ?? {};

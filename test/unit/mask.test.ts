@@ -124,6 +124,17 @@ describe('Masker: pieces of a secret', () => {
     expect(m.mask(`a${huge}b${huge}`)).toBe('a***b***');
   });
 
+  it('shares the index of a long secret between the maskers of many runs', () => {
+    const cert = Array.from({ length: 4000 }, (_, i) => (i * 7919).toString(36).padStart(8, '0')).join(''); // 32,000 characters
+    global.gc?.();
+    const before = process.memoryUsage().heapUsed;
+    // A worker caches up to 1,000 runs, each with its own masker; one index per run would be about 2 MB each.
+    const maskers = Array.from({ length: 500 }, (_, i) => new Masker([cert, `run-input-${i}-secret`]));
+    const grown = process.memoryUsage().heapUsed - before;
+    expect(grown).toBeLessThan(150 * 1024 * 1024);
+    expect(maskers[499]?.mask(`x${cert.slice(100, 120)}x run-input-499-sec`)).toBe('x***x ***');
+  });
+
   it('scans long text in one pass', () => {
     const m = new Masker([secret]);
     const text = `${'lorem ipsum '.repeat(100_000)}${secret.slice(3, 15)}${' dolor'.repeat(1000)}`;
