@@ -91,6 +91,11 @@ export class ReporterPool {
     await this.feed.close();
   }
 
+  /** The channel budgets of a platform, for other writers into the same channels (incidents). */
+  bucketsOf(platform: string): ChannelBuckets | undefined {
+    return this.platforms.get(platform)?.buckets;
+  }
+
   /** Run ids this replica drives now. */
   drivingRuns(): string[] {
     return [...this.driving.keys()];

@@ -19,6 +19,7 @@ export function register(program: Command): void {
         retentionMs: env.CHATOPS_RETENTION,
         outputBudget: { stepBytes: env.CHATOPS_STEP_OUTPUT_MAX, runBytes: env.CHATOPS_RUN_OUTPUT_MAX },
         chatopsDir: env.chatopsDir,
+        alertChannel: env.ALERT_CHANNEL,
       });
     });
 }

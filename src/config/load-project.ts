@@ -7,7 +7,8 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Workflow } from '../workflow/schema.js';
 import type { CommandFile } from './command-schema.js';
 import { checkCollisions, checkCommand, checkPolicy, checkSubWorkflows, type CommandEntry, type WorkflowEntry } from './cross-checks.js';
-import { loadCommandText, loadPolicyText, loadWorkflowText } from './load-files.js';
+import type { AlertsConfig } from './alerts-config.js';
+import { loadAlertsText, loadCommandText, loadPolicyText, loadWorkflowText } from './load-files.js';
 import type { Policy } from './policy.js';
 import type { UsagePattern } from './usage.js';
 import { FileTooLargeError, formatProblem, readYamlFile, sortProblems, type Problem } from './yaml-source.js';
@@ -27,6 +28,8 @@ export interface Project {
   workflows: Map<string, Workflow>;
   commands: Map<string, CommandDef>;
   policy?: Policy;
+  /** alerts.yaml, when present and valid (a broken one is reported and the defaults apply). */
+  alerts?: AlertsConfig;
   problems: Problem[];
   /** workflow name -> the file it came from (as shown in problems). */
   workflowFiles: Map<string, string>;
@@ -194,6 +197,20 @@ export async function loadProject(dir: string): Promise<Project> {
     // A broken policy file leaves `policy` undefined; callers must then fail closed (see below).
   }
 
+  let alerts: AlertsConfig | undefined;
+  const alertsPath = join(root, 'alerts.yaml');
+  try {
+    const alertsText = await readIfExists(alertsPath);
+    if (alertsText !== undefined) {
+      const loaded = loadAlertsText(displayPath(alertsPath), alertsText);
+      problems.push(...loaded.problems);
+      alerts = loaded.value;
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    problems.push({ file: displayPath(alertsPath), line: 1, col: 1, severity: 'error', message: `cannot read alert routing (${code}); incidents go to ALERT_CHANNEL until it can be read` });
+  }
+
   const plain = new Map<string, Workflow>();
   const files = new Map<string, string>();
   for (const [name, entry] of [...workflows].sort(([a], [b]) => a.localeCompare(b))) {
@@ -212,6 +229,7 @@ export async function loadProject(dir: string): Promise<Project> {
     });
   }
   const project: Project = { dir: root, workflows: plain, commands, problems: sortProblems(problems), workflowFiles: files };
+  if (alerts !== undefined) project.alerts = alerts;
   if (policy !== undefined) project.policy = policy;
   else if (policyText !== undefined || policyUnreadable) project.policy = LOCKED_POLICY;
   return project;

@@ -5,7 +5,7 @@
  * environment and calls this; tests call it with a fake Slack API.
  */
 import type { Redis } from 'ioredis';
-import { mountAlerts, type AlertsFront, type AlertsFrontOptions } from '../alerts/front.js';
+import { mountAlerts, startIncidents, type AlertsFront, type AlertsFrontOptions, type Incidents } from '../alerts/front.js';
 import { createSlackFront, type SlackFront } from '../adapters/slack/slack-app.js';
 import type { SlackConfig } from '../adapters/slack/config.js';
 import { createThreadRuns } from '../adapters/slack/thread-runs.js';
@@ -35,6 +35,8 @@ export interface FrontOptions {
   engine?: Partial<EngineOptions>;
   /** Reporter tuning (tests shorten polls). */
   reporter?: Partial<Pick<ReporterPoolOptions, 'pollMs' | 'blockMs' | 'tickMs' | 'minIntervalMs' | 'leaseMs' | 'channelRetryMs'>>;
+  /** Extra chat platforms beyond Slack (tests add a terminal). */
+  platforms?: ChatPlatform[];
 }
 
 export interface Front {
@@ -46,6 +48,7 @@ export interface Front {
   redis: Redis;
   slack?: SlackFront;
   alerts: AlertsFront;
+  incidents: Incidents;
   /** Graceful stop: stop taking requests, let in-flight ones finish, hand runs back, close. Idempotent. */
   close(): Promise<void>;
 }
@@ -94,14 +97,29 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       });
       platforms.push(slack.platform);
     }
+    platforms.push(...(opts.platforms ?? []));
     reporters = new ReporterPool({ redis, prefix, runs: engine, platforms, log, ...opts.reporter });
     reporters.start();
     cleanups.push(() => reporters?.close() ?? Promise.resolve());
+    const pool = reporters;
+    const incidents = startIncidents({
+      redis,
+      prefix,
+      log,
+      platforms,
+      config: project.alerts,
+      defaultChannel: opts.alerts?.defaultChannel,
+      buckets: (name) => pool.bucketsOf(name),
+      retentionMs: opts.engine?.retentionMs,
+      pollMs: opts.reporter?.pollMs,
+      blockMs: opts.reporter?.blockMs,
+      minIntervalMs: opts.reporter?.minIntervalMs,
+    });
+    cleanups.push(() => incidents.close());
     if (slack) await slack.start();
     const port = await server.listen(opts.port, opts.host);
     log.info({ port, slack: opts.slack?.mode ?? 'off' }, 'chatops serve listening');
     let closing: Promise<void> | undefined;
-    const pool = reporters;
     return {
       server,
       port,
@@ -111,10 +129,11 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       redis,
       slack,
       alerts,
+      incidents,
       close() {
         closing ??= (async () => {
           // Each step runs on its own so one failure does not leave the rest open.
-          for (const step of [() => server.close(), () => slack?.stop(), () => alerts.close(), () => pool.close(), () => engine.close(), () => redis.quit()]) {
+          for (const step of [() => server.close(), () => slack?.stop(), () => alerts.close(), () => incidents.close(), () => pool.close(), () => engine.close(), () => redis.quit()]) {
             try {
               await step();
             } catch (err) {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { startIncidents } from '../../alerts/front.js';
 import { createAuditLog } from '../../chat/audit.js';
 import { ReporterPool } from '../../chat/reporter.js';
 import { createRouter } from '../../chat/router.js';
@@ -34,6 +35,8 @@ export interface ShellOptions {
   chatopsDir: string;
   log?: Logger;
   concurrency?: number;
+  /** ALERT_CHANNEL: incidents no alerts.yaml route takes go there (`shell:` shows them here). */
+  alertChannel?: string;
 }
 
 /** `--as`, else $CHATOPS_USER, else $USER, else the OS login. */
@@ -83,6 +86,9 @@ export async function runShell(opts: ShellOptions): Promise<void> {
     const pool = new ReporterPool({ redis, prefix: opts.prefix, runs: engine, platforms: [platform], log, minIntervalMs: tty ? 250 : 100, tickMs: 0, pollMs: 1000 });
     pool.start();
     cleanups.push({ name: 'reporter', run: () => pool.close() });
+    // Incidents routed to `shell:` (deliveries taken by a `chatops serve` on the same Redis) show here.
+    const incidents = startIncidents({ redis, prefix: opts.prefix, log, platforms: [platform], config: project.alerts, defaultChannel: opts.alertChannel, buckets: (name) => pool.bucketsOf(name), retentionMs: opts.retentionMs });
+    cleanups.push({ name: 'incidents', run: () => incidents.close() });
     const router = createRouter({
       runs: engine,
       commands: project.commands.values(),
