@@ -13,6 +13,7 @@ import { displayPath, loadProject } from '../config/load-project.js';
 import { createLogger } from '../lib/logger.js';
 import { resolveRedis } from '../lib/redis-connect.js';
 import { startFront } from '../server/front.js';
+import { parseWebKeys, WebKeyError } from '../web/link-signing.js';
 import { EXIT } from './exit-codes.js';
 
 interface ServeOptions {
@@ -49,6 +50,13 @@ async function serve(opts: ServeOptions): Promise<number> {
     if (err instanceof SlackConfigError) return fail(err.message);
     throw err;
   }
+  let webKeys: string[];
+  try {
+    webKeys = parseWebKeys(env.CHATOPS_WEB_KEY);
+  } catch (err) {
+    if (err instanceof WebKeyError) return fail(err.message);
+    throw err;
+  }
   const project = await loadProject(env.chatopsDir);
   for (const p of project.problems) log[p.severity === 'error' ? 'error' : 'warn']({ file: displayPath(p.file), line: p.line, col: p.col }, p.message);
   if (project.problems.some((p) => p.severity === 'error')) log.warn('files with errors are left out; run `chatops validate` for details');
@@ -56,7 +64,7 @@ async function serve(opts: ServeOptions): Promise<number> {
   const redis = await resolveRedis(env.REDIS_URL, (line) => log.warn(line));
   let front;
   try {
-    front = await startFront({ redisUrl: redis.url, prefix: env.CHATOPS_PREFIX, project, log, port: env.PORT, slack, alerts: { secrets: readAlertSecrets(env), defaultChannel: env.ALERT_CHANNEL }, engine: { retentionMs: env.CHATOPS_RETENTION } });
+    front = await startFront({ redisUrl: redis.url, prefix: env.CHATOPS_PREFIX, project, log, port: env.PORT, slack, alerts: { secrets: readAlertSecrets(env), defaultChannel: env.ALERT_CHANNEL }, engine: { retentionMs: env.CHATOPS_RETENTION }, web: { keys: webKeys, token: env.CHATOPS_WEB_TOKEN || undefined, publicUrl: env.CHATOPS_PUBLIC_URL } });
   } catch (err) {
     await redis.private?.stop();
     if (err instanceof SlackConfigError) return fail(err.message);

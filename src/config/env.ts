@@ -55,6 +55,16 @@ const envSchema = z.object({
   ALERTMANAGER_URL: z.string().url().optional(),
   /** Where incidents go when no alerts.yaml route matches: `platform:channel`. */
   ALERT_CHANNEL: z.string().regex(/^[a-z][a-z0-9_.-]*:.+$/, 'expected platform:channel, e.g. slack:C0ALERTS').optional(),
+  /** HMAC key(s) of the signed page links, the same on every front (comma-separated: the first signs). */
+  CHATOPS_WEB_KEY: z.string().optional(),
+  /** Token for the list pages (`/runs`, `/incidents`). */
+  CHATOPS_WEB_TOKEN: z.string().optional(),
+  /** Where people reach `chatops serve`; chat links to pages only when set. */
+  CHATOPS_PUBLIC_URL: z
+    .string()
+    .url()
+    .refine((v) => /^https?:\/\//.test(v), { message: 'expected an http(s) URL such as https://chatops.example.com' })
+    .optional(),
 });
 
 export type Env = z.infer<typeof envSchema> & { chatopsDir: string };

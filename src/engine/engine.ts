@@ -35,6 +35,7 @@ import { RepairMarks } from './repair-marks.js';
 import { RunContexts, type RunContext, type RunMeta } from './run-context.js';
 import { resolveSecretKey } from './seal.js';
 import { freshRecord, prepareRun, SnapshotCache } from './prepare-run.js';
+import { loadSnapshot } from './snapshot-store.js';
 import { findStep, snapshotBase, type ApprovalDefaults } from './snapshot.js';
 import { DEFAULT_OUTPUT_BUDGET, type OutputBudget } from './output-buffer.js';
 import { renderTranscript } from './transcript.js';
@@ -526,6 +527,12 @@ export class Engine implements RunsApi {
 
   async getRun(runId: string): Promise<RunRecord | null> {
     return readRunRecord(this.redis, this.keys, runId);
+  }
+
+  /** The workflow as a run was started (its stored snapshot), or undefined once that expired. */
+  async runWorkflow(runId: string): Promise<Workflow | undefined> {
+    const sha = await this.redis.hget(this.keys.run(runId), 'wf');
+    return sha ? (await loadSnapshot(this.redis, this.keys, sha))?.def : undefined;
   }
 
   async listRuns(opts: { channel?: string; limit?: number }): Promise<RunRecord[]> {

@@ -16,6 +16,7 @@ import { createRouter, type Router } from '../chat/router.js';
 import type { Project } from '../config/load-project.js';
 import { createEngine, type Engine, type EngineOptions } from '../engine/index.js';
 import { connectRedis } from '../lib/redis-connect.js';
+import { mountWeb, type WebFront, type WebOptions } from '../web/front.js';
 import type { Logger } from '../lib/logger.js';
 import { redisCheck } from './health-routes.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
@@ -31,6 +32,8 @@ export interface FrontOptions {
   slack?: SlackConfig;
   /** Alert webhooks and incidents; without it every alert route refuses (no secret). */
   alerts?: AlertsFrontOptions;
+  /** The web pages (signed links, lists, public URL); without keys no page is served. */
+  web?: WebOptions;
   /** Engine options beyond the basics (secret key, retention…). */
   engine?: Partial<EngineOptions>;
   /** Reporter tuning (tests shorten polls). */
@@ -49,6 +52,7 @@ export interface Front {
   slack?: SlackFront;
   alerts: AlertsFront;
   incidents: Incidents;
+  web: WebFront;
   /** Graceful stop: stop taking requests, let in-flight ones finish, hand runs back, close. Idempotent. */
   close(): Promise<void>;
 }
@@ -84,6 +88,8 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
   try {
     const alerts = await mountAlerts({ server, redisUrl: opts.redisUrl, prefix, log, alerts: opts.alerts ?? { secrets: { tokens: [], grafana: [], pagerduty: [] } } });
     cleanups.push(() => alerts.close());
+    const web = await mountWeb({ server, runs: engine, log, web: opts.web ?? { keys: [] } });
+    cleanups.push(() => web.close());
     if (opts.slack) {
       slack = await createSlackFront({
         config: opts.slack,
@@ -130,10 +136,11 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       slack,
       alerts,
       incidents,
+      web,
       close() {
         closing ??= (async () => {
           // Each step runs on its own so one failure does not leave the rest open.
-          for (const step of [() => server.close(), () => slack?.stop(), () => alerts.close(), () => incidents.close(), () => pool.close(), () => engine.close(), () => redis.quit()]) {
+          for (const step of [() => server.close(), () => slack?.stop(), () => alerts.close(), () => incidents.close(), () => web.close(), () => pool.close(), () => engine.close(), () => redis.quit()]) {
             try {
               await step();
             } catch (err) {
