@@ -5,11 +5,13 @@
  * shut down gracefully: no new requests, in-flight ones finish, runs are handed to other replicas.
  */
 import type { Command } from 'commander';
+import { join } from 'node:path';
 import { readSlackConfig, slackRequested, type SlackConfig } from '../adapters/slack/config.js';
 import { SlackConfigError } from '../adapters/slack/errors.js';
 import { readAlertSecrets } from '../alerts/auth.js';
 import { readEnv } from '../config/env.js';
 import { displayPath, loadProject } from '../config/load-project.js';
+import { policyLocked } from '../config/policy.js';
 import { createLogger } from '../lib/logger.js';
 import { resolveRedis } from '../lib/redis-connect.js';
 import { startFront } from '../server/front.js';
@@ -60,6 +62,13 @@ async function serve(opts: ServeOptions): Promise<number> {
   const project = await loadProject(env.chatopsDir);
   for (const p of project.problems) log[p.severity === 'error' ? 'error' : 'warn']({ file: displayPath(p.file), line: p.line, col: p.col }, p.message);
   if (project.problems.some((p) => p.severity === 'error')) log.warn('files with errors are left out; run `chatops validate` for details');
+  if (project.policy === undefined) {
+    if (env.CHATOPS_ALLOW_ALL !== '1')
+      return fail(
+        `E_NO_POLICY: no policy file (${displayPath(join(project.dir, 'policy.yaml'))}), so anyone who can reach the bot could run every command. Add policy.yaml (see the README, "policy.yaml"), or set CHATOPS_ALLOW_ALL=1 to let everyone run everything on purpose`,
+      );
+    log.warn('no policy file and CHATOPS_ALLOW_ALL=1: everyone may run every command');
+  } else if (policyLocked(project.policy)) log.error('the policy file cannot be used (see above): every command is refused until it is fixed');
 
   const redis = await resolveRedis(env.REDIS_URL, (line) => log.warn(line));
   let front;

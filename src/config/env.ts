@@ -38,6 +38,8 @@ const envSchema = z.object({
   CHATOPS_STEP_OUTPUT_MAX: byteSize,
   /** Most output bytes of one run, all steps together, kept in Redis; engine default 8 MiB. */
   CHATOPS_RUN_OUTPUT_MAX: byteSize,
+  /** `1`: `chatops serve` may start with no policy file, letting everyone run everything on purpose. */
+  CHATOPS_ALLOW_ALL: z.enum(['', '0', '1'], { message: 'expected 1 (allow everyone when there is no policy file) or 0' }).optional(),
   CHATOPS_USER: z.string().optional(),
   USER: z.string().optional(),
   SLACK_BOT_TOKEN: z.string().optional(),

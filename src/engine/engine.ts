@@ -7,9 +7,8 @@
  *   first ready steps `queued`; their jobs are then added with deterministic ids
  *   (`runId.stepId.attempt`), so adding one twice is a no-op.
  * - Readiness is ours, not BullMQ flows': each step result is recorded by one Lua call that also
- *   advances the graph, looking only at the steps that need this one (O(its dependents)), and
- *   returns the steps it queued; a crash before the jobs are added is repaired when the step job is
- *   retried (a replayed end, and begin(), return every queued step).
+ *   advances the graph and returns every queued step; a crash before the jobs are added is repaired
+ *   when the step job is retried (the call is idempotent and returns the same steps).
  * - A run ends when advance() reports its outcome: workflow outputs are evaluated, the run is
  *   finished atomically (state, run.finished, expiry after the retention, lock release), the next
  *   run queued for the lock is promoted, and a parent run's `workflow:` step is settled.
@@ -20,7 +19,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
 import type { Policy } from '../config/policy.js';
-import { approvalRuleFor } from '../config/policy.js';
+import { approvalRuleFor, policyLocked } from '../config/policy.js';
 import { EnvSecretSource, type SecretSource } from '../config/secret-source.js';
 import { interpolate } from '../workflow/expressions.js';
 import { parseDuration } from '../workflow/duration.js';
@@ -165,6 +164,7 @@ export class Engine implements RunsApi {
   // ── starting ────────────────────────────────────────────────────────────────────────────────
 
   async startRun(req: StartRunRequest, internal: { mask?: string[] } = {}): Promise<StartRunResult> {
+    this.refuseWhenPolicyLocked('no run starts');
     const workflow = this.opts.project.workflows.get(req.workflow);
     if (workflow === undefined) {
       const known = [...this.opts.project.workflows.keys()].sort();
@@ -494,9 +494,19 @@ export class Engine implements RunsApi {
     return run;
   }
 
+  /**
+   * A policy file that exists but cannot be used (errors, misnamed, a dangling link) locks the
+   * engine too: approval rules come from it, so a run started or decided now would fall open.
+   */
+  private refuseWhenPolicyLocked(what: string): void {
+    if (policyLocked(this.opts.project.policy))
+      throw new EngineError('POLICY_LOCKED', `the policy file cannot be used (run \`chatops validate\` to see why); ${what} until it is fixed`);
+  }
+
   // ── approvals ───────────────────────────────────────────────────────────────────────────────
 
   async decide(req: DecideRequest): Promise<DecideResult> {
+    this.refuseWhenPolicyLocked('no approval decision counts');
     const rc = await this.contexts.get(req.runId);
     if (!rc) throw new EngineError('UNKNOWN_RUN', `no run ${req.runId} (it may have expired)`, { runId: req.runId });
     return this.guarded(req.runId, () => this.decideUnguarded(rc, req));
