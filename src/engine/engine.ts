@@ -7,8 +7,9 @@
  *   first ready steps `queued`; their jobs are then added with deterministic ids
  *   (`runId.stepId.attempt`), so adding one twice is a no-op.
  * - Readiness is ours, not BullMQ flows': each step result is recorded by one Lua call that also
- *   advances the graph and returns every queued step; a crash before the jobs are added is repaired
- *   when the step job is retried (the call is idempotent and returns the same steps).
+ *   advances the graph, looking only at the steps that need this one (O(its dependents)), and
+ *   returns the steps it queued; a crash before the jobs are added is repaired when the step job is
+ *   retried (a replayed end, and begin(), return every queued step).
  * - A run ends when advance() reports its outcome: workflow outputs are evaluated, the run is
  *   finished atomically (state, run.finished, expiry after the retention, lock release), the next
  *   run queued for the lock is promoted, and a parent run's `workflow:` step is settled.

@@ -104,7 +104,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       platforms.push(slack.platform);
     }
     platforms.push(...(opts.platforms ?? []));
-    reporters = new ReporterPool({ redis, prefix, runs: engine, platforms, log, ...opts.reporter });
+    reporters = new ReporterPool({ redis, prefix, runs: engine, platforms, log, linkFor: (runId) => web.runUrl(runId), ...opts.reporter });
     reporters.start();
     cleanups.push(() => reporters?.close() ?? Promise.resolve());
     const pool = reporters;

@@ -39,6 +39,11 @@ export function publicLink(publicUrl: string | undefined, path: string | undefin
   return `${publicUrl.replace(/\/+$/, '')}${path}`;
 }
 
+/** Full signed page URLs for chat ("View" links); undefined without a public URL or a key. */
+export function runUrlMaker(signer: LinkSigner, publicUrl: string | undefined): (runId: string) => string | undefined {
+  return (runId) => publicLink(publicUrl, runLink(signer, runId));
+}
+
 export async function mountWeb(opts: { server: HttpServer; runs: WebRunsSource; log: Logger; web: WebOptions; now?: () => number }): Promise<WebFront> {
   const log = opts.log.child({ component: 'web' });
   const signer = new LinkSigner(opts.web.keys, opts.now);
@@ -67,7 +72,7 @@ export async function mountWeb(opts: { server: HttpServer; runs: WebRunsSource; 
   return {
     signer,
     hub,
-    runUrl: (runId) => publicLink(opts.web.publicUrl, runLink(signer, runId)),
+    runUrl: runUrlMaker(signer, opts.web.publicUrl),
     close: () => hub.close(),
   };
 }

@@ -34,6 +34,7 @@ export function formatRun(v: RunView, o: FormatOptions): string[] {
   lines.push(`${p(look.tone, look.icon)} ${p('bold', `run ${v.runId}`)} · ${v.workflow}${v.description ? ` — ${v.description}` : ''}`);
   const inputs = Object.entries(v.inputs).map(([k, val]) => `${k}=${String(val)}`);
   lines.push(`  by ${v.requester}${v.trigger.source ? ` via ${v.trigger.source}` : ''}${inputs.length > 0 ? ` · ${inputs.join(' ')}` : ''}`);
+  if (v.link) lines.push(`  View: ${v.link}`);
   const width = Math.max(8, ...v.steps.map((s) => s.name.length));
   for (const s of v.steps) {
     // Steps a finished run never reached (on_failure handlers of a success) read "not run".

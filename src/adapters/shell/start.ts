@@ -37,6 +37,8 @@ export interface ShellOptions {
   concurrency?: number;
   /** ALERT_CHANNEL: incidents no alerts.yaml route takes go there (`shell:` shows them here). */
   alertChannel?: string;
+  /** A run's web page for the header's "View" link (CHATOPS_PUBLIC_URL with CHATOPS_WEB_KEY). */
+  linkFor?: (runId: string) => string | undefined;
 }
 
 /** `--as`, else $CHATOPS_USER, else $USER, else the OS login. */
@@ -83,7 +85,7 @@ export async function runShell(opts: ShellOptions): Promise<void> {
       instance: randomBytes(4).toString('hex'),
       rows: () => opts.output.rows,
     });
-    const pool = new ReporterPool({ redis, prefix: opts.prefix, runs: engine, platforms: [platform], log, minIntervalMs: tty ? 250 : 100, tickMs: 0, pollMs: 1000 });
+    const pool = new ReporterPool({ redis, prefix: opts.prefix, runs: engine, platforms: [platform], log, minIntervalMs: tty ? 250 : 100, tickMs: 0, pollMs: 1000, linkFor: opts.linkFor });
     pool.start();
     cleanups.push({ name: 'reporter', run: () => pool.close() });
     // Incidents routed to `shell:` (deliveries taken by a `chatops serve` on the same Redis) show here.

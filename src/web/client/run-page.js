@@ -49,7 +49,7 @@
   }
 
   function setNodeState(node, state) {
-    const g = document.querySelector('#graph svg [id^="flowchart-' + node + '-"]');
+    const g = document.querySelector('#graph svg [id*="flowchart-' + node + '-"]');
     if (!g) return;
     for (const c of Array.from(g.classList)) if (c.indexOf('st_') === 0) g.classList.remove(c);
     g.classList.add('st_' + state);
