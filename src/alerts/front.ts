@@ -34,8 +34,7 @@ export function closedAlertRoutes(secrets: AlertSecrets): AlertSource[] {
 
 export async function mountAlerts(opts: { server: HttpServer; redisUrl: string; prefix: string; log: Logger; alerts: AlertsFrontOptions }): Promise<AlertsFront> {
   const log = opts.log.child({ component: 'alerts' });
-  const store = new DeliveryStore(opts.redisUrl, opts.prefix);
-  store.redis.on('error', (err) => log.debug({ err }, 'alert intake redis error'));
+  const store = new DeliveryStore(opts.redisUrl, opts.prefix, log);
   await store.ready();
   await alertIntakePlugin(opts.server.app, { store, secrets: opts.alerts.secrets, log, registry: opts.server.metrics.registry });
   const closed = closedAlertRoutes(opts.alerts.secrets);

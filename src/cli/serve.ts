@@ -2,7 +2,8 @@
  * `chatops serve`: the front. Reads the environment, loads the project, connects Redis and starts
  * the HTTP server (health, readiness, metrics) with the Slack adapter when Slack is configured.
  * A bad Slack setting stops it at start with one message naming the variable. SIGTERM and SIGINT
- * shut down gracefully: no new requests, in-flight ones finish, runs are handed to other replicas.
+ * shut down gracefully: no new requests, in-flight ones finish, runs are handed to other replicas;
+ * within CHATOPS_SHUTDOWN_TIMEOUT, or the process exits anyway (shutdown.ts).
  */
 import type { Command } from 'commander';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { resolveRedis } from '../lib/redis-connect.js';
 import { startFront } from '../server/front.js';
 import { parseWebKeys, WebKeyError } from '../web/link-signing.js';
 import { EXIT } from './exit-codes.js';
+import { untilStopped } from './shutdown.js';
 
 interface ServeOptions {
   port?: string;
@@ -82,20 +84,13 @@ async function serve(opts: ServeOptions): Promise<number> {
   if (!slack) log.info('Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN) to turn it on');
 
   const started = front;
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log.info({ signal }, 'shutting down');
-      process.off('SIGTERM', onTerm);
-      process.off('SIGINT', onInt);
-      void started
-        .close()
-        .then(() => redis.private?.stop())
-        .finally(resolve);
-    };
-    const onTerm = () => stop('SIGTERM');
-    const onInt = () => stop('SIGINT');
-    process.on('SIGTERM', onTerm);
-    process.on('SIGINT', onInt);
+  await untilStopped({
+    log,
+    timeoutMs: env.CHATOPS_SHUTDOWN_TIMEOUT,
+    close: async () => {
+      await started.close();
+      await redis.private?.stop();
+    },
   });
   log.info('stopped');
   return EXIT.ok;

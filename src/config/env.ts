@@ -34,6 +34,12 @@ const envSchema = z.object({
     .default('30s')
     .refine((v) => (parseDuration(v) ?? 0) >= 3000, { message: 'expected a duration of at least 3s, such as 30s or 1m' })
     .transform((v) => parseDuration(v) ?? 0),
+  /** How long `serve` and `worker` may take to stop after SIGTERM/SIGINT before they exit anyway. */
+  CHATOPS_SHUTDOWN_TIMEOUT: z
+    .string()
+    .default('10s')
+    .refine((v) => (parseDuration(v) ?? 0) >= 100, { message: 'expected a duration of at least 100ms, such as 10s or 1m' })
+    .transform((v) => parseDuration(v) ?? 0),
   /** Most output bytes of one step kept in Redis (the rest is counted, not kept); engine default 1 MiB. */
   CHATOPS_STEP_OUTPUT_MAX: byteSize,
   /** Most output bytes of one run, all steps together, kept in Redis; engine default 8 MiB. */

@@ -17,7 +17,9 @@
  *   they hold (worker.ts). Approvals and sub-workflows park: no job, no slot (step-runner.ts).
  */
 import { Queue, type JobsOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { closeRedis, connectRedis, waitUnlessAway } from '../lib/redis-connect.js';
+import { isConnectionError } from '../lib/redis-outage.js';
 import type { Logger } from '../lib/logger.js';
 import type { Policy } from '../config/policy.js';
 import { approvalRuleFor, policyLocked } from '../config/policy.js';
@@ -138,14 +140,18 @@ export class Engine implements RunsApi {
   constructor(readonly opts: EngineOptions) {
     this.log = opts.log;
     this.keys = new Keys(opts.prefix);
-    this.redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-    this.queueConnection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+    this.redis = connectRedis(opts.redisUrl, this.log);
+    this.queueConnection = connectRedis(opts.redisUrl, this.log);
     this.scripts = new Scripts(this.redis);
     // BullMQ's shared events stream is not ours to read (each run has its own): keep it tiny.
     this.queue = new Queue(QUEUE_NAME, { connection: this.queueConnection, prefix: this.keys.queuePrefix, streams: { events: { maxLen: 100 } } });
+    // Connection errors are the outage's, logged once (redis-outage.ts); others are worth a line.
+    this.queue.on('error', (err) => {
+      if (!isConnectionError(err)) this.log.warn({ err: err.message }, 'queue error');
+    });
     this.secretKey = resolveSecretKey(opts.secretKey);
     this.contexts = new RunContexts(this.redis, this.keys, this.secretKey, this.log);
-    this.events = new EventReader(this.redis, opts.redisUrl, this.keys);
+    this.events = new EventReader(this.redis, opts.redisUrl, this.keys, this.log);
     this.repairMarks = new RepairMarks(this.scripts, this.keys.repair, this.log);
     this.retentionMs = opts.retentionMs ?? DEFAULT_RETENTION_MS;
     this.maxlen = opts.eventsMaxLen ?? 10_000;
@@ -594,10 +600,10 @@ export class Engine implements RunsApi {
     if (this.closed) return;
     this.closed = true;
     await this.repairMarks.flush();
-    await this.queue.close().catch(() => undefined);
+    await waitUnlessAway(this.queue.close(), this.redis);
     this.events.close();
-    await this.queueConnection.quit().catch(() => undefined);
-    await this.redis.quit().catch(() => undefined);
+    await closeRedis(this.queueConnection);
+    await closeRedis(this.redis);
   }
 }
 

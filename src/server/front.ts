@@ -15,7 +15,7 @@ import { ReporterPool, type ReporterPoolOptions } from '../chat/reporter.js';
 import { createRouter, type Router } from '../chat/router.js';
 import type { Project } from '../config/load-project.js';
 import { createEngine, type Engine, type EngineOptions } from '../engine/index.js';
-import { connectRedis } from '../lib/redis-connect.js';
+import { closeRedis, connectRedis, waitUnlessAway } from '../lib/redis-connect.js';
 import { mountWeb, type WebFront, type WebOptions } from '../web/front.js';
 import type { Logger } from '../lib/logger.js';
 import { redisCheck } from './health-routes.js';
@@ -59,8 +59,7 @@ export interface Front {
 
 export async function startFront(opts: FrontOptions): Promise<Front> {
   const { log, prefix, project } = opts;
-  const redis = connectRedis(opts.redisUrl);
-  redis.on('error', (err) => log.warn({ err }, 'redis connection error'));
+  const redis = connectRedis(opts.redisUrl, log);
   const engine = createEngine({ redisUrl: opts.redisUrl, prefix, project, log, ...opts.engine });
   const server = createHttpServer({ log, readiness: [redisCheck(redis)] });
   const slackMetrics = createSlackMetrics(server.metrics.registry);
@@ -139,8 +138,9 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       web,
       close() {
         closing ??= (async () => {
-          // Each step runs on its own so one failure does not leave the rest open.
-          for (const step of [() => server.close(), () => slack?.stop(), () => alerts.close(), () => incidents.close(), () => web.close(), () => pool.close(), () => engine.close(), () => redis.quit()]) {
+          // Each step runs on its own so one failure does not leave the rest open. Reporters wait on
+          // Redis for their leases and reads: while it is unreachable there is nothing to hand over.
+          for (const step of [() => server.close(), () => slack?.stop(), () => alerts.close(), () => waitUnlessAway(incidents.close(), redis), () => waitUnlessAway(web.close(), redis), () => waitUnlessAway(pool.close(), redis), () => engine.close(), () => closeRedis(redis)]) {
             try {
               await step();
             } catch (err) {

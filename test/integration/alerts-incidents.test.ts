@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { DeliveryStore } from '../../src/alerts/delivery-store.js';
 import type { Incident } from '../../src/alerts/incident.js';
 import { parseNotification } from '../../src/alerts/sources/index.js';
+import { silentLogger } from '../../src/lib/logger.js';
 import type { Front } from '../../src/server/front.js';
 import { FakeSlackApi, type FakeMessage } from '../fakes/slack-api.js';
 import { shown } from '../fakes/slack-front.js';
@@ -91,7 +92,7 @@ describe('incidents on Slack', () => {
     fake = await new FakeSlackApi().start();
     prefix = uniquePrefix('inc');
     // Recorded as the intake does, with nothing consuming (the front crashed after its 202).
-    const store = new DeliveryStore(testRedisUrl(), prefix);
+    const store = new DeliveryStore(testRedisUrl(), prefix, silentLogger);
     await store.ready();
     const parsed = parseNotification('alertmanager', amSample('alertmanager-group-firing-2alerts'));
     if (!parsed.ok || !('notification' in parsed)) throw new Error('sample did not parse');

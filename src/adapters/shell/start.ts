@@ -14,7 +14,7 @@ import { formatProblem, loadProject } from '../../config/load-project.js';
 import { createEngine, startWorker, type EngineOptions } from '../../engine/index.js';
 import { createWriteStream } from 'node:fs';
 import { createLogger, type Logger } from '../../lib/logger.js';
-import { connectRedis, resolveRedis } from '../../lib/redis-connect.js';
+import { closeRedis, connectRedis, resolveRedis } from '../../lib/redis-connect.js';
 import { createScreen } from './screen.js';
 import { SHELL_CHANNEL, ShellSession } from './session.js';
 import { ShellPlatform } from './shell-platform.js';
@@ -75,8 +75,8 @@ export async function runShell(opts: ShellOptions): Promise<void> {
         return worker.close();
       },
     });
-    const redis = connectRedis(target.url);
-    cleanups.push({ name: 'redis', run: () => redis.quit() });
+    const redis = connectRedis(target.url, log);
+    cleanups.push({ name: 'redis', run: () => closeRedis(redis) });
     const platform = new ShellPlatform({
       screen,
       // Colours whenever a person looks at the output (https://no-color.org turns them off).
