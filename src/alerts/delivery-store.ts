@@ -6,9 +6,7 @@
  * (the route answers 503), never a 2xx for something not written.
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import type { Logger } from '../lib/logger.js';
-import { connectRedis } from '../lib/redis-connect.js';
+import { Redis } from 'ioredis';
 import { AlertKeys } from './keys.js';
 import type { Notification } from './types.js';
 
@@ -44,9 +42,9 @@ export class DeliveryStore {
   readonly keys: AlertKeys;
   readonly redis: Redis;
 
-  constructor(redisUrl: string, prefix: string, log: Logger) {
+  constructor(redisUrl: string, prefix: string) {
     this.keys = new AlertKeys(prefix);
-    this.redis = connectRedis(redisUrl, log, {
+    this.redis = new Redis(redisUrl, {
       // Fail at once while disconnected (the route answers 503) instead of queueing the command.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

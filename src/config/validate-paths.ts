@@ -7,10 +7,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadCommandText, loadPolicyText, loadWorkflowText } from './load-files.js';
-import { displayPath, loadProject, type Project } from './load-project.js';
-import { policyLocked } from './policy.js';
+import { LOCKED_POLICY, displayPath, loadProject, type Project } from './load-project.js';
 import { FileTooLargeError, readYamlFile, type Problem } from './yaml-source.js';
-import { POLICY_LIKE } from './policy-file.js';
 import { secretsNeeded } from '../workflow/secret-checks.js';
 
 export class PathNotFoundError extends Error {
@@ -32,7 +30,7 @@ export interface ValidateSummary {
 function projectRootOf(file: string): string | undefined {
   const parent = dirname(file);
   if (['workflows', 'commands'].includes(basename(parent))) return dirname(parent);
-  if (POLICY_LIKE.test(basename(file))) return parent;
+  if (/^policy\.ya?ml$/.test(basename(file))) return parent;
   return undefined;
 }
 
@@ -54,7 +52,7 @@ async function loneFile(path: string): Promise<Problem[]> {
 
 async function isProject(dir: string): Promise<boolean> {
   const names = await readdir(dir).catch(() => [] as string[]);
-  return names.some((n) => n === 'workflows' || n === 'commands' || POLICY_LIKE.test(n));
+  return names.some((n) => n === 'workflows' || n === 'commands' || /^policy\.ya?ml$/.test(n));
 }
 
 /** Project folders below `dir` (not descending into them) and loose YAML files directly in `dir`. */
@@ -126,7 +124,7 @@ export async function validatePaths(paths: string[]): Promise<ValidateSummary> {
   for (const p of projects.values()) {
     workflows += p.workflows.size;
     commands += p.commands.size;
-    policy ||= p.policy !== undefined && !policyLocked(p.policy);
+    policy ||= p.policy !== undefined && p.policy !== LOCKED_POLICY;
     for (const [name, wf] of p.workflows) {
       const names = secretsNeeded(wf);
       if (names.length > 0) secrets.push({ file: p.workflowFiles.get(name) ?? name, names });

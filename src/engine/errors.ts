@@ -13,8 +13,7 @@ export type EngineErrorCode =
   | 'SECRET_KEY'
   | 'SECRET_MISSING'
   | 'BAD_RUN_ID'
-  | 'RUN_ID_TAKEN'
-  | 'POLICY_LOCKED';
+  | 'RUN_ID_TAKEN';
 
 export class EngineError extends Error {
   constructor(

@@ -178,8 +178,7 @@ export class StepLease {
     if (this.watchdog !== undefined) clearTimeout(this.watchdog);
     for (const wake of this.waiters.splice(0)) wake();
     this.onRenewed(undefined);
-    // Not reachable: the key expires on its own (waiting would only delay a shutdown).
-    if (this.held && this.redis.status === 'ready') await withTimeout(this.redis.del(this.keys.lease(this.id)), this.timing.renewMs).catch(() => 0);
+    if (this.held) await withTimeout(this.redis.del(this.keys.lease(this.id)), this.timing.renewMs).catch(() => 0);
   }
 }
 
