@@ -17,6 +17,7 @@ WORKDIR /app
 ENV NODE_ENV=production CHATOPS_DIR=/app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY src/web/client ./src/web/client
 COPY package.json ./
 COPY bin ./bin
 COPY commands ./commands

@@ -14,4 +14,12 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // The web pages' client script runs in the browser, as a classic script (no build step).
+    files: ['src/web/client/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', EventSource: 'readonly', DOMParser: 'readonly', fetch: 'readonly', console: 'readonly', mermaid: 'readonly' },
+    },
+  },
 );

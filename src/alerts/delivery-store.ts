@@ -6,7 +6,9 @@
  * (the route answers 503), never a 2xx for something not written.
  */
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../lib/logger.js';
+import { connectRedis } from '../lib/redis-connect.js';
 import { AlertKeys } from './keys.js';
 import type { Notification } from './types.js';
 
@@ -42,9 +44,9 @@ export class DeliveryStore {
   readonly keys: AlertKeys;
   readonly redis: Redis;
 
-  constructor(redisUrl: string, prefix: string) {
+  constructor(redisUrl: string, prefix: string, log: Logger) {
     this.keys = new AlertKeys(prefix);
-    this.redis = new Redis(redisUrl, {
+    this.redis = connectRedis(redisUrl, log, {
       // Fail at once while disconnected (the route answers 503) instead of queueing the command.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

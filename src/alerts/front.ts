@@ -3,10 +3,16 @@
  * routes (intake.ts) on the shared HTTP server, and the incident consumer that turns recorded
  * deliveries into incidents, chat messages and runs (consumer.ts).
  */
+import type { Redis } from 'ioredis';
+import type { ChannelBuckets } from '../chat/pacer.js';
+import type { ChatPlatform } from '../chat/platform.js';
+import type { AlertsConfig } from '../config/alerts-config.js';
 import type { Logger } from '../lib/logger.js';
 import type { HttpServer } from '../server/http-server.js';
 import { routeOpen, type AlertSecrets } from './auth.js';
+import { IncidentConsumer, type TriggerHook } from './consumer.js';
 import { DeliveryStore } from './delivery-store.js';
+import { IncidentReporter } from './incident-reporter.js';
 import { alertIntakePlugin } from './intake.js';
 import { ALERT_SOURCES, type AlertSource } from './types.js';
 
@@ -28,8 +34,7 @@ export function closedAlertRoutes(secrets: AlertSecrets): AlertSource[] {
 
 export async function mountAlerts(opts: { server: HttpServer; redisUrl: string; prefix: string; log: Logger; alerts: AlertsFrontOptions }): Promise<AlertsFront> {
   const log = opts.log.child({ component: 'alerts' });
-  const store = new DeliveryStore(opts.redisUrl, opts.prefix);
-  store.redis.on('error', (err) => log.debug({ err }, 'alert intake redis error'));
+  const store = new DeliveryStore(opts.redisUrl, opts.prefix, log);
   await store.ready();
   await alertIntakePlugin(opts.server.app, { store, secrets: opts.alerts.secrets, log, registry: opts.server.metrics.registry });
   const closed = closedAlertRoutes(opts.alerts.secrets);
@@ -38,6 +43,68 @@ export async function mountAlerts(opts: { server: HttpServer; redisUrl: string; 
     store,
     async close() {
       store.close();
+    },
+  };
+}
+
+export interface IncidentsOptions {
+  redis: Redis;
+  prefix: string;
+  log: Logger;
+  platforms: ChatPlatform[];
+  config?: AlertsConfig;
+  /** ALERT_CHANNEL. */
+  defaultChannel?: string;
+  buckets?: (platform: string) => ChannelBuckets | undefined;
+  retentionMs?: number;
+  triggers?: TriggerHook;
+  /** Tests shorten these. */
+  pollMs?: number;
+  blockMs?: number;
+  minIntervalMs?: number;
+}
+
+export interface Incidents {
+  consumer: IncidentConsumer;
+  reporter: IncidentReporter;
+  close(): Promise<void>;
+}
+
+/**
+ * The incident side, in every process that talks to chat (serve, shell): the consumer (one at a
+ * time across processes, by lease) and the incident reporter for this process's platforms.
+ */
+export function startIncidents(opts: IncidentsOptions): Incidents {
+  const reporter = new IncidentReporter({
+    redis: opts.redis,
+    prefix: opts.prefix,
+    platforms: opts.platforms,
+    log: opts.log,
+    buckets: opts.buckets,
+    maxAlertsListed: opts.config?.maxAlertsListed,
+    retentionMs: opts.retentionMs,
+    pollMs: opts.pollMs,
+    minIntervalMs: opts.minIntervalMs,
+  });
+  const consumer = new IncidentConsumer({
+    redis: opts.redis,
+    prefix: opts.prefix,
+    log: opts.log,
+    config: opts.config,
+    defaultChannel: opts.defaultChannel,
+    retentionMs: opts.retentionMs,
+    triggers: opts.triggers,
+    blockMs: opts.blockMs,
+    onChange: () => reporter.poke(),
+  });
+  consumer.start();
+  reporter.start();
+  return {
+    consumer,
+    reporter,
+    async close() {
+      await consumer.close();
+      await reporter.close();
     },
   };
 }

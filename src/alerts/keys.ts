@@ -11,10 +11,14 @@
  *   P:alerts:newinc:MINUTE    string  incidents opened in that minute (storm cap), 2 minutes
  *   P:alerts:cooldown:WF:FP   string  a run of workflow WF for alert FP started; PX = its cooldown
  *   P:alerts:delayed          zset    runs waiting for their `delay` (member JSON), by due time
+ *   P:alerts:report           zset    incidents whose chat messages are behind their record, by last change
+ *   P:alerts:reporter:KIND    string  lease of the one process writing incidents on platform KIND (slack, shell)
+ *   P:alerts:storm            string  id of the current "alert storm" incident
  *   P:incidents               zset    incident ids by last change (`chatops incidents`)
  *   P:incident:ID             string  the incident (JSON), expires a retention after it resolved
  *   P:incident:ID:msg         string  its living message (MessageRef JSON), written once posted
  *   P:incident:ID:timeline    list    append-only entries (alerts, runs, notes), JSON
+ *   P:incident:ID:report      hash    chat side: `root` (MessageRef JSON), `rendered` (version shown), `posted` (timeline entries replied)
  *   P:incident:group:SRC:GROUP string the incident id of the group (reopen window and retention)
  */
 export class AlertKeys {
@@ -45,6 +49,18 @@ export class AlertKeys {
   }
   get delayed(): string {
     return `${this.prefix}:alerts:delayed`;
+  }
+  get report(): string {
+    return `${this.prefix}:alerts:report`;
+  }
+  reporterLease(kind: string): string {
+    return `${this.prefix}:alerts:reporter:${kind}`;
+  }
+  get storm(): string {
+    return `${this.prefix}:alerts:storm`;
+  }
+  reportState(id: string): string {
+    return `${this.prefix}:incident:${id}:report`;
   }
   get incidents(): string {
     return `${this.prefix}:incidents`;

@@ -9,6 +9,7 @@
  * `ActionClick` (Approve/Deny button) and hands them to the chat layer.
  */
 import type { Identity } from '../engine/types.js';
+import type { IncidentChangeView, IncidentView } from './incident-model.js';
 import type { ApprovalView, OutputLimits, QueueView, RunView, StepOutputView } from './render-model.js';
 
 /** A posted message, serializable to JSON (kept in Redis). Adapters put what they need in `id`/`thread`. */
@@ -65,7 +66,11 @@ export type ChatContent =
   | { kind: 'approval'; view: ApprovalView }
   | { kind: 'queued'; view: QueueView }
   | { kind: 'notice'; view: NoticeView }
-  | { kind: 'reply'; view: ReplyView };
+  | { kind: 'reply'; view: ReplyView }
+  /** An incident's living message (alerts/incident-reporter.ts). */
+  | { kind: 'incident'; view: IncidentView }
+  /** A reply in an incident's thread: what changed. */
+  | { kind: 'incident-change'; view: IncidentChangeView };
 
 export interface FileUpload {
   filename: string;

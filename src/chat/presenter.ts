@@ -45,6 +45,8 @@ export interface PresenterOptions {
   requester?: ReplyTarget;
   /** How often the channel is tried again while the run is reported privately; default a minute. */
   channelRetryMs?: number;
+  /** The run's web page for the header's "View" link; none when it answers undefined. */
+  linkFor?: (runId: string) => string | undefined;
 }
 
 /** Default of PresenterOptions.channelRetryMs. */
@@ -94,6 +96,8 @@ export class RunPresenter {
     this.run = run;
     const now = this.now();
     const view = buildRunView(run, now, { cancellingBy: this.cancellingBy });
+    const link = this.opts.linkFor?.(run.id);
+    if (link !== undefined) view.link = link;
     if (this.opts.state.unavailable) return this.renderPrivately(view);
     this.put('root', { kind: 'run', view }, force);
     if (view.queue) this.put('queue', { kind: 'queued', view: view.queue });

@@ -95,6 +95,8 @@ export interface RunView {
   cancellingBy?: Identity;
   /** The time the view was built for. */
   now: number;
+  /** The run's web page (a signed link), when the front serves pages at a public URL. */
+  link?: string;
 }
 
 export interface OutputLine {

@@ -37,6 +37,8 @@ export interface ReporterPoolOptions {
   channelRetryMs?: number;
   /** Runs tracked longer ago than this and never finished are dropped; default 24 h. */
   staleAfterMs?: number;
+  /** A run's web page (signed link) for its header's "View" link; undefined: no link. */
+  linkFor?: (runId: string) => string | undefined;
 }
 
 /** How long the final state is retried (the platform down, a channel gone) before giving up. */
@@ -89,6 +91,11 @@ export class ReporterPool {
     for (const d of this.driving.values()) d.stop();
     await Promise.allSettled([this.scan, ...[...this.driving.values()].map((d) => d.done)]);
     await this.feed.close();
+  }
+
+  /** The channel budgets of a platform, for other writers into the same channels (incidents). */
+  bucketsOf(platform: string): ChannelBuckets | undefined {
+    return this.platforms.get(platform)?.buckets;
   }
 
   /** Run ids this replica drives now. */
@@ -172,7 +179,7 @@ export class ReporterPool {
       saving = saving.then(() => this.store.save(runId, this.id, cursor, presenter.state)).catch((err: unknown) => log.warn({ err }, 'saving reporter state failed'));
       return saving;
     };
-    const presenter = new RunPresenter({ platform, pacer, channel: stored.target.channel, requester: stored.target.requester, state: stored.state, log, channelRetryMs: this.opts.channelRetryMs, onState: async () => {
+    const presenter = new RunPresenter({ platform, pacer, channel: stored.target.channel, requester: stored.target.requester, state: stored.state, log, channelRetryMs: this.opts.channelRetryMs, linkFor: this.opts.linkFor, onState: async () => {
         await save();
       },
     });

@@ -10,7 +10,7 @@
  * where the private Redis is reachable by nobody else) also runs steps in this process.
  */
 import type { Command } from 'commander';
-import { openEngine, terminalIdentity } from '../engine/bootstrap.js';
+import { openEngine, policyProblemLines, terminalIdentity } from '../engine/bootstrap.js';
 import { followRun } from '../engine/follow.js';
 import { isEngineError, startWorker, type WorkerHandle } from '../engine/index.js';
 import type { RunEvent, StepState } from '../engine/types.js';
@@ -123,6 +123,11 @@ export async function runCommand(workflow: string, opts: { input: string[]; json
     try {
       started = await engine.startRun({ workflow, inputs, trigger: { kind: 'cli', source: 'cli', requester: terminalIdentity(opened.env), text: ['chatops run', workflow, ...opts.input.map((i) => `--input ${i}`)].join(' ') } });
     } catch (err) {
+      if (isEngineError(err, 'POLICY_LOCKED')) {
+        for (const line of policyProblemLines(opened.project)) console.error(line);
+        console.error(`chatops run: ${err.message}`);
+        return EXIT.failed;
+      }
       if (isEngineError(err) && (err.code === 'UNKNOWN_WORKFLOW' || err.code === 'INVALID_INPUTS' || err.code === 'CONCURRENCY_HELD')) {
         console.error(`chatops run: ${err.message}`);
         return err.code === 'CONCURRENCY_HELD' ? EXIT.failed : EXIT.usage;

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { runShell } from '../adapters/shell/start.js';
 import { readEnv } from '../config/env.js';
+import { runUrlMaker } from '../web/front.js';
+import { LinkSigner, parseWebKeys } from '../web/link-signing.js';
 
 /** `chatops shell [--as USER]`: the terminal chat with the bot, front and worker in one process. */
 export function register(program: Command): void {
@@ -19,6 +21,8 @@ export function register(program: Command): void {
         retentionMs: env.CHATOPS_RETENTION,
         outputBudget: { stepBytes: env.CHATOPS_STEP_OUTPUT_MAX, runBytes: env.CHATOPS_RUN_OUTPUT_MAX },
         chatopsDir: env.chatopsDir,
+        alertChannel: env.ALERT_CHANNEL,
+        linkFor: runUrlMaker(new LinkSigner(parseWebKeys(env.CHATOPS_WEB_KEY)), env.CHATOPS_PUBLIC_URL),
       });
     });
 }

@@ -1,9 +1,9 @@
 /**
  * The frame every run-steering subcommand shares: open the engine (env, Redis, project), run the
- * command, map "no such run" (and any other expected engine error codes) to exit 2 with one line,
+ * command, map a locked policy to exit 1 and "no such run" (and any other expected engine error codes) to exit 2 with one line,
  * and always close what was opened.
  */
-import { openEngine, type Opened } from '../engine/bootstrap.js';
+import { openEngine, policyProblemLines, type Opened } from '../engine/bootstrap.js';
 import { isEngineError } from '../engine/index.js';
 import { EXIT } from './exit-codes.js';
 
@@ -12,6 +12,12 @@ export async function withEngine(command: string, fn: (opened: Opened) => Promis
   try {
     return await fn(opened);
   } catch (err) {
+    if (isEngineError(err, 'POLICY_LOCKED')) {
+      // Fail closed: a broken policy never lets a terminal decision through.
+      for (const line of policyProblemLines(opened.project)) console.error(line);
+      console.error(`chatops ${command}: ${err.message}`);
+      return EXIT.failed;
+    }
     if (isEngineError(err) && notFoundCodes.includes(err.code)) {
       console.error(`chatops ${command}: ${err.message}`);
       return EXIT.unknownRun;

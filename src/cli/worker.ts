@@ -1,8 +1,13 @@
-/** `chatops worker [--concurrency N]`: runs steps until SIGINT/SIGTERM (a second signal quits at once). */
+/**
+ * `chatops worker [--concurrency N]`: runs steps until SIGINT/SIGTERM, then finishes its running steps
+ * within CHATOPS_SHUTDOWN_TIMEOUT (shutdown.ts; a second signal quits at once).
+ */
 import type { Command } from 'commander';
 import { openProject } from '../engine/bootstrap.js';
 import { startWorker } from '../engine/index.js';
+import { formatDuration } from '../workflow/duration.js';
 import { EXIT } from './exit-codes.js';
+import { untilStopped } from './shutdown.js';
 
 export async function workerCommand(opts: { concurrency: string }): Promise<number> {
   const concurrency = Number(opts.concurrency);
@@ -13,18 +18,16 @@ export async function workerCommand(opts: { concurrency: string }): Promise<numb
   const opened = await openProject({ noEngine: true });
   const worker = await startWorker({ ...opened.options, concurrency });
   console.error(`worker ${worker.id} started: concurrency ${concurrency}, ${opened.project.workflows.size} workflow(s), prefix ${opened.env.CHATOPS_PREFIX}`);
-  await new Promise<void>((resolve) => {
-    let signals = 0;
-    const stop = (sig: string) => {
-      signals++;
-      if (signals > 1) process.exit(EXIT.failed);
-      console.error(`${sig}: finishing running steps, then stopping (again to quit now)`);
-      void worker.close().then(resolve);
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
+  const timeoutMs = opened.env.CHATOPS_SHUTDOWN_TIMEOUT;
+  await untilStopped({
+    log: opened.log,
+    timeoutMs,
+    onSignal: (sig) => console.error(`${sig}: finishing running steps for up to ${formatDuration(timeoutMs)}, then stopping (again to quit now)`),
+    close: async () => {
+      await worker.close();
+      await opened.close();
+    },
   });
-  await opened.close();
   return EXIT.ok;
 }
 

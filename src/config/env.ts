@@ -34,10 +34,18 @@ const envSchema = z.object({
     .default('30s')
     .refine((v) => (parseDuration(v) ?? 0) >= 3000, { message: 'expected a duration of at least 3s, such as 30s or 1m' })
     .transform((v) => parseDuration(v) ?? 0),
+  /** How long `serve` and `worker` may take to stop after SIGTERM/SIGINT before they exit anyway. */
+  CHATOPS_SHUTDOWN_TIMEOUT: z
+    .string()
+    .default('10s')
+    .refine((v) => (parseDuration(v) ?? 0) >= 100, { message: 'expected a duration of at least 100ms, such as 10s or 1m' })
+    .transform((v) => parseDuration(v) ?? 0),
   /** Most output bytes of one step kept in Redis (the rest is counted, not kept); engine default 1 MiB. */
   CHATOPS_STEP_OUTPUT_MAX: byteSize,
   /** Most output bytes of one run, all steps together, kept in Redis; engine default 8 MiB. */
   CHATOPS_RUN_OUTPUT_MAX: byteSize,
+  /** `1`: `chatops serve` may start with no policy file, letting everyone run everything on purpose. */
+  CHATOPS_ALLOW_ALL: z.enum(['', '0', '1'], { message: 'expected 1 (allow everyone when there is no policy file) or 0' }).optional(),
   CHATOPS_USER: z.string().optional(),
   USER: z.string().optional(),
   SLACK_BOT_TOKEN: z.string().optional(),
@@ -49,13 +57,22 @@ const envSchema = z.object({
   DISCORD_APPLICATION_ID: z.string().optional(),
   DISCORD_PUBLIC_KEY: z.string().optional(),
   DISCORD_API_URL: z.string().url().optional(),
-  DISCORD_GUILD_ID: z.string().optional(),
   ALERT_TOKEN: z.string().optional(),
   GRAFANA_WEBHOOK_SECRET: z.string().optional(),
   PAGERDUTY_WEBHOOK_SECRET: z.string().optional(),
   ALERTMANAGER_URL: z.string().url().optional(),
   /** Where incidents go when no alerts.yaml route matches: `platform:channel`. */
   ALERT_CHANNEL: z.string().regex(/^[a-z][a-z0-9_.-]*:.+$/, 'expected platform:channel, e.g. slack:C0ALERTS').optional(),
+  /** HMAC key(s) of the signed page links, the same on every front (comma-separated: the first signs). */
+  CHATOPS_WEB_KEY: z.string().optional(),
+  /** Token for the list pages (`/runs`, `/incidents`). */
+  CHATOPS_WEB_TOKEN: z.string().optional(),
+  /** Where people reach `chatops serve`; chat links to pages only when set. */
+  CHATOPS_PUBLIC_URL: z
+    .string()
+    .url()
+    .refine((v) => /^https?:\/\//.test(v), { message: 'expected an http(s) URL such as https://chatops.example.com' })
+    .optional(),
 });
 
 export type Env = z.infer<typeof envSchema> & { chatopsDir: string };

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { checkWorkflow } from '../workflow/validate.js';
 import { MAX_STEPS, workflowSchema, type Workflow } from '../workflow/schema.js';
 import { commandSchema, isBuiltinCommandName, type CommandFile } from './command-schema.js';
+import { alertsFileSchema, compileAlertsFile, type AlertsConfig } from './alerts-config.js';
 import { policySchema, type Policy } from './policy.js';
 import { parseUsage, UsageError, type UsagePattern } from './usage.js';
 import { YamlSource, formatPath, sortProblems, type Problem } from './yaml-source.js';
@@ -121,4 +122,11 @@ export function loadPolicyText(file: string, text: string): Loaded<Policy> {
   // The value is kept even with errors so cross-file checks still run; the caller must not use a
   // policy with errors (it locks everything instead, see load-project.ts).
   return { ...loaded, problems: sortProblems(problems) };
+}
+
+/** alerts.yaml: routes, reopen window, storm caps (matcher syntax is checked by the schema). */
+export function loadAlertsText(file: string, text: string): Loaded<AlertsConfig> {
+  const loaded = parseWith(file, text, alertsFileSchema, 'alert routing (routes, default, incidents, storm)');
+  if (loaded.value === undefined) return { source: loaded.source, problems: loaded.problems };
+  return { source: loaded.source, value: compileAlertsFile(loaded.value), problems: [] };
 }

@@ -3,17 +3,22 @@
  * located (`file:line:col`); a broken file is left out and reported, never takes the rest down.
  */
 import { readdir } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Workflow } from '../workflow/schema.js';
+import { displayPath } from './display-path.js';
+import { findPolicy } from './policy-file.js';
 import type { CommandFile } from './command-schema.js';
 import { checkCollisions, checkCommand, checkPolicy, checkSubWorkflows, type CommandEntry, type WorkflowEntry } from './cross-checks.js';
-import { loadCommandText, loadPolicyText, loadWorkflowText } from './load-files.js';
-import type { Policy } from './policy.js';
+import type { AlertsConfig } from './alerts-config.js';
+import { loadAlertsText, loadCommandText, loadPolicyText, loadWorkflowText } from './load-files.js';
+import { LOCKED_POLICY, type Policy } from './policy.js';
+
+export { LOCKED_POLICY };
 import type { UsagePattern } from './usage.js';
 import { FileTooLargeError, formatProblem, readYamlFile, sortProblems, type Problem } from './yaml-source.js';
 
 export type { Problem };
-export { formatProblem };
+export { formatProblem, displayPath };
 
 /** A loaded command: its file's fields, where it came from and its parsed usage. */
 export interface CommandDef extends CommandFile {
@@ -27,6 +32,8 @@ export interface Project {
   workflows: Map<string, Workflow>;
   commands: Map<string, CommandDef>;
   policy?: Policy;
+  /** alerts.yaml, when present and valid (a broken one is reported and the defaults apply). */
+  alerts?: AlertsConfig;
   problems: Problem[];
   /** workflow name -> the file it came from (as shown in problems). */
   workflowFiles: Map<string, string>;
@@ -34,11 +41,6 @@ export interface Project {
 
 const YAML_FILE = /\.ya?ml$/;
 
-/** How a file is named in problems: relative to the working directory when inside it. */
-export function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
-}
 
 async function yamlFiles(dir: string): Promise<string[]> {
   try {
@@ -152,29 +154,20 @@ export async function loadProject(dir: string): Promise<Project> {
   }
 
   let policy: Policy | undefined;
-  const policyPath = join(root, 'policy.yaml');
-  let policyText: string | undefined;
-  let policyUnreadable = false;
-  try {
-    policyText = await readIfExists(policyPath);
-  } catch (err) {
-    // Unreadable is not absent: absent opens everything, so this must lock instead (fail closed).
-    policyUnreadable = true;
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    problems.push({ file: displayPath(policyPath), line: 1, col: 1, severity: 'error', message: `cannot read the policy (${code}); every command is refused until it can be read` });
-  }
-  if (policyUnreadable) {
-    // Nothing more to check; LOCKED_POLICY below.
-  } else if (policyText === undefined) {
+  const found = await findPolicy(root);
+  if (found.kind === 'absent') {
     problems.push({
-      file: displayPath(policyPath),
+      file: displayPath(found.path),
       line: 1,
       col: 1,
       severity: 'warning',
-      message: 'no policy file: everyone may run every command (approvals still need someone other than the requester); add policy.yaml to restrict',
+      message: 'no policy file: everyone may run every command from the terminal (approvals still need someone other than the requester), and `chatops serve` refuses to start; add policy.yaml to restrict',
     });
+  } else if (found.kind === 'locked') {
+    // Misnamed, dangling or unreadable is not absent: absent opens everything, so this locks (fail closed).
+    problems.push(...found.problems);
   } else {
-    const loaded = loadPolicyText(displayPath(policyPath), policyText);
+    const loaded = loadPolicyText(displayPath(found.path), found.text);
     problems.push(...loaded.problems);
     if (loaded.value !== undefined) {
       const cross = checkPolicy(loaded.value, loaded.source, new Set(commands.keys()), allCommandNames, workflows);
@@ -192,6 +185,20 @@ export async function loadProject(dir: string): Promise<Project> {
       settleSubWorkflows();
     }
     // A broken policy file leaves `policy` undefined; callers must then fail closed (see below).
+  }
+
+  let alerts: AlertsConfig | undefined;
+  const alertsPath = join(root, 'alerts.yaml');
+  try {
+    const alertsText = await readIfExists(alertsPath);
+    if (alertsText !== undefined) {
+      const loaded = loadAlertsText(displayPath(alertsPath), alertsText);
+      problems.push(...loaded.problems);
+      alerts = loaded.value;
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    problems.push({ file: displayPath(alertsPath), line: 1, col: 1, severity: 'error', message: `cannot read alert routing (${code}); incidents go to ALERT_CHANNEL until it can be read` });
   }
 
   const plain = new Map<string, Workflow>();
@@ -212,13 +219,8 @@ export async function loadProject(dir: string): Promise<Project> {
     });
   }
   const project: Project = { dir: root, workflows: plain, commands, problems: sortProblems(problems), workflowFiles: files };
+  if (alerts !== undefined) project.alerts = alerts;
   if (policy !== undefined) project.policy = policy;
-  else if (policyText !== undefined || policyUnreadable) project.policy = LOCKED_POLICY;
+  else if (found.kind !== 'absent') project.policy = LOCKED_POLICY;
   return project;
 }
-
-/**
- * Used when policy.yaml exists but is broken: nobody holds a role and no rule allows anything,
- * so a typo in the policy locks everything rather than opening everything (fail closed).
- */
-export const LOCKED_POLICY: Policy = { roles: {}, rules: [], approvals: [] };

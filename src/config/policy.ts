@@ -44,6 +44,18 @@ export type Policy = z.infer<typeof policySchema>;
 export type PolicyRule = z.infer<typeof ruleSchema>;
 export type ApprovalRule = z.infer<typeof approvalRuleSchema>;
 
+/**
+ * Used when the policy exists but cannot be used (errors, a misnamed or dangling file): nobody
+ * holds a role and no rule allows anything, so a mistake locks everything rather than opening
+ * everything (fail closed). Compare by identity (`policy === LOCKED_POLICY`).
+ */
+export const LOCKED_POLICY: Policy = { roles: {}, rules: [], approvals: [] };
+
+/** Whether the policy in force is the lock that a broken policy file leaves. */
+export function policyLocked(policy: Policy | undefined): boolean {
+  return policy === LOCKED_POLICY;
+}
+
 export const DEFAULT_APPROVAL = { minApprovers: 1, roles: [] as string[], expiresMs: 30 * 60_000 } as const;
 
 /**

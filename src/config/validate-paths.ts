@@ -7,8 +7,10 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadCommandText, loadPolicyText, loadWorkflowText } from './load-files.js';
-import { LOCKED_POLICY, displayPath, loadProject, type Project } from './load-project.js';
+import { displayPath, loadProject, type Project } from './load-project.js';
+import { policyLocked } from './policy.js';
 import { FileTooLargeError, readYamlFile, type Problem } from './yaml-source.js';
+import { POLICY_LIKE } from './policy-file.js';
 import { secretsNeeded } from '../workflow/secret-checks.js';
 
 export class PathNotFoundError extends Error {
@@ -30,7 +32,7 @@ export interface ValidateSummary {
 function projectRootOf(file: string): string | undefined {
   const parent = dirname(file);
   if (['workflows', 'commands'].includes(basename(parent))) return dirname(parent);
-  if (/^policy\.ya?ml$/.test(basename(file))) return parent;
+  if (POLICY_LIKE.test(basename(file))) return parent;
   return undefined;
 }
 
@@ -52,7 +54,7 @@ async function loneFile(path: string): Promise<Problem[]> {
 
 async function isProject(dir: string): Promise<boolean> {
   const names = await readdir(dir).catch(() => [] as string[]);
-  return names.some((n) => n === 'workflows' || n === 'commands' || /^policy\.ya?ml$/.test(n));
+  return names.some((n) => n === 'workflows' || n === 'commands' || POLICY_LIKE.test(n));
 }
 
 /** Project folders below `dir` (not descending into them) and loose YAML files directly in `dir`. */
@@ -124,7 +126,7 @@ export async function validatePaths(paths: string[]): Promise<ValidateSummary> {
   for (const p of projects.values()) {
     workflows += p.workflows.size;
     commands += p.commands.size;
-    policy ||= p.policy !== undefined && p.policy !== LOCKED_POLICY;
+    policy ||= p.policy !== undefined && !policyLocked(p.policy);
     for (const [name, wf] of p.workflows) {
       const names = secretsNeeded(wf);
       if (names.length > 0) secrets.push({ file: p.workflowFiles.get(name) ?? name, names });

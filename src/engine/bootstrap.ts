@@ -4,7 +4,7 @@
  * the project from $CHATOPS_DIR. Used by `chatops worker/run/status/cancel/approve/deny/transcript`.
  */
 import { readEnv, type Env } from '../config/env.js';
-import { loadProject, type Project } from '../config/load-project.js';
+import { formatProblem, loadProject, type Project } from '../config/load-project.js';
 import { rolesOf } from '../config/policy.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { resolveRedis, type RedisTarget } from '../lib/redis-connect.js';
@@ -70,4 +70,9 @@ export function terminalIdentity(env: Env, as?: string): string {
 
 export function rolesFor(project: Project, identity: string): string[] {
   return rolesOf(project.policy, identity);
+}
+
+/** The problems that make the project's policy unusable (it then locks everything), as printed lines. */
+export function policyProblemLines(project: Project): string[] {
+  return project.problems.filter((p) => p.severity === 'error' && /(^|\/)policy\.[a-z]+$/i.test(p.file)).map(formatProblem);
 }

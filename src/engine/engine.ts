@@ -7,8 +7,9 @@
  *   first ready steps `queued`; their jobs are then added with deterministic ids
  *   (`runId.stepId.attempt`), so adding one twice is a no-op.
  * - Readiness is ours, not BullMQ flows': each step result is recorded by one Lua call that also
- *   advances the graph and returns every queued step; a crash before the jobs are added is repaired
- *   when the step job is retried (the call is idempotent and returns the same steps).
+ *   advances the graph, looking only at the steps that need this one (O(its dependents)), and
+ *   returns the steps it queued; a crash before the jobs are added is repaired when the step job is
+ *   retried (a replayed end, and begin(), return every queued step).
  * - A run ends when advance() reports its outcome: workflow outputs are evaluated, the run is
  *   finished atomically (state, run.finished, expiry after the retention, lock release), the next
  *   run queued for the lock is promoted, and a parent run's `workflow:` step is settled.
@@ -16,10 +17,12 @@
  *   they hold (worker.ts). Approvals and sub-workflows park: no job, no slot (step-runner.ts).
  */
 import { Queue, type JobsOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { closeRedis, connectRedis, waitUnlessAway } from '../lib/redis-connect.js';
+import { isConnectionError } from '../lib/redis-outage.js';
 import type { Logger } from '../lib/logger.js';
 import type { Policy } from '../config/policy.js';
-import { approvalRuleFor } from '../config/policy.js';
+import { approvalRuleFor, policyLocked } from '../config/policy.js';
 import { EnvSecretSource, type SecretSource } from '../config/secret-source.js';
 import { interpolate } from '../workflow/expressions.js';
 import { parseDuration } from '../workflow/duration.js';
@@ -35,6 +38,7 @@ import { RepairMarks } from './repair-marks.js';
 import { RunContexts, type RunContext, type RunMeta } from './run-context.js';
 import { resolveSecretKey } from './seal.js';
 import { freshRecord, prepareRun, SnapshotCache } from './prepare-run.js';
+import { loadSnapshot } from './snapshot-store.js';
 import { findStep, snapshotBase, type ApprovalDefaults } from './snapshot.js';
 import { DEFAULT_OUTPUT_BUDGET, type OutputBudget } from './output-buffer.js';
 import { renderTranscript } from './transcript.js';
@@ -136,14 +140,18 @@ export class Engine implements RunsApi {
   constructor(readonly opts: EngineOptions) {
     this.log = opts.log;
     this.keys = new Keys(opts.prefix);
-    this.redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-    this.queueConnection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+    this.redis = connectRedis(opts.redisUrl, this.log);
+    this.queueConnection = connectRedis(opts.redisUrl, this.log);
     this.scripts = new Scripts(this.redis);
     // BullMQ's shared events stream is not ours to read (each run has its own): keep it tiny.
     this.queue = new Queue(QUEUE_NAME, { connection: this.queueConnection, prefix: this.keys.queuePrefix, streams: { events: { maxLen: 100 } } });
+    // Connection errors are the outage's, logged once (redis-outage.ts); others are worth a line.
+    this.queue.on('error', (err) => {
+      if (!isConnectionError(err)) this.log.warn({ err: err.message }, 'queue error');
+    });
     this.secretKey = resolveSecretKey(opts.secretKey);
     this.contexts = new RunContexts(this.redis, this.keys, this.secretKey, this.log);
-    this.events = new EventReader(this.redis, opts.redisUrl, this.keys);
+    this.events = new EventReader(this.redis, opts.redisUrl, this.keys, this.log);
     this.repairMarks = new RepairMarks(this.scripts, this.keys.repair, this.log);
     this.retentionMs = opts.retentionMs ?? DEFAULT_RETENTION_MS;
     this.maxlen = opts.eventsMaxLen ?? 10_000;
@@ -163,6 +171,7 @@ export class Engine implements RunsApi {
   // ── starting ────────────────────────────────────────────────────────────────────────────────
 
   async startRun(req: StartRunRequest, internal: { mask?: string[] } = {}): Promise<StartRunResult> {
+    this.refuseWhenPolicyLocked('no run starts');
     const workflow = this.opts.project.workflows.get(req.workflow);
     if (workflow === undefined) {
       const known = [...this.opts.project.workflows.keys()].sort();
@@ -492,9 +501,19 @@ export class Engine implements RunsApi {
     return run;
   }
 
+  /**
+   * A policy file that exists but cannot be used (errors, misnamed, a dangling link) locks the
+   * engine too: approval rules come from it, so a run started or decided now would fall open.
+   */
+  private refuseWhenPolicyLocked(what: string): void {
+    if (policyLocked(this.opts.project.policy))
+      throw new EngineError('POLICY_LOCKED', `the policy file cannot be used (run \`chatops validate\` to see why); ${what} until it is fixed`);
+  }
+
   // ── approvals ───────────────────────────────────────────────────────────────────────────────
 
   async decide(req: DecideRequest): Promise<DecideResult> {
+    this.refuseWhenPolicyLocked('no approval decision counts');
     const rc = await this.contexts.get(req.runId);
     if (!rc) throw new EngineError('UNKNOWN_RUN', `no run ${req.runId} (it may have expired)`, { runId: req.runId });
     return this.guarded(req.runId, () => this.decideUnguarded(rc, req));
@@ -526,6 +545,12 @@ export class Engine implements RunsApi {
 
   async getRun(runId: string): Promise<RunRecord | null> {
     return readRunRecord(this.redis, this.keys, runId);
+  }
+
+  /** The workflow as a run was started (its stored snapshot), or undefined once that expired. */
+  async runWorkflow(runId: string): Promise<Workflow | undefined> {
+    const sha = await this.redis.hget(this.keys.run(runId), 'wf');
+    return sha ? (await loadSnapshot(this.redis, this.keys, sha))?.def : undefined;
   }
 
   async listRuns(opts: { channel?: string; limit?: number }): Promise<RunRecord[]> {
@@ -575,10 +600,10 @@ export class Engine implements RunsApi {
     if (this.closed) return;
     this.closed = true;
     await this.repairMarks.flush();
-    await this.queue.close().catch(() => undefined);
+    await waitUnlessAway(this.queue.close(), this.redis);
     this.events.close();
-    await this.queueConnection.quit().catch(() => undefined);
-    await this.redis.quit().catch(() => undefined);
+    await closeRedis(this.queueConnection);
+    await closeRedis(this.redis);
   }
 }
 

@@ -13,7 +13,8 @@ export type EngineErrorCode =
   | 'SECRET_KEY'
   | 'SECRET_MISSING'
   | 'BAD_RUN_ID'
-  | 'RUN_ID_TAKEN';
+  | 'RUN_ID_TAKEN'
+  | 'POLICY_LOCKED';
 
 export class EngineError extends Error {
   constructor(

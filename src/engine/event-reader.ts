@@ -10,7 +10,9 @@
  * A blocking read can be ended early through an AbortSignal: the reader sends CLIENT UNBLOCK for
  * its connection on the shared command connection, and the XREAD returns at once with nothing.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../lib/logger.js';
+import { connectRedis } from '../lib/redis-connect.js';
 import type { Keys } from './keys.js';
 import { parseEvent } from './records.js';
 import type { ReadEventsManyOptions, RunEvent } from './types.js';
@@ -30,6 +32,7 @@ export class EventReader {
     private readonly redis: Redis,
     private readonly redisUrl: string,
     private readonly keys: Keys,
+    private readonly log: Logger,
   ) {}
 
   /** Events after each run's cursor, from one XREAD; runs without new events are left out. */
@@ -89,10 +92,8 @@ export class EventReader {
   }
 
   private open(): Redis {
-    const conn = new Redis(this.redisUrl, { maxRetriesPerRequest: null });
-    // Errors surface on the command that failed; the event itself must not crash the process.
-    conn.on('error', () => undefined);
-    return conn;
+    // Errors surface on the command that failed; an outage is logged once (redis-outage.ts).
+    return connectRedis(this.redisUrl, this.log);
   }
 
   /**

@@ -4,12 +4,16 @@
  *
  *   P:run:ID            hash   the run: state, meta (JSON), wf (its snapshot's id), sealed (encrypted
  *                              secrets; `-` when the run has none), phase, abort, failure, outcome, outputs, error, timestamps,
- *                              outBytes (step output bytes kept in :events, against the run's output budget)
+ *                              outBytes (step output bytes kept in :events, against the run's output budget),
+ *                              step counters `c:<phase>:<pend|q|run|wait>`, `c:bad` (lua/step-graph.ts)
  *   P:wf:SHA            hash   a workflow snapshot, shared by every run of that version: def (the workflow
- *                              JSON), graph (for Lua), live (runs not finished). SHA hashes def and graph, so
- *                              it never changes; kept while live > 0, then expires with the retention
+ *                              JSON), graph (for Lua), live (runs not finished), and its node index for Lua
+ *                              (lua/step-graph.ts): `n:<id>` -> the step's node and dependents, nodes -> steps
+ *                              per phase. SHA hashes def and graph, so it never changes; kept while live > 0,
+ *                              then expires with the retention
  *   P:run:ID:st         hash   step id -> state; `<id>#a` -> attempt; `<id>#r` -> retry-at (ms); `<id>#w` -> the
- *                              lease a running step was claimed under (step-lease.ts; removed when it ends)
+ *                              lease a running step was claimed under (step-lease.ts; removed when it ends);
+ *                              `<id>#n` -> its needs not final yet, `<id>#x` -> 1 once one did not succeed
  *   P:run:ID:steps      hash   step id -> StepRecord JSON (its `state` is overridden by :st)
  *   P:run:ID:appr       hash   approval step id -> ApprovalState JSON
  *   P:run:ID:events     stream the run's events, field `e` = RunEvent JSON (MAXLEN ~)

@@ -178,7 +178,8 @@ export class StepLease {
     if (this.watchdog !== undefined) clearTimeout(this.watchdog);
     for (const wake of this.waiters.splice(0)) wake();
     this.onRenewed(undefined);
-    if (this.held) await withTimeout(this.redis.del(this.keys.lease(this.id)), this.timing.renewMs).catch(() => 0);
+    // Not reachable: the key expires on its own (waiting would only delay a shutdown).
+    if (this.held && this.redis.status === 'ready') await withTimeout(this.redis.del(this.keys.lease(this.id)), this.timing.renewMs).catch(() => 0);
   }
 }
 

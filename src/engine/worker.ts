@@ -21,7 +21,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { closeRedis, connectRedis, waitUnlessAway } from '../lib/redis-connect.js';
+import { isConnectionError } from '../lib/redis-outage.js';
 import { ActiveSteps } from './active-steps.js';
 import { Engine, type EngineOptions, type StepJobData } from './engine.js';
 import { parseExpiryMember, QUEUE_NAME } from './keys.js';
@@ -54,7 +55,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   const log = opts.log.child({ worker: id });
   const active = new ActiveSteps();
   // Its own connection: renewals must not queue behind step traffic, and time out on their own.
-  const leaseConnection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  const leaseConnection = connectRedis(opts.redisUrl, log);
   const lease = new StepLease(leaseConnection, engine.keys, id, leaseTiming(opts.stepLeaseMs), (leaseId, why) => active.abortLease(leaseId, why), log, setGuardDeadline);
   await lease.start();
   const runner = new StepRunner(engine, active, lease);
@@ -64,14 +65,14 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     (err: unknown) => log.warn({ err: String(err) }, 'could not sweep old step folders'),
   );
 
-  const subscriber = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  const subscriber = connectRedis(opts.redisUrl, log);
   subscriber.on('message', (_channel: string, message: string) => {
     const [runId, kind] = message.split(' ');
     if (runId) active.abortRun(runId, kind ?? 'cancelled');
   });
   await subscriber.subscribe(engine.keys.cancelChannel);
 
-  const workerConnection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  const workerConnection = connectRedis(opts.redisUrl, log);
   const worker = new Worker(QUEUE_NAME, (job, token) => runner.process(job, token), {
     connection: workerConnection,
     prefix: engine.keys.queuePrefix,
@@ -80,7 +81,10 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     stalledInterval: opts.stall?.stalledIntervalMs ?? 5_000,
     maxStalledCount: opts.stall?.maxStalledCount ?? 2,
   });
-  worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+  // Connection errors are the outage's, logged once (redis-outage.ts); others are worth a line.
+  worker.on('error', (err) => {
+    if (!isConnectionError(err)) log.error({ err: err.message }, 'worker error');
+  });
   worker.on('failed', (job, err) => {
     if (job === undefined) return;
     const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError' || /stalled more than/.test(err.message);
@@ -121,12 +125,16 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     close() {
       closing ??= (async () => {
         for (const t of timers) clearInterval(t);
-        await worker.close().catch(() => undefined);
+        // BullMQ's close waits for its blocking read, which never ends while Redis is away: once no
+        // step runs here and Redis is unreachable, there is nothing left to wait for.
+        if (!(await waitUnlessAway(worker.close(), engine.redis, () => active.size === 0))) {
+          log.warn('no step is running and Redis is unreachable: stopping without it');
+        }
         await lease.close();
-        await leaseConnection.quit().catch(() => undefined);
-        await engine.redis.zrem(engine.keys.workers, id).catch(() => 0);
-        await subscriber.quit().catch(() => undefined);
-        await workerConnection.quit().catch(() => undefined);
+        await closeRedis(leaseConnection);
+        if (engine.redis.status === 'ready') await engine.redis.zrem(engine.keys.workers, id).catch(() => 0);
+        await closeRedis(subscriber);
+        await closeRedis(workerConnection);
         await engine.close();
         log.info('worker stopped');
       })();

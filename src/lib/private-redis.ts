@@ -36,12 +36,21 @@ export async function hasRedisServer(): Promise<boolean> {
   });
 }
 
-export async function startPrivateRedis(): Promise<PrivateRedis> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'chatops-redis-'));
+export interface PrivateRedisOptions {
+  /** A port to use (tests restart a server where the last one listened); default a free one. */
+  port?: number;
+  /** A data folder to use (kept on stop: a restarted server reads its AOF); default a fresh one, removed on stop. */
+  dir?: string;
+  /** More redis-server arguments, after the defaults (`--appendonly yes` turns persistence on). */
+  args?: string[];
+}
+
+export async function startPrivateRedis(opts: PrivateRedisOptions = {}): Promise<PrivateRedis> {
+  const port = opts.port ?? (await freePort());
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'chatops-redis-'));
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning', ...(opts.args ?? [])],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: false },
   );
   await new Promise<void>((resolve, reject) => {
@@ -83,7 +92,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
         child.kill('SIGTERM');
         await exited;
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (opts.dir === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

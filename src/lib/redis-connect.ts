@@ -2,7 +2,9 @@
  * Connects to REDIS_URL. When none is configured and nothing answers at the default address, but
  * `redis-server` is on PATH, starts a private one (dev mode) and says so on stderr.
  */
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from './logger.js';
+import { outageOf } from './redis-outage.js';
 import { hasRedisServer, startPrivateRedis, type PrivateRedis } from './private-redis.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -38,7 +40,48 @@ export async function resolveRedis(configured: string | undefined, say: (line: s
   return { url: server.url, private: server };
 }
 
-/** A connection suited to BullMQ and blocking reads. */
-export function connectRedis(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+/**
+ * A connection to the bot's Redis, suited to BullMQ and blocking reads by default (commands wait
+ * while Redis is away). Every connection of the bot is opened here so that its errors are watched:
+ * an outage is logged once (redis-outage.ts), never as a stack trace per reconnect attempt.
+ */
+export function connectRedis(url: string, log: Logger, options: RedisOptions = {}): Redis {
+  const conn = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
+  outageOf(url, log).watch(conn, log);
+  return conn;
+}
+
+/**
+ * Closes a connection without waiting on a Redis that is away: QUIT when connected (bounded by
+ * `timeoutMs`), else (or then) a plain disconnect. Never throws.
+ */
+export async function closeRedis(conn: Redis, timeoutMs = 1000): Promise<void> {
+  if (conn.status === 'end') return;
+  if (conn.status === 'ready') {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([conn.quit().then(() => undefined, () => undefined), timeout]);
+    clearTimeout(timer);
+  }
+  conn.disconnect();
+}
+
+/**
+ * Waits for `p` (a close that talks to Redis), but gives up while `conn` cannot reach Redis and
+ * `idle()` says nothing is left that needs it (checked every 200 ms). True when `p` settled.
+ * Rejections of `p` are swallowed: a close that fails has still ended.
+ */
+export async function waitUnlessAway(p: Promise<unknown>, conn: Redis, idle: () => boolean = () => true): Promise<boolean> {
+  let settled = false;
+  const done = p.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  while (!settled) {
+    if (conn.status !== 'ready' && idle()) return false;
+    await Promise.race([done, new Promise((r) => setTimeout(r, 200))]);
+  }
+  return true;
 }

@@ -1,14 +1,11 @@
 /**
  * The front of `chatops serve`, assembled: one HTTP server (health, readiness, metrics, and the
  * platform routes), the engine's RunsApi, the command router, the reporter pool that drives the
- * living messages, and the Slack and Discord adapters when configured. `serve` (cli/serve.ts) only reads the
+ * living messages, and the Slack adapter when configured. `serve` (cli/serve.ts) only reads the
  * environment and calls this; tests call it with a fake Slack API.
  */
 import type { Redis } from 'ioredis';
-import { mountAlerts, type AlertsFront, type AlertsFrontOptions } from '../alerts/front.js';
-import type { DiscordConfig } from '../adapters/discord/config.js';
-import { createDiscordFront, type DiscordFront } from '../adapters/discord/discord-front.js';
-import { createDiscordThreadRuns } from '../adapters/discord/thread-runs.js';
+import { mountAlerts, startIncidents, type AlertsFront, type AlertsFrontOptions, type Incidents } from '../alerts/front.js';
 import { createSlackFront, type SlackFront } from '../adapters/slack/slack-app.js';
 import type { SlackConfig } from '../adapters/slack/config.js';
 import { createThreadRuns } from '../adapters/slack/thread-runs.js';
@@ -18,11 +15,11 @@ import { ReporterPool, type ReporterPoolOptions } from '../chat/reporter.js';
 import { createRouter, type Router } from '../chat/router.js';
 import type { Project } from '../config/load-project.js';
 import { createEngine, type Engine, type EngineOptions } from '../engine/index.js';
-import { connectRedis } from '../lib/redis-connect.js';
+import { closeRedis, connectRedis, waitUnlessAway } from '../lib/redis-connect.js';
+import { mountWeb, type WebFront, type WebOptions } from '../web/front.js';
 import type { Logger } from '../lib/logger.js';
 import { redisCheck } from './health-routes.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
-import { createDiscordMetrics } from './discord-metrics.js';
 import { createSlackMetrics } from './slack-metrics.js';
 
 export interface FrontOptions {
@@ -33,15 +30,16 @@ export interface FrontOptions {
   port: number;
   host?: string;
   slack?: SlackConfig;
-  discord?: DiscordConfig;
-  /** Discord tuning (tests shorten the interaction token lifetime). */
-  discordOptions?: { tokenLifetimeMs?: number; ackBudgetMs?: number };
   /** Alert webhooks and incidents; without it every alert route refuses (no secret). */
   alerts?: AlertsFrontOptions;
+  /** The web pages (signed links, lists, public URL); without keys no page is served. */
+  web?: WebOptions;
   /** Engine options beyond the basics (secret key, retention…). */
   engine?: Partial<EngineOptions>;
   /** Reporter tuning (tests shorten polls). */
   reporter?: Partial<Pick<ReporterPoolOptions, 'pollMs' | 'blockMs' | 'tickMs' | 'minIntervalMs' | 'leaseMs' | 'channelRetryMs'>>;
+  /** Extra chat platforms beyond Slack (tests add a terminal). */
+  platforms?: ChatPlatform[];
 }
 
 export interface Front {
@@ -52,16 +50,16 @@ export interface Front {
   reporters: ReporterPool;
   redis: Redis;
   slack?: SlackFront;
-  discord?: DiscordFront;
   alerts: AlertsFront;
+  incidents: Incidents;
+  web: WebFront;
   /** Graceful stop: stop taking requests, let in-flight ones finish, hand runs back, close. Idempotent. */
   close(): Promise<void>;
 }
 
 export async function startFront(opts: FrontOptions): Promise<Front> {
   const { log, prefix, project } = opts;
-  const redis = connectRedis(opts.redisUrl);
-  redis.on('error', (err) => log.warn({ err }, 'redis connection error'));
+  const redis = connectRedis(opts.redisUrl, log);
   const engine = createEngine({ redisUrl: opts.redisUrl, prefix, project, log, ...opts.engine });
   const server = createHttpServer({ log, readiness: [redisCheck(redis)] });
   const slackMetrics = createSlackMetrics(server.metrics.registry);
@@ -76,7 +74,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
     policy: project.policy,
     audit: createAuditLog(redis, prefix),
     log,
-    prefixes: [...new Set([opts.slack?.command ?? '/ops', '/ops'])],
+    prefixes: opts.slack ? [opts.slack.command] : undefined,
     onRunStarted: async (run, ctx) => {
       // The requester (with its private reply handle) hears of the run if the channel is closed to the bot.
       await reporters?.track(run, { platform: ctx.platform, channel: ctx.channel, requester: ctx.target });
@@ -85,11 +83,12 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
   });
 
   let slack: SlackFront | undefined;
-  let discord: DiscordFront | undefined;
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
     const alerts = await mountAlerts({ server, redisUrl: opts.redisUrl, prefix, log, alerts: opts.alerts ?? { secrets: { tokens: [], grafana: [], pagerduty: [] } } });
     cleanups.push(() => alerts.close());
+    const web = await mountWeb({ server, runs: engine, log, web: opts.web ?? { keys: [] } });
+    cleanups.push(() => web.close());
     if (opts.slack) {
       slack = await createSlackFront({
         config: opts.slack,
@@ -103,29 +102,29 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       });
       platforms.push(slack.platform);
     }
-    if (opts.discord) {
-      const discordMetrics = createDiscordMetrics(server.metrics.registry);
-      discord = await createDiscordFront({
-        config: opts.discord,
-        log,
-        router,
-        threadRuns: createDiscordThreadRuns(redis, prefix),
-        server,
-        onAck: (ms) => discordMetrics.ackSeconds.observe(ms / 1000),
-        onRequest: (outcome) => discordMetrics.interactions.inc({ outcome }),
-        ...opts.discordOptions,
-      });
-      platforms.push(discord.platform);
-    }
-    reporters = new ReporterPool({ redis, prefix, runs: engine, platforms, log, ...opts.reporter });
+    platforms.push(...(opts.platforms ?? []));
+    reporters = new ReporterPool({ redis, prefix, runs: engine, platforms, log, linkFor: (runId) => web.runUrl(runId), ...opts.reporter });
     reporters.start();
     cleanups.push(() => reporters?.close() ?? Promise.resolve());
-    if (slack) await slack.start();
-    if (discord) await discord.start();
-    const port = await server.listen(opts.port, opts.host);
-    log.info({ port, slack: opts.slack?.mode ?? 'off', discord: opts.discord?.mode ?? 'off' }, 'chatops serve listening');
-    let closing: Promise<void> | undefined;
     const pool = reporters;
+    const incidents = startIncidents({
+      redis,
+      prefix,
+      log,
+      platforms,
+      config: project.alerts,
+      defaultChannel: opts.alerts?.defaultChannel,
+      buckets: (name) => pool.bucketsOf(name),
+      retentionMs: opts.engine?.retentionMs,
+      pollMs: opts.reporter?.pollMs,
+      blockMs: opts.reporter?.blockMs,
+      minIntervalMs: opts.reporter?.minIntervalMs,
+    });
+    cleanups.push(() => incidents.close());
+    if (slack) await slack.start();
+    const port = await server.listen(opts.port, opts.host);
+    log.info({ port, slack: opts.slack?.mode ?? 'off' }, 'chatops serve listening');
+    let closing: Promise<void> | undefined;
     return {
       server,
       port,
@@ -134,12 +133,14 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       reporters: pool,
       redis,
       slack,
-      discord,
       alerts,
+      incidents,
+      web,
       close() {
         closing ??= (async () => {
-          // Each step runs on its own so one failure does not leave the rest open.
-          for (const step of [() => server.close(), () => slack?.stop(), () => discord?.stop(), () => alerts.close(), () => pool.close(), () => engine.close(), () => redis.quit()]) {
+          // Each step runs on its own so one failure does not leave the rest open. Reporters wait on
+          // Redis for their leases and reads: while it is unreachable there is nothing to hand over.
+          for (const step of [() => server.close(), () => slack?.stop(), () => alerts.close(), () => waitUnlessAway(incidents.close(), redis), () => waitUnlessAway(web.close(), redis), () => waitUnlessAway(pool.close(), redis), () => engine.close(), () => closeRedis(redis)]) {
             try {
               await step();
             } catch (err) {
@@ -153,7 +154,6 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
   } catch (err) {
     for (const c of cleanups) await c().catch(() => undefined);
     await slack?.stop().catch(() => undefined);
-    await discord?.stop().catch(() => undefined);
     await server.close().catch(() => undefined);
     await engine.close().catch(() => undefined);
     redis.disconnect();

@@ -17,6 +17,11 @@ function nodeId(prefix: string, id: string): string {
   return `${prefix}_${id.replace(/[^A-Za-z0-9_]/g, '_')}`;
 }
 
+/** The node id of a step in renderMermaid's graph (the web page colours nodes by step state). */
+export function stepNodeId(phase: 'main' | 'on_failure', stepId: string): string {
+  return nodeId(phase === 'main' ? 's' : 'f', stepId);
+}
+
 function conditionLabel(cond: string | boolean): string {
   const text = typeof cond === 'boolean' ? String(cond) : cond.trim().replace(/^\$\{\{\s*([\s\S]*?)\s*\}\}$/, '$1');
   return `if ${text}`;

@@ -25,7 +25,7 @@ export async function writeProject(files: Record<string, string>): Promise<{ dir
   return { dir, project };
 }
 
-export async function startAlertsFront(opts: { redisUrl: string; prefix: string; project: Project; alerts?: Partial<AlertsFrontOptions> } & Partial<FrontOptions>): Promise<{ front: Front; base: string }> {
+export async function startAlertsFront(opts: { redisUrl: string; prefix: string; project: Project } & Omit<Partial<FrontOptions>, 'alerts'> & { alerts?: Partial<AlertsFrontOptions> }): Promise<{ front: Front; base: string }> {
   const front = await startFront({
     log: silentLogger,
     port: 0,

@@ -1,15 +1,21 @@
 /** The run/status/transcript commands as a user runs them: a child process, exit codes, and no secret on screen. */
 import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadProject } from '../../src/config/load-project.js';
+import { createEngine } from '../../src/engine/index.js';
+import { silentLogger } from '../../src/lib/logger.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 const prefix = uniquePrefix('enginecli');
 const SECRET = 'tok-5ecr3t-value-77';
 
-function chatops(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function chatops(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', './test/helpers/engine-ts-loader.mjs', 'test/helpers/engine-cli-entry.ts', ...args], {
-      env: { ...process.env, NODE_OPTIONS: '', REDIS_URL: testRedisUrl(), CHATOPS_PREFIX: prefix, CHATOPS_DIR: 'test/fixtures/engine-cli', CHATOPS_SECRET_KEY: 'cli-test-key', CHATOPS_USER: 'alice', LOG_LEVEL: 'warn' },
+      env: { ...process.env, NODE_OPTIONS: '', REDIS_URL: testRedisUrl(), CHATOPS_PREFIX: prefix, CHATOPS_DIR: 'test/fixtures/engine-cli', CHATOPS_SECRET_KEY: 'cli-test-key', CHATOPS_USER: 'alice', LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -112,4 +118,53 @@ describe('cli: run, status, transcript', () => {
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
   });
+});
+
+describe('cli: a policy file that cannot be used fails closed', () => {
+  let dir: string;
+  const gatePrefix = `${prefix}-gate`;
+  const engine = { current: undefined as ReturnType<typeof createEngine> | undefined };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'chatops-cli-policy-'));
+    await mkdir(join(dir, 'workflows'));
+    // An approval that names no role: with a working policy anyone but the requester may give it.
+    await writeFile(join(dir, 'workflows', 'gate.yaml'), 'name: gate\nsteps:\n  - id: ok\n    approval: { message: "go?" }\n');
+    await writeFile(join(dir, 'policy.yaml'), 'roles:\n  sre: { members: [shell:bob] }\n');
+    engine.current = createEngine({ redisUrl: testRedisUrl(), prefix: gatePrefix, project: await loadProject(dir), log: silentLogger });
+  });
+  afterAll(async () => {
+    await engine.current?.close();
+    await rm(dir, { recursive: true, force: true });
+    const redis = testRedis();
+    const keys = await redis.keys(`${gatePrefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('approve and deny refuse to decide, and run refuses to start, while policy.yaml is misnamed', async () => {
+    const eng = engine.current;
+    if (!eng) throw new Error('no engine');
+    const { run } = await eng.startRun({ workflow: 'gate', inputs: {}, trigger: { kind: 'cli', source: 'cli', requester: 'shell:alice' } });
+    await rename(join(dir, 'policy.yaml'), join(dir, 'policy.yml'));
+    const env = { CHATOPS_DIR: dir, CHATOPS_PREFIX: gatePrefix };
+    for (const command of ['approve', 'deny']) {
+      const res = await chatops([command, run.id, '--as', 'mallory'], env);
+      expect({ command, code: res.code }).toEqual({ command, code: 1 });
+      expect(res.stderr).toMatch(/policy\.yml:1:1: a policy file must be named exactly policy\.yaml/);
+      expect(res.stderr).toContain(`chatops ${command}: the policy file cannot be used`);
+      expect(res.stdout).toBe('');
+    }
+    expect((await eng.getRun(run.id))?.steps[0]?.approval?.decisions ?? []).toEqual([]);
+    const started = await chatops(['run', 'gate', '--local'], env);
+    expect(started.code).toBe(1);
+    expect(started.stderr).toContain('chatops run: the policy file cannot be used');
+    expect(started.stdout).not.toMatch(/^run r-/m);
+
+    // Named right again, the same decision counts: it was the broken file that refused it.
+    await rename(join(dir, 'policy.yml'), join(dir, 'policy.yaml'));
+    const ok = await chatops(['approve', run.id, '--as', 'mallory'], env);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+  }, 120_000);
 });

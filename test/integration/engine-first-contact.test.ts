@@ -79,7 +79,10 @@ describe('engine: first contact of a worker with a run (startStep ctx mode)', ()
     const graph = JSON.parse((await engine.redis.hget(key, 'graph')) ?? '[]') as Record<string, unknown>[];
     for (const node of graph) delete node.cond;
     await engine.redis.hset(key, 'graph', JSON.stringify(graph));
+    // Nor had such a snapshot the node index Lua reads a step from: it is built from the graph.
+    await engine.redis.hdel(key, 'nodes', ...graph.map((n) => `n:${String(n.id)}`));
     expect((await claim(engine, run.id, 'plain', 'ctx'))[3]).toBe('context');
+    expect(await engine.redis.hexists(key, 'nodes')).toBe(1);
   });
 
   it('answers gone, without context, for a run that does not exist', async () => {

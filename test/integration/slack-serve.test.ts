@@ -8,7 +8,7 @@ import { TEST_SIGNING_SECRET } from '../fakes/slack-requests.js';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { SLACK_PROJECT } from './slack-project.js';
 
-const VARS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'REDIS_URL', 'CHATOPS_DIR', 'CHATOPS_PREFIX', 'PORT', 'LOG_LEVEL', 'CHATOPS_SECRET_KEY'];
+const VARS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'REDIS_URL', 'CHATOPS_DIR', 'CHATOPS_PREFIX', 'PORT', 'LOG_LEVEL', 'CHATOPS_SECRET_KEY', 'CHATOPS_ALLOW_ALL'];
 
 describe('chatops serve', () => {
   let fake: FakeSlackApi;
@@ -62,6 +62,41 @@ describe('chatops serve', () => {
     const lines = stderr.split('\n').filter((l) => l.startsWith('chatops serve:'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(expected);
+  });
+
+  describe('with no policy file', () => {
+    let open: string;
+    beforeAll(() => {
+      open = mkdtempSync(join(tmpdir(), 'chatops-serve-open-'));
+      for (const [name, text] of Object.entries(SLACK_PROJECT)) {
+        if (name === 'policy.yaml') continue;
+        mkdirSync(join(open, name, '..'), { recursive: true });
+        writeFileSync(join(open, name), text);
+      }
+    });
+    afterAll(() => rmSync(open, { recursive: true, force: true }));
+
+    it('refuses to start, naming the file and the way out', async () => {
+      setEnv({ CHATOPS_DIR: open });
+      await main(['node', 'chatops', 'serve']);
+      expect(process.exitCode).toBe(1);
+      const lines = stderr.split('\n').filter((l) => l.startsWith('chatops serve:'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('E_NO_POLICY: no policy file');
+      expect(lines[0]).toContain(join(open, 'policy.yaml'));
+      expect(lines[0]).toContain('CHATOPS_ALLOW_ALL=1');
+      expect(stderr).not.toContain('chatops serve listening');
+    });
+
+    it('starts when CHATOPS_ALLOW_ALL=1 says so on purpose, and says what that means', async () => {
+      setEnv({ CHATOPS_DIR: open, CHATOPS_ALLOW_ALL: '1' });
+      const running = main(['node', 'chatops', 'serve']);
+      await fake.waitFor(() => (/chatops serve listening/.test(stderr) ? true : undefined), 10_000, 'the listening log line');
+      expect(stderr).toContain('everyone may run every command');
+      process.emit('SIGTERM');
+      await running;
+      expect(process.exitCode).toBe(0);
+    });
   });
 
   it('serves /healthz once listening with Slack on, and stops cleanly on SIGTERM', async () => {

@@ -6,33 +6,10 @@ import { formatClock, formatDuration } from '../../chat/format-time.js';
 import type { ChatContent, NoticeView, ReplyView } from '../../chat/platform.js';
 import type { ApprovalView, QueueView, RunView, StepOutputView, StepView } from '../../chat/render-model.js';
 import { RUN_LOOK, STEP_LOOK, type Tone } from '../../chat/state-words.js';
+import { formatIncident, formatIncidentChange } from './ansi-incident.js';
+import { painter, type FormatOptions } from './ansi-paint.js';
 
-export interface FormatOptions {
-  color: boolean;
-  /** The clock for elapsed times and expiry; defaults to the view's own `now`. */
-  now?: number;
-  /**
-   * Show times that change with the clock alone (running 12s, expires in 5m); default true. Plain
-   * logs turn it off, so a line changes only when the state does.
-   */
-  clock?: boolean;
-}
-
-const CODES: Record<Tone | 'bold' | 'code', [number, number]> = {
-  ok: [32, 39],
-  bad: [31, 39],
-  wait: [33, 39],
-  busy: [36, 39],
-  dim: [90, 39],
-  bold: [1, 22],
-  code: [2, 22],
-};
-
-type Paint = (style: keyof typeof CODES, s: string) => string;
-
-function painter(color: boolean): Paint {
-  return color ? (style, s) => `\x1b[${CODES[style][0]}m${s}\x1b[${CODES[style][1]}m` : (_style, s) => s;
-}
+export type { FormatOptions };
 
 function stepDetail(s: StepView, elapsed: number | undefined): string {
   const parts: string[] = [STEP_LOOK[s.state].word];
@@ -57,6 +34,7 @@ export function formatRun(v: RunView, o: FormatOptions): string[] {
   lines.push(`${p(look.tone, look.icon)} ${p('bold', `run ${v.runId}`)} · ${v.workflow}${v.description ? ` — ${v.description}` : ''}`);
   const inputs = Object.entries(v.inputs).map(([k, val]) => `${k}=${String(val)}`);
   lines.push(`  by ${v.requester}${v.trigger.source ? ` via ${v.trigger.source}` : ''}${inputs.length > 0 ? ` · ${inputs.join(' ')}` : ''}`);
+  if (v.link) lines.push(`  View: ${v.link}`);
   const width = Math.max(8, ...v.steps.map((s) => s.name.length));
   for (const s of v.steps) {
     // Steps a finished run never reached (on_failure handlers of a success) read "not run".
@@ -157,5 +135,9 @@ export function formatContent(c: ChatContent, o: FormatOptions): string[] {
       return formatNotice(c.view, o);
     case 'reply':
       return formatReply(c.view, o);
+    case 'incident':
+      return formatIncident(c.view, o);
+    case 'incident-change':
+      return formatIncidentChange(c.view, o);
   }
 }

@@ -38,7 +38,7 @@ export interface ShellPlatformOptions {
 }
 
 function runIdOf(c: ChatContent): string | undefined {
-  return c.kind === 'reply' ? undefined : c.view.runId;
+  return c.kind === 'reply' || c.kind === 'incident' || c.kind === 'incident-change' ? undefined : c.view.runId;
 }
 
 export class ShellPlatform implements ChatPlatform {

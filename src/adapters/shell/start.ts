@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { startIncidents } from '../../alerts/front.js';
 import { createAuditLog } from '../../chat/audit.js';
 import { ReporterPool } from '../../chat/reporter.js';
 import { createRouter } from '../../chat/router.js';
@@ -13,7 +14,7 @@ import { formatProblem, loadProject } from '../../config/load-project.js';
 import { createEngine, startWorker, type EngineOptions } from '../../engine/index.js';
 import { createWriteStream } from 'node:fs';
 import { createLogger, type Logger } from '../../lib/logger.js';
-import { connectRedis, resolveRedis } from '../../lib/redis-connect.js';
+import { closeRedis, connectRedis, resolveRedis } from '../../lib/redis-connect.js';
 import { createScreen } from './screen.js';
 import { SHELL_CHANNEL, ShellSession } from './session.js';
 import { ShellPlatform } from './shell-platform.js';
@@ -34,6 +35,10 @@ export interface ShellOptions {
   chatopsDir: string;
   log?: Logger;
   concurrency?: number;
+  /** ALERT_CHANNEL: incidents no alerts.yaml route takes go there (`shell:` shows them here). */
+  alertChannel?: string;
+  /** A run's web page for the header's "View" link (CHATOPS_PUBLIC_URL with CHATOPS_WEB_KEY). */
+  linkFor?: (runId: string) => string | undefined;
 }
 
 /** `--as`, else $CHATOPS_USER, else $USER, else the OS login. */
@@ -70,8 +75,8 @@ export async function runShell(opts: ShellOptions): Promise<void> {
         return worker.close();
       },
     });
-    const redis = connectRedis(target.url);
-    cleanups.push({ name: 'redis', run: () => redis.quit() });
+    const redis = connectRedis(target.url, log);
+    cleanups.push({ name: 'redis', run: () => closeRedis(redis) });
     const platform = new ShellPlatform({
       screen,
       // Colours whenever a person looks at the output (https://no-color.org turns them off).
@@ -80,9 +85,12 @@ export async function runShell(opts: ShellOptions): Promise<void> {
       instance: randomBytes(4).toString('hex'),
       rows: () => opts.output.rows,
     });
-    const pool = new ReporterPool({ redis, prefix: opts.prefix, runs: engine, platforms: [platform], log, minIntervalMs: tty ? 250 : 100, tickMs: 0, pollMs: 1000 });
+    const pool = new ReporterPool({ redis, prefix: opts.prefix, runs: engine, platforms: [platform], log, minIntervalMs: tty ? 250 : 100, tickMs: 0, pollMs: 1000, linkFor: opts.linkFor });
     pool.start();
     cleanups.push({ name: 'reporter', run: () => pool.close() });
+    // Incidents routed to `shell:` (deliveries taken by a `chatops serve` on the same Redis) show here.
+    const incidents = startIncidents({ redis, prefix: opts.prefix, log, platforms: [platform], config: project.alerts, defaultChannel: opts.alertChannel, buckets: (name) => pool.bucketsOf(name), retentionMs: opts.retentionMs });
+    cleanups.push({ name: 'incidents', run: () => incidents.close() });
     const router = createRouter({
       runs: engine,
       commands: project.commands.values(),

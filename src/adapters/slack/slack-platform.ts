@@ -120,10 +120,12 @@ export class SlackPlatform implements ChatPlatform {
 
   async postReply(root: MessageRef, content: ChatContent): Promise<MessageRef> {
     const msg = formatContent(content);
+    // A reply's own replies go into the same thread (a run reported inside an incident's thread).
+    const thread = root.thread ?? root.id;
     const res = await this.call('chat.postMessage', root.channel, () =>
-      this.client.chat.postMessage({ channel: root.channel, thread_ts: root.id, text: msg.text, blocks: msg.blocks, unfurl_links: false, unfurl_media: false }),
+      this.client.chat.postMessage({ channel: root.channel, thread_ts: thread, text: msg.text, blocks: msg.blocks, unfurl_links: false, unfurl_media: false }),
     );
-    return { platform: this.name, channel: root.channel, id: String(res.ts), thread: root.id };
+    return { platform: this.name, channel: root.channel, id: String(res.ts), thread };
   }
 
   async update(ref: MessageRef, content: ChatContent): Promise<void> {

@@ -48,6 +48,11 @@ if ARGV[15] ~= '' and redis.call('HSETNX', KEYS[13], 'def', ARGV[15]) == 1 then 
 redis.call('HINCRBY', KEYS[13], 'live', 1)
 redis.call('PERSIST', KEYS[13])
 hsetFlat(stKey, cjson.decode(ARGV[10]))
+-- The run's step counters (step-graph.ts), as they stand once its roots are queued (when it starts now).
+local sizes = phaseSizes(runKey)
+local rootsQueued = startNow and #roots or 0
+redis.call('HSET', runKey, 'c:v', '1', 'c:main:pend', (sizes.main or 0) - rootsQueued, 'c:main:q', rootsQueued, 'c:main:run', 0, 'c:main:wait', 0,
+  'c:on_failure:pend', sizes.on_failure or 0, 'c:on_failure:q', 0, 'c:on_failure:run', 0, 'c:on_failure:wait', 0, 'c:bad', 0)
 hsetFlat(apprKey, cjson.decode(ARGV[12]))
 if KEYS[8] ~= '' then redis.call('SET', KEYS[8], runId, 'PX', retention) end
 -- Index entries older than the retention point at expired runs: drop them as we go.
@@ -96,7 +101,7 @@ export const begin: ScriptDef = {
 local runId, now, maxlen = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local rs = redis.call('HGET', KEYS[1], 'state')
 if (not rs) or RUN_FINAL[rs] then return {'gone'} end
-if rs ~= 'queued' then return prepend('running', advance(KEYS[1], KEYS[2], KEYS[5], runId, now, maxlen)) end
+if rs ~= 'queued' then return prepend('running', advanceAll(KEYS[1], KEYS[2], KEYS[5], runId, now, maxlen)) end
 if KEYS[6] ~= '' and redis.call('GET', KEYS[6]) ~= runId then return {'not-holder'} end
 return prepend('started', beginRun(KEYS[1], KEYS[2], KEYS[5], runId, now, maxlen))
 `,
@@ -137,7 +142,7 @@ for _, n in ipairs(graph) do
     local s = redis.call('HGET', KEYS[2], n.id)
     if s == 'queued' or s == 'waiting' then
       if s == 'waiting' then table.insert(waiting, n.id) end
-      setStep(KEYS[2], KEYS[5], maxlen, runId, now, n.id, 'cancelled')
+      setStep(KEYS[1], KEYS[2], KEYS[5], maxlen, runId, now, n.id, 'cancelled')
     end
   end
 end

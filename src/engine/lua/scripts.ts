@@ -7,7 +7,8 @@
  * no-op for jobs that exist, thanks to deterministic job ids).
  *
  * Replies that carry an advance result end with: done ('' or final run state), then triples
- * step id, attempt, retry-at (ms, 0 = now) for every queued step.
+ * step id, attempt, retry-at (ms, 0 = now) for the queued steps: every one for a start, a repair
+ * (begin) or a replay; only those it queued for a step's first recorded end (run-progress.ts).
  */
 import { claimDue, decide } from './approval-scripts.js';
 import { appendEvent } from './event-scripts.js';

@@ -29,9 +29,8 @@ local function reply(list)
 end
 if mode == 'ctx' then
   head = redis.call('HMGET', KEYS[1], 'meta', 'wf', 'sealed')
-  local node = nil
-  for _, n in ipairs(runGraph(KEYS[1])) do if n.id == step then node = n end end
-  if node == nil or node.cond ~= false or node.phase ~= 'main' then return reply({'context'}) end
+  local node = nodeOf(KEYS[1], step)
+  if (not node) or node.cond ~= false or node.phase ~= 'main' then return reply({'context'}) end
 end
 local sa = redis.call('HMGET', KEYS[2], step, step .. '#a', step .. '#r', step .. '#w')
 local s, a = sa[1], sa[2] or '1'
@@ -46,7 +45,8 @@ local run = redis.call('HMGET', KEYS[1], 'abort', 'phase')
 local abort, phase = run[1] or '', run[2]
 if abort == 'cancelled' or (abort == 'timed_out' and phase == 'main') then return reply({'aborted'}) end
 if lease == '' or redis.call('EXISTS', leases .. lease) == 0 then return reply({'nolease'}) end
-redis.call('HSET', KEYS[2], step, 'running', step .. '#w', lease)
+moveStep(KEYS[1], KEYS[2], step, 'running')
+redis.call('HSET', KEYS[2], step .. '#w', lease)
 redis.call('HSET', KEYS[3], step, '{"startedAt":' .. ARGV[4] .. '}')
 if rs == 'waiting' then redis.call('HSET', KEYS[1], 'state', 'running') end
 addEvent(KEYS[5], maxlen, cjson.encode({ts=now, runId=runId, type='step.started', step=step, attempt=tonumber(attempt)}))
@@ -55,7 +55,9 @@ return reply({'run'})
 };
 
 /**
- * finishStep: records a step's final state, outputs and event, then advances the run. When that
+ * finishStep: records a step's final state, outputs and event, then advances the run from it
+ * (advanceFrom: O(the steps that need it); the triples are the steps this call queued, or every
+ * queued step when the end was recorded before and this is a replay). When that
  * ends the run as succeeded and the caller allows it (ARGV[11] set: the workflow has no outputs to
  * evaluate and no parent to settle first), the run is finished in this same call, as finishRun
  * would with no outputs and no error: one call fewer for the last step of every run.
@@ -72,7 +74,7 @@ local s = redis.call('HGET', KEYS[2], step) or ''
 local a = redis.call('HGET', KEYS[2], step .. '#a') or '1'
 local tag = 'ignored'
 if a == attempt and string.find(',' .. from .. ',', ',' .. s .. ',', 1, true) then
-  redis.call('HSET', KEYS[2], step, state)
+  moveStep(KEYS[1], KEYS[2], step, state)
   redis.call('HDEL', KEYS[2], step .. '#w')
   redis.call('HSET', KEYS[3], step, ARGV[6])
   addEvent(KEYS[5], maxlen, ARGV[7])
@@ -83,7 +85,11 @@ if a == attempt and string.find(',' .. from .. ',', ',' .. s .. ',', 1, true) th
 end
 local rs = redis.call('HGET', KEYS[1], 'state')
 if (not rs) or RUN_FINAL[rs] then return {'gone'} end
-local adv = advance(KEYS[1], KEYS[2], KEYS[5], runId, now, maxlen)
+-- A recorded end looks only at the steps that need this one; a replayed one (the same end
+-- again, after a crash cut its follow-up short) must learn every queued step again.
+local adv
+if tag == 'recorded' then adv = advanceFrom(KEYS[1], KEYS[2], KEYS[5], runId, now, maxlen, step)
+else adv = advanceAll(KEYS[1], KEYS[2], KEYS[5], runId, now, maxlen) end
 local finished = ''
 if adv[1] == 'succeeded' and ARGV[11] ~= '' then
   endRun(KEYS[6], KEYS[7], runId, 'succeeded', '{}', '', now, maxlen, ARGV[11])
@@ -109,7 +115,8 @@ if a ~= attempt or not string.find(',' .. from .. ',', ',' .. s .. ',', 1, true)
 local abort = redis.call('HGET', KEYS[1], 'abort') or ''
 local phase = redis.call('HGET', KEYS[1], 'phase')
 if abort == 'cancelled' or (abort == 'timed_out' and phase == 'main') then return {'aborted'} end
-redis.call('HSET', KEYS[2], step, 'queued', step .. '#a', nextAttempt, step .. '#r', retryAt)
+moveStep(KEYS[1], KEYS[2], step, 'queued')
+redis.call('HSET', KEYS[2], step .. '#a', nextAttempt, step .. '#r', retryAt)
 redis.call('HDEL', KEYS[2], step .. '#w')
 redis.call('HSET', KEYS[3], step, ARGV[7])
 addEvent(KEYS[5], ARGV[10], ARGV[8])
@@ -139,7 +146,7 @@ local function outcome()
 end
 if a == attempt and s == 'waiting' then return {'parked', outcome()} end
 if a ~= attempt or s ~= 'running' then return {'stale', s} end
-redis.call('HSET', KEYS[2], step, 'waiting')
+moveStep(KEYS[1], KEYS[2], step, 'waiting')
 redis.call('HSET', KEYS[3], step, ARGV[4])
 if ARGV[5] ~= '' then
   local patch = cjson.decode(ARGV[5])
@@ -153,7 +160,7 @@ if ARGV[5] ~= '' then
 elseif ARGV[9] ~= '' then
   redis.call('ZADD', string.match(KEYS[1], '^(.*):run:[^:]+$') .. ':expiry', 'NX', ARGV[9], runId .. ' ' .. step)
 end
-advance(KEYS[1], KEYS[2], KEYS[5], runId, now, maxlen)
+advanceFrom(KEYS[1], KEYS[2], KEYS[5], runId, now, maxlen, nil)
 -- Redis 7.0 preallocates 4 KB for a stream's first node, most of a parked run's memory; a run may
 -- stay parked for hours, so rewrite its stream at its real size (DUMP/RESTORE keeps ids and entries).
 -- pcall: a Redis that refuses DUMP/RESTORE (ACLs) just keeps the larger stream.

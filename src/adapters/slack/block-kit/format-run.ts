@@ -14,6 +14,7 @@ export function formatRun(view: RunView): SlackMessage {
   if (view.description) blocks.push(section(esc(cut(view.description, 2_000))));
   const origin = [`run ${inline(view.runId)}`, `started by ${who(view.requester)}`, slackDate(view.createdAt)];
   if (view.trigger.text) origin.push(inline(cut(view.trigger.text, 200)));
+  if (view.link) origin.push(`<${view.link}|View>`);
   blocks.push(context(origin.join(' · ')));
   const inputs = Object.entries(view.inputs);
   if (inputs.length > 0) blocks.push(...fieldSections(inputs.slice(0, 20).map(([k, v]) => ({ label: esc(k), value: inline(cut(String(v), 1_000)) }))));

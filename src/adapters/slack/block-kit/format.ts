@@ -2,6 +2,7 @@
 import type { ChatContent } from '../../../chat/platform.js';
 import { context, finish, sections, type SlackMessage } from './blocks.js';
 import { formatApproval } from './format-approval.js';
+import { formatIncident, formatIncidentChange } from './format-incident.js';
 import { formatStepOutput } from './format-output.js';
 import { formatReply } from './format-reply.js';
 import { formatRun } from './format-run.js';
@@ -28,5 +29,9 @@ export function formatContent(content: ChatContent): SlackMessage {
       return finish(content.view.text, sections(`:mega: ${esc(content.view.text)}`));
     case 'reply':
       return formatReply(content.view);
+    case 'incident':
+      return formatIncident(content.view);
+    case 'incident-change':
+      return formatIncidentChange(content.view);
   }
 }

@@ -1,0 +1,48 @@
+/** An incident's living message and its thread replies, as Block Kit. */
+import { formatDuration } from '../../../chat/format-time.js';
+import type { IncidentChangeView, IncidentView } from '../../../chat/incident-model.js';
+import { context, fieldSections, finish, sections, type SlackMessage } from './blocks.js';
+import { esc, slackDate } from './mrkdwn.js';
+import type { KnownBlock } from './slack-types.js';
+
+const STATE = { firing: { emoji: ':rotating_light:', word: 'Firing' }, resolved: { emoji: ':white_check_mark:', word: 'Resolved' } } as const;
+
+/** A link whose URL cannot break out of Slack's `<url|label>` syntax. */
+function link(l: { label: string; url: string }): string {
+  const url = l.url.replace(/[<>|]/g, encodeURIComponent);
+  return `<${url}|${esc(l.label).replace(/\|/g, '/')}>`;
+}
+
+export function formatIncident(v: IncidentView): SlackMessage {
+  const s = STATE[v.state];
+  const counts = `${v.firing} firing, ${v.resolved} resolved${v.truncated > 0 ? `, +${v.truncated} not sent` : ''}`;
+  const headline = `${s.word}: ${v.title}`;
+  const blocks: KnownBlock[] = [...sections(`${s.emoji} *${esc(s.word)}*: ${esc(v.title)}`)];
+  if (v.summary) blocks.push(...sections(esc(v.summary)));
+  const fields = [
+    { label: 'Alerts', value: esc(counts) },
+    { label: 'Severity', value: esc(v.severity ?? 'unknown') },
+    { label: 'First seen', value: slackDate(v.firstSeen) },
+    { label: v.state === 'resolved' ? 'Resolved' : 'Last change', value: slackDate(v.resolvedAt ?? v.lastSeen) },
+  ];
+  if (v.durationMs !== undefined) fields.push({ label: 'Duration', value: formatDuration(v.durationMs) });
+  blocks.push(...fieldSections(fields));
+  if (v.alerts.length > 0) {
+    const lines = v.alerts.map((a) => `${a.status === 'firing' ? ':red_circle:' : ':large_green_circle:'} *${esc(a.name)}* ${esc(a.detail)}${a.summary ? ` — ${esc(a.summary)}` : ''}`);
+    if (v.more > 0) lines.push(`_and ${v.more} more_`);
+    blocks.push(...sections(lines.join('\n')));
+  }
+  const foot = [`incident \`${v.incidentId}\``, `from ${esc(v.source)}`];
+  if (v.reopened > 0) foot.push(`reopened ${v.reopened}×`);
+  if (v.stormGroups !== undefined) foot.push(`${v.stormGroups} groups held back from the channel`);
+  if (v.links.length > 0) foot.push(v.links.map(link).join(' · '));
+  blocks.push(context(foot.join(' · ')));
+  return finish(`${headline} (${counts})`, blocks);
+}
+
+export function formatIncidentChange(v: IncidentChangeView): SlackMessage {
+  const emoji = v.tone === 'firing' ? ':rotating_light:' : v.tone === 'resolved' ? ':white_check_mark:' : ':information_source:';
+  const blocks: KnownBlock[] = [...sections(`${emoji} *${esc(v.title)}*`)];
+  if (v.lines.length > 0) blocks.push(...sections(v.lines.map((l) => `• ${esc(l)}`).join('\n')));
+  return finish([v.title, ...v.lines].join('\n'), blocks);
+}

@@ -1,0 +1,184 @@
+/**
+ * Writes incidents into chat: one living message per incident, edited in place, and a thread
+ * reply per change. Every front runs one per chat platform it serves; per platform kind (slack,
+ * shell) one process at a time holds the lease and writes (one writer per message), working
+ * through the incidents the consumer marked (P:alerts:report). What was written is kept in Redis
+ * (the message ref, the version shown, the timeline entries replied), so a takeover continues
+ * where the last writer stopped. Writes go through the pacer on the platform's per-channel budget,
+ * shared with the run reporter's, so a storm never draws a 429.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import { ChannelBuckets, Pacer } from '../chat/pacer.js';
+import type { ChatContent, ChatPlatform, MessageRef } from '../chat/platform.js';
+import type { Logger } from '../lib/logger.js';
+import { buildChangeView, buildIncidentView } from './incident-view.js';
+import { IncidentStore } from './incident-store.js';
+
+export interface IncidentReporterOptions {
+  redis: Redis;
+  prefix: string;
+  platforms: ChatPlatform[];
+  log: Logger;
+  /** Channel budgets shared with the run reporter, by platform name. */
+  buckets?: (platform: string) => ChannelBuckets | undefined;
+  /** Alerts listed per thread reply (alerts.yaml storm.max_alerts_listed). */
+  maxAlertsListed?: number;
+  retentionMs?: number;
+  pollMs?: number;
+  leaseMs?: number;
+  minIntervalMs?: number;
+}
+
+/** ZREM the incident from the report set only if nothing changed since its score was read. */
+const DONE = `if redis.call('ZSCORE', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('ZREM', KEYS[1], ARGV[1]) end return 0`;
+const RENEW = `local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
+if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0`;
+
+/** `slack:C0ALERTS` → ['slack', 'C0ALERTS']; `shell:` → ['shell', 'shell']. */
+export function splitChannel(channel: string): [string, string] {
+  const i = channel.indexOf(':');
+  const kind = i < 0 ? channel : channel.slice(0, i);
+  const id = i < 0 ? '' : channel.slice(i + 1);
+  return [kind, id || kind];
+}
+
+/** `shell.ab12cd` → `shell`. */
+function kindOf(platform: ChatPlatform): string {
+  return platform.name.split('.')[0] ?? platform.name;
+}
+
+interface Served {
+  platform: ChatPlatform;
+  pacer: Pacer;
+}
+
+export class IncidentReporter {
+  readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  readonly store: IncidentStore;
+  private readonly served = new Map<string, Served>();
+  private closed = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: IncidentReporterOptions) {
+    this.store = new IncidentStore(opts.redis, opts.prefix);
+    this.log = opts.log.child({ component: 'incident-reporter' });
+    for (const platform of opts.platforms) {
+      const kind = kindOf(platform);
+      if (this.served.has(kind)) continue;
+      const buckets = opts.buckets?.(platform.name) ?? new ChannelBuckets(platform.budget);
+      this.served.set(kind, { platform, pacer: new Pacer({ budget: platform.budget, buckets, log: this.log, minIntervalMs: opts.minIntervalMs }) });
+    }
+  }
+
+  start(): void {
+    if (this.served.size === 0) return;
+    this.loop ??= this.run();
+  }
+
+  /** Look now rather than at the next poll (the consumer just committed a change in this process). */
+  poke(): void {
+    this.wake?.();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wake?.();
+    await this.loop?.catch(() => undefined);
+    for (const [kind, s] of this.served) {
+      s.pacer.close();
+      await this.opts.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, this.store.keys.reporterLease(kind), this.id).catch(() => undefined);
+    }
+  }
+
+  private async run(): Promise<void> {
+    const pollMs = this.opts.pollMs ?? 1000;
+    const leaseMs = this.opts.leaseMs ?? 15_000;
+    while (!this.closed) {
+      try {
+        const ids = await this.opts.redis.zrange(this.store.keys.report, '0', '199');
+        for (const [kind, s] of this.served) {
+          if (ids.length === 0 || this.closed) break;
+          if (Number(await this.opts.redis.eval(RENEW, 1, this.store.keys.reporterLease(kind), this.id, String(leaseMs))) !== 1) continue;
+          for (const id of ids) {
+            if (this.closed) break;
+            await this.renderOne(id, kind, s);
+          }
+        }
+      } catch (err) {
+        if (!this.closed) this.log.warn({ err }, 'incident reporter pass failed; trying again');
+      }
+      if (this.closed) break;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, pollMs);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  /** Submits one write and waits for it (with the pacer's retries); false when it never landed. */
+  private async paced(s: Served, key: string, channel: string, write: () => Promise<void>): Promise<boolean> {
+    let ok = false;
+    s.pacer.submit(key, channel, async () => {
+      await write();
+      ok = true;
+    });
+    await s.pacer.idle();
+    return ok;
+  }
+
+  private async renderOne(id: string, kind: string, s: Served): Promise<void> {
+    const { redis } = this.opts;
+    const keys = this.store.keys;
+    const score = await redis.zscore(keys.report, id);
+    const inc = await this.store.load(id);
+    if (!inc || !inc.channel) {
+      if (inc && !inc.channel) this.log.warn({ incident: id }, 'incident has no channel (no alerts.yaml route and no ALERT_CHANNEL); not posted');
+      if (score !== null) await redis.eval(DONE, 1, keys.report, id, score);
+      return;
+    }
+    const [platformKind, channel] = splitChannel(inc.channel);
+    if (platformKind !== kind) return;
+    const log = this.log.child({ incident: id, channel: inc.channel });
+    const stateKey = keys.reportState(id);
+    const st = await redis.hgetall(stateKey);
+    let root = st.root ? (JSON.parse(st.root) as MessageRef) : undefined;
+    const content: ChatContent = { kind: 'incident', view: buildIncidentView(inc, Date.now()) };
+    if (!root) {
+      await this.paced(s, `root:${id}`, channel, async () => {
+        root = await s.platform.postRoot(channel, content);
+        // Kept at once: a second post of the same incident is worse than a lost edit.
+        await redis.hset(stateKey, 'root', JSON.stringify(root), 'rendered', String(inc.version));
+        await redis.set(keys.message(id), JSON.stringify(root), 'PX', this.opts.retentionMs ?? 30 * 86_400_000);
+      });
+    } else if (Number(st.rendered ?? -1) < inc.version) {
+      const ref = root;
+      if (await this.paced(s, `root:${id}`, channel, () => s.platform.update(ref, content))) await redis.hset(stateKey, 'rendered', String(inc.version));
+    }
+    if (!root) {
+      log.warn('incident message could not be posted yet; trying again');
+      return;
+    }
+    const posted = Number(st.posted ?? 0);
+    const entries = await this.store.timeline(id, posted);
+    if (entries.length > 0) {
+      const view = buildChangeView(inc, entries, this.opts.maxAlertsListed ?? 20);
+      const ref = root;
+      const ok = view === undefined || (await this.paced(s, `reply:${id}`, channel, () => s.platform.postReply(ref, { kind: 'incident-change', view }).then(() => undefined)));
+      if (!ok) return;
+      await redis.hset(stateKey, 'posted', String(posted + entries.length));
+    }
+    await redis.pexpire(stateKey, this.opts.retentionMs ?? 30 * 86_400_000);
+    if (score !== null) await redis.eval(DONE, 1, keys.report, id, score);
+  }
+}

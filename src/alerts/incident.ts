@@ -1,0 +1,78 @@
+/**
+ * The incident record: one alert group as the bot knows it, kept in Redis as JSON
+ * (P:incident:ID), with its append-only timeline beside it (P:incident:ID:timeline). The record
+ * is the current state (what the living message shows); the timeline is what happened, in order
+ * (what the thread shows, and later the postmortem). Both are written by the incident consumer
+ * only (consumer.ts), in one atomic step per delivery.
+ */
+import type { AlertLink, AlertSource, AlertStatus, NormalizedAlert } from './types.js';
+
+/** One alert of the incident, as last seen. */
+export interface IncidentAlert extends NormalizedAlert {
+  /** When the bot first saw it (ms). */
+  firstSeen: number;
+  /** When its status last changed (ms). */
+  changedAt: number;
+}
+
+export interface Incident {
+  /** `i-xxxxxx`. */
+  id: string;
+  source: AlertSource | 'storm';
+  groupKey: string;
+  status: AlertStatus;
+  /** Where its message goes: `platform:channel` (alerts.yaml route, else ALERT_CHANNEL); none: not posted. */
+  channel?: string;
+  title: string;
+  severity?: string;
+  summary?: string;
+  commonLabels: Record<string, string>;
+  links: AlertLink[];
+  alerts: Record<string, IncidentAlert>;
+  /** Alerts the source left out of its last notification (Alertmanager truncatedAlerts). */
+  truncated: number;
+  openedAt: number;
+  lastSeenAt: number;
+  resolvedAt?: number;
+  /** How often it resolved and fired again within the reopen window. */
+  reopened: number;
+  /** Bumped on every change; the chat side renders up to a version. */
+  version: number;
+  /** Set on the "alert storm" incident that takes new groups beyond the per-minute cap. */
+  storm?: { groups: number };
+}
+
+/** An alert named in a timeline entry (enough to list it without the incident record). */
+export interface AlertBrief {
+  fingerprint: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** One line of the timeline. Append-only: entries are never edited (issue 11 adds human actions). */
+export type TimelineEntry =
+  | { at: number; type: 'opened'; delivery: string }
+  | { at: number; type: 'reopened'; delivery: string }
+  | { at: number; type: 'alerts'; delivery: string; added: AlertBrief[]; resolved: AlertBrief[]; refired: AlertBrief[]; group?: string }
+  | { at: number; type: 'resolved'; delivery: string; durationMs: number }
+  | { at: number; type: 'run'; runId: string; workflow: string; fingerprint?: string }
+  | { at: number; type: 'run-skipped'; workflow: string; fingerprint?: string; reason: string };
+
+/** Firing and resolved counts. */
+export function alertCounts(inc: Incident): { firing: number; resolved: number } {
+  let firing = 0;
+  let resolved = 0;
+  for (const a of Object.values(inc.alerts)) {
+    if (a.status === 'firing') firing++;
+    else resolved++;
+  }
+  return { firing, resolved };
+}
+
+export function alertName(a: { labels: Record<string, string>; fingerprint: string }): string {
+  return a.labels.alertname ?? a.fingerprint;
+}
+
+export function brief(a: IncidentAlert): AlertBrief {
+  return { fingerprint: a.fingerprint, name: alertName(a), labels: a.labels };
+}
