@@ -41,3 +41,16 @@ export async function main(argv: string[]): Promise<void> {
     throw err;
   }
 }
+
+/** After the command returned, the process exits by itself or, at the latest, this much later. */
+const LINGER_MS = 1000;
+
+/**
+ * The process entry (bin/chatops.js): runs the command, then makes sure the process ends. Whatever a
+ * library still holds open after a clean close (BullMQ's blocking connection retrying an unreachable
+ * Redis) must not keep it alive. Kept out of main() so tests can call main() in-process.
+ */
+export async function runCli(argv: string[]): Promise<void> {
+  await main(argv);
+  setTimeout(() => process.exit(), LINGER_MS).unref();
+}

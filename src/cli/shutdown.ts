@@ -8,9 +8,6 @@
 import type { Logger } from '../lib/logger.js';
 import { EXIT } from './exit-codes.js';
 
-/** After a clean close, the process exits by itself or, at the latest, this much later. */
-const LINGER_MS = 1000;
-
 export interface StopOptions {
   log: Logger;
   /** CHATOPS_SHUTDOWN_TIMEOUT in milliseconds. */
@@ -43,9 +40,7 @@ export function untilStopped(opts: StopOptions): Promise<void> {
           clearTimeout(deadline);
           process.off('SIGTERM', onSignal);
           process.off('SIGINT', onSignal);
-          // Closed: whatever a library still holds open (BullMQ's blocking connection retrying an
-          // unreachable Redis) must not keep the process alive.
-          setTimeout(() => process.exit(), LINGER_MS).unref();
+          // The process itself is ended by runCli (main.ts) once the command returns.
           resolve();
         },
         (err: unknown) => {

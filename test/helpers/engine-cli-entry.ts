@@ -1,4 +1,4 @@
 /** Runs the CLI from the TypeScript sources in a child process (with engine-ts-loader.mjs), as `bin/chatops.js` runs the build. */
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../../src/cli/main.js';
 
-await main(process.argv);
+await runCli(process.argv);
