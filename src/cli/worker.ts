@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { openProject } from '../engine/bootstrap.js';
-import { startWorker } from '../engine/index.js';
+import { startServedWorker } from '../server/worker-http.js';
 import { formatDuration } from '../workflow/duration.js';
 import { EXIT } from './exit-codes.js';
 import { untilStopped } from './shutdown.js';
@@ -16,15 +16,17 @@ export async function workerCommand(opts: { concurrency: string }): Promise<numb
     return EXIT.usage;
   }
   const opened = await openProject({ noEngine: true });
-  const worker = await startWorker({ ...opened.options, concurrency });
-  console.error(`worker ${worker.id} started: concurrency ${concurrency}, ${opened.project.workflows.size} workflow(s), prefix ${opened.env.CHATOPS_PREFIX}`);
+  const served = await startServedWorker({ ...opened.options, concurrency, port: opened.env.CHATOPS_WORKER_PORT });
+  const worker = served.worker;
+  const http = served.http ? `, health and metrics on port ${served.http.port}` : '';
+  console.error(`worker ${worker.id} started: concurrency ${concurrency}, ${opened.project.workflows.size} workflow(s), prefix ${opened.env.CHATOPS_PREFIX}${http}`);
   const timeoutMs = opened.env.CHATOPS_SHUTDOWN_TIMEOUT;
   await untilStopped({
     log: opened.log,
     timeoutMs,
     onSignal: (sig) => console.error(`${sig}: finishing running steps for up to ${formatDuration(timeoutMs)}, then stopping (again to quit now)`),
     close: async () => {
-      await worker.close();
+      await served.close();
       await opened.close();
     },
   });

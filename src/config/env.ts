@@ -19,6 +19,8 @@ const envSchema = z.object({
   REDIS_URL: z.string().optional(),
   CHATOPS_DIR: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Port of a worker's /healthz, /readyz and /metrics; unset: the worker serves no HTTP. */
+  CHATOPS_WORKER_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Key prefix of everything the bot keeps in Redis (BullMQ queues included). */
   CHATOPS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('chatops'),

@@ -41,6 +41,7 @@ import { freshRecord, prepareRun, SnapshotCache } from './prepare-run.js';
 import { loadSnapshot } from './snapshot-store.js';
 import { findStep, snapshotBase, type ApprovalDefaults } from './snapshot.js';
 import { DEFAULT_OUTPUT_BUDGET, type OutputBudget } from './output-buffer.js';
+import { NO_OBSERVER, type EngineObserver } from './observer.js';
 import { renderTranscript } from './transcript.js';
 import type {
   ApprovalState,
@@ -87,6 +88,8 @@ export interface EngineOptions {
   stepLeaseMs?: number;
   /** Most step output kept in Redis per step and per run (output-buffer.ts); default 1 MiB / 8 MiB. */
   outputBudget?: Partial<OutputBudget>;
+  /** Told of run and step events (Prometheus metrics: src/server/engine-metrics.ts); default none. */
+  observer?: EngineObserver;
 }
 
 export const DEFAULT_RETENTION_MS = 30 * 24 * 3_600_000;
@@ -109,6 +112,8 @@ export interface StepResult {
   startedAt?: number;
   output?: StepRecord['output'];
   childRunId?: string;
+  /** For an approval step: how its approval ended (for the observer's approval wait time). */
+  approvalOutcome?: ApprovalState['outcome'];
 }
 
 /** The fields of a partial settings object that are set (so `undefined` never hides a default). */
@@ -131,6 +136,7 @@ export class Engine implements RunsApi {
   /** Read by workers only, when a step runs (step-secrets.ts). */
   readonly secrets: SecretSource;
   readonly outputBudget: OutputBudget;
+  readonly observer: EngineObserver;
   private readonly secretKey: Buffer;
   private readonly queueConnection: Redis;
   private readonly events: EventReader;
@@ -158,6 +164,7 @@ export class Engine implements RunsApi {
     this.leaseMs = opts.lockLeaseMs ?? 60_000;
     this.secrets = opts.secrets ?? new EnvSecretSource();
     this.outputBudget = { ...DEFAULT_OUTPUT_BUDGET, ...definedOnly(opts.outputBudget) };
+    this.observer = opts.observer ?? NO_OBSERVER;
   }
 
   workflows(): ReadonlyMap<string, Workflow> {
@@ -232,6 +239,7 @@ export class Engine implements RunsApi {
       }
       if (tag === 'held') {
         const holderId = reply[1] ?? '';
+        this.observer.concurrencyWait(workflow.name, 'refused');
         const holder = holderId ? await this.getRun(holderId) : null;
         const who = holder ? ` (run ${holder.id} of ${holder.workflow}, started by ${holder.trigger.requester})` : holderId ? ` (run ${holderId})` : '';
         throw new EngineError('CONCURRENCY_HELD', `${workflow.name} is already running for "${lockKey}"${who}; try again when it ends`, { key: lockKey, holder: holderId });
@@ -241,10 +249,12 @@ export class Engine implements RunsApi {
       this.log.info({ runId, workflow: workflow.name, requester: meta.trigger.requester, state: tag }, 'run created');
       let adv = { done: '', ready: [] as ReadyStep[] };
       if (tag === 'started') {
+        this.observer.runStarted(workflow.name, meta.trigger.kind);
         adv = parseAdvance(reply, 1);
         await this.onBegun(runId);
         await this.afterAdvance(runId, adv);
       } else if (tag === 'queued' && lockKey !== undefined) {
+        this.observer.concurrencyWait(workflow.name, 'queued');
         // The lock may have been freed between our check and now by a run that found no waiter.
         await this.promoteLock(lockKey);
       }
@@ -304,6 +314,7 @@ export class Engine implements RunsApi {
     if (reply[0] !== 'started' && reply[0] !== 'running') return;
     if (reply[0] === 'started') {
       rc.log.info('run started after waiting for its lock');
+      this.observer.runStarted(rc.meta.workflow, rc.meta.trigger.kind);
       await this.onBegun(runId);
     }
     await this.afterAdvance(runId, parseAdvance(reply, 1));
@@ -339,7 +350,12 @@ export class Engine implements RunsApi {
       [rc.meta.id, stepId, attempt, res.state, from.join(','), storedStepJson(record, snapshotBase(rc.def, stepId)), JSON.stringify(event), failure, now, this.maxlen, inline ? this.retentionMs : ''],
     );
     if (reply[0] === 'gone') return;
-    if (reply[0] === 'recorded') rc.log.info({ step: stepId, attempt, state: res.state, error: record.error }, 'step finished');
+    if (reply[0] === 'recorded') {
+      rc.log.info({ step: stepId, attempt, state: res.state, error: record.error }, 'step finished');
+      const seconds = record.startedAt !== undefined ? (now - record.startedAt) / 1000 : undefined;
+      this.observer.stepFinished(rc.meta.workflow, record.kind, res.state, seconds);
+      if (res.approvalOutcome !== undefined) this.observer.approvalSettled(rc.meta.workflow, res.approvalOutcome, seconds ?? 0);
+    }
     const adv = parseAdvance(reply, 2);
     if (reply[1] !== 'finished') return this.afterAdvance(rc.meta.id, adv);
     await this.enqueue(rc.meta.id, adv.ready);
@@ -370,7 +386,7 @@ export class Engine implements RunsApi {
         : approval.outcome === 'denied'
           ? { state: 'failed', outputs: { denied_by: denier?.user ?? '' }, error: `approval denied by ${denier?.user ?? 'someone'}` }
           : { state: 'failed', outputs: {}, error: 'approval expired: nobody decided in time' };
-    await this.finishStep(rc, stepId, attempt, res, ['waiting']);
+    await this.finishStep(rc, stepId, attempt, { ...res, approvalOutcome: approval.outcome }, ['waiting']);
     if (approval.outcome !== 'expired') await this.redis.zrem(this.keys.expiry, expiryMember(rc.meta.id, stepId));
   }
 
@@ -428,6 +444,7 @@ export class Engine implements RunsApi {
     const lockKey = rc.meta.lockKey;
     const parent = rc.meta.trigger.parent;
     rc.log.info({ state: outcome, error: rc.masker.mask(error) || undefined }, 'run finished');
+    this.observer.runFinished(rc.meta.workflow, rc.meta.trigger.kind, outcome, Math.max(0, Date.now() - rc.meta.createdAt) / 1000);
     if (rc.def.timeout !== undefined) await this.queue.remove(`${runId}.timeout`).catch(() => 0);
     if (lockKey !== undefined) await this.promoteLock(lockKey);
     if (parent !== undefined) {

@@ -224,6 +224,7 @@ export class StepRunner {
     }
     if (rc.log.isLevelEnabled('debug')) log().debug('step started');
     const kind = actionOf(step);
+    engine.observer.stepStarted(rc.meta.workflow, kind);
     const record: StepRecord = { ...snapshotBase(rc.def, step.id), state: 'running', attempt, startedAt: now };
     if (kind === 'approval' || kind === 'workflow') return this.park(rc, step, phase, attempt, record, log, ctxIn);
     let ctx: ExpressionContext;
@@ -325,6 +326,7 @@ export class StepRunner {
     const reply = await engine.scripts.call('retryStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, attempt + 1, retryAt, from, storedStepJson(record, snapshotBase(rc.def, step.id)), JSON.stringify(event), Date.now(), engine.maxlen]);
     if (reply[0] !== 'ok') return false;
     rc.log.info({ step: step.id, attempt, delayMs, error: event.error }, 'step will be retried');
+    engine.observer.stepRetried(rc.meta.workflow, res.state === 'lost' || res.state === 'timed_out' ? res.state : 'failed');
     await engine.enqueue(rc.meta.id, [{ stepId: step.id, attempt: attempt + 1, retryAt }]);
     return true;
   }

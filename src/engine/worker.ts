@@ -85,6 +85,10 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   worker.on('error', (err) => {
     if (!isConnectionError(err)) log.error({ err: err.message }, 'worker error');
   });
+  worker.on('stalled', (jobId) => {
+    engine.observer.jobStalled();
+    log.warn({ job: jobId }, 'step job stalled: its worker stopped renewing the job lock; it is queued again');
+  });
   worker.on('failed', (job, err) => {
     if (job === undefined) return;
     const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError' || /stalled more than/.test(err.message);

@@ -21,6 +21,9 @@ import type { Logger } from '../lib/logger.js';
 import { redisCheck } from './health-routes.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
 import { createSlackMetrics } from './slack-metrics.js';
+import { createEngineMetrics } from './engine-metrics.js';
+import { registerRedisReady } from './metrics.js';
+import { registerQueueMetrics } from './queue-metrics.js';
 
 export interface FrontOptions {
   redisUrl: string;
@@ -60,9 +63,12 @@ export interface Front {
 export async function startFront(opts: FrontOptions): Promise<Front> {
   const { log, prefix, project } = opts;
   const redis = connectRedis(opts.redisUrl, log);
-  const engine = createEngine({ redisUrl: opts.redisUrl, prefix, project, log, ...opts.engine });
   const server = createHttpServer({ log, readiness: [redisCheck(redis)] });
-  const slackMetrics = createSlackMetrics(server.metrics.registry);
+  const registry = server.metrics.registry;
+  const engine = createEngine({ redisUrl: opts.redisUrl, prefix, project, log, observer: createEngineMetrics(registry), ...opts.engine });
+  registerQueueMetrics(registry, engine);
+  registerRedisReady(registry, redis);
+  const slackMetrics = createSlackMetrics(registry);
 
   // The pool needs the platforms and the router's start hook needs the pool: bind it late (the
   // router also looks up a platform's reply limits when it answers, once the platforms are in).

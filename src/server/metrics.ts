@@ -2,7 +2,7 @@
  * Prometheus metrics of one `serve` process. One registry per server (not prom-client's global
  * one) so tests can start several servers in one process; fronts add their own metrics to it.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface ServerMetrics {
   registry: Registry;
@@ -27,4 +27,16 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): ServerMe
     registers: [registry],
   });
   return { registry, httpRequests, httpDuration };
+}
+
+/** 1 while this process's Redis connection is ready, else 0 (read on scrape). */
+export function registerRedisReady(registry: Registry, redis: { status: string }): void {
+  new Gauge({
+    name: 'chatops_redis_ready',
+    help: "Whether this process's connection to Redis is ready (1) or not (0).",
+    registers: [registry],
+    collect() {
+      this.set(redis.status === 'ready' ? 1 : 0);
+    },
+  });
 }
