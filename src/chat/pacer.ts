@@ -13,13 +13,20 @@
 import type { Logger } from '../lib/logger.js';
 import { isPermanentWriteError, type WriteBudget } from './platform.js';
 
+/** How one chat write went: done, refused with 429 (Retry-After), failed, or refused for good. */
+export type WriteOutcome = 'ok' | 'rate_limited' | 'failed' | 'refused';
+
 /**
  * Token buckets per channel. Shared by the pacers of all runs on one platform in a process, so
- * several runs reporting into one channel still stay under its budget together.
+ * several runs reporting into one channel still stay under its budget together; `onWrite` hears
+ * how each of their writes went (the platform's chat write metrics).
  */
 export class ChannelBuckets {
   private readonly tokens = new Map<string, { level: number; at: number }>();
-  constructor(readonly budget: WriteBudget) {}
+  constructor(
+    readonly budget: WriteBudget,
+    readonly onWrite?: (outcome: WriteOutcome) => void,
+  ) {}
 
   /** Milliseconds until the channel's bucket holds a token (0 = now). */
   wait(channel: string, now: number): number {
@@ -168,7 +175,9 @@ export class Pacer {
         this.lastWrite.set(best.key, this.now());
         try {
           await best.write();
+          this.buckets.onWrite?.('ok');
         } catch (err) {
+          this.buckets.onWrite?.(writeOutcomeOf(err));
           this.retry(best, err);
         }
       }
@@ -203,4 +212,10 @@ export class Pacer {
     this.opts.log.warn({ err, key: p.key, attempts, delayMs: delay }, 'chat write failed; retrying');
     this.pending.set(p.key, { ...p, attempts, notBefore: this.now() + delay });
   }
+}
+
+/** A failed write's outcome: a Retry-After is the platform's 429 (adapters put it on the error). */
+export function writeOutcomeOf(err: unknown): WriteOutcome {
+  if (isPermanentWriteError(err)) return 'refused';
+  return typeof (err as { retryAfterMs?: unknown } | null)?.retryAfterMs === 'number' ? 'rate_limited' : 'failed';
 }

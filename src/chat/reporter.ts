@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import type { RunRecord, RunsApi } from '../engine/types.js';
 import type { Logger } from '../lib/logger.js';
 import { EventFeed, type Subscription } from './event-feed.js';
-import { ChannelBuckets, Pacer } from './pacer.js';
+import { ChannelBuckets, Pacer, type WriteOutcome } from './pacer.js';
 import type { ChatPlatform } from './platform.js';
 import { RunPresenter } from './presenter.js';
 import { ReportStore, type ReportTarget } from './report-store.js';
@@ -39,6 +39,8 @@ export interface ReporterPoolOptions {
   staleAfterMs?: number;
   /** A run's web page (signed link) for its header's "View" link; undefined: no link. */
   linkFor?: (runId: string) => string | undefined;
+  /** Hears how each chat write of this process went, by platform (run and incident messages share the buckets). */
+  onChatWrite?: (platform: string, outcome: WriteOutcome) => void;
 }
 
 /** How long the final state is retried (the platform down, a channel gone) before giving up. */
@@ -59,7 +61,7 @@ export class ReporterPool {
   constructor(private readonly opts: ReporterPoolOptions) {
     this.store = new ReportStore(opts.redis, opts.prefix);
     this.feed = new EventFeed({ runs: opts.runs, log: opts.log.child({ reporter: 'feed' }), blockMs: opts.blockMs });
-    for (const p of opts.platforms) this.platforms.set(p.name, { platform: p, buckets: new ChannelBuckets(p.budget) });
+    for (const p of opts.platforms) this.platforms.set(p.name, { platform: p, buckets: new ChannelBuckets(p.budget, (outcome) => opts.onChatWrite?.(p.name, outcome)) });
     this.log = opts.log.child({ reporter: this.id });
   }
 

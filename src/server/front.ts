@@ -21,6 +21,7 @@ import type { Logger } from '../lib/logger.js';
 import { redisCheck } from './health-routes.js';
 import { createHttpServer, type HttpServer } from './http-server.js';
 import { createSlackMetrics } from './slack-metrics.js';
+import { createChatMetrics } from './chat-metrics.js';
 import { createEngineMetrics } from './engine-metrics.js';
 import { registerRedisReady } from './metrics.js';
 import { registerQueueMetrics } from './queue-metrics.js';
@@ -109,7 +110,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       platforms.push(slack.platform);
     }
     platforms.push(...(opts.platforms ?? []));
-    reporters = new ReporterPool({ redis, prefix, runs: engine, platforms, log, linkFor: (runId) => web.runUrl(runId), ...opts.reporter });
+    reporters = new ReporterPool({ redis, prefix, runs: engine, platforms, log, linkFor: (runId) => web.runUrl(runId), onChatWrite: createChatMetrics(registry), ...opts.reporter });
     reporters.start();
     cleanups.push(() => reporters?.close() ?? Promise.resolve());
     const pool = reporters;

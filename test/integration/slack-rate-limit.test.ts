@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { slackFrontHarness, type SlackFrontHarness } from '../fakes/slack-front.js';
 import { SLACK_PROJECT } from './slack-project.js';
+import { scrape, sumOf } from '../helpers/prom-text.js';
 
 describe('Slack adapter under rate limiting', () => {
   let h: SlackFrontHarness;
@@ -30,5 +31,15 @@ describe('Slack adapter under rate limiting', () => {
       const next = calls.slice(i + 1).find((n) => n.at > c.at);
       if (next) expect(next.at - c.at).toBeGreaterThanOrEqual((c.retryAfter ?? 1) * 1000 - 50);
     }
+    // /metrics counts the chat writes by outcome: the 429s the pacer met, and the writes that went through.
+    // (A write may still be on its way: the count is between the 429s answered before and after the scrape.)
+    const writes429 = () => h.fake.calls.filter((c) => c.status === 429 && (c.method === 'chat.postMessage' || c.method === 'chat.update')).length;
+    const before = writes429();
+    const metrics = [await scrape(h.base)];
+    const counted = sumOf(metrics, 'chatops_chat_writes_total', { platform: 'slack', outcome: 'rate_limited' });
+    expect(before).toBeGreaterThan(0);
+    expect(counted).toBeGreaterThanOrEqual(before);
+    expect(counted).toBeLessThanOrEqual(writes429());
+    expect(sumOf(metrics, 'chatops_chat_writes_total', { platform: 'slack', outcome: 'ok' })).toBeGreaterThan(1);
   }, 60_000);
 });
