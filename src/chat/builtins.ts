@@ -5,7 +5,7 @@
  * approval's roles (the requester never approves their own run).
  */
 import type { Policy } from '../config/policy.js';
-import { mayRun } from '../config/policy.js';
+import { mayRun, principalOf } from '../config/policy.js';
 import type { RunRecord, RunsApi } from '../engine/types.js';
 import type { AuditLog } from './audit.js';
 import type { ChatContext } from './context.js';
@@ -55,7 +55,7 @@ function ago(ms: number): string {
 }
 
 function mayCancel(deps: BuiltinDeps, ctx: ChatContext, run: RunRecord): boolean {
-  if (run.trigger.requester === ctx.user.identity) return true;
+  if (principalOf(deps.policy, run.trigger.requester) === principalOf(deps.policy, ctx.user.identity)) return true;
   if (mayRun(deps.policy, { command: 'cancel', roles: ctx.roles, channel: ctx.channel })) return true;
   for (const c of deps.commands()) {
     if (c.workflow === run.workflow && mayRun(deps.policy, { command: c.name, roles: ctx.roles, channel: ctx.channel })) return true;

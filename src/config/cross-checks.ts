@@ -5,7 +5,7 @@
 import { didYouMean } from './did-you-mean.js';
 import type { Workflow } from '../workflow/schema.js';
 import type { LoadedCommand } from './load-files.js';
-import { approvalRuleFor, type Policy } from './policy.js';
+import { approvalRuleFor, MEMBER_PATTERN, principalOf, type Policy } from './policy.js';
 import { checkExample, usagesCollide } from './usage.js';
 import type { Problem, YamlSource } from './yaml-source.js';
 
@@ -199,9 +199,11 @@ function approverShortfall(policy: Policy, workflow: string, approval: { min_app
   const wanted = approval.roles ?? rule.roles;
   const min = approval.min_approvers ?? rule.minApprovers;
   if (wanted.length === 0 || wanted.includes('*')) return undefined;
-  const members = new Set(wanted.flatMap((r) => policy.roles[r]?.members ?? []));
-  if ([...members].some((m) => m.startsWith('slack-group:') || m.startsWith('discord-role:'))) return undefined;
-  // One person may be listed once per platform, so this count is an upper bound: below `min` is certain.
-  if (members.size >= min) return undefined;
-  return `needs ${min} approval(s) from ${wanted.join(' or ')}, but policy.yaml lists only ${members.size} member(s) there, so it can never be approved`;
+  const listed = wanted.flatMap((r) => policy.roles[r]?.members ?? []);
+  if (listed.some((m) => m.startsWith('slack-group:') || m.startsWith('discord-role:'))) return undefined;
+  // Approvals count people: accounts of one person in people: are one; a name is that person.
+  // An account no person claims may still be someone listed elsewhere, so this is an upper bound.
+  const persons = new Set(listed.map((m) => (MEMBER_PATTERN.test(m) ? principalOf(policy, m) : `person:${m}`)));
+  if (persons.size >= min) return undefined;
+  return `needs ${min} approval(s) from ${wanted.join(' or ')}, but policy.yaml lists only ${persons.size} ${persons.size === 1 ? 'person' : 'people'} there, so it can never be approved`;
 }

@@ -7,6 +7,7 @@ import { checkWorkflow } from '../workflow/validate.js';
 import { MAX_STEPS, workflowSchema, type Workflow } from '../workflow/schema.js';
 import { commandSchema, isBuiltinCommandName, type CommandFile } from './command-schema.js';
 import { alertsFileSchema, compileAlertsFile, type AlertsConfig } from './alerts-config.js';
+import { checkPeople, lenientPeopleAndRoles } from './people-checks.js';
 import { policySchema, type Policy } from './policy.js';
 import { parseUsage, UsageError, type UsagePattern } from './usage.js';
 import { YamlSource, formatPath, sortProblems, type Problem } from './yaml-source.js';
@@ -109,7 +110,19 @@ export function loadCommandText(file: string, text: string): Loaded<LoadedComman
 
 export function loadPolicyText(file: string, text: string): Loaded<Policy> {
   const loaded = parseWith(file, text, policySchema, 'the policy');
-  if (loaded.value === undefined) return loaded;
+  if (loaded.value === undefined) {
+    // Other schema errors must not hide an unknown person or a shared account.
+    if (!loaded.source.isMapping() || loaded.source.syntaxProblems().length > 0) return loaded;
+    let raw: unknown;
+    try {
+      raw = loaded.source.toJS();
+    } catch {
+      return loaded; // already reported by parseWith (E_YAML_ALIASES)
+    }
+    const people = checkPeople(lenientPeopleAndRoles(raw), loaded.source);
+    const seen = new Set(loaded.problems.map((p) => `${p.line}:${p.col}`));
+    return { ...loaded, problems: sortProblems([...loaded.problems, ...people.filter((p) => !seen.has(`${p.line}:${p.col}`))]) };
+  }
   const problems: Problem[] = [];
   const roles = Object.keys(loaded.value.roles);
   const checkRoles = (list: 'rules' | 'approvals', i: number, names: string[]) =>
@@ -119,6 +132,7 @@ export function loadPolicyText(file: string, text: string): Loaded<Policy> {
     });
   loaded.value.rules.forEach((rule, i) => checkRoles('rules', i, rule.roles));
   loaded.value.approvals.forEach((rule, i) => checkRoles('approvals', i, rule.roles));
+  problems.push(...checkPeople(loaded.value, loaded.source));
   // The value is kept even with errors so cross-file checks still run; the caller must not use a
   // policy with errors (it locks everything instead, see load-project.ts).
   return { ...loaded, problems: sortProblems(problems) };

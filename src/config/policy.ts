@@ -8,11 +8,22 @@ import { parseDuration } from '../workflow/duration.js';
 import { durationSchema } from '../workflow/schema.js';
 
 export const MEMBER_PATTERN = /^(slack|slack-group|discord|discord-role|shell):[^\s:]+$/;
+/** A person's own account on one platform (groups are not a person). */
+export const ACCOUNT_PATTERN = /^(slack|discord|shell):[^\s:]+$/;
 export const ROLE_NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
+/** A person's name in `people:`; no colon, so it never reads as an account. */
+export const PERSON_NAME_PATTERN = /^[A-Za-z0-9_.-]+$/;
 
 const memberSchema = z
   .string()
-  .regex(MEMBER_PATTERN, 'expected a member like slack:U123, slack-group:S456, discord:789, discord-role:1011 or shell:alice');
+  .refine(
+    (m) => MEMBER_PATTERN.test(m) || PERSON_NAME_PATTERN.test(m),
+    'expected a member like slack:U123, slack-group:S456, discord:789, discord-role:1011, shell:alice, or the name of a person in people:',
+  );
+
+const accountSchema = z
+  .string()
+  .regex(ACCOUNT_PATTERN, "expected a person's account like slack:U123, discord:789 or shell:alice (groups such as slack-group: belong in roles)");
 
 export const roleSchema = z.strictObject({
   description: z.string().optional(),
@@ -35,6 +46,7 @@ export const approvalRuleSchema = z.strictObject({
 });
 
 export const policySchema = z.strictObject({
+  people: z.record(z.string().regex(PERSON_NAME_PATTERN, 'expected a person name of letters, digits, ., _ and -'), z.array(accountSchema).min(1, 'expected at least one account')).default({}),
   roles: z.record(z.string().regex(ROLE_NAME_PATTERN, 'expected a role name of letters, digits, _ and -'), roleSchema).default({}),
   rules: z.array(ruleSchema).default([]),
   approvals: z.array(approvalRuleSchema).default([]),
@@ -49,7 +61,7 @@ export type ApprovalRule = z.infer<typeof approvalRuleSchema>;
  * holds a role and no rule allows anything, so a mistake locks everything rather than opening
  * everything (fail closed). Compare by identity (`policy === LOCKED_POLICY`).
  */
-export const LOCKED_POLICY: Policy = { roles: {}, rules: [], approvals: [] };
+export const LOCKED_POLICY: Policy = { people: {}, roles: {}, rules: [], approvals: [] };
 
 /** Whether the policy in force is the lock that a broken policy file leaves. */
 export function policyLocked(policy: Policy | undefined): boolean {
@@ -58,13 +70,39 @@ export function policyLocked(policy: Policy | undefined): boolean {
 
 export const DEFAULT_APPROVAL = { minApprovers: 1, roles: [] as string[], expiresMs: 30 * 60_000 } as const;
 
+const personIndex = new WeakMap<Policy, Map<string, string>>();
+
+/** The person (a name in `people:`) an account belongs to, if policy names one. */
+export function personOf(policy: Policy | undefined, identity: string): string | undefined {
+  if (policy === undefined) return undefined;
+  let index = personIndex.get(policy);
+  if (index === undefined) {
+    index = new Map();
+    // The first claim wins; validate refuses an account listed for two people.
+    for (const [name, accounts] of Object.entries(policy.people)) for (const a of accounts) if (!index.has(a)) index.set(a, name);
+    personIndex.set(policy, index);
+  }
+  return index.get(identity);
+}
+
 /**
- * The roles an identity holds: a role lists the identity itself (`slack:U1`, `shell:alice`) or one
- * of its groups (`slack-group:S1`, `discord-role:9`). Sorted, no duplicates.
+ * Who an identity is, for "is this the same one?" questions (the requester rule, one decision per
+ * approver, quorum counting): `person:NAME` for an account of a person, else the identity itself.
+ */
+export function principalOf(policy: Policy | undefined, identity: string): string {
+  const person = personOf(policy, identity);
+  return person === undefined ? identity : `person:${person}`;
+}
+
+/**
+ * The roles an identity holds: a role lists the identity itself (`slack:U1`, `shell:alice`), one of
+ * its groups (`slack-group:S1`, `discord-role:9`), its person by name, or another account of that
+ * person (a person is one person on every platform). Sorted, no duplicates.
  */
 export function rolesOf(policy: Policy | undefined, identity: string, groups: string[] = []): string[] {
   if (policy === undefined) return [];
-  const held = new Set([identity, ...groups]);
+  const person = personOf(policy, identity);
+  const held = new Set([identity, ...groups, ...(person === undefined ? [] : [person, ...(policy.people[person] ?? [])])]);
   return Object.entries(policy.roles)
     .filter(([, role]) => role.members.some((m) => held.has(m)))
     .map(([name]) => name)

@@ -22,7 +22,7 @@ import { closeRedis, connectRedis, waitUnlessAway } from '../lib/redis-connect.j
 import { isConnectionError } from '../lib/redis-outage.js';
 import type { Logger } from '../lib/logger.js';
 import type { Policy } from '../config/policy.js';
-import { approvalRuleFor, policyLocked } from '../config/policy.js';
+import { approvalRuleFor, policyLocked, principalOf } from '../config/policy.js';
 import { EnvSecretSource, type SecretSource } from '../config/secret-source.js';
 import { interpolate } from '../workflow/expressions.js';
 import { parseDuration } from '../workflow/duration.js';
@@ -538,7 +538,12 @@ export class Engine implements RunsApi {
 
   private async decideUnguarded(rc: RunContext, req: DecideRequest): Promise<DecideResult> {
     const stepId = req.stepId ?? (await this.openApproval(req.runId));
-    const reply = await this.scripts.call('decide', this.keys.runKeys(req.runId), [req.runId, stepId, req.user, JSON.stringify(req.roles), req.decision, Date.now(), this.maxlen]);
+    // People, not accounts: policy's people: says which accounts are one person (the policy in
+    // force now, so a mapping added mid-run applies to the decisions still to come).
+    const policy = this.opts.project.policy;
+    const person = principalOf(policy, req.user);
+    const requesterPerson = principalOf(policy, rc.meta.trigger.requester);
+    const reply = await this.scripts.call('decide', this.keys.runKeys(req.runId), [req.runId, stepId, req.user, JSON.stringify(req.roles), req.decision, Date.now(), this.maxlen, person, requesterPerson]);
     if (reply[0] === 'not-approval') throw new EngineError('NOT_AN_APPROVAL', `step ${stepId} of run ${req.runId} is not an approval step`, { runId: req.runId, stepId });
     const approval = JSON.parse(reply[2] ?? '{}') as ApprovalState;
     approval.decisions = Array.isArray(approval.decisions) ? approval.decisions : [];

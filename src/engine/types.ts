@@ -33,6 +33,8 @@ export interface Trigger {
 
 export interface ApprovalDecision {
   user: Identity;
+  /** Who decided as a person: `person:NAME` when policy's people: maps the account, else the account. */
+  person?: string;
   decision: 'approve' | 'deny';
   at: number;
   /** Whether this decision counted toward the outcome (policy allowed it). */

@@ -79,7 +79,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
     runs: engine,
     commands: project.commands.values(),
     policy: project.policy,
-    audit: createAuditLog(redis, prefix),
+    audit: createAuditLog(redis, prefix, project.policy),
     log,
     prefixes: opts.slack ? [opts.slack.command] : undefined,
     onRunStarted: async (run, ctx) => {

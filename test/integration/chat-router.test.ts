@@ -46,7 +46,7 @@ beforeAll(async () => {
     runs: engine,
     commands: project.commands.values(),
     policy: project.policy,
-    audit: createAuditLog(redis, prefix),
+    audit: createAuditLog(redis, prefix, project.policy),
     log: silentLogger,
     onRunStarted: async (run) => {
       started.push(run.id);
@@ -115,6 +115,13 @@ describe('bad lines get a specific reply and start nothing', () => {
     const entries = await redis.xrange(auditKey(prefix), '-', '+');
     const fields = entries.map(([, f]) => f.join(' '));
     expect(fields.some((f) => f.includes('type denied') && f.includes('who slack:U0NOBODY') && f.includes('channel C-prod') && f.includes('command restart') && f.includes('text restart api'))).toBe(true);
+  });
+
+  it('names the person behind the account in the audit stream', async () => {
+    await route(router, msg('slack:U0ALICE', 'deploy api', 'C-audit'));
+    const entries = await redis.xrange(auditKey(prefix), '-', '+');
+    const denied = entries.map(([, f]) => f).find((f) => f.includes('C-audit'));
+    expect(denied).toEqual(expect.arrayContaining(['who', 'slack:U0ALICE', 'person', 'alice']));
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { cli, harness, stepStates, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
 import { closeHarnessesAfterEach } from '../helpers/close-harnesses.js';
+import { policySchema, rolesOf } from '../../src/config/policy.js';
 
 const GATE = `
 name: gate
@@ -119,6 +120,36 @@ describe('engine: approvals', () => {
     const late = await h.engine.decide({ runId: run.id, stepId: 'ask', user: 'cli:bob', roles: ['sre'], decision: 'approve' });
     expect(late.counted).toBe(false);
     expect(late.reason).toMatch(/already expired/);
+  });
+
+  it('counts people, not accounts: the requester under another account is refused, one person decides once', async () => {
+    const policy = policySchema.parse({
+      people: { alice: ['shell:alice', 'slack:U0ALICE'], bob: ['shell:bob', 'slack:U0BOB'] },
+      roles: { sre: { members: ['alice', 'bob', 'slack:U0DAVE'] } },
+    });
+    const workflows = workflowsFrom(GATE);
+    h = await harness(workflows, { engine: { project: { workflows, policy } } });
+    const decide = (user: string) => h?.engine.decide({ runId: run.id, user, roles: rolesOf(policy, user), decision: 'approve' });
+    const { run } = await h.engine.startRun({ workflow: 'gate', inputs: {}, trigger: { kind: 'cli', source: 'cli', requester: 'shell:alice' } });
+    await h.waitFor(run.id, ['waiting']);
+
+    const own = await decide('slack:U0ALICE');
+    expect(own?.counted).toBe(false);
+    expect(own?.reason).toBe('the requester of a run cannot decide its approval (slack:U0ALICE and shell:alice are both person:alice)');
+    expect(own?.approval.decisions[0]).toMatchObject({ user: 'slack:U0ALICE', person: 'person:alice', counted: false });
+
+    expect((await decide('slack:U0BOB'))?.counted).toBe(true);
+    const twice = await decide('shell:bob');
+    expect(twice?.counted).toBe(false);
+    expect(twice?.reason).toBe('person:bob already decided (approve as slack:U0BOB)');
+    // Two approvals are needed and bob gave one, whatever accounts he used.
+    expect((await h.engine.getRun(run.id))?.state).toBe('waiting');
+
+    const last = await decide('slack:U0DAVE');
+    expect(last?.approval.outcome).toBe('approved');
+    const done = await h.waitFor(run.id);
+    expect(done.state).toBe('succeeded');
+    expect(done.steps[0]?.outputs).toEqual({ approved_by: 'slack:U0BOB,slack:U0DAVE' });
   });
 
   it('cancelling a parked run ends it at once', async () => {

@@ -1,4 +1,4 @@
-import { approvalRuleFor, mayApprove, mayRun, policySchema, rolesOf } from '../../src/config/policy.js';
+import { approvalRuleFor, mayApprove, mayRun, personOf, policySchema, principalOf, rolesOf } from '../../src/config/policy.js';
 
 const policy = policySchema.parse({
   roles: {
@@ -61,7 +61,36 @@ describe('approvalRuleFor', () => {
 });
 
 describe('policySchema', () => {
-  it('refuses members without a platform', () => {
-    expect(policySchema.safeParse({ roles: { sre: { members: ['bob'] } } }).success).toBe(false);
+  it('refuses members of an unknown platform and groups as a person\'s account', () => {
+    expect(policySchema.safeParse({ roles: { sre: { members: ['email:bob'] } } }).success).toBe(false);
+    expect(policySchema.safeParse({ roles: { sre: { members: ['bob smith'] } } }).success).toBe(false);
+    expect(policySchema.safeParse({ people: { bob: ['slack-group:S1'] } }).success).toBe(false);
+    expect(policySchema.safeParse({ people: { bob: [] } }).success).toBe(false);
+    // A bare name is a person; whether that person exists is validate's business (people-checks).
+    expect(policySchema.safeParse({ roles: { sre: { members: ['bob'] } } }).success).toBe(true);
+  });
+});
+
+describe('people', () => {
+  const withPeople = policySchema.parse({
+    people: { alice: ['shell:alice', 'slack:U0ALICE', 'discord:200'], bob: ['shell:bob'] },
+    roles: { oncall: { members: ['alice'] }, sre: { members: ['shell:bob', 'slack:U0ALICE'] } },
+  });
+  it('maps every account of a person to that person, and nothing else', () => {
+    expect(personOf(withPeople, 'slack:U0ALICE')).toBe('alice');
+    expect(personOf(withPeople, 'discord:200')).toBe('alice');
+    expect(personOf(withPeople, 'slack:U9')).toBeUndefined();
+    expect(personOf(undefined, 'shell:alice')).toBeUndefined();
+    expect(principalOf(withPeople, 'shell:alice')).toBe('person:alice');
+    expect(principalOf(withPeople, 'slack:U0ALICE')).toBe(principalOf(withPeople, 'shell:alice'));
+    expect(principalOf(withPeople, 'slack:U9')).toBe('slack:U9');
+  });
+  it('gives a person the roles listed by name or through any of their accounts', () => {
+    // sre lists slack:U0ALICE only: alice at the terminal or on Discord is still alice.
+    expect(rolesOf(withPeople, 'shell:alice')).toEqual(['oncall', 'sre']);
+    expect(rolesOf(withPeople, 'discord:200')).toEqual(['oncall', 'sre']);
+    expect(rolesOf(withPeople, 'shell:bob')).toEqual(['sre']);
+    // A name is not an account: someone whose login is "alice" on Slack is not the person alice.
+    expect(rolesOf(withPeople, 'slack:alice')).toEqual([]);
   });
 });

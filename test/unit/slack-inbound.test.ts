@@ -122,7 +122,7 @@ describe('Slack inbound translation', () => {
 
 describe('Slack user groups', () => {
   it('lists the groups policy names and caches memberships briefly; failures count as not a member', async () => {
-    expect(policySlackGroups({ roles: { sre: { members: ['slack-group:S1', 'slack:U1'] }, dba: { members: ['slack-group:S2', 'slack-group:S1'] } }, rules: [], approvals: [] })).toEqual(['S1', 'S2']);
+    expect(policySlackGroups({ people: {}, roles: { sre: { members: ['slack-group:S1', 'slack:U1'] }, dba: { members: ['slack-group:S2', 'slack-group:S1'] } }, rules: [], approvals: [] })).toEqual(['S1', 'S2']);
     let calls = 0;
     let t = 0;
     const client = {

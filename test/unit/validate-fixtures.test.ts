@@ -81,10 +81,10 @@ describe('broken policy fixtures', () => {
   it('locates schema problems in policy.yaml and locks everything (fail closed)', async () => {
     const { project, lines: actual } = await lines('policy');
     expectLines(actual, [
-      `${ROOT}/policy/policy.yaml:3:26: roles.sre.members[1]: expected a member like slack:U123`,
+      `${ROOT}/policy/policy.yaml:3:26: roles.sre.members[1]: no person named \`bob\` in people:`,
       `${ROOT}/policy/policy.yaml:5:5: roles.oncall.memebrs: unknown key, did you mean \`members\`?`,
     ]);
-    expect(project.policy).toEqual({ roles: {}, rules: [], approvals: [] });
+    expect(project.policy).toEqual({ people: {}, roles: {}, rules: [], approvals: [] });
   });
 
   it('checks references from policy to roles, commands and workflows, and from approval steps to roles', async () => {
@@ -97,7 +97,7 @@ describe('broken policy fixtures', () => {
       `${ROOT}/policy-refs/policy.yaml:4:44: rules[0].roles[1]: no role named \`ops\``,
       `${ROOT}/policy-refs/policy.yaml:6:19: warning: approvals[0].workflows[0]: no workflow named \`aprove\`, did you mean \`approve\`?`,
       `${ROOT}/policy-refs/workflows/approve.yaml:4:30: steps[0].approval.roles[1]: policy.yaml has no role \`admins\``,
-      `${ROOT}/policy-refs/workflows/approve.yaml:7:15: steps[1].approval: needs 2 approval(s) from sre, but policy.yaml lists only 1 member(s) there, so it can never be approved`,
+      `${ROOT}/policy-refs/workflows/approve.yaml:7:15: steps[1].approval: needs 2 approval(s) from sre, but policy.yaml lists only 1 person there, so it can never be approved`,
       `${ROOT}/policy-refs/workflows/calls-approve.yaml:4:23: steps[0].workflow.name: workflow \`approve\` has errors of its own (reported in its file), so this workflow is left out too`,
     ]);
     expect([...project.workflows.keys()]).toEqual(['fine']);
@@ -111,7 +111,8 @@ describe('the shipped examples', () => {
     expect(project.problems.map(formatProblem)).toEqual([]);
     expect(project.workflows.size).toBeGreaterThanOrEqual(5);
     expect([...project.commands.values()].every((c) => project.workflows.has(c.workflow))).toBe(true);
-    expect(project.policy?.roles.sre?.members).toContain('shell:bob');
+    expect(project.policy?.roles.sre?.members).toContain('bob');
+    expect(project.policy?.people.bob).toContain('shell:bob');
   });
 });
 
@@ -135,6 +136,44 @@ describe('secrets typed into chat', () => {
   });
 });
 
+describe('people in policy.yaml', () => {
+  it('reports unknown people, accounts claimed twice and groups given as accounts, at file:line:col, and locks the policy', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chatops-people-'));
+    try {
+      await mkdir(join(dir, 'workflows'));
+      await writeFile(join(dir, 'workflows', 'ok.yaml'), 'name: ok\nsteps:\n  - id: a\n    run: echo\n');
+      await writeFile(
+        join(dir, 'policy.yaml'),
+        [
+          'people:',
+          '  alice: [shell:alice, slack:U0ALICE, slack-group:S1]',
+          '  bob: [shell:bob, slack:U0ALICE, shell:bob]',
+          'roles:',
+          '  oncall: { members: [alcie, slack:U0CAROL] }',
+          '  sre: { members: [bob, mallory] }',
+          '',
+        ].join('\n'),
+      );
+      const project = await loadProject(dir);
+      expect(project.problems.map((p) => `${p.line}:${p.col}: ${p.severity}: ${p.message}`)).toEqual([
+        "2:39: error: people.alice[2]: expected a person's account like slack:U123, discord:789 or shell:alice (groups such as slack-group: belong in roles)",
+        "3:20: error: people.bob[1]: slack:U0ALICE is already alice's account (people.alice[1]); an account belongs to one person",
+        '3:35: warning: people.bob[2]: shell:bob is listed twice for bob',
+        '5:23: error: roles.oncall.members[0]: no person named `alcie` in people:, did you mean `alice`?',
+        '6:25: error: roles.sre.members[1]: no person named `mallory` in people: (people: alice, bob); an account is written slack:U123, discord:789 or shell:mallory',
+      ]);
+      expect(project.policy).toEqual({ people: {}, roles: {}, rules: [], approvals: [] });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('still reports an unknown person when the policy has schema errors elsewhere', async () => {
+    const { lines: actual } = await lines('policy');
+    expect(actual.join('\n')).toMatch(/policy\.yaml:3:26: roles\.sre\.members\[1\]: no person named `bob` in people:/);
+  });
+});
+
 describe('unreadable files', () => {
   it('reports them and keeps loading; an unreadable policy locks everything', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'chatops-unreadable-'));
@@ -148,7 +187,7 @@ describe('unreadable files', () => {
         expect.stringMatching(/^1:1: cannot read this file \(EISDIR\)/),
       ]);
       expect([...project.workflows.keys()]).toEqual(['ok']);
-      expect(project.policy).toEqual({ roles: {}, rules: [], approvals: [] });
+      expect(project.policy).toEqual({ people: {}, roles: {}, rules: [], approvals: [] });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -95,14 +95,15 @@ export async function runShell(opts: ShellOptions): Promise<void> {
       runs: engine,
       commands: project.commands.values(),
       policy: project.policy,
-      audit: createAuditLog(redis, opts.prefix),
+      audit: createAuditLog(redis, opts.prefix, project.policy),
       log,
       onRunStarted: (run) => pool.track(run, { platform: platform.name, channel: SHELL_CHANNEL }),
     });
     say(`chatops shell as shell:${user} · ${project.workflows.size} workflows, ${project.commands.size} commands from ${project.dir} · type help (Ctrl-D quits)`);
     if (tty && !opts.log) say(`logs: ${logFile}`);
     if (router.hasPolicy && router.rolesOf(`shell:${user}`, []).length === 0) {
-      const members = Object.values(project.policy?.roles ?? {}).flatMap((r) => r.members.filter((m) => m.startsWith('shell:')));
+      const accounts = [...Object.values(project.policy?.roles ?? {}).flatMap((r) => r.members), ...Object.values(project.policy?.people ?? {}).flat()];
+      const members = accounts.filter((m) => m.startsWith('shell:') && router.rolesOf(m, []).length > 0);
       const hint = members.length > 0 ? `; try chatops shell --as ${members[0]?.slice('shell:'.length) ?? ''}` : '';
       say(`note: shell:${user} holds no role in policy.yaml, so only help is open${hint}`);
     }

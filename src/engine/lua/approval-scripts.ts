@@ -2,8 +2,11 @@
 import type { ScriptDef } from './script-def.js';
 
 /**
- * decide: records one approval decision, once per user, and settles the outcome.
- * ARGV: runId stepId user rolesJSON decision(approve|deny|expire) now maxlen
+ * decide: records one approval decision, once per person, and settles the outcome. A person is
+ * `person:NAME` for an account policy's people: maps, else the account itself: the same person
+ * deciding through Slack and the terminal decides once, and never for a run they requested.
+ * ARGV: runId stepId user rolesJSON decision(approve|deny|expire) now maxlen person requesterPerson
+ * (the last two may be '': then the user and the run's requester stand for themselves)
  * Reply: {counted '1'|'0', reason, approvalJSON, stepState}  |  {'not-approval'}
  */
 export const decide: ScriptDef = {
@@ -29,18 +32,24 @@ if decision == 'expire' then
   addEvent(KEYS[5], maxlen, cjson.encode({ts=now, runId=runId, type='approval.decided', step=step, decision=d, outcome='expired'}))
   return reply(true, '')
 end
+local person = ARGV[8]
+if person == nil or person == '' then person = user end
+local function personOf(x) return x.person or x.user end
 for _, d in ipairs(cur.decisions) do
   if d.user == user then return reply(false, user .. ' already decided (' .. d.decision .. ')') end
+  if personOf(d) == person then return reply(false, person .. ' already decided (' .. d.decision .. ' as ' .. d.user .. ')') end
 end
 local meta = cjson.decode(redis.call('HGET', KEYS[1], 'meta'))
-local d = {user=user, decision=decision, at=now, counted=false}
+local requesterPerson = ARGV[9]
+if requesterPerson == nil or requesterPerson == '' then requesterPerson = meta.trigger.requester end
+local d = {user=user, person=person, decision=decision, at=now, counted=false}
 local wanted = cur.roles or {}
 local anyRole = #wanted == 0
 local userRoles = {}
 for _, r in ipairs(cjson.decode(ARGV[4])) do userRoles[r] = true end
 for _, r in ipairs(wanted) do if r == '*' or userRoles[r] then anyRole = true end end
-if user == meta.trigger.requester then
-  d.reason = 'the requester of a run cannot decide its approval'
+if user == meta.trigger.requester or person == requesterPerson then
+  d.reason = 'the requester of a run cannot decide its approval' .. (user ~= meta.trigger.requester and (' (' .. user .. ' and ' .. meta.trigger.requester .. ' are both ' .. person .. ')') or '')
 elseif not anyRole then
   d.reason = 'needs the role ' .. table.concat(wanted, ' or ')
 else
@@ -51,8 +60,10 @@ if d.counted then
   if decision == 'deny' then
     cur.outcome = 'denied'
   else
-    local n = 0
-    for _, x in ipairs(cur.decisions) do if x.counted and x.decision == 'approve' then n = n + 1 end end
+    local n, seen = 0, {}
+    for _, x in ipairs(cur.decisions) do
+      if x.counted and x.decision == 'approve' and not seen[personOf(x)] then seen[personOf(x)] = true; n = n + 1 end
+    end
     if n >= (cur.minApprovers or 1) then cur.outcome = 'approved' end
   end
 end
