@@ -57,6 +57,8 @@ export interface IncidentsOptions {
   defaultChannel?: string;
   buckets?: (platform: string) => ChannelBuckets | undefined;
   retentionMs?: number;
+  /** An incident's web page (signed link) for its message's "View" link; undefined: no link. */
+  linkFor?: (incidentId: string) => string | undefined;
   triggers?: TriggerHook;
   /** Tests shorten these. */
   pollMs?: number;
@@ -83,6 +85,7 @@ export function startIncidents(opts: IncidentsOptions): Incidents {
     buckets: opts.buckets,
     maxAlertsListed: opts.config?.maxAlertsListed,
     retentionMs: opts.retentionMs,
+    linkFor: opts.linkFor,
     pollMs: opts.pollMs,
     minIntervalMs: opts.minIntervalMs,
   });

@@ -26,6 +26,8 @@ export interface IncidentReporterOptions {
   /** Alerts listed per thread reply (alerts.yaml storm.max_alerts_listed). */
   maxAlertsListed?: number;
   retentionMs?: number;
+  /** An incident's web page (signed link) for its message's "View" link; undefined: no link. */
+  linkFor?: (incidentId: string) => string | undefined;
   pollMs?: number;
   leaseMs?: number;
   minIntervalMs?: number;
@@ -153,7 +155,7 @@ export class IncidentReporter {
     const stateKey = keys.reportState(id);
     const st = await redis.hgetall(stateKey);
     let root = st.root ? (JSON.parse(st.root) as MessageRef) : undefined;
-    const content: ChatContent = { kind: 'incident', view: buildIncidentView(inc, Date.now()) };
+    const content: ChatContent = { kind: 'incident', view: buildIncidentView(inc, Date.now(), this.opts.linkFor?.(inc.id)) };
     if (!root) {
       await this.paced(s, `root:${id}`, channel, async () => {
         root = await s.platform.postRoot(channel, content);

@@ -20,7 +20,7 @@ function detail(labels: Record<string, string>, common: Record<string, string>):
     .join(' · ');
 }
 
-export function buildIncidentView(inc: Incident, now: number): IncidentView {
+export function buildIncidentView(inc: Incident, now: number, link?: string): IncidentView {
   const { firing, resolved } = alertCounts(inc);
   const all = Object.values(inc.alerts).sort((a, b) => (a.status === b.status ? a.firstSeen - b.firstSeen : a.status === 'firing' ? -1 : 1));
   const listed = all.slice(0, LISTED_IN_MESSAGE);
@@ -42,6 +42,7 @@ export function buildIncidentView(inc: Incident, now: number): IncidentView {
     links: linksOf(inc),
     source: inc.source,
     ...(inc.storm ? { stormGroups: inc.storm.groups } : {}),
+    ...(link !== undefined ? { link } : {}),
     now,
   };
 }

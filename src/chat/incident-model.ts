@@ -37,6 +37,8 @@ export interface IncidentView {
   source: string;
   /** Set on the "alert storm" incident: how many groups it took in. */
   stormGroups?: number;
+  /** The incident's web page (signed), for a "View" link. */
+  link?: string;
   now: number;
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runShell } from '../adapters/shell/start.js';
 import { readEnv } from '../config/env.js';
-import { runUrlMaker } from '../web/front.js';
+import { incidentUrlMaker, runUrlMaker } from '../web/front.js';
 import { LinkSigner, parseWebKeys } from '../web/link-signing.js';
 
 /** `chatops shell [--as USER]`: the terminal chat with the bot, front and worker in one process. */
@@ -12,6 +12,7 @@ export function register(program: Command): void {
     .option('--as <user>', 'act as this user (policy identity shell:USER); default $CHATOPS_USER, else $USER')
     .action(async (opts: { as?: string }) => {
       const env = readEnv();
+      const signer = new LinkSigner(parseWebKeys(env.CHATOPS_WEB_KEY));
       await runShell({
         user: opts.as ?? env.CHATOPS_USER ?? env.USER,
         input: process.stdin,
@@ -22,7 +23,8 @@ export function register(program: Command): void {
         outputBudget: { stepBytes: env.CHATOPS_STEP_OUTPUT_MAX, runBytes: env.CHATOPS_RUN_OUTPUT_MAX },
         chatopsDir: env.chatopsDir,
         alertChannel: env.ALERT_CHANNEL,
-        linkFor: runUrlMaker(new LinkSigner(parseWebKeys(env.CHATOPS_WEB_KEY)), env.CHATOPS_PUBLIC_URL),
+        linkFor: runUrlMaker(signer, env.CHATOPS_PUBLIC_URL),
+        incidentLinkFor: incidentUrlMaker(signer, env.CHATOPS_PUBLIC_URL),
       });
     });
 }

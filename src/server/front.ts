@@ -6,6 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { mountAlerts, startIncidents, type AlertsFront, type AlertsFrontOptions, type Incidents } from '../alerts/front.js';
+import { IncidentStore } from '../alerts/incident-store.js';
 import { createSlackFront, type SlackFront } from '../adapters/slack/slack-app.js';
 import type { SlackConfig } from '../adapters/slack/config.js';
 import { createThreadRuns } from '../adapters/slack/thread-runs.js';
@@ -94,7 +95,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
   try {
     const alerts = await mountAlerts({ server, redisUrl: opts.redisUrl, prefix, log, alerts: opts.alerts ?? { secrets: { tokens: [], grafana: [], pagerduty: [] } } });
     cleanups.push(() => alerts.close());
-    const web = await mountWeb({ server, runs: engine, log, web: opts.web ?? { keys: [] } });
+    const web = await mountWeb({ server, runs: engine, incidents: new IncidentStore(redis, prefix), log, web: opts.web ?? { keys: [] } });
     cleanups.push(() => web.close());
     if (opts.slack) {
       slack = await createSlackFront({
@@ -123,6 +124,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       defaultChannel: opts.alerts?.defaultChannel,
       buckets: (name) => pool.bucketsOf(name),
       retentionMs: opts.engine?.retentionMs,
+      linkFor: (id) => web.incidentUrl(id),
       pollMs: opts.reporter?.pollMs,
       blockMs: opts.reporter?.blockMs,
       minIntervalMs: opts.reporter?.minIntervalMs,

@@ -1,7 +1,7 @@
 /**
  * The web pages of `chatops serve`, mounted by the front's composition root as one fastify plugin:
- * signed run pages with their live event streams and transcripts, the token-guarded run list, and
- * the pages' own assets. Reads the same Redis state as everything else; writes nothing.
+ * signed run pages with their live event streams and transcripts, signed incident pages, the
+ * token-guarded run and incident lists, and the pages' own assets. Reads the same Redis state as everything else; writes nothing.
  */
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
@@ -11,10 +11,13 @@ import type { HttpServer } from '../server/http-server.js';
 import { WebAccess } from './access.js';
 import { registerAssets } from './assets.js';
 import { EventHub } from './event-hub.js';
+import { incidentLink, registerIncidentRoutes } from './incident-routes.js';
+import type { WebIncidentsSource } from './incident-view.js';
 import { LinkSigner } from './link-signing.js';
 import { registerRunRoutes, runLink } from './run-routes.js';
 import type { WebRunsSource } from './run-view.js';
 import { registerRunsList } from './runs-list.js';
+import { registerSignIn } from './sign-in.js';
 
 export interface WebOptions {
   /** CHATOPS_WEB_KEY: link keys, the first signs; none means no page is served. */
@@ -30,6 +33,8 @@ export interface WebFront {
   hub: EventHub;
   /** The full signed URL of a run's page for chat, or undefined (no public URL or no key). */
   runUrl(runId: string): string | undefined;
+  /** The same for an incident's page. */
+  incidentUrl(incidentId: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -44,7 +49,23 @@ export function runUrlMaker(signer: LinkSigner, publicUrl: string | undefined): 
   return (runId) => publicLink(publicUrl, runLink(signer, runId));
 }
 
-export async function mountWeb(opts: { server: HttpServer; runs: WebRunsSource; log: Logger; web: WebOptions; now?: () => number }): Promise<WebFront> {
+export function incidentUrlMaker(signer: LinkSigner, publicUrl: string | undefined): (incidentId: string) => string | undefined {
+  return (incidentId) => publicLink(publicUrl, incidentLink(signer, incidentId));
+}
+
+export interface MountWebOptions {
+  server: HttpServer;
+  runs: WebRunsSource;
+  /** Incidents for their pages and list (alerts/incident-store.ts). */
+  incidents: WebIncidentsSource;
+  /** An incident's postmortem (Markdown) for its download, when the server can write one. */
+  postmortem?: (incidentId: string) => Promise<string | undefined>;
+  log: Logger;
+  web: WebOptions;
+  now?: () => number;
+}
+
+export async function mountWeb(opts: MountWebOptions): Promise<WebFront> {
   const log = opts.log.child({ component: 'web' });
   const signer = new LinkSigner(opts.web.keys, opts.now);
   const access = new WebAccess(opts.web.token, opts.now);
@@ -64,7 +85,9 @@ export async function mountWeb(opts: { server: HttpServer; runs: WebRunsSource; 
     });
     await registerAssets(app);
     registerRunRoutes(app, { runs: opts.runs, signer, hub, log, streams });
-    registerRunsList(app, { runs: opts.runs, signer, access, secureCookie });
+    registerSignIn(app, { access, secureCookie });
+    registerRunsList(app, { runs: opts.runs, signer, access });
+    registerIncidentRoutes(app, { incidents: opts.incidents, runs: opts.runs, signer, access, postmortem: opts.postmortem });
   });
 
   if (!signer.enabled) log.warn('web pages are off: set CHATOPS_WEB_KEY (32+ characters, the same on every front) to serve signed run pages');
@@ -73,6 +96,7 @@ export async function mountWeb(opts: { server: HttpServer; runs: WebRunsSource; 
     signer,
     hub,
     runUrl: runUrlMaker(signer, opts.web.publicUrl),
+    incidentUrl: incidentUrlMaker(signer, opts.web.publicUrl),
     close: () => hub.close(),
   };
 }

@@ -33,7 +33,7 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'cache-control': 'no-store',
 };
 
-export function page(opts: { title: string; body: SafeHtml; scripts?: string[]; data?: Record<string, string> }): string {
+export function page(opts: { title: string; body: SafeHtml; scripts?: string[]; data?: Record<string, string>; head?: SafeHtml }): string {
   const data = Object.entries(opts.data ?? {}).map(([k, v]) => html` data-${k}="${v}"`);
   return html`<!doctype html>
 <html lang="en">
@@ -43,6 +43,7 @@ export function page(opts: { title: string; body: SafeHtml; scripts?: string[]; 
 <meta name="referrer" content="no-referrer">
 <title>${opts.title}</title>
 <link rel="stylesheet" href="${ASSET_BASE}/style.css">
+${opts.head}
 ${(opts.scripts ?? []).map((s) => html`<script src="${ASSET_BASE}/${s}" defer></script>\n`)}</head>
 <body${data}>
 ${opts.body}

@@ -1,17 +1,17 @@
 /**
  * `/runs`: recent runs, filterable by workflow, state and channel, each linking to its signed page.
- * Behind CHATOPS_WEB_TOKEN (access.ts), with the login form and logout that set and clear the cookie.
+ * Behind CHATOPS_WEB_TOKEN (sign-in.ts).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RUN_STATES } from '../engine/types.js';
 import { formatDuration } from '../workflow/duration.js';
-import { SESSION_COOKIE, SESSION_TTL_MS, type WebAccess } from './access.js';
+import type { WebAccess } from './access.js';
 import { html } from './html.js';
 import type { LinkSigner } from './link-signing.js';
 import { page, SECURITY_HEADERS } from './page-layout.js';
-import { sendRefusal } from './refusal.js';
 import { time } from './run-page.js';
 import { runLink } from './run-routes.js';
+import { listAllowed } from './sign-in.js';
 import type { WebRunsSource } from './run-view.js';
 
 /** Runs read from the index per list (filters apply to these), and shown at most. */
@@ -22,42 +22,15 @@ export interface RunsListOptions {
   runs: WebRunsSource;
   signer: LinkSigner;
   access: WebAccess;
-  /** Whether the session cookie is sent only over HTTPS (CHATOPS_PUBLIC_URL is https). */
-  secureCookie: boolean;
 }
 
-type ListRequest = FastifyRequest<{ Querystring: Record<string, string | undefined> }>;
-
-/** Whether the request carries the token (bearer) or a live session cookie. */
-export function signedIn(access: WebAccess, req: FastifyRequest): boolean {
-  return access.bearer(req.headers.authorization) || access.checkSession(req.cookies[SESSION_COOKIE]);
-}
-
-function loginPage(reply: FastifyReply, status: number, next: string, problem?: string): FastifyReply {
-  const body = html`<main class="refused">
-<h1>Sign in</h1>
-<p>The run lists need the token this server was given in CHATOPS_WEB_TOKEN.</p>
-${problem ? html`<p class="error">${problem}</p>` : ''}
-<form method="post" action="/login">
-<input type="hidden" name="next" value="${next}">
-<label>Token <input type="password" name="token" autocomplete="current-password" required autofocus></label>
-<button type="submit">Sign in</button>
-</form>
-</main>`;
-  return reply.code(status).headers(SECURITY_HEADERS).type('text/html; charset=utf-8').send(page({ title: 'Sign in', body }));
-}
-
-/** Only local list paths are followed after login (no open redirect). */
-function safeNext(next: string | undefined): string {
-  return next !== undefined && /^\/(runs|incidents)(\?[^\s]*)?$/.test(next) ? next : '/runs';
-}
+export type ListRequest = FastifyRequest<{ Querystring: Record<string, string | undefined> }>;
 
 export function registerRunsList(app: FastifyInstance, opts: RunsListOptions): void {
   const { runs, signer, access } = opts;
 
   app.get('/runs', async (req: ListRequest, reply) => {
-    if (!access.enabled) return sendRefusal(reply, 401, 'Run lists are off', 'This server has no CHATOPS_WEB_TOKEN set, so it lists nothing. Run pages open from their chat links.');
-    if (!signedIn(access, req)) return loginPage(reply, 401, req.url);
+    if (!listAllowed(access, req, reply)) return reply;
     const f = { workflow: req.query.workflow?.trim() || undefined, state: req.query.state?.trim() || undefined, channel: req.query.channel?.trim() || undefined };
     const scanned = await runs.listRuns({ channel: f.channel, limit: SCANNED });
     const shown = scanned.filter((r) => (f.workflow === undefined || r.workflow === f.workflow) && (f.state === undefined || r.state === f.state)).slice(0, SHOWN);
@@ -80,21 +53,5 @@ ${shown.length === 0 ? html`<p class="note">No runs match.</p>` : ''}
 <form method="post" action="/logout"><button type="submit">Sign out</button></form>
 </main>`;
     return reply.headers(SECURITY_HEADERS).type('text/html; charset=utf-8').send(page({ title: 'Runs', body }));
-  });
-
-  app.get('/login', async (req: ListRequest, reply) => loginPage(reply, 200, safeNext(req.query.next)));
-
-  app.post('/login', async (req: FastifyRequest<{ Body: Record<string, string> | undefined }>, reply) => {
-    const body = req.body ?? {};
-    const next = safeNext(body.next);
-    if (!access.enabled) return sendRefusal(reply, 401, 'Run lists are off', 'This server has no CHATOPS_WEB_TOKEN set.');
-    if (!access.checkToken(body.token)) return loginPage(reply, 401, next, 'That token is not right.');
-    reply.setCookie(SESSION_COOKIE, access.session(), { httpOnly: true, sameSite: 'strict', secure: opts.secureCookie, path: '/', maxAge: SESSION_TTL_MS / 1000 });
-    return reply.headers(SECURITY_HEADERS).redirect(next, 303);
-  });
-
-  app.post('/logout', async (_req, reply) => {
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return reply.redirect('/login', 303);
   });
 }

@@ -5,6 +5,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { IncidentStore } from '../../src/alerts/incident-store.js';
 import type { RunEvent } from '../../src/engine/types.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { createHttpServer } from '../../src/server/http-server.js';
@@ -25,7 +27,9 @@ export interface WebTestFront {
 
 export async function startWebFront(h: Harness, web: Partial<WebOptions> = {}, now?: () => number): Promise<WebTestFront> {
   const server = createHttpServer({ log: silentLogger });
-  const front = await mountWeb({ server, runs: h.engine, log: silentLogger, web: { keys: [WEB_KEY], token: WEB_TOKEN, ...web }, now });
+  const redis = new Redis(h.opts.redisUrl, { lazyConnect: true });
+  const incidents = new IncidentStore(redis, h.opts.prefix);
+  const front = await mountWeb({ server, runs: h.engine, incidents, log: silentLogger, web: { keys: [WEB_KEY], token: WEB_TOKEN, ...web }, now });
   const port = await server.listen(0, '127.0.0.1');
   return {
     base: `http://127.0.0.1:${port}`,
@@ -34,6 +38,7 @@ export async function startWebFront(h: Harness, web: Partial<WebOptions> = {}, n
     async close() {
       await server.close();
       await front.close();
+      redis.disconnect();
     },
   };
 }

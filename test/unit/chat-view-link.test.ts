@@ -24,7 +24,8 @@ describe('the "View" link in a run header', () => {
     expect(JSON.stringify(slackRun(view))).not.toContain('|View>');
     expect(shellRun(view, { color: false }).join('\n')).not.toContain('View:');
     view.link = 'https://ops.example.com/runs/r-1?exp=1&sig=x';
-    expect(JSON.stringify(slackRun(view))).toContain('<https://ops.example.com/runs/r-1?exp=1&sig=x|View>');
+    // Slack asks for & < > in a link's URL to be escaped (it decodes them back).
+    expect(JSON.stringify(slackRun(view))).toContain('<https://ops.example.com/runs/r-1?exp=1&amp;sig=x|View>');
     expect(shellRun(view, { color: false }).join('\n')).toContain('  View: https://ops.example.com/runs/r-1?exp=1&sig=x');
   });
 });

@@ -16,6 +16,7 @@ export function formatIncident(v: IncidentView, o: FormatOptions): string[] {
   for (const a of v.alerts) lines.push(`  ${a.status === 'firing' ? p('bad', '●') : p('ok', '○')} ${a.name} ${p('dim', a.detail)}`);
   if (v.more > 0) lines.push(`  … and ${v.more} more`);
   for (const l of v.links) lines.push(`  ${l.label}: ${l.url}`);
+  if (v.link) lines.push(`  View: ${v.link}`);
   return lines;
 }
 

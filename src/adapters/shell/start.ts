@@ -39,6 +39,8 @@ export interface ShellOptions {
   alertChannel?: string;
   /** A run's web page for the header's "View" link (CHATOPS_PUBLIC_URL with CHATOPS_WEB_KEY). */
   linkFor?: (runId: string) => string | undefined;
+  /** The same for an incident's page. */
+  incidentLinkFor?: (incidentId: string) => string | undefined;
 }
 
 /** `--as`, else $CHATOPS_USER, else $USER, else the OS login. */
@@ -89,7 +91,7 @@ export async function runShell(opts: ShellOptions): Promise<void> {
     pool.start();
     cleanups.push({ name: 'reporter', run: () => pool.close() });
     // Incidents routed to `shell:` (deliveries taken by a `chatops serve` on the same Redis) show here.
-    const incidents = startIncidents({ redis, prefix: opts.prefix, log, platforms: [platform], config: project.alerts, defaultChannel: opts.alertChannel, buckets: (name) => pool.bucketsOf(name), retentionMs: opts.retentionMs });
+    const incidents = startIncidents({ redis, prefix: opts.prefix, log, platforms: [platform], config: project.alerts, defaultChannel: opts.alertChannel, buckets: (name) => pool.bucketsOf(name), retentionMs: opts.retentionMs, linkFor: opts.incidentLinkFor });
     cleanups.push({ name: 'incidents', run: () => incidents.close() });
     const router = createRouter({
       runs: engine,

@@ -2,16 +2,10 @@
 import { formatDuration } from '../../../chat/format-time.js';
 import type { IncidentChangeView, IncidentView } from '../../../chat/incident-model.js';
 import { context, fieldSections, finish, sections, type SlackMessage } from './blocks.js';
-import { esc, slackDate } from './mrkdwn.js';
+import { esc, link, slackDate } from './mrkdwn.js';
 import type { KnownBlock } from './slack-types.js';
 
 const STATE = { firing: { emoji: ':rotating_light:', word: 'Firing' }, resolved: { emoji: ':white_check_mark:', word: 'Resolved' } } as const;
-
-/** A link whose URL cannot break out of Slack's `<url|label>` syntax. */
-function link(l: { label: string; url: string }): string {
-  const url = l.url.replace(/[<>|]/g, encodeURIComponent);
-  return `<${url}|${esc(l.label).replace(/\|/g, '/')}>`;
-}
 
 export function formatIncident(v: IncidentView): SlackMessage {
   const s = STATE[v.state];
@@ -35,7 +29,8 @@ export function formatIncident(v: IncidentView): SlackMessage {
   const foot = [`incident \`${v.incidentId}\``, `from ${esc(v.source)}`];
   if (v.reopened > 0) foot.push(`reopened ${v.reopened}×`);
   if (v.stormGroups !== undefined) foot.push(`${v.stormGroups} groups held back from the channel`);
-  if (v.links.length > 0) foot.push(v.links.map(link).join(' · '));
+  if (v.links.length > 0) foot.push(v.links.map((l) => link(l.url, l.label)).join(' · '));
+  if (v.link) foot.push(link(v.link, 'View'));
   blocks.push(context(foot.join(' · ')));
   return finish(`${headline} (${counts})`, blocks);
 }

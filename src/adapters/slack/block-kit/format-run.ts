@@ -6,7 +6,7 @@ import { formatDuration } from '../../../workflow/duration.js';
 import type { RunView, StepView } from '../../../chat/render-model.js';
 import { context, fieldSections, finish, header, section, sections, type SlackMessage } from './blocks.js';
 import { RUN_EMOJI, STEP_EMOJI, stateLabel } from './emoji.js';
-import { cut, esc, inline, slackDate, who } from './mrkdwn.js';
+import { cut, esc, inline, link, slackDate, who } from './mrkdwn.js';
 import type { KnownBlock } from './slack-types.js';
 
 export function formatRun(view: RunView): SlackMessage {
@@ -14,7 +14,7 @@ export function formatRun(view: RunView): SlackMessage {
   if (view.description) blocks.push(section(esc(cut(view.description, 2_000))));
   const origin = [`run ${inline(view.runId)}`, `started by ${who(view.requester)}`, slackDate(view.createdAt)];
   if (view.trigger.text) origin.push(inline(cut(view.trigger.text, 200)));
-  if (view.link) origin.push(`<${view.link}|View>`);
+  if (view.link) origin.push(link(view.link, 'View'));
   blocks.push(context(origin.join(' · ')));
   const inputs = Object.entries(view.inputs);
   if (inputs.length > 0) blocks.push(...fieldSections(inputs.slice(0, 20).map(([k, v]) => ({ label: esc(k), value: inline(cut(String(v), 1_000)) }))));

@@ -8,6 +8,14 @@ export function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/**
+ * A link `<url|label>`: `&`, `<`, `>` in the URL are escaped as Slack asks (it decodes them back),
+ * `|` is percent-encoded so it cannot end the URL early, and the label cannot hold a `|` either.
+ */
+export function link(url: string, label: string): string {
+  return `<${esc(url).replace(/\|/g, '%7C')}|${esc(label).replace(/\|/g, '/')}>`;
+}
+
 /** `slack:U1` -> a mention; `slack-group:S1` -> a group mention; other identities as inline code. */
 export function who(identity: string): string {
   const [kind, id] = splitIdentity(identity);
