@@ -7,6 +7,7 @@ import type { CommandFile } from '../config/command-schema.js';
 import type { UsagePattern } from '../config/usage.js';
 import { diagnose, matchUsage, splitExtras } from '../config/usage.js';
 import type { Token } from '../config/usage-words.js';
+import { collectAssignments } from '../workflow/input-names.js';
 import type { ChatContent, ReplyBlock } from './platform.js';
 import { code, errorReply, text } from './replies.js';
 
@@ -92,10 +93,14 @@ export function parseCommandLine(cmd: CompiledCommand, tokens: readonly Token[])
     const only = /^\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(template)?.[1];
     if (only !== undefined) argOfInput[input] = only;
   }
-  for (const t of extras) {
-    const a = t.assignment;
-    if (!a) continue;
-    if (a.key in inputs) {
+  const given = collectAssignments(extras.flatMap((t) => (t.assignment ? [t.assignment] : [])));
+  if (!given.ok) {
+    const code = given.code === 'E_INPUT_NAME' ? 'E_INVALID_INPUT' : 'E_INPUT_TWICE';
+    return { ok: false, reply: errorReply(code, `${cmd.def.name}: ${given.message}`, usageHelp(cmd.def)) };
+  }
+  for (const [key, value] of Object.entries(given.inputs)) {
+    const a = { key, value };
+    if (Object.hasOwn(inputs, a.key)) {
       const from = argOfInput[a.key];
       return {
         ok: false,

@@ -15,6 +15,7 @@ import { followRun } from '../engine/follow.js';
 import { isEngineError, startWorker, type WorkerHandle } from '../engine/index.js';
 import type { RunEvent, StepState } from '../engine/types.js';
 import { formatDuration } from '../workflow/duration.js';
+import { collectAssignments } from '../workflow/input-names.js';
 import { EXIT } from './exit-codes.js';
 
 const MARK: Record<StepState, string> = {
@@ -22,14 +23,15 @@ const MARK: Record<StepState, string> = {
 };
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-function parseInputs(pairs: string[]): Record<string, string> | string {
-  const out: Record<string, string> = {};
+export function parseInputs(pairs: string[]): Record<string, string> | string {
+  const assignments: { key: string; value: string }[] = [];
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq <= 0) return `--input expects key=value, got "${pair}"`;
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+    assignments.push({ key: pair.slice(0, eq), value: pair.slice(eq + 1) });
   }
-  return out;
+  const collected = collectAssignments(assignments);
+  return collected.ok ? collected.inputs : `--input ${collected.message}`;
 }
 
 /** Lines to stdout; on a TTY a spinner line under them showing what is running. */

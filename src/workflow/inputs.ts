@@ -4,6 +4,7 @@
  * pattern, options and required enforced; unknown inputs refused.
  */
 import { z } from 'zod';
+import { RESERVED_INPUT_NAMES, reservedInputMessage } from './input-names.js';
 import type { InputSpec, Workflow } from './schema.js';
 
 export type InputValue = string | number | boolean;
@@ -111,8 +112,10 @@ function schemaOf(workflow: Workflow): z.ZodType<Record<string, InputValue>> {
 /** Validates raw inputs (from chat, an alert or the CLI) against a workflow's declared inputs. */
 export function validateInputs(workflow: Workflow, raw: Record<string, unknown>): InputsResult {
   // Empty strings from chat ("service=") mean "not given", so defaults and required checks apply.
-  const cleaned: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) if (v !== undefined && v !== '') cleaned[k] = v;
+  // Reserved names are refused by name: assigned into a plain object, `__proto__` would vanish.
+  const reserved = Object.keys(raw).filter((k) => RESERVED_INPUT_NAMES.has(k));
+  if (reserved.length > 0) return { ok: false, errors: reserved.map((input) => ({ input, message: reservedInputMessage(input) })) };
+  const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
   const result = schemaOf(workflow).safeParse(cleaned);
   if (result.success) return { ok: true, values: result.data };
   const errors: { input: string; message: string }[] = [];

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { RESERVED_INPUT_NAMES } from './input-names.js';
 
 /**
  * Steps per workflow, on_failure included. Per-step work is O(1) in Redis, but a run's start,
@@ -114,7 +115,15 @@ export const alertTriggerSchema = z.strictObject({
 export const workflowSchema = z.strictObject({
   name: z.string().regex(NAME_PATTERN, 'expected a lower-case name of letters, digits, _ and -'),
   description: z.string().optional(),
-  inputs: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an input name of letters, digits and _'), inputSchema).default({}),
+  inputs: z
+    .record(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an input name of letters, digits and _')
+        .refine((n) => !RESERVED_INPUT_NAMES.has(n), '__proto__, constructor and prototype are reserved; give the input another name'),
+      inputSchema,
+    )
+    .default({}),
   env: envSchema.optional(),
   concurrency: concurrencySchema.optional(),
   timeout: durationSchema.optional(),
