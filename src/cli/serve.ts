@@ -1,12 +1,14 @@
 /**
  * `chatops serve`: the front. Reads the environment, loads the project, connects Redis and starts
- * the HTTP server (health, readiness, metrics) with the Slack adapter when Slack is configured.
- * A bad Slack setting stops it at start with one message naming the variable. SIGTERM and SIGINT
+ * the HTTP server (health, readiness, metrics) with the Slack and Discord adapters when configured.
+ * A bad Slack or Discord setting stops it at start with one message naming the variable. SIGTERM and SIGINT
  * shut down gracefully: no new requests, in-flight ones finish, runs are handed to other replicas;
  * within CHATOPS_SHUTDOWN_TIMEOUT, or the process exits anyway (shutdown.ts).
  */
 import type { Command } from 'commander';
 import { join } from 'node:path';
+import { discordRequested, readDiscordConfig, type DiscordConfig } from '../adapters/discord/config.js';
+import { DiscordConfigError } from '../adapters/discord/errors.js';
 import { readSlackConfig, slackRequested, type SlackConfig } from '../adapters/slack/config.js';
 import { SlackConfigError } from '../adapters/slack/errors.js';
 import { readAlertSecrets } from '../alerts/auth.js';
@@ -27,7 +29,7 @@ interface ServeOptions {
 export function register(program: Command): void {
   program
     .command('serve')
-    .description('the front: Slack, alert webhooks, health and metrics on one HTTP port ($PORT, default 3000)')
+    .description('the front: Slack, Discord, alert webhooks, health and metrics on one HTTP port ($PORT, default 3000)')
     .option('--port <port>', 'HTTP port (overrides $PORT)')
     .action(async (opts: ServeOptions) => {
       process.exitCode = await serve(opts);
@@ -48,10 +50,12 @@ async function serve(opts: ServeOptions): Promise<number> {
   }
   const log = createLogger(env.LOG_LEVEL);
   let slack: SlackConfig | undefined;
+  let discord: DiscordConfig | undefined;
   try {
     if (slackRequested(env)) slack = readSlackConfig(env);
+    if (discordRequested(env)) discord = readDiscordConfig(env);
   } catch (err) {
-    if (err instanceof SlackConfigError) return fail(err.message);
+    if (err instanceof SlackConfigError || err instanceof DiscordConfigError) return fail(err.message);
     throw err;
   }
   let webKeys: string[];
@@ -75,12 +79,13 @@ async function serve(opts: ServeOptions): Promise<number> {
   const redis = await resolveRedis(env.REDIS_URL, (line) => log.warn(line));
   let front;
   try {
-    front = await startFront({ redisUrl: redis.url, prefix: env.CHATOPS_PREFIX, project, log, port: env.PORT, slack, alerts: { secrets: readAlertSecrets(env), defaultChannel: env.ALERT_CHANNEL }, engine: { retentionMs: env.CHATOPS_RETENTION }, web: { keys: webKeys, token: env.CHATOPS_WEB_TOKEN || undefined, publicUrl: env.CHATOPS_PUBLIC_URL } });
+    front = await startFront({ redisUrl: redis.url, prefix: env.CHATOPS_PREFIX, project, log, port: env.PORT, slack, discord, alerts: { secrets: readAlertSecrets(env), defaultChannel: env.ALERT_CHANNEL }, engine: { retentionMs: env.CHATOPS_RETENTION }, web: { keys: webKeys, token: env.CHATOPS_WEB_TOKEN || undefined, publicUrl: env.CHATOPS_PUBLIC_URL } });
   } catch (err) {
     await redis.private?.stop();
-    if (err instanceof SlackConfigError) return fail(err.message);
+    if (err instanceof SlackConfigError || err instanceof DiscordConfigError) return fail(err.message);
     throw err;
   }
+  if (!discord) log.info('Discord is off: set DISCORD_TOKEN and DISCORD_APPLICATION_ID (and DISCORD_PUBLIC_KEY for HTTP interactions) to turn it on');
   if (!slack) log.info('Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN) to turn it on');
 
   const started = front;

@@ -59,6 +59,8 @@ const envSchema = z.object({
   DISCORD_APPLICATION_ID: z.string().optional(),
   DISCORD_PUBLIC_KEY: z.string().optional(),
   DISCORD_API_URL: z.string().url().optional(),
+  /** `chatops discord register` registers to this guild (at once) instead of globally. */
+  DISCORD_GUILD_ID: z.string().optional(),
   ALERT_TOKEN: z.string().optional(),
   GRAFANA_WEBHOOK_SECRET: z.string().optional(),
   PAGERDUTY_WEBHOOK_SECRET: z.string().optional(),

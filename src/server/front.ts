@@ -1,7 +1,7 @@
 /**
  * The front of `chatops serve`, assembled: one HTTP server (health, readiness, metrics, and the
  * platform routes), the engine's RunsApi, the command router, the reporter pool that drives the
- * living messages, and the Slack adapter when configured. `serve` (cli/serve.ts) only reads the
+ * living messages, and the Slack and Discord adapters when configured. `serve` (cli/serve.ts) only reads the
  * environment and calls this; tests call it with a fake Slack API.
  */
 import type { Redis } from 'ioredis';
@@ -10,6 +10,8 @@ import { IncidentStore } from '../alerts/incident-store.js';
 import { createSlackFront, type SlackFront } from '../adapters/slack/slack-app.js';
 import type { SlackConfig } from '../adapters/slack/config.js';
 import { createThreadRuns } from '../adapters/slack/thread-runs.js';
+import type { DiscordConfig } from '../adapters/discord/config.js';
+import { createDiscordFront, type DiscordFront, type DiscordTuning } from '../adapters/discord/discord-front.js';
 import { createAuditLog } from '../chat/audit.js';
 import type { ChatPlatform } from '../chat/platform.js';
 import { ReporterPool, type ReporterPoolOptions } from '../chat/reporter.js';
@@ -35,6 +37,9 @@ export interface FrontOptions {
   port: number;
   host?: string;
   slack?: SlackConfig;
+  discord?: DiscordConfig;
+  /** Discord tuning (tests shorten the interaction token lifetime). */
+  discordOptions?: DiscordTuning;
   /** Alert webhooks and incidents; without it every alert route refuses (no secret). */
   alerts?: AlertsFrontOptions;
   /** The web pages (signed links, lists, public URL); without keys no page is served. */
@@ -55,6 +60,7 @@ export interface Front {
   reporters: ReporterPool;
   redis: Redis;
   slack?: SlackFront;
+  discord?: DiscordFront;
   alerts: AlertsFront;
   incidents: Incidents;
   web: WebFront;
@@ -91,6 +97,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
   });
 
   let slack: SlackFront | undefined;
+  let discord: DiscordFront | undefined;
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
     const alerts = await mountAlerts({ server, redisUrl: opts.redisUrl, prefix, log, alerts: opts.alerts ?? { secrets: { tokens: [], grafana: [], pagerduty: [] } } });
@@ -109,6 +116,10 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
         onRateLimited: (method) => slackMetrics.rateLimited.inc({ method }),
       });
       platforms.push(slack.platform);
+    }
+    if (opts.discord) {
+      discord = await createDiscordFront({ config: opts.discord, log, router, redis, prefix, server, ...opts.discordOptions });
+      platforms.push(discord.platform);
     }
     platforms.push(...(opts.platforms ?? []));
     reporters = new ReporterPool({ redis, prefix, runs: engine, platforms, log, linkFor: (runId) => web.runUrl(runId), onChatWrite: createChatMetrics(registry), ...opts.reporter });
@@ -131,8 +142,9 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
     });
     cleanups.push(() => incidents.close());
     if (slack) await slack.start();
+    if (discord) await discord.start();
     const port = await server.listen(opts.port, opts.host);
-    log.info({ port, slack: opts.slack?.mode ?? 'off' }, 'chatops serve listening');
+    log.info({ port, slack: opts.slack?.mode ?? 'off', discord: opts.discord?.mode ?? 'off' }, 'chatops serve listening');
     let closing: Promise<void> | undefined;
     return {
       server,
@@ -142,6 +154,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       reporters: pool,
       redis,
       slack,
+      discord,
       alerts,
       incidents,
       web,
@@ -149,7 +162,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
         closing ??= (async () => {
           // Each step runs on its own so one failure does not leave the rest open. Reporters wait on
           // Redis for their leases and reads: while it is unreachable there is nothing to hand over.
-          for (const step of [() => server.close(), () => slack?.stop(), () => alerts.close(), () => waitUnlessAway(incidents.close(), redis), () => waitUnlessAway(web.close(), redis), () => waitUnlessAway(pool.close(), redis), () => engine.close(), () => closeRedis(redis)]) {
+          for (const step of [() => server.close(), () => slack?.stop(), () => discord?.stop(), () => alerts.close(), () => waitUnlessAway(incidents.close(), redis), () => waitUnlessAway(web.close(), redis), () => waitUnlessAway(pool.close(), redis), () => engine.close(), () => closeRedis(redis)]) {
             try {
               await step();
             } catch (err) {
@@ -163,6 +176,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
   } catch (err) {
     for (const c of cleanups) await c().catch(() => undefined);
     await slack?.stop().catch(() => undefined);
+    await discord?.stop().catch(() => undefined);
     await server.close().catch(() => undefined);
     await engine.close().catch(() => undefined);
     redis.disconnect();

@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { FakeSlackApi } from '../fakes/slack-api.js';
 import { TEST_SIGNING_SECRET } from '../fakes/slack-requests.js';
-import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { ServeEnv } from '../helpers/serve-env.js';
 import { SLACK_PROJECT } from './slack-project.js';
 
 const VARS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'REDIS_URL', 'CHATOPS_DIR', 'CHATOPS_PREFIX', 'PORT', 'LOG_LEVEL', 'CHATOPS_SECRET_KEY', 'CHATOPS_ALLOW_ALL'];
@@ -13,8 +13,8 @@ const VARS = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLA
 describe('chatops serve', () => {
   let fake: FakeSlackApi;
   let dir: string;
-  const saved: Record<string, string | undefined> = {};
-  let stderr = '';
+  const env = new ServeEnv(VARS);
+  const setEnv = (vars: Record<string, string | undefined>) => env.set(dir, vars);
 
   beforeAll(async () => {
     fake = await new FakeSlackApi().start();
@@ -23,31 +23,12 @@ describe('chatops serve', () => {
       mkdirSync(join(dir, name, '..'), { recursive: true });
       writeFileSync(join(dir, name), text);
     }
-    for (const v of VARS) saved[v] = process.env[v];
   });
   afterAll(async () => {
     await fake.stop();
     rmSync(dir, { recursive: true, force: true });
   });
-  afterEach(() => {
-    for (const v of VARS) {
-      if (saved[v] === undefined) delete process.env[v];
-      else process.env[v] = saved[v];
-    }
-    jest.restoreAllMocks();
-    process.exitCode = undefined;
-  });
-
-  function setEnv(vars: Record<string, string | undefined>): void {
-    const redisUrl = testRedisUrl();
-    for (const v of VARS) delete process.env[v];
-    Object.assign(process.env, { REDIS_URL: redisUrl, CHATOPS_DIR: dir, CHATOPS_PREFIX: uniquePrefix('serve'), PORT: '0', LOG_LEVEL: 'info', CHATOPS_SECRET_KEY: 'serve-test-key' }, vars);
-    stderr = '';
-    jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stderr += chunk.toString();
-      return true;
-    });
-  }
+  afterEach(() => env.restore());
 
   it.each([
     [{ SLACK_BOT_TOKEN: 'xoxb-not-the-right-one', SLACK_SIGNING_SECRET: 's' }, 'SLACK_TOKEN_INVALID: Slack refused SLACK_BOT_TOKEN (auth.test: invalid_auth)'],
@@ -59,7 +40,7 @@ describe('chatops serve', () => {
     setEnv({ ...vars, SLACK_API_URL: fake.apiUrl });
     await main(['node', 'chatops', 'serve']);
     expect(process.exitCode).toBe(1);
-    const lines = stderr.split('\n').filter((l) => l.startsWith('chatops serve:'));
+    const lines = env.serveLines();
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(expected);
   });
@@ -77,22 +58,22 @@ describe('chatops serve', () => {
     afterAll(() => rmSync(open, { recursive: true, force: true }));
 
     it('refuses to start, naming the file and the way out', async () => {
-      setEnv({ CHATOPS_DIR: open });
+      env.set(open, {});
       await main(['node', 'chatops', 'serve']);
       expect(process.exitCode).toBe(1);
-      const lines = stderr.split('\n').filter((l) => l.startsWith('chatops serve:'));
+      const lines = env.serveLines();
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain('E_NO_POLICY: no policy file');
       expect(lines[0]).toContain(join(open, 'policy.yaml'));
       expect(lines[0]).toContain('CHATOPS_ALLOW_ALL=1');
-      expect(stderr).not.toContain('chatops serve listening');
+      expect(env.stderr).not.toContain('chatops serve listening');
     });
 
     it('starts when CHATOPS_ALLOW_ALL=1 says so on purpose, and says what that means', async () => {
-      setEnv({ CHATOPS_DIR: open, CHATOPS_ALLOW_ALL: '1' });
+      env.set(open, { CHATOPS_ALLOW_ALL: '1' });
       const running = main(['node', 'chatops', 'serve']);
-      await fake.waitFor(() => (/chatops serve listening/.test(stderr) ? true : undefined), 10_000, 'the listening log line');
-      expect(stderr).toContain('everyone may run every command');
+      await fake.waitFor(() => (/chatops serve listening/.test(env.stderr) ? true : undefined), 10_000, 'the listening log line');
+      expect(env.stderr).toContain('everyone may run every command');
       process.emit('SIGTERM');
       await running;
       expect(process.exitCode).toBe(0);
@@ -103,7 +84,7 @@ describe('chatops serve', () => {
     setEnv({ SLACK_BOT_TOKEN: fake.botToken, SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET, SLACK_API_URL: fake.apiUrl });
     const running = main(['node', 'chatops', 'serve']);
     const port = await fake.waitFor(() => {
-      const m = /"port":(\d+)[^\n]*chatops serve listening/.exec(stderr);
+      const m = /"port":(\d+)[^\n]*chatops serve listening/.exec(env.stderr);
       return m ? Number(m[1]) : undefined;
     }, 10_000, 'the listening log line');
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);

@@ -5,8 +5,7 @@
  */
 import type { ActionClick, ChatMessage, ChatUser, MessageRef } from '../../chat/platform.js';
 import { decodeActionId } from '../../chat/platform.js';
-import { stripPrefix } from '../../chat/parse-command.js';
-import { RUN_ID_PATTERN } from '../../engine/ids.js';
+import { withThreadRun as fillThreadRun } from '../../chat/thread-run.js';
 import { plainText } from './slack-text.js';
 import type { ThreadRuns } from './thread-runs.js';
 
@@ -45,22 +44,10 @@ export interface MentionFields {
   thread_ts?: string;
 }
 
-/** Built-ins that take a run id first; typed bare in a run's thread, they mean that run. */
-const THREAD_BUILTINS = new Set(['status', 'cancel', 'transcript', 'approve', 'deny']);
-
-/**
- * In a run's thread, `status` means `status <that run>`: the run id is filled in from the thread
- * (only when none is given), so the router sees the same line as if it had been typed in full.
- */
+/** In a run's thread, `status` means `status <that run>` (chat/thread-run.ts). */
 export async function withThreadRun(text: string, channel: string, threadTs: string | undefined, threadRuns: ThreadRuns | undefined, command: string): Promise<string> {
   if (!threadTs || !threadRuns) return text;
-  const line = stripPrefix(text, [command]);
-  const words = line.split(/\s+/).filter(Boolean);
-  const first = words[0]?.toLowerCase();
-  if (!first || !THREAD_BUILTINS.has(first)) return text;
-  if (words[1] && RUN_ID_PATTERN.test(words[1])) return text;
-  const runId = await threadRuns.runOf(channel, threadTs);
-  return runId ? [first, runId, ...words.slice(1)].join(' ') : text;
+  return fillThreadRun(text, [command], () => threadRuns.runOf(channel, threadTs));
 }
 
 export function mentionToMessage(event: MentionFields, user: ChatUser, text: string): ChatMessage {

@@ -4,10 +4,9 @@
  * then Bolt's verifySlackRequest checks the signature in constant time.
  */
 import { verifySlackRequest } from '@slack/bolt';
+import { checkSignedHeaders, type SignatureProblem } from '../../server/signed-timestamp.js';
 
-export const MAX_SKEW_SECONDS = 5 * 60;
-
-export type SignatureProblem = 'missing_headers' | 'stale_timestamp' | 'invalid_signature';
+export type { SignatureProblem };
 
 export function checkSlackSignature(opts: {
   signingSecret: string;
@@ -16,12 +15,10 @@ export function checkSlackSignature(opts: {
   timestamp: string | string[] | undefined;
   nowMs: number;
 }): SignatureProblem | undefined {
-  const { signature, timestamp } = opts;
-  if (typeof signature !== 'string' || typeof timestamp !== 'string' || !/^\d{1,12}$/.test(timestamp)) return 'missing_headers';
-  const ts = Number(timestamp);
-  if (Math.abs(Math.floor(opts.nowMs / 1000) - ts) > MAX_SKEW_SECONDS) return 'stale_timestamp';
+  const headers = checkSignedHeaders(opts.signature, opts.timestamp, opts.nowMs);
+  if ('problem' in headers) return headers.problem;
   try {
-    verifySlackRequest({ signingSecret: opts.signingSecret, body: opts.body, headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': ts }, nowMilliseconds: opts.nowMs });
+    verifySlackRequest({ signingSecret: opts.signingSecret, body: opts.body, headers: { 'x-slack-signature': headers.signature, 'x-slack-request-timestamp': Number(headers.timestamp) }, nowMilliseconds: opts.nowMs });
     return undefined;
   } catch {
     return 'invalid_signature';

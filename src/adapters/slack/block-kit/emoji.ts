@@ -24,7 +24,4 @@ export const STEP_EMOJI: Record<StepState, string> = {
   lost: ':warning:',
 };
 
-/** `timed_out` -> `timed out`. */
-export function stateLabel(state: string): string {
-  return state.replace(/_/g, ' ');
-}
+export { stateLabel } from '../../../chat/step-detail.js';

@@ -4,6 +4,7 @@
  */
 import { formatDuration } from '../../../workflow/duration.js';
 import type { RunView, StepView } from '../../../chat/render-model.js';
+import { checklistLines, stepDetails, stepFailure } from '../../../chat/step-detail.js';
 import { context, fieldSections, finish, header, section, sections, type SlackMessage } from './blocks.js';
 import { RUN_EMOJI, STEP_EMOJI, stateLabel } from './emoji.js';
 import { cut, esc, inline, link, slackDate, who } from './mrkdwn.js';
@@ -33,28 +34,15 @@ export function formatRun(view: RunView): SlackMessage {
 }
 
 function checklist(view: RunView): string {
-  const lines: string[] = [];
-  let phase: StepView['phase'] = 'main';
-  for (const step of view.steps) {
-    if (step.phase !== phase) {
-      phase = step.phase;
-      lines.push('_on failure:_');
-    }
-    lines.push(stepLine(step));
-  }
-  return lines.join('\n');
+  return checklistLines(view, stepLine, '_on failure:_').join('\n');
 }
 
 function stepLine(step: StepView): string {
   let line = `${STEP_EMOJI[step.state]} *${esc(step.name)}*`;
-  const detail: string[] = [];
-  if (step.state !== 'succeeded') detail.push(stateLabel(step.state));
-  if (step.durationMs !== undefined && step.state !== 'pending' && step.state !== 'skipped') detail.push(formatDuration(step.durationMs));
-  if (step.attempt > 1) detail.push(`attempt ${step.attempt}`);
-  if (step.approval?.pending) detail.push(`${step.approval.approvals}/${step.approval.minApprovers} approvals`);
-  if (step.exitCode !== undefined && step.exitCode !== 0) detail.push(`exit ${step.exitCode}`);
+  const detail = stepDetails(step);
   if (detail.length > 0) line += ` · ${detail.join(' · ')}`;
-  if (step.error && (step.state === 'failed' || step.state === 'timed_out' || step.state === 'lost')) line += `\n      ${esc(cut(firstLine(step.error), 300))}`;
+  const failure = stepFailure(step);
+  if (failure !== undefined) line += `\n      ${esc(cut(failure, 300))}`;
   if (step.childRunId) line += ` · child run ${inline(step.childRunId)}`;
   return line;
 }
@@ -77,8 +65,4 @@ function statusLine(view: RunView): string {
     case 'running':
       return `${RUN_EMOJI.running} *Running* · ${took}`;
   }
-}
-
-function firstLine(text: string): string {
-  return text.split('\n', 1)[0] ?? '';
 }

@@ -1,5 +1,6 @@
 /** What the Slack listeners share: the router, the outbound platform, group lookup and hooks. */
-import { isPermanentWriteError, type ChatContent, type ReplyTarget } from '../../../chat/platform.js';
+import { deliver, runAfterAck } from '../../../chat/deliver.js';
+import type { ReplyTarget } from '../../../chat/platform.js';
 import type { RouteResult, Router } from '../../../chat/router.js';
 import type { Logger } from '../../../lib/logger.js';
 import type { SlackPlatform } from '../slack-platform.js';
@@ -21,22 +22,7 @@ export interface ListenerDeps {
   pending?: Set<Promise<unknown>>;
 }
 
-/** Delivers an answer to a user, honouring Retry-After a few times (answers are not paced). */
-export async function deliver(deps: Pick<ListenerDeps, 'platform' | 'log'>, to: ReplyTarget, content: ChatContent): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await deps.platform.reply(to, content);
-      return;
-    } catch (err) {
-      if (attempt >= 4 || isPermanentWriteError(err)) {
-        deps.log.error({ err, channel: to.channel }, 'could not deliver a reply to Slack');
-        return;
-      }
-      const wait = (err as { retryAfterMs?: unknown }).retryAfterMs;
-      await new Promise((r) => setTimeout(r, typeof wait === 'number' ? wait : 500 * attempt));
-    }
-  }
-}
+export { deliver };
 
 export function follow(deps: Pick<ListenerDeps, 'onFollow'>, result: { runId?: string; follow?: boolean }): void {
   if (result.follow && result.runId) deps.onFollow?.(result.runId);
@@ -48,11 +34,5 @@ export function follow(deps: Pick<ListenerDeps, 'onFollow'>, result: { runId?: s
  */
 export async function afterAck(deps: Pick<ListenerDeps, 'platform' | 'log' | 'onFollow' | 'pending'>, to: ReplyTarget, result: RouteResult): Promise<void> {
   if (!result.afterAck) return follow(deps, result);
-  const work = result.afterAck((c) => deliver(deps, to, c));
-  deps.pending?.add(work);
-  try {
-    follow(deps, await work);
-  } finally {
-    deps.pending?.delete(work);
-  }
+  follow(deps, await runAfterAck(deps, to, result));
 }

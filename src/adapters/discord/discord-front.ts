@@ -1,0 +1,110 @@
+/**
+ * The Discord front: discord.js's REST client and the interaction handler wired to the chat
+ * layer. HTTP mode mounts POST /discord/interactions on the shared server (its own plugin,
+ * signature-checked); Gateway mode connects out with the bot token (gateway.ts). The bot token is
+ * checked against the API before anything is served, and the application id against the token's
+ * application, so a bad setting stops `serve` with one line naming the variable.
+ */
+import { DiscordAPIError, type REST } from '@discordjs/rest';
+import { Routes, type APIApplication, type APIUser } from 'discord-api-types/v10';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../lib/logger.js';
+import { createDiscordMetrics } from '../../server/discord-metrics.js';
+import type { HttpServer } from '../../server/http-server.js';
+import type { DiscordConfig } from './config.js';
+import { DiscordPlatform, PLATFORM } from './discord-platform.js';
+import { DiscordConfigError } from './errors.js';
+import { handleInteraction } from './handle-interaction.js';
+import type { InteractionDeps } from './interaction-deps.js';
+import { interactionsRoute } from './interactions-route.js';
+import { createDiscordRest } from './rest.js';
+import { ed25519PublicKey } from './signature.js';
+import { createDiscordThreadRuns } from './thread-runs.js';
+
+/** How long a command may wait for the router before the ack goes out deferred. */
+export const ACK_BUDGET_MS = 2_000;
+/** How long stop() waits for acked commands to finish starting their runs. */
+const STOP_WAIT_MS = 10_000;
+
+/** Clocks and budgets tests may shorten. */
+export interface DiscordTuning {
+  now?: () => number;
+  ackBudgetMs?: number;
+  /** Interaction token lifetime (15 minutes; tests shorten it). */
+  tokenLifetimeMs?: number;
+}
+
+export interface DiscordFrontOptions extends DiscordTuning {
+  config: DiscordConfig;
+  log: Logger;
+  router: InteractionDeps['router'];
+  /** Where the thread → run map is kept (shared by every replica). */
+  redis: Redis;
+  prefix: string;
+  /** POST /discord/interactions is mounted on it (HTTP mode, before it listens); metrics go on its registry. */
+  server: HttpServer;
+}
+
+export interface DiscordFront {
+  platform: DiscordPlatform;
+  rest: REST;
+  botUserId: string;
+  /** Connects the Gateway (HTTP mode is served by the shared server). Call once the reporters run. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** GET /users/@me and /applications/@me with the bot token. */
+async function checkToken(rest: REST, config: DiscordConfig): Promise<APIUser> {
+  let me: APIUser;
+  let app: APIApplication;
+  try {
+    me = (await rest.get(Routes.user('@me'))) as APIUser;
+    app = (await rest.get(Routes.currentApplication())) as APIApplication;
+  } catch (err) {
+    if (err instanceof DiscordAPIError && err.status === 401) {
+      throw new DiscordConfigError('DISCORD_TOKEN_INVALID', 'DISCORD_TOKEN', 'Discord refused DISCORD_TOKEN (401 Unauthorized). Reset the bot token in the developer portal ("Bot" → "Reset Token") and copy it.');
+    }
+    const why = err instanceof Error ? err.message : String(err);
+    throw new DiscordConfigError('DISCORD_API_UNREACHABLE', 'DISCORD_API_URL', `Could not reach the Discord API at ${config.apiUrl} to check DISCORD_TOKEN: ${why}. Check network access, or DISCORD_API_URL if you set it.`);
+  }
+  if (app.id !== config.applicationId) {
+    throw new DiscordConfigError('DISCORD_APPLICATION_ID_INVALID', 'DISCORD_APPLICATION_ID', `DISCORD_APPLICATION_ID is ${config.applicationId} but DISCORD_TOKEN belongs to application ${app.id}. Copy the Application ID of the same application.`);
+  }
+  return me;
+}
+
+export async function createDiscordFront(opts: DiscordFrontOptions): Promise<DiscordFront> {
+  const { config } = opts;
+  const log = opts.log.child({ platform: PLATFORM });
+  const now = opts.now ?? Date.now;
+  if (config.mode === 'gateway') {
+    // Not built yet: refuse rather than start a Discord that silently hears nothing.
+    throw new DiscordConfigError('DISCORD_PUBLIC_KEY_MISSING', 'DISCORD_PUBLIC_KEY', 'DISCORD_PUBLIC_KEY is not set, and Gateway mode is not available yet: set the application\'s Public Key ("General Information") and point its Interactions Endpoint URL at https://YOUR-HOST/discord/interactions.');
+  }
+  const rest = createDiscordRest(config);
+  const me = await checkToken(rest, config);
+  const threadRuns = createDiscordThreadRuns(opts.redis, opts.prefix);
+  const metrics = createDiscordMetrics(opts.server.metrics.registry);
+  const platform = new DiscordPlatform({ rest, applicationId: config.applicationId, log, threadRuns, tokenLifetimeMs: opts.tokenLifetimeMs, now });
+  const deps: InteractionDeps = { router: opts.router, platform, threadRuns, log, now, ackBudgetMs: opts.ackBudgetMs ?? ACK_BUDGET_MS, onAck: (ms) => metrics.ackSeconds.observe(ms / 1000), pending: new Set() };
+  if (config.mode === 'http') {
+    if (!config.publicKey) throw new DiscordConfigError('DISCORD_PUBLIC_KEY_INVALID', 'DISCORD_PUBLIC_KEY', 'DISCORD_PUBLIC_KEY is not set.');
+    await interactionsRoute(opts.server.app, { publicKey: ed25519PublicKey(config.publicKey), log, now, onRequest: (outcome) => metrics.interactions.inc({ outcome }), handle: (i, respond) => handleInteraction(i, respond, deps) });
+  }
+  return {
+    platform,
+    rest,
+    botUserId: me.id,
+    async start() {},
+    async stop() {
+      // Runs already acked are written before we go (bounded), so no ack is left without its run.
+      const pending = [...deps.pending];
+      if (pending.length === 0) return;
+      log.info({ count: pending.length }, 'waiting for acked commands to start their runs');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled(pending), new Promise((r) => (timer = setTimeout(r, STOP_WAIT_MS)))]);
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * The outbound side of the Discord adapter: the chat layer's ChatPlatform over discord.js's REST
+ * client. A run's header is a channel message with a public thread started from it (the thread's
+ * id is the message's); step output, approvals and the final status go into the thread. Where no
+ * thread can be started (a DM, a thread or forum channel, no Create Public Threads permission)
+ * they go under the header in the same channel as replies to it. Long logs and long answers go up
+ * as attachments.
+ *
+ * Answers to a user go through the interaction's webhook (`auth: false`: the interaction token is
+ * the credential, so a refused token never clears the bot's), ephemeral when only they should see
+ * it; once the token is near its 15 minutes (or Discord answers 50027) they go by bot token
+ * instead: ephemeral ones as a DM, others into the thread or channel.
+ */
+import type { REST, RawFile } from '@discordjs/rest';
+import { MessageFlags, Routes, type RESTPostAPIChannelMessageJSONBody, type APIMessage, type APIChannel } from 'discord-api-types/v10';
+import { ChannelUnavailableError, type ChatContent, type ChatPlatform, type FileUpload, type MessageRef, type ReplyTarget, type WriteBudget } from '../../chat/platform.js';
+import type { OutputLimits } from '../../chat/render-model.js';
+import type { Logger } from '../../lib/logger.js';
+import { DISCORD_OUTPUT_LIMITS, DISCORD_REPLY_LIMITS, formatContent, type DiscordMessage } from './format/format.js';
+import { DISCORD_LIMITS } from './format/limits.js';
+import { decodeReplyHandle, INTERACTION_TOKEN_LIFETIME_MS, tokenUsable } from './reply-handle.js';
+import { DISCORD_CODES, discordCall, discordCodeOf, translateError } from './rest.js';
+import type { DiscordThreadRuns } from './thread-runs.js';
+
+/** Discord allows about 5 messages per 5 seconds per channel (a thread is a channel of its own). */
+export const DISCORD_BUDGET: WriteBudget = { writes: 5, perMs: 5_000 };
+
+export const PLATFORM = 'discord';
+
+export interface DiscordPlatformOptions {
+  rest: REST;
+  applicationId: string;
+  log: Logger;
+  threadRuns?: DiscordThreadRuns;
+  /** Interaction token lifetime (Discord: 15 minutes; tests shorten it). */
+  tokenLifetimeMs?: number;
+  now?: () => number;
+}
+
+export function discordUserId(identity: string): string | undefined {
+  const m = /^discord:(\d+)$/.exec(identity);
+  return m?.[1];
+}
+
+/** Where replies to a root go: its thread, or (no thread) the root's channel as replies to it. */
+function replyPlace(root: MessageRef): { channel: string; reference?: { message_id: string; fail_if_not_exists: false } } {
+  return root.thread ? { channel: root.thread } : { channel: root.channel, reference: { message_id: root.id, fail_if_not_exists: false } };
+}
+
+function files(file: FileUpload | undefined): RawFile[] | undefined {
+  return file ? [{ name: file.filename, data: Buffer.from(file.text, 'utf8'), contentType: 'text/plain' }] : undefined;
+}
+
+export class DiscordPlatform implements ChatPlatform {
+  readonly name = PLATFORM;
+  readonly budget = DISCORD_BUDGET;
+  readonly outputLimits: OutputLimits = DISCORD_OUTPUT_LIMITS;
+  readonly replyLimits: OutputLimits = DISCORD_REPLY_LIMITS;
+  readonly commandPrefix = '/ops command:';
+  private readonly now: () => number;
+
+  constructor(private readonly opts: DiscordPlatformOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  get rest(): REST {
+    return this.opts.rest;
+  }
+
+  async postRoot(channel: string, content: ChatContent): Promise<MessageRef> {
+    const msg = await this.send(channel, formatContent(content));
+    const ref: MessageRef = { platform: PLATFORM, channel, id: msg.id };
+    if (content.kind !== 'run') return ref;
+    const thread = await this.startThread(channel, msg.id, `${content.view.workflow} ${content.view.runId}`);
+    if (thread && this.opts.threadRuns) await this.opts.threadRuns.remember(thread, content.view.runId);
+    // The root's `thread` names the thread started from it (replies go there), when there is one.
+    return thread ? { ...ref, thread } : ref;
+  }
+
+  async postReply(root: MessageRef, content: ChatContent): Promise<MessageRef> {
+    const place = replyPlace(root);
+    const msg = await this.send(place.channel, formatContent(content), place.reference);
+    return { platform: PLATFORM, channel: place.channel, id: msg.id, thread: root.id };
+  }
+
+  async update(ref: MessageRef, content: ChatContent): Promise<void> {
+    const body = formatContent(content);
+    await discordCall('edit message', ref.channel, () => this.opts.rest.patch(Routes.channelMessage(ref.channel, ref.id), { body }));
+  }
+
+  async uploadFile(root: MessageRef, file: FileUpload): Promise<MessageRef> {
+    const place = replyPlace(root);
+    const content = `📎 ${file.title ?? file.filename}`.slice(0, DISCORD_LIMITS.content);
+    const msg = await this.send(place.channel, { content, embeds: [], components: [], allowed_mentions: { parse: [] } }, place.reference, file);
+    return { platform: PLATFORM, channel: place.channel, id: msg.id, thread: root.id };
+  }
+
+  async reply(to: ReplyTarget, content: ChatContent): Promise<MessageRef | void> {
+    const ephemeral = content.kind === 'reply' ? content.view.ephemeral : true;
+    const attachment = content.kind === 'reply' ? content.view.attachment : undefined;
+    const msg = formatContent(content);
+    const handle = to.replyHandle ? decodeReplyHandle(to.replyHandle) : undefined;
+    if (handle && tokenUsable(handle.issuedAt, this.now(), this.opts.tokenLifetimeMs ?? INTERACTION_TOKEN_LIFETIME_MS)) {
+      try {
+        const body = { ...msg, flags: ephemeral ? MessageFlags.Ephemeral : 0, ...(attachment ? { attachments: [{ id: 0, filename: attachment.filename }] } : {}) };
+        const sent = (await this.opts.rest.post(Routes.webhook(this.opts.applicationId, handle.token), { body, files: files(attachment), auth: false, query: new URLSearchParams({ wait: 'true' }) })) as APIMessage;
+        return { platform: PLATFORM, channel: sent.channel_id, id: sent.id, thread: to.thread };
+      } catch (err) {
+        const code = discordCodeOf(err);
+        if (code !== DISCORD_CODES.invalidWebhookToken && code !== DISCORD_CODES.unknownWebhook) throw translateError(err, 'interaction follow-up', to.channel);
+        this.opts.log.info({ code }, 'interaction token no longer accepted; answering by bot token');
+      }
+    }
+    const user = discordUserId(to.user);
+    if (ephemeral && user) {
+      await this.directMessage(user, msg, attachment);
+      return;
+    }
+    const sent = await this.send(to.thread ?? to.channel, msg, undefined, attachment);
+    return { platform: PLATFORM, channel: sent.channel_id, id: sent.id, thread: to.thread };
+  }
+
+  /** Replaces the interaction's first answer (a deferred "thinking…" one) with `content`. */
+  async editOriginal(replyHandle: string, content: ChatContent): Promise<void> {
+    const handle = decodeReplyHandle(replyHandle);
+    if (!handle) throw new Error('not a Discord reply handle');
+    const attachment = content.kind === 'reply' ? content.view.attachment : undefined;
+    const body = { ...formatContent(content), ...(attachment ? { attachments: [{ id: 0, filename: attachment.filename }] } : {}) };
+    await discordCall('edit interaction answer', '', () => this.opts.rest.patch(Routes.webhookMessage(this.opts.applicationId, handle.token, '@original'), { body, files: files(attachment), auth: false }));
+  }
+
+  /** A private answer in the bot's DM with the user: works whatever the channel. */
+  private async directMessage(user: string, msg: DiscordMessage, attachment?: FileUpload): Promise<void> {
+    const dm = await discordCall<APIChannel>('open DM', user, () => this.opts.rest.post(Routes.userChannels(), { body: { recipient_id: user } }));
+    try {
+      await this.send(dm.id, msg, undefined, attachment);
+    } catch (err) {
+      if (err instanceof ChannelUnavailableError || (err as { discordCode?: unknown }).discordCode === DISCORD_CODES.cannotSendToUser) {
+        throw new ChannelUnavailableError(user, 'DISCORD_DM_REFUSED', `Discord refused a direct message to user ${user}.`, 'allow direct messages from server members (Privacy Settings of the server).');
+      }
+      throw err;
+    }
+  }
+
+  private async send(channel: string, msg: DiscordMessage, reference?: { message_id: string; fail_if_not_exists: false }, attachment?: FileUpload): Promise<APIMessage> {
+    const body: RESTPostAPIChannelMessageJSONBody = { ...msg, ...(reference ? { message_reference: reference } : {}), ...(attachment ? { attachments: [{ id: 0, filename: attachment.filename }] } : {}) };
+    return discordCall<APIMessage>('post message', channel, () => this.opts.rest.post(Routes.channelMessages(channel), { body, files: files(attachment) }));
+  }
+
+  /** Starts a public thread from the header; undefined where the channel cannot have one (replies then go under the header). */
+  private async startThread(channel: string, messageId: string, name: string): Promise<string | undefined> {
+    try {
+      const thread = (await this.opts.rest.post(Routes.threads(channel, messageId), { body: { name: name.slice(0, DISCORD_LIMITS.threadName), auto_archive_duration: 1440 } })) as APIChannel;
+      return thread.id;
+    } catch (err) {
+      const code = discordCodeOf(err);
+      // Already started (a retried post): a thread started from a message has the message's id.
+      if (code === DISCORD_CODES.threadAlreadyCreated) return messageId;
+      this.opts.log.info({ channel, code, err: code === undefined ? err : undefined }, 'no thread for this run: replies go under its header');
+      return undefined;
+    }
+  }
+}

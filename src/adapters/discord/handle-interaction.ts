@@ -1,0 +1,87 @@
+/**
+ * One entry for every interaction, from the HTTP endpoint or the Gateway: `/ops` (and its
+ * autocomplete) and Approve/Deny clicks. `respond` sends the initial response; each path calls it
+ * once, within Discord's 3 seconds, before anything touches Redis.
+ */
+import {
+  ApplicationCommandOptionType,
+  ApplicationCommandType,
+  ComponentType,
+  InteractionResponseType,
+  InteractionType,
+  MessageFlags,
+  type APIApplicationCommandInteractionDataOption,
+  type APIApplicationCommandAutocompleteInteraction,
+  type APIInteraction,
+  type APIMessageComponentInteraction,
+} from 'discord-api-types/v10';
+import { deliver, runAfterAck } from '../../chat/deliver.js';
+import type { ReplyTarget } from '../../chat/platform.js';
+import { autocompleteChoices } from './autocomplete.js';
+import { OPS_COMMAND, OPS_OPTION } from './commands/ops-command.js';
+import { formatContent } from './format/format.js';
+import { chatUser, clickToAction } from './inbound.js';
+import type { InteractionDeps, Respond } from './interaction-deps.js';
+import { routeLine } from './handle-command.js';
+
+const ACTION_ID = /^(approve|deny)\|/;
+
+function stringOption(options: readonly APIApplicationCommandInteractionDataOption[] | undefined, name: string): { value: string; focused: boolean } | undefined {
+  const o = options?.find((x) => x.name === name);
+  if (!o || o.type !== ApplicationCommandOptionType.String) return undefined;
+  return { value: o.value, focused: 'focused' in o && o.focused === true };
+}
+
+function ephemeralText(title: string, code: string): Parameters<Respond>[0] {
+  return { type: InteractionResponseType.ChannelMessageWithSource, data: { ...formatContent({ kind: 'reply', view: { tone: 'error', title, blocks: [], ephemeral: true, code } }), flags: MessageFlags.Ephemeral } };
+}
+
+export async function handleInteraction(i: APIInteraction, respond: Respond, deps: InteractionDeps): Promise<void> {
+  const user = chatUser(i);
+  if (!user) {
+    await respond(ephemeralText('This interaction names no user.', 'E_NO_USER'));
+    return;
+  }
+  switch (i.type) {
+    case InteractionType.ApplicationCommand: {
+      if (i.data.type !== ApplicationCommandType.ChatInput || i.data.name !== OPS_COMMAND) {
+        deps.log.warn({ name: i.data.name }, 'unknown Discord command');
+        await respond(ephemeralText(`Unknown command /${i.data.name}: run \`chatops discord register\` to update the bot's commands.`, 'E_UNKNOWN_COMMAND'));
+        return;
+      }
+      const text = stringOption(i.data.options, OPS_OPTION)?.value ?? '';
+      await routeLine(i, user, text, respond, deps);
+      return;
+    }
+    case InteractionType.ApplicationCommandAutocomplete:
+      await respond({ type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: autocompleteChoices(i as APIApplicationCommandAutocompleteInteraction, user, deps) } });
+      return;
+    case InteractionType.MessageComponent:
+      await handleClick(i, respond, deps);
+      return;
+    default:
+      await respond(ephemeralText('This kind of interaction is not handled.', 'E_UNSUPPORTED'));
+  }
+}
+
+/**
+ * Approve/Deny clicks. Acked at once (deferred update: the message stays as it is); the clicker
+ * goes to the router, which checks policy and records the decision. A refusal is answered to the
+ * clicker alone (ephemeral follow-up) and changes nothing; a decision is posted in the run's
+ * thread, and the reporter updates the approval message with who decided and when.
+ */
+async function handleClick(i: APIMessageComponentInteraction, respond: Respond, deps: InteractionDeps): Promise<void> {
+  const user = chatUser(i);
+  const click = user && i.data.component_type === ComponentType.Button && ACTION_ID.test(i.data.custom_id) ? clickToAction(i, user) : undefined;
+  if (!user || !click) {
+    await respond(ephemeralText('This button does not belong to a run.', 'E_UNKNOWN_BUTTON'));
+    return;
+  }
+  const t0 = deps.now();
+  await respond({ type: InteractionResponseType.DeferredMessageUpdate });
+  deps.onAck?.(deps.now() - t0);
+  const result = await deps.router.handleClick(click);
+  const to: ReplyTarget = { platform: click.platform, channel: click.channel, thread: click.message?.thread, user: user.identity, replyHandle: click.replyHandle };
+  for (const r of result.replies) await deliver(deps, to, r);
+  await runAfterAck(deps, to, result);
+}
