@@ -201,12 +201,16 @@ return 0`,
     if (storm) inc.title = `Alert storm: ${inc.storm?.groups ?? 1} alert groups`;
     if (applied.reopened) entries.push({ at: now, type: 'reopened', delivery });
     if (!emptyChanges(applied.changes)) entries.push({ at: now, type: 'alerts', delivery, ...applied.changes, ...(alias ? { group: alias.groupKey } : {}) });
-    if (applied.resolvedNow) entries.push({ at: now, type: 'resolved', delivery, durationMs: now - inc.openedAt });
+    // A manual resolution (`resolve` in the thread) comes as a delivery carrying who and why.
+    const by = manualOf(fields.h);
+    if (applied.resolvedNow) entries.push({ at: now, type: 'resolved', delivery, durationMs: now - inc.openedAt, ...by });
     if (this.opts.triggers && applied.changed) {
       entries.push(...(await this.opts.triggers({ delivery, notification: n, before, applied })));
     }
     const changed = applied.changed || entries.length > 0;
     if (entries.length > 0 && !applied.changed) inc.version += 1;
+    // Every delivery is on the timeline, also one that changed nothing shown (render stays off).
+    if (entries.length === 0) entries.push({ at: now, type: 'delivery', delivery, ...alertCounts(inc), ...(n.eventType ? { event: n.eventType } : {}) });
     await this.commit({ delivery, incident: inc, entries, render: changed, storm, alias, now });
     if (changed) this.opts.onChange?.(inc.id);
     if (changed) log.info({ incident: inc.id, status: inc.status, ...alertCounts(inc), entries: entries.map((e) => e.type) }, 'incident changed');
@@ -233,6 +237,16 @@ return 0`,
     const labels = { ...n.commonLabels, ...(n.alerts.find((a) => a.status === 'firing')?.labels ?? n.alerts[0]?.labels ?? {}) };
     for (const r of this.config.routes) if (matches(r.matchers, labels)) return r.channel;
     return this.config.defaultChannel ?? this.opts.defaultChannel;
+  }
+}
+
+function manualOf(json: string | undefined): { by?: string; why?: string } {
+  if (!json) return {};
+  try {
+    const h = JSON.parse(json) as { by?: unknown; why?: unknown };
+    return { ...(typeof h.by === 'string' ? { by: h.by } : {}), ...(typeof h.why === 'string' ? { why: h.why } : {}) };
+  } catch {
+    return {};
   }
 }
 

@@ -13,6 +13,8 @@ import { routeOpen, type AlertSecrets } from './auth.js';
 import { IncidentConsumer, type TriggerHook } from './consumer.js';
 import { DeliveryStore } from './delivery-store.js';
 import { IncidentReporter } from './incident-reporter.js';
+import { IncidentRunWatcher } from './incident-runs.js';
+import type { RunsApi } from '../engine/types.js';
 import { alertIntakePlugin } from './intake.js';
 import { ALERT_SOURCES, type AlertSource } from './types.js';
 
@@ -60,6 +62,8 @@ export interface IncidentsOptions {
   /** An incident's web page (signed link) for its message's "View" link; undefined: no link. */
   linkFor?: (incidentId: string) => string | undefined;
   triggers?: TriggerHook;
+  /** The engine: incident-bound runs' approvals and ends go on their timelines. */
+  runs?: RunsApi;
   /** Tests shorten these. */
   pollMs?: number;
   blockMs?: number;
@@ -69,6 +73,7 @@ export interface IncidentsOptions {
 export interface Incidents {
   consumer: IncidentConsumer;
   reporter: IncidentReporter;
+  runWatcher?: IncidentRunWatcher;
   close(): Promise<void>;
 }
 
@@ -100,13 +105,17 @@ export function startIncidents(opts: IncidentsOptions): Incidents {
     blockMs: opts.blockMs,
     onChange: () => reporter.poke(),
   });
+  const runWatcher = opts.runs ? new IncidentRunWatcher({ redis: opts.redis, prefix: opts.prefix, runs: opts.runs, log: opts.log, pollMs: opts.pollMs }) : undefined;
   consumer.start();
   reporter.start();
+  runWatcher?.start();
   return {
     consumer,
     reporter,
+    runWatcher,
     async close() {
       await consumer.close();
+      await runWatcher?.close();
       await reporter.close();
     },
   };

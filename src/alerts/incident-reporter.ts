@@ -14,7 +14,9 @@ import { ChannelBuckets, Pacer } from '../chat/pacer.js';
 import type { ChatContent, ChatPlatform, MessageRef } from '../chat/platform.js';
 import type { Logger } from '../lib/logger.js';
 import { buildChangeView, buildIncidentView } from './incident-view.js';
+import { IncidentJournal } from './incident-journal.js';
 import { IncidentStore } from './incident-store.js';
+import { holdLease, PollLoop, releaseLease } from './poll-loop.js';
 
 export interface IncidentReporterOptions {
   redis: Redis;
@@ -35,10 +37,6 @@ export interface IncidentReporterOptions {
 
 /** ZREM the incident from the report set only if nothing changed since its score was read. */
 const DONE = `if redis.call('ZSCORE', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('ZREM', KEYS[1], ARGV[1]) end return 0`;
-const RENEW = `local v = redis.call('GET', KEYS[1])
-if v == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
-if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
-return 0`;
 
 /** `slack:C0ALERTS` → ['slack', 'C0ALERTS']; `shell:` → ['shell', 'shell']. */
 export function splitChannel(channel: string): [string, string] {
@@ -61,14 +59,14 @@ interface Served {
 export class IncidentReporter {
   readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   readonly store: IncidentStore;
+  private readonly journal: IncidentJournal;
   private readonly served = new Map<string, Served>();
-  private closed = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly loop: PollLoop;
   private readonly log: Logger;
 
   constructor(private readonly opts: IncidentReporterOptions) {
     this.store = new IncidentStore(opts.redis, opts.prefix);
+    this.journal = new IncidentJournal(opts.redis, opts.prefix);
     this.log = opts.log.child({ component: 'incident-reporter' });
     for (const platform of opts.platforms) {
       const kind = kindOf(platform);
@@ -76,55 +74,37 @@ export class IncidentReporter {
       const buckets = opts.buckets?.(platform.name) ?? new ChannelBuckets(platform.budget);
       this.served.set(kind, { platform, pacer: new Pacer({ budget: platform.budget, buckets, log: this.log, minIntervalMs: opts.minIntervalMs }) });
     }
+    this.loop = new PollLoop(() => this.pass(), { pollMs: opts.pollMs ?? 1000, log: this.log, what: 'incident reporter' });
   }
 
   start(): void {
     if (this.served.size === 0) return;
-    this.loop ??= this.run();
+    this.loop.start();
   }
 
   /** Look now rather than at the next poll (the consumer just committed a change in this process). */
   poke(): void {
-    this.wake?.();
+    this.loop.poke();
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.wake?.();
-    await this.loop?.catch(() => undefined);
+    if (this.loop.stopped) return;
+    await this.loop.close();
     for (const [kind, s] of this.served) {
       s.pacer.close();
-      await this.opts.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`, 1, this.store.keys.reporterLease(kind), this.id).catch(() => undefined);
+      await releaseLease(this.opts.redis, this.store.keys.reporterLease(kind), this.id);
     }
   }
 
-  private async run(): Promise<void> {
-    const pollMs = this.opts.pollMs ?? 1000;
-    const leaseMs = this.opts.leaseMs ?? 15_000;
-    while (!this.closed) {
-      try {
-        const ids = await this.opts.redis.zrange(this.store.keys.report, '0', '199');
-        for (const [kind, s] of this.served) {
-          if (ids.length === 0 || this.closed) break;
-          if (Number(await this.opts.redis.eval(RENEW, 1, this.store.keys.reporterLease(kind), this.id, String(leaseMs))) !== 1) continue;
-          for (const id of ids) {
-            if (this.closed) break;
-            await this.renderOne(id, kind, s);
-          }
-        }
-      } catch (err) {
-        if (!this.closed) this.log.warn({ err }, 'incident reporter pass failed; trying again');
+  private async pass(): Promise<void> {
+    const ids = await this.opts.redis.zrange(this.store.keys.report, '0', '199');
+    for (const [kind, s] of this.served) {
+      if (ids.length === 0 || this.loop.stopped) break;
+      if (!(await holdLease(this.opts.redis, this.store.keys.reporterLease(kind), this.id, this.opts.leaseMs ?? 15_000))) continue;
+      for (const id of ids) {
+        if (this.loop.stopped) break;
+        await this.renderOne(id, kind, s);
       }
-      if (this.closed) break;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, pollMs);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.wake = undefined;
     }
   }
 
@@ -162,6 +142,7 @@ export class IncidentReporter {
         // Kept at once: a second post of the same incident is worse than a lost edit.
         await redis.hset(stateKey, 'root', JSON.stringify(root), 'rendered', String(inc.version));
         await redis.set(keys.message(id), JSON.stringify(root), 'PX', this.opts.retentionMs ?? 30 * 86_400_000);
+        await this.journal.bindThread(id, root, this.opts.retentionMs ?? 30 * 86_400_000);
       });
     } else if (Number(st.rendered ?? -1) < inc.version) {
       const ref = root;

@@ -16,7 +16,8 @@ import { AlertKeys } from './keys.js';
  * group map when it differs from the incident's (a group folded into the storm incident).
  * ARGV[1] owner, ARGV[2] delivery id (the new cursor), ARGV[3] incident JSON ('' = none),
  * ARGV[4] incident id, ARGV[5] keep seconds, ARGV[6] now ms, ARGV[7] "1" when the chat side must
- * render, ARGV[8] "1" when this is the storm incident, ARGV[9..] timeline entries JSON.
+ * render, ARGV[8] "1" when this is the storm incident, ARGV[9..] timeline entries JSON; KEYS[10]
+ * the runs bound to incidents (an entry `run` adds its run, so its approvals and end are followed).
  * Returns 1, or 0 when the lease is no longer ours (nothing written).
  */
 const COMMIT = `
@@ -27,7 +28,11 @@ if ARGV[3] ~= '' then
   redis.call('SET', KEYS[9], ARGV[4], 'EX', ARGV[5])
   redis.call('ZADD', KEYS[6], ARGV[6], ARGV[4])
   if ARGV[8] == '1' then redis.call('SET', KEYS[8], ARGV[4], 'EX', ARGV[5]) end
-  for i = 9, #ARGV do redis.call('RPUSH', KEYS[4], ARGV[i]) end
+  for i = 9, #ARGV do
+    redis.call('RPUSH', KEYS[4], ARGV[i])
+    local e = cjson.decode(ARGV[i])
+    if e.type == 'run' then redis.call('ZADD', KEYS[10], ARGV[6], ARGV[4] .. '|' .. e.runId) end
+  end
   if #ARGV >= 9 then redis.call('EXPIRE', KEYS[4], ARGV[5]) end
   if ARGV[7] == '1' then redis.call('ZADD', KEYS[7], ARGV[6], ARGV[4]) end
 end
@@ -104,7 +109,7 @@ export class IncidentStore {
     const inc = r.incident;
     const id = inc?.id ?? '';
     const keys = [k.consumer, k.cursor, k.incident(id), k.timeline(id), inc ? k.group(inc.source, inc.groupKey) : k.cursor, k.incidents, k.report, k.storm];
-    keys.push(r.alias ? k.group(r.alias.source, r.alias.groupKey) : (keys[4] ?? k.cursor));
+    keys.push(r.alias ? k.group(r.alias.source, r.alias.groupKey) : (keys[4] ?? k.cursor), k.runs);
     const argv = [r.owner, r.delivery, inc ? JSON.stringify(inc) : '', id, String(Math.ceil(r.keepMs / 1000)), String(r.now), r.render ? '1' : '0', r.storm ? '1' : '0', ...r.entries.map((e) => JSON.stringify(e))];
     return Number(await this.redis.eval(COMMIT, keys.length, ...keys, ...argv)) === 1;
   }

@@ -4,7 +4,7 @@
  * `maxListed` alerts and counts the rest by their most common label values.
  */
 import type { IncidentChangeView, IncidentView } from '../chat/incident-model.js';
-import { formatDuration } from '../chat/format-time.js';
+import { formatClock, formatDuration } from '../chat/format-time.js';
 import { namesOf } from './diff.js';
 import { alertCounts, alertName, type AlertBrief, type Incident, type TimelineEntry } from './incident.js';
 
@@ -97,6 +97,10 @@ export function buildChangeView(inc: Incident, entries: readonly TimelineEntry[]
     } else if (e.type === 'resolved') resolvedAll = e.durationMs;
     else if (e.type === 'reopened') reopened = true;
     else if (e.type === 'run-skipped') notes.push(`${e.workflow} not started: ${e.reason}`);
+    else if (e.type === 'ack') notes.push(`acknowledged by ${e.by}: handled by ${e.by}`);
+    else if (e.type === 'silence') notes.push(`silenced by ${e.by} until ${formatClock(e.endsAt)} (silence ${e.silenceId}; \`unsilence\` here ends it)`);
+    else if (e.type === 'unsilence') notes.push(`silence ${e.silenceId} ended by ${e.by}`);
+    if (e.type === 'resolved' && e.by) notes.push(`resolved by hand by ${e.by}${e.why ? `: ${e.why}` : ''}`);
   }
   const left = { n: maxListed };
   const lines = [...listAlerts('joined', added, left), ...listAlerts('re-fired', refired, left), ...listAlerts('resolved', resolved, left), ...notes];

@@ -49,14 +49,30 @@ export interface AlertBrief {
   labels: Record<string, string>;
 }
 
-/** One line of the timeline. Append-only: entries are never edited (issue 11 adds human actions). */
+/**
+ * One line of the timeline. Append-only: entries are never edited. The consumer writes what the
+ * alerts did (opened … resolved, deliveries, alert-started runs); the incident journal
+ * (incident-journal.ts) appends what people did (acknowledged, silenced, commands typed in the
+ * thread, runs started there, manual resolution) and how runs went (approvals, ends).
+ */
 export type TimelineEntry =
   | { at: number; type: 'opened'; delivery: string }
   | { at: number; type: 'reopened'; delivery: string }
   | { at: number; type: 'alerts'; delivery: string; added: AlertBrief[]; resolved: AlertBrief[]; refired: AlertBrief[]; group?: string }
-  | { at: number; type: 'resolved'; delivery: string; durationMs: number }
-  | { at: number; type: 'run'; runId: string; workflow: string; fingerprint?: string }
-  | { at: number; type: 'run-skipped'; workflow: string; fingerprint?: string; reason: string };
+  /** A delivery that changed no alert (a repeat with other annotations, a source's own event). */
+  | { at: number; type: 'delivery'; delivery: string; firing: number; resolved: number; event?: string }
+  | { at: number; type: 'resolved'; delivery: string; durationMs: number; by?: string; why?: string }
+  | { at: number; type: 'run'; runId: string; workflow: string; fingerprint?: string; by?: string }
+  | { at: number; type: 'run-skipped'; workflow: string; fingerprint?: string; reason: string }
+  | { at: number; type: 'run-ended'; runId: string; workflow: string; state: string; error?: string }
+  | { at: number; type: 'approval'; runId: string; step: string; by: string; decision: 'approve' | 'deny'; counted: boolean; outcome?: string }
+  | { at: number; type: 'ack'; by: string }
+  | { at: number; type: 'silence'; by: string; silenceId: string; endsAt: number; matchers: string[] }
+  | { at: number; type: 'unsilence'; by: string; silenceId: string }
+  | { at: number; type: 'command'; by: string; text: string };
+
+/** Entry types people cause (the postmortem's participants). */
+export const HUMAN_ENTRIES = ['ack', 'silence', 'unsilence', 'command', 'approval'] as const;
 
 /** Firing and resolved counts. */
 export function alertCounts(inc: Incident): { firing: number; resolved: number } {

@@ -14,12 +14,17 @@
  *   P:alerts:report           zset    incidents whose chat messages are behind their record, by last change
  *   P:alerts:reporter:KIND    string  lease of the one process writing incidents on platform KIND (slack, shell)
  *   P:alerts:storm            string  id of the current "alert storm" incident
+ *   P:alerts:runs             zset    `INCIDENT|RUN` of runs bound to an incident not seen ending yet (incident-runs.ts)
+ *   P:alerts:runs:seen        hash    RUN -> approval decisions already put on its incident's timeline
+ *   P:alerts:runwatch         string  lease of the one process putting runs' progress on timelines (PX)
  *   P:incidents               zset    incident ids by last change (`chatops incidents`)
  *   P:incident:ID             string  the incident (JSON), expires a retention after it resolved
  *   P:incident:ID:msg         string  its living message (MessageRef JSON), written once posted
  *   P:incident:ID:timeline    list    append-only entries (alerts, runs, notes), JSON
  *   P:incident:ID:report      hash    chat side: `root` (MessageRef JSON), `rendered` (version shown), `posted` (timeline entries replied)
  *   P:incident:group:SRC:GROUP string the incident id of the group (reopen window and retention)
+ *   P:incident:thread:PLATFORM:CHANNEL:MSG string the incident whose living message MSG is (its thread binds commands)
+ *   P:incident:ID:human       hash    what people set: `ack` (JSON by, at), `silence` (JSON id, by, endsAt), `v` (bumped per change)
  */
 export class AlertKeys {
   constructor(readonly prefix: string) {}
@@ -73,6 +78,21 @@ export class AlertKeys {
   }
   timeline(id: string): string {
     return `${this.prefix}:incident:${id}:timeline`;
+  }
+  get runs(): string {
+    return `${this.prefix}:alerts:runs`;
+  }
+  get runsSeen(): string {
+    return `${this.prefix}:alerts:runs:seen`;
+  }
+  get runWatch(): string {
+    return `${this.prefix}:alerts:runwatch`;
+  }
+  thread(platform: string, channel: string, messageId: string): string {
+    return `${this.prefix}:incident:thread:${platform}:${channel}:${messageId}`;
+  }
+  human(id: string): string {
+    return `${this.prefix}:incident:${id}:human`;
   }
   group(source: string, groupKey: string): string {
     return `${this.prefix}:incident:group:${source}:${groupKey}`;

@@ -9,6 +9,7 @@ import { mayRun, principalOf } from '../config/policy.js';
 import type { RunRecord, RunsApi } from '../engine/types.js';
 import type { AuditLog } from './audit.js';
 import type { ChatContext } from './context.js';
+import type { IncidentDesk } from './incident-desk.js';
 import type { RouterCommand } from './parse-command.js';
 import type { ChatContent } from './platform.js';
 import { buildRunView, type OutputLimits } from './render-model.js';
@@ -23,6 +24,8 @@ export interface BuiltinDeps {
   now: () => number;
   /** How much text one reply holds on a platform (ChatPlatform.replyLimits); none: any length. */
   replyLimits?: (platform: string) => OutputLimits | undefined;
+  /** Incidents (threads, postmortems); none: the incident built-ins say they are not available. */
+  incidents?: IncidentDesk;
 }
 
 export interface BuiltinResult {

@@ -14,12 +14,15 @@ export interface ChatContext {
   roles: string[];
   log: Logger;
   target: ReplyTarget;
+  /** The incident whose thread the message was typed in, if any. */
+  incidentId?: string;
   /** Returns a copy whose logger also carries the run id. */
   withRun(runId: string): ChatContext;
 }
 
-export function createContext(event: ChatMessage | ActionClick, roles: string[], log: Logger): ChatContext {
+export function createContext(event: ChatMessage | ActionClick, roles: string[], log: Logger, incidentId?: string): ChatContext {
   const base = {
+    ...(incidentId !== undefined ? { incidentId } : {}),
     platform: event.platform,
     user: event.user,
     channel: event.channel,
@@ -27,5 +30,5 @@ export function createContext(event: ChatMessage | ActionClick, roles: string[],
     target: replyTargetOf(event),
   };
   const make = (logger: Logger): ChatContext => ({ ...base, log: logger, withRun: (runId) => make(logger.child({ runId })) });
-  return make(log.child({ platform: event.platform, user: event.user.identity, channel: event.channel }));
+  return make(log.child({ platform: event.platform, user: event.user.identity, channel: event.channel, ...(incidentId !== undefined ? { incident: incidentId } : {}) }));
 }

@@ -19,6 +19,7 @@ export const BUILTIN_USAGE: Record<string, BuiltinUsage> = {
   approve: { usage: 'approve RUN [STEP]', description: 'approve the approval step a run waits on' },
   deny: { usage: 'deny RUN [STEP]', description: 'deny the approval step a run waits on' },
   transcript: { usage: 'transcript RUN', description: 'the Markdown timeline of a run' },
+  postmortem: { usage: 'postmortem [INCIDENT]', description: "an incident's postmortem draft in Markdown (in its thread: that incident)" },
 } satisfies Record<BuiltinCommandName, BuiltinUsage>;
 
 export const BUILTINS = Object.keys(BUILTIN_USAGE);

@@ -25,6 +25,8 @@ import { errorCodeOf, runBuiltin } from './builtins.js';
 import type { ChatContext } from './context.js';
 import { createContext } from './context.js';
 import { BUILTINS, helpBuiltin, helpCommand, helpList } from './help.js';
+import type { IncidentDesk } from './incident-desk.js';
+import { INCIDENT_BUILTINS, runIncidentBuiltin } from './incident-builtins.js';
 import type { CompiledCommand, RouterCommand } from './parse-command.js';
 import { parseCommandLine, stripPrefix, usageHelp } from './parse-command.js';
 import type { ActionClick, ChatContent, ChatMessage } from './platform.js';
@@ -48,6 +50,8 @@ export interface RouterDeps {
   slowStartMs?: number;
   /** How much text one reply holds on a platform, by platform name (ChatPlatform.replyLimits). */
   replyLimits?: (platform: string) => OutputLimits | undefined;
+  /** Incidents: lines typed in an incident's thread are bound to it and recorded on its timeline. */
+  incidents?: IncidentDesk;
 }
 
 /** Sends a follow-up to whoever typed the line (after the ack: response_url, thread, terminal). */
@@ -105,7 +109,7 @@ export function createRouter(deps: RouterDeps): Router {
     }
   }
   const defs = () => [...commands.values()].map((c) => c.def);
-  const builtinDeps = { runs: deps.runs, policy: deps.policy, commands: defs, audit: deps.audit, now, replyLimits: deps.replyLimits };
+  const builtinDeps = { runs: deps.runs, policy: deps.policy, commands: defs, audit: deps.audit, now, replyLimits: deps.replyLimits, incidents: deps.incidents };
 
   const allowed = (roles: string[], channel: string) => defs().filter((d) => mayRun(deps.policy, { command: d.name, roles, channel }));
 
@@ -193,6 +197,9 @@ export function createRouter(deps: RouterDeps): Router {
       await deps.audit.record({ type: 'started', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: cmd.def.name, text: line, runId: run.id }).catch((err: unknown) => {
         rctx.log.error({ err }, 'could not record a run start in the audit log');
       });
+      if (ctx.incidentId !== undefined && deps.incidents) {
+        await deps.incidents.bindRun(ctx.incidentId, run.id, run.workflow, ctx.user.identity).catch((err: unknown) => rctx.log.error({ err }, 'could not put the run on its incident timeline'));
+      }
       try {
         await deps.onRunStarted?.(run, rctx);
       } catch (err) {
@@ -210,9 +217,28 @@ export function createRouter(deps: RouterDeps): Router {
     }
   }
 
+  /** The incident whose thread the line was typed in (a lookup only for lines typed in a thread). */
+  async function incidentOf(msg: ChatMessage): Promise<string | undefined> {
+    if (!deps.incidents || msg.thread === undefined) return undefined;
+    try {
+      return await deps.incidents.incidentOfThread(msg.platform, msg.channel, msg.thread);
+    } catch (err) {
+      deps.log.warn({ err }, 'could not tell whether a thread is an incident; treated as a plain thread');
+      return undefined;
+    }
+  }
+
+  /** Puts the line on the incident's timeline (secret inputs already `***`); never fails the command. */
+  async function noteCommand(ctx: ChatContext, tokens: ReturnType<typeof tokenize>, line: string): Promise<void> {
+    if (!deps.incidents || ctx.incidentId === undefined) return;
+    const cmd = commands.get(tokens[0]?.text.toLowerCase() ?? '');
+    const stored = cmd ? redactLine(line, cmd, tokens, deps.runs.workflows().get(cmd.def.workflow)) : line;
+    await deps.incidents.noteCommand(ctx.incidentId, ctx.user.identity, stored).catch((err: unknown) => ctx.log.warn({ err }, 'could not put a command on the incident timeline'));
+  }
+
   async function handleMessage(msg: ChatMessage): Promise<RouteResult> {
     const roles = rolesOf(deps.policy, msg.user.identity, msg.user.groups);
-    const ctx = createContext(msg, roles, deps.log);
+    const ctx = createContext(msg, roles, deps.log, await incidentOf(msg));
     const line = stripPrefix(msg.text, prefixes);
     let tokens;
     try {
@@ -221,6 +247,7 @@ export function createRouter(deps: RouterDeps): Router {
       if (err instanceof TokenizeError) return { replies: [errorReply(err.code, err.message, [text('Close the quote, or escape it with \\.')])] };
       throw err;
     }
+    if (tokens.length > 0) await noteCommand(ctx, tokens, line);
     const first = tokens[0];
     if (!first) return { replies: [helpList(allowed(roles, ctx.channel), deps.policy === undefined || roles.length > 0)] };
     const word = first.text.toLowerCase();
@@ -242,6 +269,7 @@ export function createRouter(deps: RouterDeps): Router {
           afterAck: () => recordDenial(ctx, { type: 'denied', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: word, text: line }),
         };
       }
+      if ((INCIDENT_BUILTINS as readonly string[]).includes(word)) return await runIncidentBuiltin(word, tokens.slice(1).map((t) => t.text), ctx, builtinDeps);
       if (BUILTINS.includes(word)) {
         const r = await runBuiltin(word, tokens.slice(1).map((t) => t.text), ctx, builtinDeps, line);
         return r;

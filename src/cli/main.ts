@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { register as registerApprove } from './approve.js';
 import { register as registerCancel } from './cancel.js';
 import { register as registerDocs } from './docs.js';
+import { register as registerPostmortem } from './postmortem.js';
 import { register as registerRun } from './run.js';
 import { register as registerServe } from './serve.js';
 import { register as registerShell } from './shell.js';
@@ -21,7 +22,7 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const register of [registerShell, registerServe, registerWorker, registerRun, registerStatus, registerCancel, registerApprove, registerTranscript, registerValidate, registerDocs]) {
+  for (const register of [registerShell, registerServe, registerWorker, registerRun, registerStatus, registerCancel, registerApprove, registerTranscript, registerPostmortem, registerValidate, registerDocs]) {
     register(program);
   }
   for (const sub of program.commands) sub.exitOverride();

@@ -7,6 +7,7 @@
 import type { Redis } from 'ioredis';
 import { mountAlerts, startIncidents, type AlertsFront, type AlertsFrontOptions, type Incidents } from '../alerts/front.js';
 import { IncidentStore } from '../alerts/incident-store.js';
+import { createIncidentDesk } from '../alerts/incident-desk.js';
 import { createSlackFront, type SlackFront } from '../adapters/slack/slack-app.js';
 import type { SlackConfig } from '../adapters/slack/config.js';
 import { createThreadRuns } from '../adapters/slack/thread-runs.js';
@@ -94,7 +95,9 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       await reporters?.track(run, { platform: ctx.platform, channel: ctx.channel, requester: ctx.target });
     },
     replyLimits: (name) => platforms.find((p) => p.name === name)?.replyLimits,
+    incidents: createIncidentDesk({ redis, prefix, runs: engine, runLink: (id) => webFront?.runUrl(id), incidentLink: (id) => webFront?.incidentUrl(id) }),
   });
+  let webFront: WebFront | undefined;
 
   let slack: SlackFront | undefined;
   let discord: DiscordFront | undefined;
@@ -103,6 +106,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
     const alerts = await mountAlerts({ server, redisUrl: opts.redisUrl, prefix, log, alerts: opts.alerts ?? { secrets: { tokens: [], grafana: [], pagerduty: [] } } });
     cleanups.push(() => alerts.close());
     const web = await mountWeb({ server, runs: engine, incidents: new IncidentStore(redis, prefix), log, web: opts.web ?? { keys: [] } });
+    webFront = web;
     cleanups.push(() => web.close());
     if (opts.slack) {
       slack = await createSlackFront({
@@ -136,6 +140,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       buckets: (name) => pool.bucketsOf(name),
       retentionMs: opts.engine?.retentionMs,
       linkFor: (id) => web.incidentUrl(id),
+      runs: engine,
       pollMs: opts.reporter?.pollMs,
       blockMs: opts.reporter?.blockMs,
       minIntervalMs: opts.reporter?.minIntervalMs,

@@ -11,18 +11,9 @@ import { fakeSlackConfig } from '../fakes/slack-requests.js';
 import { amSample, sendAlert } from '../helpers/alert-senders.js';
 import { removeDir, startAlertsFront, writeProject } from '../helpers/alerts-front.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { until } from '../helpers/until.js';
 
 const FILES = { 'workflows/noop.yaml': 'name: noop\nsteps:\n  - id: a\n    run: "true"\n' };
-
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('incidents on Slack', () => {
   let dir: string;

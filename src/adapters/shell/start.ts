@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { startIncidents } from '../../alerts/front.js';
+import { createIncidentDesk } from '../../alerts/incident-desk.js';
 import { createAuditLog } from '../../chat/audit.js';
 import { ReporterPool } from '../../chat/reporter.js';
 import { createRouter } from '../../chat/router.js';
@@ -91,7 +92,7 @@ export async function runShell(opts: ShellOptions): Promise<void> {
     pool.start();
     cleanups.push({ name: 'reporter', run: () => pool.close() });
     // Incidents routed to `shell:` (deliveries taken by a `chatops serve` on the same Redis) show here.
-    const incidents = startIncidents({ redis, prefix: opts.prefix, log, platforms: [platform], config: project.alerts, defaultChannel: opts.alertChannel, buckets: (name) => pool.bucketsOf(name), retentionMs: opts.retentionMs, linkFor: opts.incidentLinkFor });
+    const incidents = startIncidents({ redis, prefix: opts.prefix, log, platforms: [platform], config: project.alerts, defaultChannel: opts.alertChannel, buckets: (name) => pool.bucketsOf(name), retentionMs: opts.retentionMs, linkFor: opts.incidentLinkFor, runs: engine });
     cleanups.push({ name: 'incidents', run: () => incidents.close() });
     const router = createRouter({
       runs: engine,
@@ -100,6 +101,7 @@ export async function runShell(opts: ShellOptions): Promise<void> {
       audit: createAuditLog(redis, opts.prefix, project.policy),
       log,
       onRunStarted: (run) => pool.track(run, { platform: platform.name, channel: SHELL_CHANNEL }),
+      incidents: createIncidentDesk({ redis, prefix: opts.prefix, runs: engine, runLink: opts.linkFor, incidentLink: opts.incidentLinkFor }),
     });
     say(`chatops shell as shell:${user} · ${project.workflows.size} workflows, ${project.commands.size} commands from ${project.dir} · type help (Ctrl-D quits)`);
     if (tty && !opts.log) say(`logs: ${logFile}`);
