@@ -16,7 +16,7 @@ import type { Logger } from '../lib/logger.js';
 import { OutputBuffer } from './output-buffer.js';
 import type { Pacer } from './pacer.js';
 import { ChannelUnavailableError, isPermanentWriteError, type ChatContent, type ChatPlatform, type MessageRef, type ReplyTarget } from './platform.js';
-import { buildApprovalViews, buildRunView, buildStepOutputView, type RunView } from './render-model.js';
+import { buildApprovalViews, buildRunView, buildStepOutputView, type NoWorkerNotice, type RunView } from './render-model.js';
 import { reply, text } from './replies.js';
 
 /** What a reporter must remember to continue another's work: refs of posted messages. */
@@ -64,6 +64,7 @@ export class RunPresenter {
   /** Messages whose latest content has not been written (the last attempt failed). */
   private readonly failed = new Set<string>();
   private cancellingBy: string | undefined;
+  private readonly noWorker = new Map<string, NoWorkerNotice>();
   private toldNoRequester = false;
   private run: RunRecord | undefined;
   private readonly now: () => number;
@@ -88,6 +89,7 @@ export class RunPresenter {
         b.push(e.lines, e.stream);
       } else if (e.type === 'notify') this.notices.set(e.step, e.text);
       else if (e.type === 'run.cancelling') this.cancellingBy = e.by;
+      else if (e.type === 'step.no_worker') this.noWorker.set(e.step, { attempt: e.attempt, pool: e.pool });
     }
   }
 
@@ -95,7 +97,7 @@ export class RunPresenter {
   render(run: RunRecord, force = false): void {
     this.run = run;
     const now = this.now();
-    const view = buildRunView(run, now, { cancellingBy: this.cancellingBy });
+    const view = buildRunView(run, now, { cancellingBy: this.cancellingBy, noWorker: this.noWorker });
     const link = this.opts.linkFor?.(run.id);
     if (link !== undefined) view.link = link;
     if (this.opts.state.unavailable) return this.renderPrivately(view);

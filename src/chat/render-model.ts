@@ -29,6 +29,16 @@ export interface StepView {
   /** Set while an approval step waits, or once it is decided. */
   approval?: ApprovalView;
   childRunId?: string;
+  /** The worker pool that runs the step, when not the default one. */
+  pool?: string;
+  /** Set while the step is queued for a pool with no live worker: that pool's name. */
+  waitingForWorker?: string;
+}
+
+/** A `step.no_worker` event as the view needs it: which attempt waits, for which pool. */
+export interface NoWorkerNotice {
+  attempt: number;
+  pool: string;
 }
 
 export interface QueueView {
@@ -165,7 +175,7 @@ function requested(step: StepRecord): step is StepRecord & { approval: ApprovalS
   return a !== undefined && (step.state === 'waiting' || a.outcome !== undefined || a.decisions.length > 0);
 }
 
-export function buildStepView(run: RunRecord, step: StepRecord, now: number): StepView {
+export function buildStepView(run: RunRecord, step: StepRecord, now: number, noWorker?: NoWorkerNotice): StepView {
   const final = FINAL_STEP_STATES.includes(step.state);
   let durationMs: number | undefined;
   if (step.startedAt !== undefined) durationMs = Math.max(0, (step.endedAt ?? (final ? step.startedAt : now)) - step.startedAt);
@@ -184,14 +194,16 @@ export function buildStepView(run: RunRecord, step: StepRecord, now: number): St
     error: step.error,
     approval: requested(step) ? approvalView(run, step, step.approval) : undefined,
     childRunId: step.childRunId,
+    pool: step.pool,
+    waitingForWorker: noWorker !== undefined && step.state === 'queued' && noWorker.attempt === step.attempt ? noWorker.pool : undefined,
   };
 }
 
 /**
- * The header/checklist of a run. `cancellingBy` comes from a `run.cancelling` event (the record
- * does not keep it).
+ * The header/checklist of a run. `cancellingBy` comes from a `run.cancelling` event and `noWorker`
+ * from `step.no_worker` events, by step id (the record keeps neither).
  */
-export function buildRunView(run: RunRecord, now: number, extra: { cancellingBy?: Identity } = {}): RunView {
+export function buildRunView(run: RunRecord, now: number, extra: { cancellingBy?: Identity; noWorker?: ReadonlyMap<string, NoWorkerNotice> } = {}): RunView {
   const final = FINAL_RUN_STATES.includes(run.state);
   const from = run.startedAt ?? run.createdAt;
   const durationMs = Math.max(0, (run.endedAt ?? (final ? from : now)) - from);
@@ -210,7 +222,7 @@ export function buildRunView(run: RunRecord, now: number, extra: { cancellingBy?
     durationMs,
     error: run.error,
     outputs: { ...run.outputs },
-    steps: run.steps.map((s) => buildStepView(run, s, now)),
+    steps: run.steps.map((s) => buildStepView(run, s, now, final ? undefined : extra.noWorker?.get(s.id))),
     queue: run.queue && !final ? { runId: run.id, ...run.queue } : undefined,
     cancellingBy: final ? undefined : extra.cancellingBy,
     now,

@@ -1,5 +1,12 @@
 /** How each run and step state reads in any format: a symbol and a short phrase. */
 import type { RunState, StepState } from '../engine/types.js';
+import { DEFAULT_POOL } from '../workflow/schema.js';
+
+/** A queued step whose pool has no live worker, as every format says it. */
+export function noWorkerText(pool: string): string {
+  const start = pool === DEFAULT_POOL ? 'chatops worker' : `chatops worker --pool ${pool}`;
+  return `waiting for a worker of pool ${pool}: none is running (start one with \`${start}\`)`;
+}
 
 export type Tone = 'ok' | 'bad' | 'wait' | 'busy' | 'dim';
 

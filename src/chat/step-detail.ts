@@ -5,13 +5,14 @@
  */
 import { formatDuration } from '../workflow/duration.js';
 import type { RunView, StepView } from './render-model.js';
+import { noWorkerText } from './state-words.js';
 
 /** `timed_out` -> `timed out`. */
 export function stateLabel(state: string): string {
   return state.replace(/_/g, ' ');
 }
 
-/** The phrases after a step's name: state (unless it succeeded), duration, attempt, approvals, exit code. */
+/** The phrases after a step's name: state (unless it succeeded), duration, attempt, approvals, exit code, a pool with no worker. */
 export function stepDetails(step: StepView): string[] {
   const detail: string[] = [];
   if (step.state !== 'succeeded') detail.push(stateLabel(step.state));
@@ -19,6 +20,8 @@ export function stepDetails(step: StepView): string[] {
   if (step.attempt > 1) detail.push(`attempt ${step.attempt}`);
   if (step.approval?.pending) detail.push(`${step.approval.approvals}/${step.approval.minApprovers} approvals`);
   if (step.exitCode !== undefined && step.exitCode !== 0) detail.push(`exit ${step.exitCode}`);
+  // Pool names are [a-z0-9-]: nothing in this text needs escaping on any platform.
+  if (step.waitingForWorker !== undefined) detail.push(noWorkerText(step.waitingForWorker));
   return detail;
 }
 

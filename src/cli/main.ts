@@ -14,6 +14,7 @@ import { register as registerStatus } from './status.js';
 import { register as registerTranscript } from './transcript.js';
 import { register as registerValidate } from './validate.js';
 import { register as registerWorker } from './worker.js';
+import { register as registerWorkers } from './workers.js';
 import { EXIT } from './exit-codes.js';
 
 export function buildProgram(): Command {
@@ -22,7 +23,7 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const register of [registerShell, registerServe, registerWorker, registerRun, registerStatus, registerCancel, registerApprove, registerTranscript, registerPostmortem, registerValidate, registerDocs]) {
+  for (const register of [registerShell, registerServe, registerWorker, registerWorkers, registerRun, registerStatus, registerCancel, registerApprove, registerTranscript, registerPostmortem, registerValidate, registerDocs]) {
     register(program);
   }
   for (const sub of program.commands) sub.exitOverride();

@@ -16,6 +16,8 @@ import { isEngineError, startWorker, type WorkerHandle } from '../engine/index.j
 import type { RunEvent, StepState } from '../engine/types.js';
 import { formatDuration } from '../workflow/duration.js';
 import { collectAssignments } from '../workflow/input-names.js';
+import { noWorkerText } from '../chat/state-words.js';
+import { workflowPools } from '../workflow/schema.js';
 import { EXIT } from './exit-codes.js';
 
 const MARK: Record<StepState, string> = {
@@ -68,6 +70,9 @@ class Printer {
       case 'run.queued':
         this.line(`… queued for "${e.key}" (position ${e.position}${e.holder ? `, behind run ${e.holder}` : ''})`);
         break;
+      case 'step.no_worker':
+        this.line(`${MARK.queued} ${name(e.step)}  ${noWorkerText(e.pool)}`);
+        break;
       case 'step.started':
         this.running.set(e.step, { name: name(e.step), since: e.ts });
         if (!this.tty) this.line(`${MARK.running} ${name(e.step)}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`);
@@ -118,7 +123,8 @@ export async function runCommand(workflow: string, opts: { input: string[]; json
   let worker: WorkerHandle | undefined;
   try {
     if (opts.local || opened.redis.private) {
-      worker = await startWorker({ ...opened.options, concurrency: 4 });
+      // Steps run here whatever pool they name: this process is their only worker.
+      worker = await startWorker({ ...opened.options, concurrency: 4, pools: workflowPools(opened.project.workflows.values()) });
       if (!opts.local) console.error('dev mode: running steps in this process (no other worker can reach the private Redis)');
     }
     let started;

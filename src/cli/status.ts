@@ -11,7 +11,7 @@ export function formatStatus(run: RunRecord): string[] {
   if (run.queue) lines.push(`queued for "${run.queue.key}" at position ${run.queue.position}${run.queue.holder ? ` behind run ${run.queue.holder}` : ''}`);
   for (const s of run.steps) {
     const took = s.startedAt !== undefined && s.endedAt !== undefined ? `  ${formatDuration(s.endedAt - s.startedAt)}` : '';
-    const extra = s.attempt > 1 ? `  attempt ${s.attempt}` : '';
+    const extra = `${s.attempt > 1 ? `  attempt ${s.attempt}` : ''}${s.pool !== undefined ? `  (pool ${s.pool})` : ''}`;
     lines.push(`${s.id}: ${s.state}${took}${extra}${s.error ? `  — ${s.error}` : ''}`);
     if (s.state === 'waiting' && s.approval) lines.push(`  waiting for approval: ${s.approval.message} (chatops approve ${run.id} --as USER)`);
   }

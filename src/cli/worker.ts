@@ -1,25 +1,35 @@
 /**
- * `chatops worker [--concurrency N]`: runs steps until SIGINT/SIGTERM, then finishes its running steps
- * within CHATOPS_SHUTDOWN_TIMEOUT (shutdown.ts; a second signal quits at once).
+ * `chatops worker [--concurrency N] [--pool POOL]…`: runs the steps of its pools (none given: the
+ * default pool) until SIGINT/SIGTERM, then finishes its running steps within
+ * CHATOPS_SHUTDOWN_TIMEOUT (shutdown.ts; a second signal quits at once).
  */
 import type { Command } from 'commander';
 import { openProject } from '../engine/bootstrap.js';
 import { startServedWorker } from '../server/worker-http.js';
 import { formatDuration } from '../workflow/duration.js';
+import { POOL_PATTERN, workflowPools } from '../workflow/schema.js';
 import { EXIT } from './exit-codes.js';
 import { untilStopped } from './shutdown.js';
 
-export async function workerCommand(opts: { concurrency: string }): Promise<number> {
+export async function workerCommand(opts: { concurrency: string; pool?: string[] }): Promise<number> {
   const concurrency = Number(opts.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) {
     console.error(`chatops worker: --concurrency expects a whole number from 1 to 1000, got "${opts.concurrency}"`);
     return EXIT.usage;
   }
+  const pools = opts.pool ?? [];
+  const bad = pools.find((p) => !POOL_PATTERN.test(p));
+  if (bad !== undefined) {
+    console.error(`chatops worker: --pool "${bad}" is not a pool name: a lower-case letter, then up to 31 lower-case letters, digits and - (as in runs_on:)`);
+    return EXIT.usage;
+  }
   const opened = await openProject({ noEngine: true });
-  const served = await startServedWorker({ ...opened.options, concurrency, port: opened.env.CHATOPS_WORKER_PORT });
+  const served = await startServedWorker({ ...opened.options, concurrency, pools, port: opened.env.CHATOPS_WORKER_PORT });
   const worker = served.worker;
   const http = served.http ? `, health and metrics on port ${served.http.port}` : '';
-  console.error(`worker ${worker.id} started: concurrency ${concurrency}, ${opened.project.workflows.size} workflow(s), prefix ${opened.env.CHATOPS_PREFIX}${http}`);
+  const unused = worker.pools.filter((p) => !workflowPools(opened.project.workflows.values()).includes(p));
+  console.error(`worker ${worker.id} started: pool(s) ${worker.pools.join(', ')}, concurrency ${concurrency} per pool, ${opened.project.workflows.size} workflow(s), prefix ${opened.env.CHATOPS_PREFIX}${http}`);
+  if (unused.length > 0 && pools.length > 0) console.error(`note: no workflow here runs on ${unused.join(', ')} (runs_on:); this worker waits for such steps all the same`);
   const timeoutMs = opened.env.CHATOPS_SHUTDOWN_TIMEOUT;
   await untilStopped({
     log: opened.log,
@@ -37,8 +47,9 @@ export function register(program: Command): void {
   program
     .command('worker')
     .description('run workflow steps from the queue')
-    .option('-c, --concurrency <n>', 'steps run at once by this process', '8')
-    .action(async (opts: { concurrency: string }) => {
+    .option('-c, --concurrency <n>', 'steps run at once by this process, per pool', '8')
+    .option('-p, --pool <name>', 'serve this worker pool (runs_on:); repeat for more; default: the default pool', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .action(async (opts: { concurrency: string; pool?: string[] }) => {
       process.exitCode = await workerCommand(opts);
     });
 }

@@ -7,13 +7,15 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 import { LeaseLostError } from './step-lease.js';
+import type { HeldStep } from './worker-registry.js';
 
 export class ActiveSteps {
   private readonly byRun = new Map<string, Set<AbortController>>();
   private readonly runAborted = new WeakSet<AbortController>();
   private readonly leaseOf = new Map<AbortController, string>();
+  private readonly stepOf = new Map<AbortController, HeldStep>();
 
-  add(runId: string, controller: AbortController, leaseId?: string): () => void {
+  add(runId: string, controller: AbortController, leaseId?: string, step?: Omit<HeldStep, 'runId'>): () => void {
     let set = this.byRun.get(runId);
     if (set === undefined) {
       set = new Set();
@@ -21,8 +23,10 @@ export class ActiveSteps {
     }
     set.add(controller);
     if (leaseId !== undefined) this.leaseOf.set(controller, leaseId);
+    if (step !== undefined) this.stepOf.set(controller, { runId, ...step });
     return () => {
       this.leaseOf.delete(controller);
+      this.stepOf.delete(controller);
       set.delete(controller);
       if (set.size === 0) this.byRun.delete(runId);
     };
@@ -47,6 +51,11 @@ export class ActiveSteps {
   /** True when the step was aborted because of its run (cancel or workflow timeout), not its own timeout. */
   abortedByRun(c: AbortController): boolean {
     return this.runAborted.has(c);
+  }
+
+  /** The steps running here now (the worker's heartbeat lists them). */
+  held(): HeldStep[] {
+    return [...this.stepOf.values()];
   }
 
   runs(): string[] {

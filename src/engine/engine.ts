@@ -16,21 +16,22 @@
  * - Cancel and timeout set an abort flag atomically and publish the run id; workers abort the steps
  *   they hold (worker.ts). Approvals and sub-workflows park: no job, no slot (step-runner.ts).
  */
-import { Queue, type JobsOptions } from 'bullmq';
+import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { closeRedis, connectRedis, waitUnlessAway } from '../lib/redis-connect.js';
-import { isConnectionError } from '../lib/redis-outage.js';
 import type { Logger } from '../lib/logger.js';
 import type { Policy } from '../config/policy.js';
 import { approvalRuleFor, policyLocked, principalOf } from '../config/policy.js';
 import { EnvSecretSource, type SecretSource } from '../config/secret-source.js';
 import { interpolate } from '../workflow/expressions.js';
 import { parseDuration } from '../workflow/duration.js';
-import type { Workflow } from '../workflow/schema.js';
+import { DEFAULT_POOL, stepPool, type Workflow } from '../workflow/schema.js';
 import { EngineError } from './errors.js';
 import { baseContext } from './expression-context.js';
 import { newRunId, RUN_ID_PATTERN } from './ids.js';
-import { expiryMember, Keys, QUEUE_NAME } from './keys.js';
+import { expiryMember, Keys } from './keys.js';
+import { PoolQueues } from './pool-queues.js';
+import { WORKER_ALIVE_MS } from './worker-registry.js';
 import { EventReader } from './event-reader.js';
 import { readRunRecord, readStepRecord, storedStepJson } from './records.js';
 import { parseAdvance, Scripts, type ReadyStep } from './redis-scripts.js';
@@ -95,7 +96,6 @@ export interface EngineOptions {
 export const DEFAULT_RETENTION_MS = 30 * 24 * 3_600_000;
 /** A run a front was changing is repaired by workers when the change is not confirmed done by then. */
 export const REPAIR_AFTER_MS = 10_000;
-const WORKER_ALIVE_MS = 10_000;
 
 export interface StepJobData {
   runId: string;
@@ -127,7 +127,9 @@ export class Engine implements RunsApi {
   readonly redis: Redis;
   readonly keys: Keys;
   readonly scripts: Scripts;
+  /** The default pool's step queue (`steps`); other pools' queues and the timers are in `pools`. */
   readonly queue: Queue;
+  readonly pools: PoolQueues;
   readonly contexts: RunContexts;
   readonly log: Logger;
   readonly retentionMs: number;
@@ -149,12 +151,8 @@ export class Engine implements RunsApi {
     this.redis = connectRedis(opts.redisUrl, this.log);
     this.queueConnection = connectRedis(opts.redisUrl, this.log);
     this.scripts = new Scripts(this.redis);
-    // BullMQ's shared events stream is not ours to read (each run has its own): keep it tiny.
-    this.queue = new Queue(QUEUE_NAME, { connection: this.queueConnection, prefix: this.keys.queuePrefix, streams: { events: { maxLen: 100 } } });
-    // Connection errors are the outage's, logged once (redis-outage.ts); others are worth a line.
-    this.queue.on('error', (err) => {
-      if (!isConnectionError(err)) this.log.warn({ err: err.message }, 'queue error');
-    });
+    this.pools = new PoolQueues(this.queueConnection, this.redis, this.keys, this.log);
+    this.queue = this.pools.queue(DEFAULT_POOL);
     this.secretKey = resolveSecretKey(opts.secretKey);
     this.contexts = new RunContexts(this.redis, this.keys, this.secretKey, this.log);
     this.events = new EventReader(this.redis, opts.redisUrl, this.keys, this.log);
@@ -283,21 +281,48 @@ export class Engine implements RunsApi {
     const rc = await this.contexts.get(runId);
     const ms = rc?.def.timeout !== undefined ? parseDuration(rc.def.timeout) : undefined;
     if (ms === undefined) return;
-    await this.queue.add('timeout', { runId }, { jobId: `${runId}.timeout`, delay: ms, ...TIMER_JOB_OPTS });
+    await this.pools.timers.add('timeout', { runId }, { jobId: `${runId}.timeout`, delay: ms, ...TIMER_JOB_OPTS });
   }
 
+  /** Adds the jobs of steps that became ready, each to its pool's queue. */
   async enqueue(runId: string, ready: ReadyStep[]): Promise<void> {
     if (ready.length === 0) return;
     const now = Date.now();
-    const jobs = ready.map((r) => ({
-      name: 'step',
-      data: { runId, stepId: r.stepId, attempt: r.attempt } satisfies StepJobData,
-      opts: { jobId: `${runId}.${r.stepId}.${r.attempt}`, delay: Math.max(0, r.retryAt - now), ...STEP_JOB_OPTS },
-    }));
-    // One job (the common case) is one script call; addBulk wraps even one in MULTI/EXEC.
-    const [only] = jobs;
-    if (jobs.length === 1 && only !== undefined) await this.queue.add(only.name, only.data, only.opts);
-    else await this.queue.addBulk(jobs);
+    const rc = this.contexts.peek(runId) ?? (await this.contexts.get(runId));
+    const byPool = new Map<string, ReadyStep[]>();
+    for (const r of ready) {
+      const step = rc ? findStep(rc.def, r.stepId)?.step : undefined;
+      const pool = rc && step ? stepPool(rc.def, step) : DEFAULT_POOL;
+      byPool.set(pool, [...(byPool.get(pool) ?? []), r]);
+    }
+    for (const [pool, steps] of byPool) {
+      const jobs = steps.map((r) => ({
+        name: 'step',
+        data: { runId, stepId: r.stepId, attempt: r.attempt } satisfies StepJobData,
+        opts: { jobId: `${runId}.${r.stepId}.${r.attempt}`, delay: Math.max(0, r.retryAt - now), ...STEP_JOB_OPTS },
+      }));
+      const queue = this.pools.queue(pool);
+      // One job (the common case) is one script call; addBulk wraps even one in MULTI/EXEC.
+      const [only] = jobs;
+      if (jobs.length === 1 && only !== undefined) await queue.add(only.name, only.data, only.opts);
+      else await queue.addBulk(jobs);
+      if (rc && !(await this.pools.hasWorker(pool))) await this.tellNoWorker(rc, pool, steps);
+    }
+  }
+
+  /**
+   * Says in the run's stream that its steps wait for a pool nobody serves now (the chat line shows
+   * it). A step with a timeout waits no longer than that: a deadline in P:expiry, swept by any
+   * worker whatever its pools, ends it timed_out if it is still queued then (Parking.expire).
+   */
+  private async tellNoWorker(rc: RunContext, pool: string, steps: ReadyStep[]): Promise<void> {
+    rc.log.warn({ pool, steps: steps.map((s) => s.stepId) }, 'steps wait for a worker of their pool, and none is running');
+    for (const s of steps) {
+      await this.appendEvent(rc, { ts: Date.now(), runId: rc.meta.id, type: 'step.no_worker', step: s.stepId, attempt: s.attempt, pool });
+      const step = findStep(rc.def, s.stepId)?.step;
+      const ms = step?.timeout !== undefined && step.approval === undefined && step.workflow === undefined ? parseDuration(step.timeout) : undefined;
+      if (ms !== undefined) await this.redis.zadd(this.keys.expiry, 'NX', Math.max(Date.now(), s.retryAt) + ms, expiryMember(rc.meta.id, s.stepId));
+    }
   }
 
   async afterAdvance(runId: string, adv: { done: string; ready: ReadyStep[] }): Promise<void> {
@@ -445,7 +470,7 @@ export class Engine implements RunsApi {
     const parent = rc.meta.trigger.parent;
     rc.log.info({ state: outcome, error: rc.masker.mask(error) || undefined }, 'run finished');
     this.observer.runFinished(rc.meta.workflow, rc.meta.trigger.kind, outcome, Math.max(0, Date.now() - rc.meta.createdAt) / 1000);
-    if (rc.def.timeout !== undefined) await this.queue.remove(`${runId}.timeout`).catch(() => 0);
+    if (rc.def.timeout !== undefined) await this.pools.timers.remove(`${runId}.timeout`).catch(() => 0);
     if (lockKey !== undefined) await this.promoteLock(lockKey);
     if (parent !== undefined) {
       const child = await this.getRun(runId);
@@ -614,15 +639,16 @@ export class Engine implements RunsApi {
     return renderTranscript(run, events);
   }
 
-  async workerCount(): Promise<number> {
-    return this.redis.zcount(this.keys.workers, Date.now() - WORKER_ALIVE_MS, '+inf');
+  /** Live workers: all of them, or those serving one pool. */
+  async workerCount(pool?: string): Promise<number> {
+    return this.redis.zcount(pool === undefined ? this.keys.workers : this.keys.pool(pool), Date.now() - WORKER_ALIVE_MS, '+inf');
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.repairMarks.flush();
-    await waitUnlessAway(this.queue.close(), this.redis);
+    await waitUnlessAway(Promise.all(this.pools.all().map((q) => q.close())), this.redis);
     this.events.close();
     await closeRedis(this.queueConnection);
     await closeRedis(this.redis);

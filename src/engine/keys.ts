@@ -24,6 +24,9 @@
  *   P:lockq:KEY         zset   run ids queued for that key, by arrival
  *   P:locks             set    concurrency keys that may be held or waited on (maintenance scans it)
  *   P:workers           zset   worker id -> last heartbeat (ms)
+ *   P:worker:ID         string the worker's announcement (JSON: pools, concurrency, version, held steps),
+ *                              rewritten with each heartbeat and expiring (PX) when the beats stop
+ *   P:pool:POOL         zset   worker id -> last heartbeat (ms), of the workers serving that pool
  *   P:lease:ID          string a worker's step lease (PX, renewed by it; step-lease.ts): while it lives, the
  *                              steps claimed under it may still be running and nobody else runs them
  *   P:expiry            zset   `runId stepId` -> when its approval expires, or when the step timeout of a
@@ -32,8 +35,12 @@
  *   P:repair            zset   run id -> when to repair it: set before a front changes a run and removed
  *                              after its follow-up (enqueue, finish) is done; workers repair what is left
  *   P:cancel            pubsub channel: a run id whose running steps must abort now
- *   P:q:steps           BullMQ queue `steps` under prefix `P:q`
+ *   P:q:steps           BullMQ queue `steps` under prefix `P:q`: step jobs of the default pool
+ *   P:q:steps-POOL      BullMQ queue of the step jobs of pool POOL (`runs_on: POOL`)
+ *   P:q:timers          BullMQ queue of the workflow timeouts, served by every worker whatever its pools
  */
+import { DEFAULT_POOL } from '../workflow/schema.js';
+
 export class Keys {
   constructor(readonly prefix: string) {}
   run(id: string): string {
@@ -91,6 +98,14 @@ export class Keys {
   get workers(): string {
     return `${this.prefix}:workers`;
   }
+  /** A worker's announcement (worker-registry.ts). */
+  worker(id: string): string {
+    return `${this.prefix}:worker:${id}`;
+  }
+  /** The live workers of one pool, by last heartbeat. */
+  pool(name: string): string {
+    return `${this.prefix}:pool:${name}`;
+  }
   get cancelChannel(): string {
     return `${this.prefix}:cancel`;
   }
@@ -101,6 +116,13 @@ export class Keys {
 }
 
 export const QUEUE_NAME = 'steps';
+/** Workflow timeouts: a queue of its own that every worker serves, so no timer waits for one pool. */
+export const TIMER_QUEUE_NAME = 'timers';
+
+/** The BullMQ queue of a pool's step jobs: `steps` for the default pool (as before pools existed). */
+export function queueName(pool: string): string {
+  return pool === DEFAULT_POOL ? QUEUE_NAME : `${QUEUE_NAME}-${pool}`;
+}
 
 /** A P:expiry member: run ids and step ids never contain a space (RUN_ID_PATTERN, STEP_ID_PATTERN). */
 export function expiryMember(runId: string, stepId: string): string {

@@ -10,7 +10,7 @@ import { prepareApproval } from '../actions/approval.js';
 import { startSubWorkflow } from '../actions/workflow.js';
 import { parseDuration } from '../workflow/duration.js';
 import { interpolate, type ExpressionContext } from '../workflow/expressions.js';
-import type { Step } from '../workflow/schema.js';
+import { stepPool, type Step } from '../workflow/schema.js';
 import type { Engine } from './engine.js';
 import { expiryMember } from './keys.js';
 import { storedStepJson } from './records.js';
@@ -108,12 +108,27 @@ export class Parking {
     if (!rc) return;
     const step = findStep(rc.def, data.stepId)?.step;
     if (step?.workflow !== undefined) return this.timeOutChild(rc, step);
+    if (step !== undefined && step.approval === undefined) return this.timeOutQueued(rc, step);
     const reply = await engine.scripts.call('decide', engine.keys.runKeys(data.runId), [data.runId, data.stepId, 'system:expiry', '[]', 'expire', Date.now(), engine.maxlen]);
     if (reply[0] !== '1' && !(reply[1] ?? '').includes('already expired')) return;
     const a = JSON.parse(reply[2] ?? '{}') as ApprovalState;
     a.decisions = Array.isArray(a.decisions) ? a.decisions : [];
     rc.log.info({ step: data.stepId }, 'approval expired');
     if (reply[3] === 'waiting') await engine.settleApproval(rc, data.stepId, a);
+  }
+
+  /**
+   * A step that waited for a worker of its pool for its whole step timeout (armed by
+   * Engine.tellNoWorker) ends timed_out, unless a worker took it meanwhile.
+   */
+  private async timeOutQueued(rc: RunContext, step: Step): Promise<void> {
+    const engine = this.engine;
+    const [state, attemptText] = await engine.redis.hmget(engine.keys.st(rc.meta.id), step.id, `${step.id}#a`);
+    if (state !== 'queued') return;
+    const pool = stepPool(rc.def, step);
+    rc.log.warn({ step: step.id, pool }, 'no worker of the step\'s pool took it within its timeout');
+    const error = `no worker of pool ${pool} took the step within its timeout (${step.timeout ?? '?'})`;
+    await engine.finishStep(rc, step.id, Number(attemptText ?? 1), { state: 'timed_out', outputs: {}, error }, ['queued']);
   }
 
   /** The step ends first (so the child's end, settled later, is ignored), then its child is cancelled. */

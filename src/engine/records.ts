@@ -4,8 +4,9 @@
  */
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
+import { DEFAULT_POOL, stepPool } from '../workflow/schema.js';
 import type { RunMeta } from './run-context.js';
-import type { GraphNode } from './snapshot.js';
+import { findStep, type GraphNode } from './snapshot.js';
 import { loadSnapshot } from './snapshot-store.js';
 import type { ApprovalState, RunEvent, RunRecord, RunState, StepRecord, StepState } from './types.js';
 
@@ -73,6 +74,9 @@ export async function readRunRecord(redis: Redis, keys: Keys, runId: string): Pr
     rec.state = (st[n.id] ?? rec.state) as StepState;
     rec.attempt = Number(st[`${n.id}#a`] ?? rec.attempt ?? 1);
     rec.outputs = rec.outputs ?? {};
+    const step = snap ? findStep(snap.def, n.id)?.step : undefined;
+    const pool = snap && step ? stepPool(snap.def, step) : DEFAULT_POOL;
+    if (pool !== DEFAULT_POOL) rec.pool = pool;
     const a = appr[n.id];
     if (a !== undefined) rec.approval = normaliseApproval(JSON.parse(a) as ApprovalState);
     return rec;

@@ -252,7 +252,7 @@ export class StepRunner {
     const engine = this.engine;
     const runId = rc.meta.id;
     const controller = new AbortController();
-    const release = this.active.add(runId, controller, leaseId);
+    const release = this.active.add(runId, controller, leaseId, { stepId: step.id, attempt, startedAt });
     // Lost between the claim and now: the step must not start.
     if (!this.lease.holds(leaseId)) controller.abort(new LeaseLostError('this worker lost its step lease'));
     const stepMs = step.timeout !== undefined ? parseDuration(step.timeout) : undefined;

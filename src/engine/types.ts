@@ -68,6 +68,8 @@ export interface StepRecord {
   approval?: ApprovalState;
   /** For `workflow:` steps, the child run. */
   childRunId?: string;
+  /** The worker pool that runs the step (`runs_on`), when it is not the default pool. */
+  pool?: string;
   /**
    * Output kept for the transcript even after the event stream is trimmed (masked). `lines`
    * counts the lines written to the stream; `cut` is set when output past an output budget was
@@ -118,6 +120,8 @@ export type RunEvent = EventBase &
     | { type: 'run.queued'; key: string; position: number; holder?: string }
     | { type: 'run.started' }
     | { type: 'step.started'; step: string; attempt: number }
+    /** The step's job waits in its pool's queue and no worker of that pool is running (it starts when one appears). */
+    | { type: 'step.no_worker'; step: string; attempt: number; pool: string }
     | { type: 'step.output'; step: string; lines: string[]; stream: 'stdout' | 'stderr' }
     | { type: 'step.retrying'; step: string; attempt: number; delayMs: number; error: string }
     | { type: 'step.finished'; step: string; state: StepState; durationMs: number; outputs: Record<string, string>; exitCode?: number; error?: string }
@@ -202,8 +206,8 @@ export interface RunsApi {
    */
   readEventsMany(cursors: ReadonlyMap<string, string>, opts?: ReadEventsManyOptions): Promise<Map<string, RunEvent[]>>;
   transcript(runId: string): Promise<string>;
-  /** Number of live worker processes (so `chatops run` can say when none is running). */
-  workerCount(): Promise<number>;
+  /** Number of live worker processes, or of those serving one pool (so `chatops run` can say when none is running). */
+  workerCount(pool?: string): Promise<number>;
   /** The workflows this engine knows, by name. */
   workflows(): ReadonlyMap<string, Workflow>;
 }

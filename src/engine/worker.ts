@@ -1,12 +1,16 @@
 /**
- * A worker process: a BullMQ worker on the `steps` queue plus the housekeeping that keeps runs
- * honest when processes die:
+ * A worker process: a BullMQ worker on the step queue of each pool it serves (`steps` for the
+ * default pool, `steps-POOL` for `runs_on: POOL`) and one on the `timers` queue, which every worker
+ * serves whatever its pools (a workflow timeout never waits for a pool's worker), plus the
+ * housekeeping that keeps runs honest when processes die (all of it pool-blind too):
  * - stall detection tuned to seconds (lock 10 s, checked every 5 s by default): the job of a
  *   worker killed mid-step returns to the queue and the next worker finds the step `running`
  *   (step-runner.ts waits out the holder's step lease, then decides retry or `lost`);
  * - the step lease (step-lease.ts), renewed on a connection of its own: losing it kills the steps
  *   claimed under it, so a stalled or cut-off worker never runs a step beside its next attempt;
- * - a heartbeat in P:workers so `chatops run` can say when no worker is running;
+ * - a heartbeat announcing the worker (worker-registry.ts: pools, concurrency, version, the steps it
+ *   holds), so `chatops run` and chat can say when no worker of a pool is running, and
+ *   `chatops workers` can list them;
  * - pub/sub on P:cancel (+ a 1 s poll) to abort the steps it holds when their run is cancelled;
  * - lock maintenance: renews the leases of locks whose holder run is live, reclaims locks whose
  *   holder ended or vanished (lease expired), and starts the next queued run;
@@ -20,19 +24,25 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Worker } from 'bullmq';
+import { Worker, type Processor } from 'bullmq';
 import { closeRedis, connectRedis, waitUnlessAway } from '../lib/redis-connect.js';
 import { isConnectionError } from '../lib/redis-outage.js';
 import { ActiveSteps } from './active-steps.js';
 import { Engine, type EngineOptions, type StepJobData } from './engine.js';
-import { parseExpiryMember, QUEUE_NAME } from './keys.js';
+import { parseExpiryMember, queueName, TIMER_QUEUE_NAME } from './keys.js';
+import { announce, withdraw } from './worker-registry.js';
+import { DEFAULT_POOL } from '../workflow/schema.js';
+import { packageVersion } from '../lib/package-info.js';
 import { leaseTiming, StepLease } from './step-lease.js';
 import { StepRunner } from './step-runner.js';
 import { setGuardDeadline } from '../actions/orphan-guard.js';
 import { sweepStepDirs } from '../actions/outputs-file.js';
 
 export interface WorkerOptions extends EngineOptions {
+  /** Steps run at once, per pool served. */
   concurrency: number;
+  /** The pools whose steps this worker runs; default: the default pool only. */
+  pools?: readonly string[];
   /** BullMQ stall detection; shorten in tests. */
   stall?: { lockDurationMs?: number; stalledIntervalMs?: number; maxStalledCount?: number };
   heartbeatMs?: number;
@@ -42,6 +52,7 @@ export interface WorkerOptions extends EngineOptions {
 
 export interface WorkerHandle {
   id: string;
+  pools: readonly string[];
   engine: Engine;
   /** Steps running in this process now. */
   activeSteps(): number;
@@ -72,34 +83,43 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   });
   await subscriber.subscribe(engine.keys.cancelChannel);
 
-  const workerConnection = connectRedis(opts.redisUrl, log);
-  const worker = new Worker(QUEUE_NAME, (job, token) => runner.process(job, token), {
-    connection: workerConnection,
-    prefix: engine.keys.queuePrefix,
-    concurrency: Math.max(1, opts.concurrency),
-    lockDuration: opts.stall?.lockDurationMs ?? 10_000,
-    stalledInterval: opts.stall?.stalledIntervalMs ?? 5_000,
-    maxStalledCount: opts.stall?.maxStalledCount ?? 2,
-  });
-  // Connection errors are the outage's, logged once (redis-outage.ts); others are worth a line.
-  worker.on('error', (err) => {
-    if (!isConnectionError(err)) log.error({ err: err.message }, 'worker error');
-  });
-  worker.on('stalled', (jobId) => {
-    engine.observer.jobStalled();
-    log.warn({ job: jobId }, 'step job stalled: its worker stopped renewing the job lock; it is queued again');
-  });
-  worker.on('failed', (job, err) => {
-    if (job === undefined) return;
-    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError' || /stalled more than/.test(err.message);
-    log.error({ job: job.id, name: job.name, attemptsMade: job.attemptsMade, err: err.message, final }, 'job failed');
-    if (final && job.name === 'step') void runner.giveUp(job.data as StepJobData, err.message).catch((e: unknown) => log.error({ err: String(e) }, 'could not end the step of a failed job'));
-  });
-
-  const beat = async () => {
-    const now = Date.now();
-    await engine.redis.multi().zadd(engine.keys.workers, now, id).zremrangebyscore(engine.keys.workers, '-inf', now - 60_000).exec();
+  const pools = [...new Set(opts.pools && opts.pools.length > 0 ? opts.pools : [DEFAULT_POOL])].sort();
+  const concurrency = Math.max(1, opts.concurrency);
+  // A BullMQ worker holds a blocking connection of its own: one per queue served.
+  const workerConnections: ReturnType<typeof connectRedis>[] = [];
+  const serve = (queue: string, n: number): Worker => {
+    const connection = connectRedis(opts.redisUrl, log);
+    workerConnections.push(connection);
+    const processor: Processor = (job, token) => runner.process(job, token);
+    const worker = new Worker(queue, processor, {
+      connection,
+      prefix: engine.keys.queuePrefix,
+      concurrency: n,
+      lockDuration: opts.stall?.lockDurationMs ?? 10_000,
+      stalledInterval: opts.stall?.stalledIntervalMs ?? 5_000,
+      maxStalledCount: opts.stall?.maxStalledCount ?? 2,
+    });
+    // Connection errors are the outage's, logged once (redis-outage.ts); others are worth a line.
+    worker.on('error', (err) => {
+      if (!isConnectionError(err)) log.error({ err: err.message, queue }, 'worker error');
+    });
+    worker.on('stalled', (jobId) => {
+      engine.observer.jobStalled();
+      log.warn({ job: jobId, queue }, 'step job stalled: its worker stopped renewing the job lock; it is queued again');
+    });
+    worker.on('failed', (job, err) => {
+      if (job === undefined) return;
+      const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError' || /stalled more than/.test(err.message);
+      log.error({ job: job.id, name: job.name, queue, attemptsMade: job.attemptsMade, err: err.message, final }, 'job failed');
+      if (final && job.name === 'step') void runner.giveUp(job.data as StepJobData, err.message).catch((e: unknown) => log.error({ err: String(e) }, 'could not end the step of a failed job'));
+    });
+    return worker;
   };
+  const workers = [...pools.map((pool) => serve(queueName(pool), concurrency)), serve(TIMER_QUEUE_NAME, TIMER_CONCURRENCY)];
+
+  const startedAt = Date.now();
+  const version = packageVersion();
+  const beat = () => announce(engine.redis, engine.keys, { id, pools, concurrency, version, host: hostname(), pid: process.pid, startedAt, beatAt: Date.now(), held: active.held() });
   await beat();
   const timers: NodeJS.Timeout[] = [];
   const every = (ms: number, fn: () => Promise<void>, what: string) => {
@@ -120,10 +140,11 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   every(opts.maintenanceMs ?? 2_000, () => repairRuns(engine), 'run repair');
   every(EXPIRY_SWEEP_MS, () => sweepExpiries(engine, runner), 'approval expiry sweep');
 
-  log.info({ concurrency: opts.concurrency }, 'worker started');
+  log.info({ concurrency, pools }, 'worker started');
   let closing: Promise<void> | undefined;
   return {
     id,
+    pools,
     engine,
     activeSteps: () => active.size,
     close() {
@@ -131,14 +152,14 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
         for (const t of timers) clearInterval(t);
         // BullMQ's close waits for its blocking read, which never ends while Redis is away: once no
         // step runs here and Redis is unreachable, there is nothing left to wait for.
-        if (!(await waitUnlessAway(worker.close(), engine.redis, () => active.size === 0))) {
+        if (!(await waitUnlessAway(Promise.all(workers.map((w) => w.close())), engine.redis, () => active.size === 0))) {
           log.warn('no step is running and Redis is unreachable: stopping without it');
         }
         await lease.close();
         await closeRedis(leaseConnection);
-        if (engine.redis.status === 'ready') await engine.redis.zrem(engine.keys.workers, id).catch(() => 0);
+        if (engine.redis.status === 'ready') await withdraw(engine.redis, engine.keys, id, pools).catch(() => undefined);
         await closeRedis(subscriber);
-        await closeRedis(workerConnection);
+        for (const c of workerConnections) await closeRedis(c);
         await engine.close();
         log.info('worker stopped');
       })();
@@ -147,6 +168,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
   };
 }
 
+/** Timer jobs (workflow timeouts) only flag the run and publish: a few at once is plenty. */
+const TIMER_CONCURRENCY = 4;
 const EXPIRY_SWEEP_MS = 1_000;
 /** A claimed expiry not done by then (its worker died or Redis failed) is claimed again. */
 const EXPIRY_CLAIM_LEASE_MS = 30_000;

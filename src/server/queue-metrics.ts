@@ -1,17 +1,17 @@
 /**
- * Queue health read from Redis when Prometheus scrapes a front: the step jobs waiting, active,
- * delayed and prioritized, how long the oldest waiting one has been ready, workflow timeouts that
- * should have fired, parked approvals, and the workers whose heartbeat is fresh. These figures
+ * Queue health read from Redis when Prometheus scrapes a front, per worker pool (the default pool
+ * and every pool a workflow's `runs_on` names): the step jobs waiting, active, delayed and
+ * prioritized, how long the oldest waiting one has been ready, and the workers whose heartbeat is
+ * fresh; and for all pools, workflow timeouts that should have fired and parked approvals. These figures
  * are the same whichever front is asked (aggregate them with max, not sum). One probe (a handful
  * of commands, each bounded) serves every gauge of a scrape; when Redis is not ready or slow the
  * gauges are left out of that scrape and chatops_queue_probe_ok is 0, so /metrics itself answers.
  */
 import { Gauge, type Registry } from 'prom-client';
+import type { Queue } from 'bullmq';
 import type { Engine } from '../engine/engine.js';
 import { parseExpiryMember } from '../engine/keys.js';
-
-/** Until pools exist (issue 14) every worker takes jobs from the one queue, pool `default`. */
-const POOL = 'default';
+import { DEFAULT_POOL, workflowPools } from '../workflow/schema.js';
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized'] as const;
 const PROBE_TIMEOUT_MS = 2000;
 /** A workflow timeout job whose time came this long ago without being taken means its run is past its timeout. */
@@ -21,33 +21,50 @@ const SCAN_LIMIT = 1000;
 /** Delayed job scores are the due time in ms times 0x1000 plus a counter (BullMQ's getDelayedScore). */
 const DELAYED_SCORE_FACTOR = 0x1000;
 
-export interface QueueSnapshot {
+export interface PoolSnapshot {
   counts: Record<(typeof JOB_STATES)[number], number>;
   oldestWaitingSeconds: number;
-  runsPastTimeout: number;
-  approvalsWaiting: number;
   workersLive: number;
 }
 
-/** Reads the queue's health from Redis (a few bounded commands). */
-export async function probeQueue(engine: Engine, now = Date.now()): Promise<QueueSnapshot> {
-  const { queue, redis, keys } = engine;
-  const [rawCounts, oldestId, overdue, parked, workersLive] = await Promise.all([
-    queue.getJobCounts(...JOB_STATES),
-    redis.lindex(queue.toKey('wait'), -1),
-    redis.zrangebyscore(queue.toKey('delayed'), 0, (now - TIMER_GRACE_MS) * DELAYED_SCORE_FACTOR, 'LIMIT', 0, SCAN_LIMIT),
-    redis.zrange(keys.expiry, '0', String(SCAN_LIMIT - 1)),
-    engine.workerCount(),
-  ]);
-  const counts = Object.fromEntries(JOB_STATES.map((s) => [s, rawCounts[s] ?? 0])) as QueueSnapshot['counts'];
+export interface QueueSnapshot {
+  pools: Map<string, PoolSnapshot>;
+  runsPastTimeout: number;
+  approvalsWaiting: number;
+}
+
+/** One pool's queue: job counts, the oldest waiting job's age, its live workers. */
+async function probePool(engine: Engine, pool: string, now: number): Promise<PoolSnapshot> {
+  const queue = engine.pools.queue(pool);
+  const [rawCounts, oldestId, workersLive] = await Promise.all([queue.getJobCounts(...JOB_STATES), engine.redis.lindex(queue.toKey('wait'), -1), engine.workerCount(pool)]);
+  const counts = Object.fromEntries(JOB_STATES.map((s) => [s, rawCounts[s] ?? 0])) as PoolSnapshot['counts'];
   let oldestWaitingSeconds = 0;
   if (oldestId) {
-    const [timestamp, opts, processedOn] = await redis.hmget(queue.toKey(oldestId), 'timestamp', 'opts', 'processedOn');
+    const [timestamp, opts, processedOn] = await engine.redis.hmget(queue.toKey(oldestId), 'timestamp', 'opts', 'processedOn');
     // Ready since it was added plus its delay, or since it was last taken (a job put back to wait).
     const delay = Number((JSON.parse(opts ?? '{}') as { delay?: number }).delay ?? 0);
     const readySince = Math.max(Number(timestamp ?? now) + delay, Number(processedOn ?? 0));
     oldestWaitingSeconds = Math.max(0, now - readySince) / 1000;
   }
+  return { counts, oldestWaitingSeconds, workersLive };
+}
+
+/** Timer jobs whose time came over the grace ago (`RUN.timeout` ids) in a queue's delayed set. */
+function overdueTimers(engine: Engine, queue: Queue, now: number): Promise<string[]> {
+  return engine.redis.zrangebyscore(queue.toKey('delayed'), 0, (now - TIMER_GRACE_MS) * DELAYED_SCORE_FACTOR, 'LIMIT', 0, SCAN_LIMIT);
+}
+
+/** Reads the queues' health from Redis (a few bounded commands per pool). */
+export async function probeQueue(engine: Engine, now = Date.now()): Promise<QueueSnapshot> {
+  const { redis, keys } = engine;
+  const names = [...new Set([DEFAULT_POOL, ...workflowPools(engine.workflows().values())])].sort();
+  // Timers live in their own queue; ones armed before pools existed wait in the default pool's.
+  const [pools, overdueNow, overdueOld, parked] = await Promise.all([
+    Promise.all(names.map(async (pool) => [pool, await probePool(engine, pool, now)] as const)),
+    overdueTimers(engine, engine.pools.timers, now),
+    overdueTimers(engine, engine.queue, now),
+    redis.zrange(keys.expiry, '0', String(SCAN_LIMIT - 1)),
+  ]);
   let approvalsWaiting = 0;
   if (parked.length > 0) {
     const pipe = redis.pipeline();
@@ -57,7 +74,7 @@ export async function probeQueue(engine: Engine, now = Date.now()): Promise<Queu
     }
     for (const [err, exists] of (await pipe.exec()) ?? []) if (!err && exists === 1) approvalsWaiting++;
   }
-  return { counts, oldestWaitingSeconds, runsPastTimeout: overdue.filter((id) => id.endsWith('.timeout')).length, approvalsWaiting, workersLive };
+  return { pools: new Map(pools), runsPastTimeout: [...overdueNow, ...overdueOld].filter((id) => id.endsWith('.timeout')).length, approvalsWaiting };
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -96,11 +113,15 @@ export function registerQueueMetrics(registry: Registry, engine: Engine): void {
       this.set((await snapshot()) ? 1 : 0);
     },
   });
-  gauge('chatops_step_queue_jobs', 'Jobs of the step queue (step attempts and workflow timers) by pool and state: waiting, active, delayed, prioritized.', ['pool', 'state'], (g, s) => {
-    for (const state of JOB_STATES) g.set({ pool: POOL, state }, s.counts[state]);
+  gauge('chatops_step_queue_jobs', 'Step jobs (attempts) of each worker pool\'s queue by state: waiting, active, delayed, prioritized.', ['pool', 'state'], (g, s) => {
+    for (const [pool, p] of s.pools) for (const state of JOB_STATES) g.set({ pool, state }, p.counts[state]);
   });
-  gauge('chatops_step_queue_oldest_waiting_seconds', 'How long the oldest waiting job of the step queue has been ready to run, by pool (0 when none waits).', ['pool'], (g, s) => g.set({ pool: POOL }, s.oldestWaitingSeconds));
-  gauge('chatops_workers_live', 'Workers whose heartbeat in Redis is fresh (under 10 s old), by pool.', ['pool'], (g, s) => g.set({ pool: POOL }, s.workersLive));
+  gauge('chatops_step_queue_oldest_waiting_seconds', 'How long the oldest waiting job of the step queue has been ready to run, by pool (0 when none waits).', ['pool'], (g, s) => {
+    for (const [pool, p] of s.pools) g.set({ pool }, p.oldestWaitingSeconds);
+  });
+  gauge('chatops_workers_live', 'Workers whose heartbeat in Redis is fresh (under 10 s old), by pool (a worker serving two pools counts in both).', ['pool'], (g, s) => {
+    for (const [pool, p] of s.pools) g.set({ pool }, p.workersLive);
+  });
   gauge('chatops_runs_past_timeout', 'Runs whose workflow timeout came over a minute ago but was not acted on (its timer job still waits).', [], (g, s) => g.set(s.runsPastTimeout));
   gauge('chatops_approvals_waiting', 'Approval steps parked waiting for a decision (counted up to 1000).', [], (g, s) => g.set(s.approvalsWaiting));
 }

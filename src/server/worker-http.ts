@@ -32,7 +32,7 @@ export async function startServedWorker(opts: WorkerOptions & { port?: number; h
       this.set(worker.activeSteps());
     },
   });
-  new Gauge({ name: 'chatops_worker_concurrency', help: 'Steps this worker process may run at once.', registers }).set(Math.max(1, opts.concurrency));
+  new Gauge({ name: 'chatops_worker_concurrency', help: 'Steps this worker process may run at once (its concurrency per pool times the pools it serves).', registers }).set(Math.max(1, opts.concurrency) * worker.pools.length);
   registerRedisReady(metrics.registry, worker.engine.redis);
   let http: ServedWorker['http'];
   if (opts.port !== undefined) {

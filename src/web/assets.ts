@@ -3,23 +3,11 @@
  * src/web/client/, and Mermaid's browser build from its npm package. Read once, kept in memory.
  */
 import type { FastifyInstance } from 'fastify';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../lib/package-info.js';
 import { ASSET_BASE, SECURITY_HEADERS } from './page-layout.js';
-
-/** The package's root: the nearest folder up from here holding package.json (src/web or dist/src/web). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('chatops web: package.json not found above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-  return dir;
-}
 
 const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
 

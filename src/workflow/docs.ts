@@ -9,7 +9,7 @@ import { parseDuration } from './duration.js';
 import { secretEnvName } from '../config/secret-source.js';
 import { renderMermaid } from './mermaid.js';
 import { secretsNeeded } from './secret-checks.js';
-import { actionOf, type Step, type Workflow } from './schema.js';
+import { actionOf, DEFAULT_POOL, stepPool, type Step, type Workflow } from './schema.js';
 
 export interface DocsContext {
   /** The workflow's source file as shown to users (e.g. workflows/deploy.yaml). */
@@ -122,11 +122,17 @@ function describeAction(step: Step, wf: Workflow, policy: Policy | undefined): s
   }
 }
 
+/** Where a step runs, and the worker command that serves it. */
+function poolText(pool: string): string {
+  return pool === DEFAULT_POOL ? 'a worker of the default pool (`chatops worker`)' : `a worker of pool ${code(pool)} (${code(`chatops worker --pool ${pool}`)})`;
+}
+
 function stepSection(step: Step, n: number, wf: Workflow, policy: Policy | undefined): string[] {
   const out = [`### ${n}. \`${step.id}\`${step.name !== undefined ? ` — ${step.name}` : ''}`, ''];
   if (step.needs.length > 0) out.push(`- **After:** ${step.needs.map((s) => `\`${s}\``).join(', ')}`);
   if (step.if !== undefined) out.push(`- **Only if:** ${code(String(step.if))} (otherwise skipped)`);
   out.push(...describeAction(step, wf, policy));
+  out.push(`- **Runs on:** ${poolText(stepPool(wf, step))}`);
   if (step.env) for (const [k, v] of Object.entries(step.env)) out.push(`- **Env:** ${code(`${k}=${String(v)}`)}`);
   out.push(`- **Timeout:** ${step.timeout ?? (wf.timeout ? `the run's (${wf.timeout})` : 'none')}`);
   if (step.retry) {

@@ -19,6 +19,15 @@ export const MAX_STEPS = 1000;
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
 export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
+/**
+ * A worker pool's name (`runs_on:`, `chatops worker --pool`): lower case, so `DB` and `db` are
+ * never two pools; short, because it names a BullMQ queue (`steps-<pool>`) and shows in chat.
+ */
+export const POOL_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+/** The pool of steps and workflows that name none, served by `chatops worker` without `--pool`. */
+export const DEFAULT_POOL = 'default';
+export const poolSchema = z.string({ error: 'expected a worker pool name' }).regex(POOL_PATTERN, 'expected a worker pool name: a lower-case letter, then up to 31 lower-case letters, digits and -');
+
 /** A duration string (`30s`, `5m`, `1h30m`), kept as written; use parseDuration for milliseconds. */
 export const durationSchema = z
   .string({ error: 'expected a duration such as 30s, 5m or 1h30m' })
@@ -87,6 +96,8 @@ export const stepSchema = z
     continue_on_error: z.boolean().default(false),
     env: envSchema.optional(),
     working_directory: z.string().optional(),
+    /** The worker pool that runs this step; default: the workflow's `runs_on`, else the default pool. */
+    runs_on: poolSchema.optional(),
     run: z.string().min(1, 'expected a shell script').optional(),
     http: httpSchema.optional(),
     approval: approvalSchema.optional(),
@@ -127,6 +138,8 @@ export const workflowSchema = z.strictObject({
   env: envSchema.optional(),
   concurrency: concurrencySchema.optional(),
   timeout: durationSchema.optional(),
+  /** The worker pool of steps that do not name one; default: the default pool. */
+  runs_on: poolSchema.optional(),
   steps: z.array(stepSchema).min(1, 'a workflow needs at least one step'),
   on_failure: z.array(stepSchema).optional(),
   outputs: z.record(z.string(), z.string()).optional(),
@@ -140,6 +153,18 @@ export type ApprovalSpec = z.infer<typeof approvalSchema>;
 export type WorkflowCallSpec = z.infer<typeof workflowCallSchema>;
 export type Step = z.infer<typeof stepSchema>;
 export type Workflow = z.infer<typeof workflowSchema>;
+
+/** The worker pool a step's jobs go to: its own `runs_on`, else its workflow's, else the default pool. */
+export function stepPool(workflow: Pick<Workflow, 'runs_on'>, step: Pick<Step, 'runs_on'>): string {
+  return step.runs_on ?? workflow.runs_on ?? DEFAULT_POOL;
+}
+
+/** Every pool the workflows' steps run on, sorted (the default pool included when a step uses it). */
+export function workflowPools(workflows: Iterable<Workflow>): string[] {
+  const pools = new Set<string>();
+  for (const wf of workflows) for (const step of [...wf.steps, ...(wf.on_failure ?? [])]) pools.add(stepPool(wf, step));
+  return [...pools].sort();
+}
 
 /** Which action a (schema-valid) step holds. */
 export function actionOf(step: Step): ActionKind {

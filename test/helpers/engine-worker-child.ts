@@ -1,7 +1,8 @@
 /**
  * A worker in its own process for crash tests. Configuration comes from the environment:
  * REDIS_URL, ENGINE_PREFIX, ENGINE_WORKFLOWS (JSON map of name -> YAML), CHATOPS_SECRET_KEY, and
- * ENGINE_STEP_LEASE_MS (the step lease; short by default so crash tests stay quick).
+ * ENGINE_STEP_LEASE_MS (the step lease; short by default so crash tests stay quick), ENGINE_POOLS
+ * (comma-separated worker pools; default: the default pool).
  * Prints `ready` once it takes jobs.
  */
 import { startWorker } from '../../src/engine/index.js';
@@ -15,6 +16,7 @@ const handle = await startWorker({
   project: { workflows: workflowsFrom(...yamls) },
   log: silentLogger,
   concurrency: 2,
+  pools: (process.env.ENGINE_POOLS ?? '').split(',').filter((p) => p !== ''),
   stall: { lockDurationMs: 1000, stalledIntervalMs: 500, maxStalledCount: 2 },
   stepLeaseMs: Number(process.env.ENGINE_STEP_LEASE_MS ?? 3000),
 });

@@ -64,8 +64,9 @@ describe('engine: approvals', () => {
     expect(got.map((e) => e.type)).toContain('step.started');
     await h.waitFor(run.id, ['waiting']);
     const all = await h.engine.readEvents(run.id);
-    expect(all.map((e) => e.type)).toEqual(['run.created', 'run.started', 'step.started', 'approval.requested']);
-    const waitDecision = h.engine.readEvents(run.id, { after: all[3]?.id ?? '0', blockMs: 5000 });
+    // No worker was running when the step was queued: its line said so until one came.
+    expect(all.map((e) => e.type)).toEqual(['run.created', 'run.started', 'step.no_worker', 'step.started', 'approval.requested']);
+    const waitDecision = h.engine.readEvents(run.id, { after: all[4]?.id ?? '0', blockMs: 5000 });
     await new Promise((r) => setTimeout(r, 100));
     await h.engine.decide({ runId: run.id, user: 'cli:bob', roles: ['sre'], decision: 'approve' });
     expect((await waitDecision)[0]).toMatchObject({ type: 'approval.decided', outcome: 'approved' });

@@ -5,7 +5,7 @@
 import { formatClock, formatDuration } from '../../chat/format-time.js';
 import type { ChatContent, NoticeView, ReplyView } from '../../chat/platform.js';
 import type { ApprovalView, QueueView, RunView, StepOutputView, StepView } from '../../chat/render-model.js';
-import { RUN_LOOK, STEP_LOOK, type Tone } from '../../chat/state-words.js';
+import { noWorkerText, RUN_LOOK, STEP_LOOK, type Tone } from '../../chat/state-words.js';
 import { formatIncident, formatIncidentChange } from './ansi-incident.js';
 import { painter, type FormatOptions } from './ansi-paint.js';
 
@@ -17,6 +17,7 @@ function stepDetail(s: StepView, elapsed: number | undefined): string {
   else if (s.final && s.durationMs !== undefined && s.state !== 'skipped') parts.push(formatDuration(s.durationMs));
   if (s.attempt > 1) parts.push(`(attempt ${s.attempt})`);
   if (s.childRunId) parts.push(`→ run ${s.childRunId}`);
+  if (s.waitingForWorker !== undefined) parts.push(`— ${noWorkerText(s.waitingForWorker)}`);
   if (s.exitCode !== undefined && s.exitCode !== 0) parts.push(`exit ${s.exitCode}`);
   if (s.state === 'waiting' && s.approval) parts.push(`(${s.approval.approvals} of ${s.approval.minApprovers}) — approve ${s.approval.runId}`);
   if (s.approval?.outcome) parts.push(`(${s.approval.outcome}${s.approval.decidedBy ? ` by ${s.approval.decidedBy.user}` : ''})`);

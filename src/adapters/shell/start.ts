@@ -19,6 +19,7 @@ import { closeRedis, connectRedis, resolveRedis } from '../../lib/redis-connect.
 import { createScreen } from './screen.js';
 import { SHELL_CHANNEL, ShellSession } from './session.js';
 import { ShellPlatform } from './shell-platform.js';
+import { workflowPools } from '../../workflow/schema.js';
 
 export interface ShellOptions {
   /** The shell user (policy identity `shell:NAME`). */
@@ -69,7 +70,8 @@ export async function runShell(opts: ShellOptions): Promise<void> {
     const engineOpts = { redisUrl: target.url, prefix: opts.prefix, project, log, retentionMs: opts.retentionMs, outputBudget: opts.outputBudget };
     const engine = createEngine(engineOpts);
     cleanups.push({ name: 'engine', run: () => engine.close() });
-    const worker = await startWorker({ ...engineOpts, concurrency: opts.concurrency ?? 4 });
+    // The terminal's embedded worker runs every step, whatever pool it names.
+    const worker = await startWorker({ ...engineOpts, concurrency: opts.concurrency ?? 4, pools: workflowPools(project.workflows.values()) });
     cleanups.push({
       name: 'worker',
       run: () => {

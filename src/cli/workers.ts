@@ -1,0 +1,35 @@
+/** `chatops workers [--json]`: the live workers, with their pools, concurrency, version and the steps they hold. */
+import type { Command } from 'commander';
+import { listWorkers, type WorkerInfo } from '../engine/worker-registry.js';
+import { formatDuration } from '../workflow/duration.js';
+import { EXIT } from './exit-codes.js';
+import { withEngine } from './with-engine.js';
+
+export function formatWorkers(workers: readonly WorkerInfo[], now: number): string[] {
+  if (workers.length === 0) return ['no worker is running: start one with `chatops worker` (add --pool NAME for a runs_on: pool)'];
+  const lines: string[] = [];
+  for (const w of workers) {
+    lines.push(`${w.id}  pools ${w.pools.join(',')}  concurrency ${w.concurrency}  version ${w.version}  up ${formatDuration(Math.max(0, now - w.startedAt))}  holds ${w.held.length} step(s)`);
+    for (const h of w.held) lines.push(`  ${h.runId} ${h.stepId}${h.attempt > 1 ? ` (attempt ${h.attempt})` : ''}  running ${formatDuration(Math.max(0, now - h.startedAt))}`);
+  }
+  return lines;
+}
+
+export async function workersCommand(opts: { json?: boolean }): Promise<number> {
+  return withEngine('workers', async (opened) => {
+    const now = Date.now();
+    const workers = await listWorkers(opened.engine.redis, opened.engine.keys, now);
+    console.log(opts.json ? JSON.stringify(workers, null, 2) : formatWorkers(workers, now).join('\n'));
+    return EXIT.ok;
+  });
+}
+
+export function register(program: Command): void {
+  program
+    .command('workers')
+    .description('list the live workers: pools, concurrency, version and the steps they hold')
+    .option('--json', 'print them as a JSON array')
+    .action(async (opts: { json?: boolean }) => {
+      process.exitCode = await workersCommand(opts);
+    });
+}
