@@ -10,7 +10,7 @@ export function spawnWorker(h: Harness, yamls: string[], env: Record<string, str
   let err = '';
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker child did not start: ${err}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`worker child did not start: ${err}`)), 30_000);
     child.stdout?.on('data', (d: Buffer) => {
       if (d.toString().includes('ready')) {
         clearTimeout(timer);

@@ -39,6 +39,14 @@ steps:
     run: echo "verify $ZONE" >> "$LOG"
 `;
 
+const HOLD = `
+name: hold
+runs_on: db
+steps:
+  - id: nap
+    run: sleep 4
+`;
+
 const EDGE = `
 name: edge
 steps:
@@ -85,11 +93,10 @@ describe('worker pools across two worker processes', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'chatops-pools-'));
-    h = await harness(workflowsFrom(SPLIT, EDGE), { workers: 0 });
+    h = await harness(workflowsFrom(SPLIT, EDGE, HOLD), { workers: 0 });
     openHarnesses.delete(h); // shared by this block's tests, closed in afterAll
-    children.push(await spawnWorker(h, [SPLIT, EDGE], { CHATOPS_SECRET_ZONE: 'main-zone' }));
-    children.push(await spawnWorker(h, [SPLIT, EDGE], { CHATOPS_SECRET_ZONE: 'db-zone', ENGINE_POOLS: 'db' }));
-  }, 60_000);
+    children.push(...(await Promise.all([spawnWorker(h, [SPLIT, EDGE, HOLD], { CHATOPS_SECRET_ZONE: 'main-zone' }), spawnWorker(h, [SPLIT, EDGE, HOLD], { CHATOPS_SECRET_ZONE: 'db-zone', ENGINE_POOLS: 'db' })])));
+  }, 90_000);
 
   afterAll(async () => {
     for (const c of children) {
@@ -117,11 +124,18 @@ describe('worker pools across two worker processes', () => {
     for (const w of workers) {
       expect(w.concurrency).toBe(2);
       expect(w.version).toMatch(/^\d+\.\d+\.\d+/);
-      expect(w.held).toEqual([]);
     }
     expect(await h.engine.workerCount('db')).toBe(1);
     expect(await h.engine.workerCount('edge')).toBe(0);
   });
+
+  it('a worker\'s announcement lists the steps it is running', async () => {
+    const { run } = await h.engine.startRun({ workflow: 'hold', inputs: {}, trigger: cli });
+    const holder = await waitUntil('the db worker to announce the step it holds', async () => (await listWorkers(h.engine.redis, h.engine.keys)).find((w) => w.held.some((s) => s.runId === run.id)));
+    expect(holder.pools).toEqual(['db']);
+    expect(holder.held).toEqual([expect.objectContaining({ runId: run.id, stepId: 'nap', attempt: 1 })]);
+    expect((await h.waitFor(run.id, undefined, 30_000)).state).toBe('succeeded');
+  }, 40_000);
 
   it('`chatops workers --json` prints them', async () => {
     const out: string[] = [];
@@ -149,13 +163,13 @@ describe('worker pools across two worker processes', () => {
     // Still waiting a while later: nobody else took it.
     await new Promise((r) => setTimeout(r, 1000));
     expect((await h.engine.getRun(run.id))?.steps[0]?.state).toBe('queued');
-    children.push(await spawnWorker(h, [SPLIT, EDGE], { ENGINE_POOLS: 'edge' }));
+    children.push(await spawnWorker(h, [SPLIT, EDGE, HOLD], { ENGINE_POOLS: 'edge' }));
     const done = await h.waitFor(run.id, undefined, 30_000);
     expect(done.state).toBe('succeeded');
     // Once it ran, the line no longer says it waits.
     const after = buildRunView(done, Date.now(), { noWorker: new Map([['probe', { attempt: 1, pool: 'edge' }]]) });
     expect(after.steps[0]?.waitingForWorker).toBeUndefined();
-  }, 60_000);
+  }, 90_000);
 });
 
 describe('timers and deadlines do not depend on a pool being served', () => {
