@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { register as registerApprove } from './approve.js';
+import { register as registerAudit } from './audit.js';
 import { register as registerCancel } from './cancel.js';
 import { register as registerDocs } from './docs.js';
 import { register as registerPostmortem } from './postmortem.js';
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const register of [registerShell, registerServe, registerWorker, registerWorkers, registerRun, registerStatus, registerCancel, registerApprove, registerTranscript, registerPostmortem, registerValidate, registerDocs]) {
+  for (const register of [registerShell, registerServe, registerWorker, registerWorkers, registerRun, registerStatus, registerCancel, registerApprove, registerTranscript, registerPostmortem, registerAudit, registerValidate, registerDocs]) {
     register(program);
   }
   for (const sub of program.commands) sub.exitOverride();

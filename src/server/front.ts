@@ -87,7 +87,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
     runs: engine,
     commands: project.commands.values(),
     policy: project.policy,
-    audit: createAuditLog(redis, prefix, project.policy),
+    audit: createAuditLog(redis, prefix, project.policy, { retentionMs: opts.engine?.retentionMs }),
     log,
     prefixes: opts.slack ? [opts.slack.command] : undefined,
     onRunStarted: async (run, ctx) => {

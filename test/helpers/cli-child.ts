@@ -70,3 +70,18 @@ export function spawnCli(args: string[], env: Record<string, string>): CliChild 
     },
   };
 }
+
+/** Runs `chatops …` to its end in a child process: exit code, stdout and stderr apart. */
+export function runChatops(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', './test/helpers/engine-ts-loader.mjs', 'test/helpers/engine-cli-entry.ts', ...args], {
+      env: { ...process.env, NODE_OPTIONS: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -7,23 +7,14 @@ import { join } from 'node:path';
 import { loadProject } from '../../src/config/load-project.js';
 import { createEngine } from '../../src/engine/index.js';
 import { silentLogger } from '../../src/lib/logger.js';
+import { runChatops } from '../helpers/cli-child.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 
 const prefix = uniquePrefix('enginecli');
 const SECRET = 'tok-5ecr3t-value-77';
 
 function chatops(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', './test/helpers/engine-ts-loader.mjs', 'test/helpers/engine-cli-entry.ts', ...args], {
-      env: { ...process.env, NODE_OPTIONS: '', REDIS_URL: testRedisUrl(), CHATOPS_PREFIX: prefix, CHATOPS_DIR: 'test/fixtures/engine-cli', CHATOPS_SECRET_KEY: 'cli-test-key', CHATOPS_USER: 'alice', LOG_LEVEL: 'warn', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runChatops(args, { REDIS_URL: testRedisUrl(), CHATOPS_PREFIX: prefix, CHATOPS_DIR: 'test/fixtures/engine-cli', CHATOPS_SECRET_KEY: 'cli-test-key', CHATOPS_USER: 'alice', LOG_LEVEL: 'warn', ...env });
 }
 
 describe('cli: run, status, transcript', () => {

@@ -100,7 +100,7 @@ export async function runShell(opts: ShellOptions): Promise<void> {
       runs: engine,
       commands: project.commands.values(),
       policy: project.policy,
-      audit: createAuditLog(redis, opts.prefix, project.policy),
+      audit: createAuditLog(redis, opts.prefix, project.policy, { retentionMs: opts.retentionMs }),
       log,
       onRunStarted: (run) => pool.track(run, { platform: platform.name, channel: SHELL_CHANNEL }),
       incidents: createIncidentDesk({ redis, prefix: opts.prefix, runs: engine, runLink: opts.linkFor, incidentLink: opts.incidentLinkFor }),
