@@ -1,8 +1,10 @@
 /**
  * The built-in commands that steer and inspect runs: runs, status, cancel, approve, deny,
- * transcript. Reading is open to anyone who can talk to the bot; cancelling is for the requester
- * or whoever may run the command behind the run; approving is checked by the engine against the
- * approval's roles (the requester never approves their own run).
+ * transcript. A run is seen (status, transcript, cancel) only in the channel where it lives, by
+ * its requester, or by someone policy lets run its workflow here; anyone else gets the answer an
+ * unknown id gets, so a run in a private channel does not leak, not even that it exists.
+ * Cancelling is for the requester or whoever may run the command behind the run; approving is
+ * checked by the engine against the approval's roles (the requester never approves their own run).
  */
 import type { Policy } from '../config/policy.js';
 import { mayRun, principalOf } from '../config/policy.js';
@@ -45,9 +47,26 @@ function missingRun(name: string): BuiltinResult {
   return { replies: [errorReply('E_USAGE', `${name}: missing RUN (the run id, e.g. r-1a2b3c)`, [code(`usage: ${usage}`), text('`runs` lists recent runs here.')])] };
 }
 
-async function loadRun(deps: BuiltinDeps, runId: string): Promise<RunRecord | ChatContent> {
-  const run = await deps.runs.getRun(runId);
-  return run ?? errorReply('E_UNKNOWN_RUN', `no run ${runId}`, [text('Check the id; `runs` lists recent runs in this channel.')]);
+function unknownRun(runId: string): ChatContent {
+  return errorReply('E_UNKNOWN_RUN', `no run ${runId}`, [text('Check the id; `runs` lists recent runs in this channel.')]);
+}
+
+/** The built-ins that show or end a run, and so answer only to those who may see it (maySee). */
+const GUARDED = new Set(['status', 'transcript', 'cancel']);
+
+function isRequester(deps: BuiltinDeps, ctx: ChatContext, run: RunRecord): boolean {
+  return principalOf(deps.policy, run.trigger.requester) === principalOf(deps.policy, ctx.user.identity);
+}
+
+/** Whether policy lets ctx run one of the commands that start `workflow`, here. */
+function mayRunWorkflow(deps: BuiltinDeps, ctx: ChatContext, workflow: string): boolean {
+  if (deps.policy === undefined) return true;
+  for (const c of deps.commands()) if (c.workflow === workflow && mayRun(deps.policy, { command: c.name, roles: ctx.roles, channel: ctx.channel })) return true;
+  return false;
+}
+
+function maySee(deps: BuiltinDeps, ctx: ChatContext, run: RunRecord): boolean {
+  return (run.trigger.channel !== undefined && run.trigger.channel === ctx.channel) || isRequester(deps, ctx, run) || mayRunWorkflow(deps, ctx, run.workflow);
 }
 
 function ago(ms: number): string {
@@ -58,12 +77,7 @@ function ago(ms: number): string {
 }
 
 function mayCancel(deps: BuiltinDeps, ctx: ChatContext, run: RunRecord): boolean {
-  if (principalOf(deps.policy, run.trigger.requester) === principalOf(deps.policy, ctx.user.identity)) return true;
-  if (mayRun(deps.policy, { command: 'cancel', roles: ctx.roles, channel: ctx.channel })) return true;
-  for (const c of deps.commands()) {
-    if (c.workflow === run.workflow && mayRun(deps.policy, { command: c.name, roles: ctx.roles, channel: ctx.channel })) return true;
-  }
-  return false;
+  return isRequester(deps, ctx, run) || mayRun(deps.policy, { command: 'cancel', roles: ctx.roles, channel: ctx.channel }) || mayRunWorkflow(deps, ctx, run.workflow);
 }
 
 export async function runBuiltin(name: string, args: string[], ctx: ChatContext, deps: BuiltinDeps, line: string): Promise<BuiltinResult> {
@@ -77,10 +91,14 @@ export async function runBuiltin(name: string, args: string[], ctx: ChatContext,
   }
   const runId = args[0];
   if (runId === undefined) return missingRun(name);
-  const found = await loadRun(deps, runId);
-  if ('kind' in found) return { replies: [found] };
-  const run = found;
+  const run = await deps.runs.getRun(runId);
+  if (run === null) return { replies: [unknownRun(runId)] };
   const rctx = ctx.withRun(run.id);
+  if (GUARDED.has(name) && !maySee(deps, ctx, run)) {
+    rctx.log.warn({ command: name, runChannel: run.trigger.channel }, 'run asked for outside its channel by someone who may not run its workflow here: answered as unknown');
+    await deps.audit.record({ type: 'denied', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: name, text: line, runId: run.id, detail: 'run not visible here' });
+    return { replies: [unknownRun(runId)] };
+  }
   switch (name) {
     case 'status':
       return { replies: [{ kind: 'run', view: buildRunView(run, deps.now()) }], runId: run.id };

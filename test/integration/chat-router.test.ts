@@ -173,6 +173,34 @@ describe('run built-ins', () => {
   });
 });
 
+describe('a run outside its channel', () => {
+  it('is shown only where it lives, to its requester, or to someone who may run its workflow here; others get the unknown-run answer', async () => {
+    const begun = await route(router, msg('slack:U0ALICE', 'restart private-svc', 'C-private'));
+    expect(begun.started).toBe(true);
+    const restart = begun.runId ?? '';
+    started.push(restart);
+    const viewer = (text: string, channel: string): ChatMessage => ({ platform: 'slack', user: { identity: 'slack:U0CAROL', groups: ['slack-group:S0ENG'] }, channel, text });
+    // The answer to an id that does not exist, with the id swapped: the same words, so existence does not leak.
+    const unknownFor = async (command: string) =>
+      JSON.stringify((await router.handleMessage(viewer(`${command} r-zzzzzz`, 'C-public'))).replies).replaceAll('r-zzzzzz', restart);
+    for (const command of ['status', 'transcript', 'cancel']) {
+      const hidden = await router.handleMessage(viewer(`${command} ${restart}`, 'C-public'));
+      expect(JSON.stringify(hidden.replies)).toBe(await unknownFor(command));
+    }
+    expect((await engine.getRun(restart))?.state).not.toBe('cancelled');
+    const audit = (await redis.xrange(auditKey(prefix), '-', '+')).map(([, f]) => f.join(' '));
+    expect(audit.some((f) => f.includes(`runId ${restart}`) && f.includes('detail run not visible here') && f.includes('command status'))).toBe(true);
+
+    // Where it lives, the viewer sees it; the requester (as another account of the same person) and
+    // an SRE, who may run restart, see it from anywhere.
+    expect((await router.handleMessage(viewer(`status ${restart}`, 'C-private'))).replies[0]?.kind).toBe('run');
+    const bob = (await router.handleMessage(msg('slack:U0BOB', `status ${restart}`, 'C-public'))).replies[0];
+    expect(bob?.kind === 'run' && bob.view.runId).toBe(restart);
+    const aliceAtShell = { platform: 'shell', user: { identity: 'shell:alice', groups: [] }, channel: 'shell', text: `transcript ${restart}` };
+    expect(replyText((await router.handleMessage(aliceAtShell)).replies[0])).not.toContain('E_UNKNOWN_RUN');
+  });
+});
+
 describe('secret inputs typed into a line', () => {
   it('never reach the audit stream or the run trigger', async () => {
     const p = uniquePrefix('router-secret');
