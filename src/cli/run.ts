@@ -4,7 +4,8 @@
  * Prints `run <ID>`, then the run as it happens: one line per step with a status mark and its
  * duration, the step's output indented under it, approvals and queueing as they come; a spinner
  * on the last line on a TTY, plain lines otherwise. Exit 0 succeeded, 1 failed/timed out, 130
- * cancelled, 2 usage (unknown workflow, bad inputs). Ctrl-C cancels the run (a second one quits).
+ * cancelled, 2 usage (unknown workflow, bad inputs). Ctrl-C or SIGTERM cancels the run and waits for
+ * it to end (exit 130; a second signal quits at once).
  * With --json, stdout is only the final run record (JSON) and `run <ID>` goes to stderr.
  * Steps run on `chatops worker` processes; when none is alive `run` says so. --local (and dev mode,
  * where the private Redis is reachable by nobody else) also runs steps in this process.
@@ -19,6 +20,7 @@ import { collectAssignments } from '../workflow/input-names.js';
 import { noWorkerText } from '../chat/state-words.js';
 import { workflowPools } from '../workflow/schema.js';
 import { EXIT } from './exit-codes.js';
+import { localOwner } from './local-owner.js';
 
 const MARK: Record<StepState, string> = {
   pending: '·', queued: '·', running: '▶', waiting: '⏸', succeeded: '✓', failed: '✗', skipped: '↷', cancelled: '⊘', timed_out: '⏱', lost: '✗',
@@ -129,7 +131,8 @@ export async function runCommand(workflow: string, opts: { input: string[]; json
     }
     let started;
     try {
-      started = await engine.startRun({ workflow, inputs, trigger: { kind: 'cli', source: 'cli', requester: terminalIdentity(opened.env), text: ['chatops run', workflow, ...opts.input.map((i) => `--input ${i}`)].join(' ') } });
+      const text = ['chatops run', workflow, ...opts.input.map((i) => `--input ${i}`)].join(' ');
+      started = await engine.startRun({ workflow, inputs, trigger: { kind: 'cli', source: 'cli', requester: terminalIdentity(opened.env), text, ...(worker ? { local: localOwner() } : {}) } });
     } catch (err) {
       if (isEngineError(err, 'POLICY_LOCKED')) {
         for (const line of policyProblemLines(opened.project)) console.error(line);
@@ -149,14 +152,18 @@ export async function runCommand(workflow: string, opts: { input: string[]; json
     }
     const names = new Map(run.steps.map((s) => [s.id, s.name]));
     const printer = opts.json ? undefined : new Printer(process.stdout.isTTY === true, names);
+    // Ctrl-C and SIGTERM (a closed terminal, `timeout`, a CI job cancelled, kill) both cancel the
+    // run and wait for it to end, so no step goes on unwatched (with --local, nothing else would
+    // ever end it); a second signal quits at once.
     let interrupts = 0;
-    const onSigint = () => {
+    const onSignal = (signal: NodeJS.Signals) => {
       interrupts++;
       if (interrupts > 1) process.exit(EXIT.cancelled);
-      console.error('\ncancelling the run (Ctrl-C again to quit without waiting)');
+      console.error(`\n${signal === 'SIGINT' ? '' : `${signal}: `}cancelling the run (${signal === 'SIGINT' ? 'Ctrl-C' : 'a second signal'} again to quit without waiting)`);
       void engine.cancel(run.id, terminalIdentity(opened.env)).catch(() => undefined);
     };
-    process.on('SIGINT', onSigint);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     try {
       const end = await followRun(engine, run.id, { onEvent: (e) => printer?.event(e) });
       printer?.stop();
@@ -170,7 +177,8 @@ export async function runCommand(workflow: string, opts: { input: string[]; json
       }
       return state === 'succeeded' ? EXIT.ok : state === 'cancelled' ? EXIT.cancelled : EXIT.failed;
     } finally {
-      process.off('SIGINT', onSigint);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       printer?.stop();
     }
   } finally {

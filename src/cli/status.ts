@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { RunRecord } from '../engine/types.js';
 import { formatDuration } from '../workflow/duration.js';
 import { EXIT } from './exit-codes.js';
+import { deadLocalOwner } from './local-owner.js';
 import { withEngine } from './with-engine.js';
 
 export function formatStatus(run: RunRecord): string[] {
@@ -15,6 +16,11 @@ export function formatStatus(run: RunRecord): string[] {
     lines.push(`${s.id}: ${s.state}${took}${extra}${s.error ? `  — ${s.error}` : ''}`);
     if (s.state === 'waiting' && s.approval) lines.push(`  waiting for approval: ${s.approval.message} (chatops approve ${run.id} --as USER)`);
   }
+  const orphan = deadLocalOwner(run);
+  if (orphan)
+    lines.push(
+      `orphaned: this run's steps ran inside \`chatops run --local\` (pid ${orphan.pid}), which is gone; start \`chatops worker\` (or another \`chatops run --local\`) to end its unfinished step as lost, or as retried when safe_to_retry`,
+    );
   if (run.error) lines.push(`error: ${run.error}`);
   for (const [k, v] of Object.entries(run.outputs)) lines.push(`output ${k} = ${v}`);
   return lines;

@@ -29,6 +29,8 @@ export interface Trigger {
   text?: string;
   /** For sub-workflow runs: the parent run and step. */
   parent?: { runId: string; stepId: string };
+  /** For `chatops run --local`: the process whose in-process worker runs the steps. */
+  local?: { host: string; pid: number };
 }
 
 export interface ApprovalDecision {
