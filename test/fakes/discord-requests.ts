@@ -1,9 +1,38 @@
-/** Plays Discord's side of HTTP interactions in tests: an Ed25519 key pair, signed POSTs to /discord/interactions. */
+/**
+ * Plays Discord's side of HTTP interactions in tests: an Ed25519 key pair, signed POSTs to
+ * /discord/interactions, and interaction payloads (slash commands, autocomplete, button clicks)
+ * shaped as Discord sends them. Each interaction is registered with the fake API first (its id
+ * and token), and the app's answer handed back to it with the measured time, so the fake holds
+ * the app to the 3-second initial response.
+ */
 import { generateKeyPairSync, sign } from 'node:crypto';
+import type { FakeDiscordApi, FakeInteraction } from './discord-api.js';
+
+export const GUILD = '300000000000000000';
+
+export interface Invoker {
+  /** Discord user id. */
+  user: string;
+  roles?: string[];
+  channel: string;
+  /** Set when the interaction comes from a thread: its parent channel. */
+  parent?: string;
+}
+
+export interface Answered {
+  status: number;
+  body: unknown;
+  /** Whether the fake took the answer as the interaction's initial response in time. */
+  acked: boolean;
+  interaction?: FakeInteraction;
+}
 
 export class DiscordSender {
   private readonly keys = generateKeyPairSync('ed25519');
-  constructor(public url: string) {}
+  constructor(
+    public url: string,
+    private readonly fake?: FakeDiscordApi,
+  ) {}
 
   /** The public key as DISCORD_PUBLIC_KEY holds it: 64 hex characters. */
   get publicKeyHex(): string {
@@ -29,5 +58,53 @@ export class DiscordSender {
       // not JSON: keep the text
     }
     return { status: res.status, body: parsed };
+  }
+
+  private get api(): FakeDiscordApi {
+    if (!this.fake) throw new Error('this sender has no fake Discord API to register interactions with');
+    return this.fake;
+  }
+
+  /** Sends an interaction of `type` with `data` from `who`, signed, and reports the answer to the fake. */
+  async interact(type: number, who: Invoker, data: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<Answered> {
+    const i = this.api.newInteraction(who.channel);
+    const channel = who.parent ? { id: who.channel, type: 11, parent_id: who.parent } : { id: who.channel, type: 0 };
+    const payload = {
+      id: i.id,
+      application_id: this.api.applicationId,
+      type,
+      token: i.token,
+      version: 1,
+      guild_id: GUILD,
+      channel_id: who.channel,
+      channel,
+      member: { user: { id: who.user, username: `user${who.user.slice(-3)}`, global_name: null, discriminator: '0' }, roles: who.roles ?? [], permissions: '0', joined_at: '2026-01-01T00:00:00.000Z', deaf: false, mute: false, flags: 0 },
+      data,
+      app_permissions: '0',
+      locale: 'en-US',
+      entitlements: [],
+      authorizing_integration_owners: {},
+      context: 0,
+      ...extra,
+    };
+    const t0 = Date.now();
+    const res = await this.send(JSON.stringify(payload));
+    const ack = res.status === 200 ? this.api.acknowledge(i.id, res.body, Date.now() - t0) : { ok: false };
+    return { ...res, acked: ack.ok, interaction: i };
+  }
+
+  /** `/ops command:<text>`. */
+  ops(who: Invoker, text: string): Promise<Answered> {
+    return this.interact(2, who, { id: '400000000000000001', name: 'ops', type: 1, options: [{ name: 'command', type: 3, value: text }] });
+  }
+
+  /** Autocomplete of `/ops command:` while `typed` is in the box. */
+  autocomplete(who: Invoker, typed: string): Promise<Answered> {
+    return this.interact(4, who, { id: '400000000000000001', name: 'ops', type: 1, options: [{ name: 'command', type: 3, value: typed, focused: true }] });
+  }
+
+  /** A click on a button `customId` of message `messageId` (in `who.channel`). */
+  click(who: Invoker, customId: string, messageId: string): Promise<Answered> {
+    return this.interact(3, who, { custom_id: customId, component_type: 2 }, { message: { id: messageId, channel_id: who.channel, content: '', embeds: [], components: [], attachments: [], author: { id: '100000000000000002', username: 'chatops', discriminator: '0', global_name: null }, timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], pinned: false, type: 0, flags: 0 } });
   }
 }

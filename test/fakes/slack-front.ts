@@ -3,13 +3,11 @@
  * Web API, the real front (`startFront`: HTTP server, router, reporters, Bolt app) and a real
  * worker, all on a unique Redis prefix. Close it in afterAll/afterEach.
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadProject } from '../../src/config/load-project.js';
+import { rmSync } from 'node:fs';
 import { startWorker, type WorkerHandle } from '../../src/engine/index.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { startFront, type Front } from '../../src/server/front.js';
+import { writeProject } from '../helpers/project-dir.js';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { FakeSlackApi, type FakeSlackOptions } from './slack-api.js';
 import { fakeSlackConfig, SlackSender } from './slack-requests.js';
@@ -29,13 +27,7 @@ export interface SlackFrontHarness {
 }
 
 export async function slackFrontHarness(files: Record<string, string>, opts: { fake?: FakeSlackOptions; concurrency?: number; minIntervalMs?: number; channelRetryMs?: number } = {}): Promise<SlackFrontHarness> {
-  const dir = mkdtempSync(join(tmpdir(), 'chatops-slack-'));
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  const project = await loadProject(dir);
-  if (project.problems.some((p) => p.severity === 'error')) throw new Error(`test project has problems: ${JSON.stringify(project.problems)}`);
+  const { dir, project } = await writeProject(files, 'slack');
   const fake = await new FakeSlackApi(opts.fake).start();
   const prefix = uniquePrefix('slack');
   const redisUrl = testRedisUrl();

@@ -7,12 +7,19 @@
  * limit) are marked permanent, and those meaning "the bot may not write here" become the chat
  * layer's ChannelUnavailableError with the permissions to grant.
  */
-import { DiscordAPIError, HTTPError, RateLimitError, REST } from '@discordjs/rest';
+import { DiscordAPIError, HTTPError, RateLimitError, REST, type RESTOptions } from '@discordjs/rest';
 import { ChannelUnavailableError } from '../../chat/platform.js';
 import type { DiscordConfig } from './config.js';
 
+/**
+ * Route limits (per channel) are rejected to the caller, so the pacer waits while it coalesces
+ * newer content; the global limit (50 requests a second per bot) is waited out inside the client,
+ * which also stays a little under it on its own, since its waits are under a second.
+ * Requests go through Node's own fetch (`makeRequest`, as the client's docs suggest): the client's
+ * default, the undici package, cannot send the global FormData that file uploads are built as.
+ */
 export function createDiscordRest(config: Pick<DiscordConfig, 'token' | 'apiUrl'>, opts: { timeoutMs?: number } = {}): REST {
-  return new REST({ api: config.apiUrl, version: '10', rejectOnRateLimit: () => true, retries: 2, timeout: opts.timeoutMs ?? 15_000 }).setToken(config.token);
+  return new REST({ api: config.apiUrl, version: '10', rejectOnRateLimit: (limit) => !limit.global, globalRequestsPerSecond: 45, makeRequest: fetch as unknown as RESTOptions['makeRequest'], retries: 2, timeout: opts.timeoutMs ?? 15_000 }).setToken(config.token);
 }
 
 /** JSON error codes Discord answers (developer docs, "JSON Error Codes") that the adapter acts on. */
