@@ -17,6 +17,7 @@ import { displayPath, loadProject } from '../config/load-project.js';
 import { policyLocked } from '../config/policy.js';
 import { createLogger } from '../lib/logger.js';
 import { resolveRedis } from '../lib/redis-connect.js';
+import { preflightRedis, RedisConfigError } from '../lib/redis-preflight.js';
 import { startFront } from '../server/front.js';
 import { parseWebKeys, WebKeyError } from '../web/link-signing.js';
 import { EXIT } from './exit-codes.js';
@@ -76,7 +77,14 @@ async function serve(opts: ServeOptions): Promise<number> {
     log.warn('no policy file and CHATOPS_ALLOW_ALL=1: everyone may run every command');
   } else if (policyLocked(project.policy)) log.error('the policy file cannot be used (see above): every command is refused until it is fixed');
 
-  const redis = await resolveRedis(env.REDIS_URL, (line) => log.warn(line));
+  const redis = await resolveRedis(env, (line) => log.warn(line));
+  try {
+    await preflightRedis(redis.url, log, { devMode: redis.private !== undefined });
+  } catch (err) {
+    await redis.private?.stop();
+    if (err instanceof RedisConfigError) return fail(err.message);
+    throw err;
+  }
   let front;
   try {
     front = await startFront({ redisUrl: redis.url, prefix: env.CHATOPS_PREFIX, project, log, port: env.PORT, slack, discord, alerts: { secrets: readAlertSecrets(env), defaultChannel: env.ALERT_CHANNEL }, engine: { retentionMs: env.CHATOPS_RETENTION }, web: { keys: webKeys, token: env.CHATOPS_WEB_TOKEN || undefined, publicUrl: env.CHATOPS_PUBLIC_URL } });

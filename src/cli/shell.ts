@@ -1,3 +1,4 @@
+import { sentinelTarget } from '../lib/redis-target.js';
 import type { Command } from 'commander';
 import { runShell } from '../adapters/shell/start.js';
 import { readEnv } from '../config/env.js';
@@ -17,7 +18,7 @@ export function register(program: Command): void {
         user: opts.as ?? env.CHATOPS_USER ?? env.USER,
         input: process.stdin,
         output: process.stdout,
-        redisUrl: env.REDIS_URL,
+        redisUrl: sentinelTarget(env) ?? env.REDIS_URL,
         prefix: env.CHATOPS_PREFIX,
         retentionMs: env.CHATOPS_RETENTION,
         outputBudget: { stepBytes: env.CHATOPS_STEP_OUTPUT_MAX, runBytes: env.CHATOPS_RUN_OUTPUT_MAX },

@@ -8,6 +8,7 @@ import { openProject } from '../engine/bootstrap.js';
 import { startServedWorker } from '../server/worker-http.js';
 import { formatDuration } from '../workflow/duration.js';
 import { POOL_PATTERN, workflowPools } from '../workflow/schema.js';
+import { preflightRedis, RedisConfigError } from '../lib/redis-preflight.js';
 import { EXIT } from './exit-codes.js';
 import { untilStopped } from './shutdown.js';
 
@@ -24,6 +25,14 @@ export async function workerCommand(opts: { concurrency: string; pool?: string[]
     return EXIT.usage;
   }
   const opened = await openProject({ noEngine: true });
+  try {
+    await preflightRedis(opened.redis.url, opened.log, { devMode: opened.redis.private !== undefined });
+  } catch (err) {
+    await opened.close();
+    if (!(err instanceof RedisConfigError)) throw err;
+    console.error(`chatops worker: ${err.message}`);
+    return EXIT.failed;
+  }
   const served = await startServedWorker({ ...opened.options, concurrency, pools, port: opened.env.CHATOPS_WORKER_PORT });
   const worker = served.worker;
   const http = served.http ? `, health and metrics on port ${served.http.port}` : '';

@@ -17,6 +17,9 @@ const byteSize = z
 
 const envSchema = z.object({
   REDIS_URL: z.string().optional(),
+  /** Redis Sentinel: `host:port,host:port` of the sentinels, and the name of the master they watch. */
+  REDIS_SENTINELS: z.string().optional(),
+  REDIS_SENTINEL_NAME: z.string().optional(),
   CHATOPS_DIR: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Port of a worker's /healthz, /readyz and /metrics; unset: the worker serves no HTTP. */

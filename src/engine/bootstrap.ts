@@ -35,7 +35,7 @@ export async function openProject(opts: OpenOptions = {}): Promise<Omit<Opened, 
   const env = readEnv();
   const level = process.env.LOG_LEVEL ? env.LOG_LEVEL : (opts.defaultLogLevel ?? env.LOG_LEVEL);
   const log = createLogger(level);
-  const redis = await resolveRedis(env.REDIS_URL, say);
+  const redis = await resolveRedis(env, say);
   const project = await loadProject(env.chatopsDir);
   const broken = project.problems.filter((p) => p.severity === 'error');
   if (broken.length > 0) say(`warning: ${broken.length} problem(s) in ${env.chatopsDir}; files with errors are left out (run \`chatops validate\`)`);

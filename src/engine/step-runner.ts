@@ -90,6 +90,12 @@ export class StepRunner {
     await this.engine.finishStep(rc, data.stepId, data.attempt, { state: 'lost', outputs: {}, error }, ['running', 'queued']);
   }
 
+  /** True when the step is claimed under this worker's lease but this worker is not running it. */
+  private async heldHereButNotRunning(runId: string, stepId: string, leaseId: string): Promise<boolean> {
+    const holder = await this.engine.redis.hget(this.engine.keys.st(runId), `${stepId}#w`);
+    return holder === leaseId && !this.active.held().some((s) => s.runId === runId && s.stepId === stepId);
+  }
+
   /** What is left (ms) of the lease of the worker running this attempt of the step; 0 when none runs it. */
   private async holderTtl(data: StepJobData): Promise<number> {
     const keys = this.engine.keys;
@@ -212,6 +218,11 @@ export class StepRunner {
     if (tag === 'running' && (step.approval !== undefined || step.workflow !== undefined)) return this.park(rc, step, phase, attempt, await engine.stepBase(rc, step.id), log);
     if (tag === 'running') {
       const ttl = Number(reply[1] ?? 0);
+      // Held under this very worker's lease, but not running here: the end this worker wrote was
+      // lost (a failover to a replica that had not received it). Nobody runs it: it is lost now.
+      if (ttl > 0 && (await this.heldHereButNotRunning(runId, step.id, leaseId))) {
+        return this.lost(rc, step, attempt, log, 'the step\'s end was lost by Redis (a failover or restart lost the last writes)');
+      }
       // Its holder may still be running it: look again once that lease could have expired.
       if (ttl > 0) throw new LookAgain(ttl + this.lease.timing.takeoverMarginMs);
       return this.lost(rc, step, attempt, log, 'the worker running this step stopped mid-step (crash, kill, or it lost Redis and killed the step)');

@@ -1,8 +1,10 @@
 /**
- * Connects to REDIS_URL. When none is configured and nothing answers at the default address, but
- * `redis-server` is on PATH, starts a private one (dev mode) and says so on stderr.
+ * Connects to REDIS_URL (or the sentinels of REDIS_SENTINELS: redis-target.ts). When none is
+ * configured and nothing answers at the default address, but `redis-server` is on PATH, starts a
+ * private one (dev mode) and says so on stderr.
  */
 import { Redis, type RedisOptions } from 'ioredis';
+import { redisOptionsFor, sentinelTarget, type RedisSettings } from './redis-target.js';
 import type { Logger } from './logger.js';
 import { outageOf } from './redis-outage.js';
 import { hasRedisServer, startPrivateRedis, type PrivateRedis } from './private-redis.js';
@@ -16,7 +18,7 @@ export interface RedisTarget {
 }
 
 async function answers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  const probe = new Redis(redisOptionsFor(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 }));
   probe.on('error', () => undefined);
   try {
     await probe.connect();
@@ -29,8 +31,12 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-export async function resolveRedis(configured: string | undefined, say: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<RedisTarget> {
-  if (configured) return { url: configured };
+/** `configured`: REDIS_URL, or the environment's Redis settings (REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_NAME). */
+export async function resolveRedis(configured: string | RedisSettings | undefined, say: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<RedisTarget> {
+  const settings: RedisSettings = typeof configured === 'string' ? { REDIS_URL: configured } : (configured ?? {});
+  const sentinel = sentinelTarget(settings);
+  if (sentinel) return { url: sentinel };
+  if (settings.REDIS_URL) return { url: settings.REDIS_URL };
   if (await answers(DEFAULT_REDIS_URL)) return { url: DEFAULT_REDIS_URL };
   if (!(await hasRedisServer())) {
     throw new Error(`No Redis answers at ${DEFAULT_REDIS_URL} and redis-server is not on PATH. Start Redis or set REDIS_URL.`);
@@ -46,7 +52,10 @@ export async function resolveRedis(configured: string | undefined, say: (line: s
  * an outage is logged once (redis-outage.ts), never as a stack trace per reconnect attempt.
  */
 export function connectRedis(url: string, log: Logger, options: RedisOptions = {}): Redis {
-  const conn = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
+  // READONLY: the server we talk to was turned into a replica (a failover): reconnect (to the new
+  // master, through the sentinels) and send the command again. The error code is the reply's first word.
+  const reconnectOnError = (err: Error) => (err.message.split(' ', 1)[0] === 'READONLY' ? 2 : false);
+  const conn = new Redis(redisOptionsFor(url, { maxRetriesPerRequest: null, enableReadyCheck: true, reconnectOnError, ...options }));
   outageOf(url, log).watch(conn, log);
   return conn;
 }

@@ -11,6 +11,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from './logger.js';
+import { redisAddress } from './redis-target.js';
 
 /** Error codes of a connection that cannot reach Redis (Node's socket errors and ioredis's own). */
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'ERR_SSL_WRONG_VERSION_NUMBER']);
@@ -23,15 +24,6 @@ export function isConnectionError(err: unknown): boolean {
   return (err as { name?: unknown }).name === 'MaxRetriesPerRequestError';
 }
 
-/** The address of a Redis URL without its user and password, for logs. */
-export function redisAddress(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname && u.pathname !== '/' ? u.pathname : ''}`;
-  } catch {
-    return '(unparsable REDIS_URL)';
-  }
-}
 
 export class RedisOutage {
   private readonly down = new Set<Redis>();
