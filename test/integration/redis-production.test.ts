@@ -5,15 +5,17 @@
  *   warning outside dev mode; an ACL user and password in the URL are used;
  * - `chatops worker` refuses to start on an evicting Redis (exit 1, one line);
  * - a redis-server killed mid-run and restarted with AOF on (appendfsync always): every run ends
- *   with its final status.
+ *   with its final status;
+ * - TLS: runs go through a redis-server that listens with TLS (`rediss://`, a CA made here by
+ *   openssl and trusted through REDIS_TLS_CA); without that CA the connection is refused.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { silentLogger } from '../../src/lib/logger.js';
-import { startPrivateRedis, type PrivateRedis } from '../../src/lib/private-redis.js';
+import { freePort, startPrivateRedis, type PrivateRedis } from '../../src/lib/private-redis.js';
 import { closeRedis, connectRedis } from '../../src/lib/redis-connect.js';
 import { checkRedisConfig, RedisConfigError } from '../../src/lib/redis-preflight.js';
 import { FINAL, harness, workflowsFrom, cli, type Harness } from '../helpers/engine-harness.js';
@@ -134,4 +136,39 @@ describe('a redis-server restarted mid-run with AOF on', () => {
     expect(states).toEqual(ids.map(() => 'succeeded'));
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);
+});
+
+/** A CA and a server certificate for 127.0.0.1, made with openssl in `dir`. */
+function makeCerts(dir: string): void {
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=chatops-test-ca');
+  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  writeFileSync(join(dir, 'ext'), 'subjectAltName=IP:127.0.0.1\n');
+  ssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '1', '-extfile', 'ext');
+}
+
+describe('Redis over TLS', () => {
+  const saved = process.env.REDIS_TLS_CA;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.REDIS_TLS_CA;
+    else process.env.REDIS_TLS_CA = saved;
+  });
+
+  it('runs a workflow through rediss:// with a private CA, and refuses the server without it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chatops-tls-'));
+    makeCerts(dir);
+    const tlsPort = await freePort();
+    await server(['--tls-port', String(tlsPort), '--tls-cert-file', join(dir, 'server.crt'), '--tls-key-file', join(dir, 'server.key'), '--tls-ca-cert-file', join(dir, 'ca.crt'), '--tls-auth-clients', 'no']);
+    const url = `rediss://127.0.0.1:${tlsPort}`;
+    const untrusted = connectRedis(url, silentLogger, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+    await expect(untrusted.ping()).rejects.toThrow();
+    untrusted.disconnect();
+    process.env.REDIS_TLS_CA = join(dir, 'ca.crt');
+    expect(await check(url, true)).toEqual({ warnings: [], unchecked: [] });
+    const h = await harness(workflowsFrom(STEADY), { engine: { redisUrl: url }, workers: 1 });
+    harnesses.push(h);
+    const { run } = await h.engine.startRun({ workflow: 'steady', inputs: {}, trigger: cli });
+    expect((await h.waitFor(run.id, FINAL, 30_000)).state).toBe('succeeded');
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
 });
