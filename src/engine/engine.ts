@@ -376,7 +376,7 @@ export class Engine implements RunsApi {
     );
     if (reply[0] === 'gone') return;
     if (reply[0] === 'recorded') {
-      rc.log.info({ step: stepId, attempt, state: res.state, error: record.error }, 'step finished');
+      rc.log.info({ stepId: stepId, attempt, state: res.state, error: record.error }, 'step finished');
       const seconds = record.startedAt !== undefined ? (now - record.startedAt) / 1000 : undefined;
       this.observer.stepFinished(rc.meta.workflow, record.kind, res.state, seconds);
       if (res.approvalOutcome !== undefined) this.observer.approvalSettled(rc.meta.workflow, res.approvalOutcome, seconds ?? 0);
@@ -574,7 +574,7 @@ export class Engine implements RunsApi {
     approval.decisions = Array.isArray(approval.decisions) ? approval.decisions : [];
     approval.roles = Array.isArray(approval.roles) ? approval.roles : [];
     const counted = reply[0] === '1';
-    rc.log.info({ step: stepId, user: req.user, decision: req.decision, counted, reason: reply[1] || undefined, outcome: approval.outcome }, 'approval decision');
+    rc.log.info({ stepId: stepId, user: req.user, decision: req.decision, counted, reason: reply[1] || undefined, outcome: approval.outcome }, 'approval decision');
     if (approval.outcome !== undefined && reply[3] === 'waiting') await this.settleApproval(rc, stepId, approval);
     return { counted, reason: reply[1] || undefined, approval };
   }

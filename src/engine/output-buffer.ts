@@ -124,7 +124,7 @@ export class OutputBuffer {
   private enqueue(write: () => Promise<void>, what: string, settled?: () => void): void {
     this.chain = this.chain.then(write).then(settled, (err: unknown) => {
       settled?.();
-      this.rc.log.error({ step: this.stepId, err: this.rc.masker.mask(String(err)) }, what);
+      this.rc.log.error({ stepId: this.stepId, err: this.rc.masker.mask(String(err)) }, what);
     });
   }
 
@@ -151,7 +151,7 @@ export class OutputBuffer {
       if (reply[0] === 'ok') break;
       if (reply[0] === 'gone' || reply[0] === 'stale') {
         const why = reply[0] === 'gone' ? 'the run vanished from Redis (wiped or expired)' : 'this attempt is no longer the running one (taken over after its lease was lost)';
-        this.rc.log.warn({ step: this.stepId, attempt: this.attempt }, `${why}: its step output is no longer written`);
+        this.rc.log.warn({ stepId: this.stepId, attempt: this.attempt }, `${why}: its step output is no longer written`);
         this.cut = 'gone';
         return this.skipped(keep.length, cost);
       }

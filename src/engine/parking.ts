@@ -35,7 +35,7 @@ export class Parking {
     const parked: StepRecord = { ...record, state: 'waiting' };
     const reply = await engine.scripts.call('parkStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, storedStepJson(parked, snapshotBase(rc.def, step.id)), JSON.stringify(patch), rc.meta.trigger.requester, now, engine.maxlen, '']);
     if (reply[0] !== 'parked') return;
-    rc.log.info({ step: step.id, expiresAt: request.expiresAt }, 'approval requested; step parked');
+    rc.log.info({ stepId: step.id, expiresAt: request.expiresAt }, 'approval requested; step parked');
     if (reply[1]) await this.settleFromStore(rc, step.id);
   }
 
@@ -113,7 +113,7 @@ export class Parking {
     if (reply[0] !== '1' && !(reply[1] ?? '').includes('already expired')) return;
     const a = JSON.parse(reply[2] ?? '{}') as ApprovalState;
     a.decisions = Array.isArray(a.decisions) ? a.decisions : [];
-    rc.log.info({ step: data.stepId }, 'approval expired');
+    rc.log.info({ stepId: data.stepId }, 'approval expired');
     if (reply[3] === 'waiting') await engine.settleApproval(rc, data.stepId, a);
   }
 
@@ -126,7 +126,7 @@ export class Parking {
     const [state, attemptText] = await engine.redis.hmget(engine.keys.st(rc.meta.id), step.id, `${step.id}#a`);
     if (state !== 'queued') return;
     const pool = stepPool(rc.def, step);
-    rc.log.warn({ step: step.id, pool }, 'no worker of the step\'s pool took it within its timeout');
+    rc.log.warn({ stepId: step.id, pool }, 'no worker of the step\'s pool took it within its timeout');
     const error = `no worker of pool ${pool} took the step within its timeout (${step.timeout ?? '?'})`;
     await engine.finishStep(rc, step.id, Number(attemptText ?? 1), { state: 'timed_out', outputs: {}, error }, ['queued']);
   }
@@ -138,7 +138,7 @@ export class Parking {
     if (state !== 'waiting') return;
     const base = await engine.stepBase(rc, step.id);
     const error = `step timed out after ${step.timeout ?? '?'}${base.childRunId ? `; sub-workflow run ${base.childRunId} cancelled` : ''}`;
-    rc.log.info({ step: step.id, child: base.childRunId }, 'sub-workflow step timed out');
+    rc.log.info({ stepId: step.id, child: base.childRunId }, 'sub-workflow step timed out');
     await engine.finishStep(rc, step.id, Number(attemptText ?? 1), { state: 'timed_out', outputs: {}, error, childRunId: base.childRunId }, ['waiting']);
     if (base.childRunId) await engine.cancel(base.childRunId, `system:timeout of ${rc.meta.id}`).catch(() => undefined);
   }

@@ -149,7 +149,7 @@ export class StepRunner {
 
   private find(rc: RunContext, stepId: string): { step: Step; phase: 'main' | 'on_failure' } | undefined {
     const found = findStep(rc.def, stepId);
-    if (!found) rc.log.error({ step: stepId }, 'step job for a step the workflow snapshot does not have');
+    if (!found) rc.log.error({ stepId: stepId }, 'step job for a step the workflow snapshot does not have');
     return found;
   }
 
@@ -159,7 +159,7 @@ export class StepRunner {
    */
   private stepLog(rc: RunContext, stepId: string, attempt: number): StepLog {
     let child: RunContext['log'] | undefined;
-    return () => (child ??= rc.log.child({ step: stepId, attempt }));
+    return () => (child ??= rc.log.child({ stepId, attempt }));
   }
 
   /** A step job of a run whose context is known: evaluate its condition (if any), then claim and run it. */
@@ -336,7 +336,7 @@ export class StepRunner {
     const event = rc.masker.maskDeep({ ts: Date.now(), runId: rc.meta.id, type: 'step.retrying' as const, step: step.id, attempt: attempt + 1, delayMs, error: res.error ?? res.state });
     const reply = await engine.scripts.call('retryStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, attempt + 1, retryAt, from, storedStepJson(record, snapshotBase(rc.def, step.id)), JSON.stringify(event), Date.now(), engine.maxlen]);
     if (reply[0] !== 'ok') return false;
-    rc.log.info({ step: step.id, attempt, delayMs, error: event.error }, 'step will be retried');
+    rc.log.info({ stepId: step.id, attempt, delayMs, error: event.error }, 'step will be retried');
     engine.observer.stepRetried(rc.meta.workflow, res.state === 'lost' || res.state === 'timed_out' ? res.state : 'failed');
     await engine.enqueue(rc.meta.id, [{ stepId: step.id, attempt: attempt + 1, retryAt }]);
     return true;

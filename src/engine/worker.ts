@@ -29,6 +29,7 @@ import { closeRedis, connectRedis, waitUnlessAway } from '../lib/redis-connect.j
 import { isConnectionError } from '../lib/redis-outage.js';
 import { ActiveSteps } from './active-steps.js';
 import { Engine, type EngineOptions, type StepJobData } from './engine.js';
+import { RUN_ID_PATTERN } from './ids.js';
 import { parseExpiryMember, queueName, TIMER_QUEUE_NAME } from './keys.js';
 import { announce, withdraw } from './worker-registry.js';
 import { DEFAULT_POOL } from '../workflow/schema.js';
@@ -105,12 +106,12 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     });
     worker.on('stalled', (jobId) => {
       engine.observer.jobStalled();
-      log.warn({ job: jobId, queue }, 'step job stalled: its worker stopped renewing the job lock; it is queued again');
+      log.warn({ ...jobIds(jobId), job: jobId, queue }, 'job stalled: its worker stopped renewing the job lock; it is queued again');
     });
     worker.on('failed', (job, err) => {
       if (job === undefined) return;
       const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError' || /stalled more than/.test(err.message);
-      log.error({ job: job.id, name: job.name, queue, attemptsMade: job.attemptsMade, err: err.message, final }, 'job failed');
+      log.error({ ...jobIds(job.id ?? ''), job: job.id, name: job.name, queue, attemptsMade: job.attemptsMade, err: err.message, final }, 'job failed');
       if (final && job.name === 'step') void runner.giveUp(job.data as StepJobData, err.message).catch((e: unknown) => log.error({ err: String(e) }, 'could not end the step of a failed job'));
     });
     return worker;
@@ -170,6 +171,13 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
 
 /** Timer jobs (workflow timeouts) only flag the run and publish: a few at once is plenty. */
 const TIMER_CONCURRENCY = 4;
+/** The run and step a job id names (`RUN.STEP.ATTEMPT` for steps, `RUN.timeout` for timers), for log lines. */
+function jobIds(jobId: string): { runId?: string; stepId?: string } {
+  const [runId, stepId, attempt] = jobId.split('.');
+  if (runId === undefined || !RUN_ID_PATTERN.test(runId)) return {};
+  return attempt !== undefined ? { runId, stepId } : { runId };
+}
+
 const EXPIRY_SWEEP_MS = 1_000;
 /** A claimed expiry not done by then (its worker died or Redis failed) is claimed again. */
 const EXPIRY_CLAIM_LEASE_MS = 30_000;
@@ -185,7 +193,7 @@ export async function sweepExpiries(engine: Engine, runner: StepRunner): Promise
         if (entry) await runner.expire(entry);
       } catch (err) {
         // Left claimed: tried again once the claim's lease ends. The rest of the batch goes on.
-        engine.log.warn({ runId: entry?.runId, step: entry?.stepId, err: String(err) }, 'approval expiry failed; retrying later');
+        engine.log.warn({ runId: entry?.runId, stepId: entry?.stepId, err: String(err) }, 'approval expiry failed; retrying later');
         continue;
       }
       await engine.redis.zrem(engine.keys.expiry, member);

@@ -27,8 +27,7 @@ import { createHttpServer, type HttpServer } from './http-server.js';
 import { createSlackMetrics } from './slack-metrics.js';
 import { createChatMetrics } from './chat-metrics.js';
 import { createEngineMetrics } from './engine-metrics.js';
-import { registerRedisReady } from './metrics.js';
-import { registerQueueMetrics } from './queue-metrics.js';
+import { registerFrontMetrics } from './front-metrics.js';
 
 export interface FrontOptions {
   redisUrl: string;
@@ -75,8 +74,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
   const server = createHttpServer({ log, readiness: [redisCheck(redis)] });
   const registry = server.metrics.registry;
   const engine = createEngine({ redisUrl: opts.redisUrl, prefix, project, log, observer: createEngineMetrics(registry), ...opts.engine });
-  registerQueueMetrics(registry, engine);
-  registerRedisReady(registry, redis);
+  registerFrontMetrics(registry, { engine, redis, prefix });
   const slackMetrics = createSlackMetrics(registry);
 
   // The pool needs the platforms and the router's start hook needs the pool: bind it late (the

@@ -9,6 +9,7 @@ import { silentLogger } from '../../src/lib/logger.js';
 import type { Front } from '../../src/server/front.js';
 import { startServedWorker, type ServedWorker } from '../../src/server/worker-http.js';
 import { removeDir, startAlertsFront, writeProject } from '../helpers/alerts-front.js';
+import { amSample, sendAlert } from '../helpers/alert-senders.js';
 import { promtoolCheckMetrics, scrape, sumOf } from '../helpers/prom-text.js';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import type { Project } from '../../src/config/load-project.js';
@@ -176,6 +177,22 @@ describe('queue health read from Redis on a front', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready', checks: { redis: 'ok' } });
     expect(sumOf([await scrape(workerBase)], 'chatops_worker_concurrency')).toBe(2);
+  });
+});
+
+describe('alerts and incidents on a front', () => {
+  it('count deliveries by source and outcome, and the incidents open now', async () => {
+    await startBoth(false);
+    expect((await sendAlert(frontBase, 'alertmanager', amSample('alertmanager-firing'), { token: 'am-token' })).status).toBe(202);
+    expect((await sendAlert(frontBase, 'alertmanager', amSample('alertmanager-firing'), { token: 'wrong' })).status).toBe(401);
+    const open = await waitFor('the incident open on /metrics', async () => {
+      const t = await scrape(frontBase);
+      return sumOf([t], 'chatops_incidents_open', { source: 'alertmanager' }) === 1 ? t : undefined;
+    });
+    expect(sumOf([open], 'chatops_alert_deliveries_total', { source: 'alertmanager', outcome: 'recorded' })).toBe(1);
+    expect(sumOf([open], 'chatops_alert_deliveries_total', { source: 'alertmanager', outcome: 'unauthorized' })).toBe(1);
+    expect((await sendAlert(frontBase, 'alertmanager', amSample('alertmanager-resolved'), { token: 'am-token' })).status).toBe(202);
+    await waitFor('the incident resolved on /metrics', async () => (sumOf([await scrape(frontBase)], 'chatops_incidents_open') === 0 ? true : undefined));
   });
 });
 
