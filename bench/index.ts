@@ -6,7 +6,7 @@
  *
  * Knobs (environment): BENCH_CONCURRENCY (worker concurrency, default 16), BENCH_SCALE (multiplies
  * every sample count, default 1; 0.1 for a quick smoke run), BENCH_ONLY (comma-separated scenarios
- * out of shell, throughput, ten-steps, shell-step, lines, gigabyte, parked, cap, slack; throughput measures the raw
+ * out of shell, throughput, ten-steps, shell-step, lines, gigabyte, parked, cap, slack, web; throughput measures the raw
  * BullMQ baseline in alternating rounds with the engine, and `raw` is another name for it).
  */
 import { hasRedisServer, startPrivateRedis, type PrivateRedis } from '../src/lib/private-redis.js';
@@ -16,6 +16,7 @@ import { shellTrueOverhead } from './shell-overhead.js';
 import { runSlackBench } from './slack.js';
 import { runStepCapBench } from './step-cap.js';
 import { fmt, formatTable, type Row } from './stats.js';
+import { runWebBench } from './web.js';
 
 const BENCH_DEADLINE_MS = 8 * 60_000;
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -53,6 +54,8 @@ async function main(): Promise<number> {
   if (selected('cap')) rows.push(...(await runStepCapBench({ redisUrl: redis.url, progress })));
 
   if (selected('slack')) rows.push(...(await runSlackBench({ redisUrl: redis.url, concurrency, scaled, progress })));
+
+  if (selected('web')) rows.push(...(await runWebBench({ redisUrl: redis.url, progress })));
 
   console.log('');
   console.log(formatTable(rows));

@@ -45,28 +45,75 @@ function graphSource(view: RunView): string | undefined {
   return lines.join('\n');
 }
 
-function outputOf(step: StepRecord, events: RunEvent[]): SafeHtml {
-  const parts: SafeHtml[] = [];
+/**
+ * Lines a step shows on the page, the last ones; a longer output is one click away as plain text
+ * (`/runs/ID/steps/STEP/output`), so a page of a 100,000-line step does not freeze the browser.
+ */
+export const PAGE_TAIL_LINES = 2000;
+
+/** One step's output as it is kept: stream lines, or the step record's head and tail when trimmed. */
+export interface StepOutputText {
+  chunks: { text: string[]; stderr: boolean }[];
+  /** Lines in the stream (shown, or cut to the tail on the page). */
+  count: number;
+  /** Set when the stream no longer holds all lines: what the step record kept. */
+  trimmed?: { total: number; head: string[]; tail: string[] };
+}
+
+export function stepOutputText(step: StepRecord, events: readonly RunEvent[]): StepOutputText {
+  const chunks: StepOutputText['chunks'] = [];
   let count = 0;
   for (const e of events) {
     if (e.type !== 'step.output' || e.step !== step.id) continue;
     count += e.lines.length;
-    const text = e.lines.map((l) => `${plainText(l)}\n`).join('');
-    parts.push(e.stream === 'stderr' ? html`<span class="stderr">${text}</span>` : html`${text}`);
+    chunks.push({ text: e.lines.map(plainText), stderr: e.stream === 'stderr' });
   }
-  const notes: SafeHtml[] = [];
   const total = step.output?.lines ?? count;
-  if (total > count) {
-    // The stream was trimmed (or expired): what the step record kept, and how much is missing.
-    const head = step.output?.head ?? [];
-    const tail = step.output?.tail ?? [];
-    notes.push(html`<p class="note">The run's event stream no longer holds all ${total} lines of this step; shown: the first ${head.length} and last ${tail.length} kept in the step record.</p>`);
-    parts.length = 0;
-    parts.push(html`${head.map((l) => `${plainText(l)}\n`).join('')}`, html`<span class="omitted">… ${total - head.length - tail.length} lines not kept …\n</span>`, html`${tail.map((l) => `${plainText(l)}\n`).join('')}`);
+  if (total > count) return { chunks, count, trimmed: { total, head: (step.output?.head ?? []).map(plainText), tail: (step.output?.tail ?? []).map(plainText) } };
+  return { chunks, count };
+}
+
+/** The whole kept output as plain text (the full-output route). */
+export function plainOutput(out: StepOutputText): string {
+  if (out.trimmed) {
+    const { total, head, tail } = out.trimmed;
+    return [...head, `… ${total - head.length - tail.length} lines not kept …`, ...tail].map((l) => `${l}\n`).join('');
   }
+  return out.chunks.map((c) => c.text.map((l) => `${l}\n`).join('')).join('');
+}
+
+/** The last `max` lines of the chunks, chunks kept whole but the first one cut. */
+function tailChunks(chunks: StepOutputText['chunks'], max: number): StepOutputText['chunks'] {
+  const out: StepOutputText['chunks'] = [];
+  let left = max;
+  for (let i = chunks.length - 1; i >= 0 && left > 0; i--) {
+    const c = chunks[i];
+    if (!c) continue;
+    const text = c.text.length > left ? c.text.slice(c.text.length - left) : c.text;
+    out.unshift({ text, stderr: c.stderr });
+    left -= text.length;
+  }
+  return out;
+}
+
+function outputOf(step: StepRecord, events: RunEvent[], fullOutputUrl: string): SafeHtml {
+  const out = stepOutputText(step, events);
+  const notes: SafeHtml[] = [];
+  const render = (chunks: StepOutputText['chunks']) => chunks.map((c) => (c.stderr ? html`<span class="stderr">${c.text.map((l) => `${l}\n`).join('')}</span>` : html`${c.text.map((l) => `${l}\n`).join('')}`));
+  let parts: SafeHtml[];
+  if (out.trimmed) {
+    // The stream was trimmed (or expired): what the step record kept, and how much is missing.
+    const { total, head, tail } = out.trimmed;
+    notes.push(html`<p class="note">The run's event stream no longer holds all ${total} lines of this step; shown: the first ${head.length} and last ${tail.length} kept in the step record.</p>`);
+    parts = [html`${head.map((l) => `${l}\n`).join('')}`, html`<span class="omitted">… ${total - head.length - tail.length} lines not kept …\n</span>`, html`${tail.map((l) => `${l}\n`).join('')}`];
+  } else if (out.count > PAGE_TAIL_LINES) {
+    notes.push(html`<p class="note more-output">Showing the last ${PAGE_TAIL_LINES.toLocaleString('en-US')} of ${out.count.toLocaleString('en-US')} lines. <a href="${fullOutputUrl}">The full output as text</a></p>`);
+    parts = render(tailChunks(out.chunks, PAGE_TAIL_LINES));
+  } else parts = render(out.chunks);
   const cut = step.output?.cut;
   if (cut) notes.push(html`<p class="note">${cut.lines} more lines (${cut.bytes} bytes) were not kept: past the ${cut.scope === 'step' ? "step's" : "run's"} output budget of ${cut.budget} bytes.</p>`);
-  return html`${notes}<pre class="output" data-lines="${count}">${parts}</pre>`;
+  const shown = out.trimmed ? 0 : Math.min(out.count, PAGE_TAIL_LINES);
+  return html`${notes}<pre class="output" data-lines="${out.count}" data-shown="${shown}" data-max-lines="${PAGE_TAIL_LINES}" data-full="${fullOutputUrl}">${parts}</pre>`;
 }
 
 function approvalOf(a: ApprovalState | undefined): SafeHtml {
@@ -94,7 +141,7 @@ ${step.childRunId ? html`<p class="child">Sub-workflow: <a href="${links.run(ste
 <ul class="retries">${retries.map((r) => html`<li>Retried at ${time(r.ts)} as attempt ${r.attempt} after ${formatDuration(r.delayMs)}: ${r.error}</li>`)}</ul>
 ${approvalOf(step.approval)}
 <ul class="notes">${notes.map((n) => html`<li>Notified: ${n.text}</li>`)}</ul>
-${outputOf(step, view.events)}
+${outputOf(step, view.events, `/runs/${encodeURIComponent(view.run.id)}/steps/${encodeURIComponent(step.id)}/output?${links.query}`)}
 ${outputsOf(step.outputs)}
 </article>`;
 }

@@ -10,7 +10,7 @@ import type { EventHub } from './event-hub.js';
 import { linkQueryString, type LinkSigner } from './link-signing.js';
 import { SECURITY_HEADERS } from './page-layout.js';
 import { refuseLink, sendRefusal } from './refusal.js';
-import { renderRunPage } from './run-page.js';
+import { plainOutput, renderRunPage, stepOutputText } from './run-page.js';
 import { loadRunView, type WebRunsSource } from './run-view.js';
 import { isStreamId } from './stream-ids.js';
 
@@ -75,6 +75,17 @@ export function registerRunRoutes(app: FastifyInstance, opts: RunRoutesOptions):
       .headers({ ...SECURITY_HEADERS, 'content-disposition': `attachment; filename="run-${run.id}.md"` })
       .type('text/markdown; charset=utf-8')
       .send(text);
+  });
+
+  app.get('/runs/:id/steps/:step/output', async (req: FastifyRequest<{ Params: { id: string; step: string }; Querystring: Record<string, string | undefined> }>, reply) => {
+    if (!allowed(req, reply)) return reply;
+    const view = await loadRunView(runs, req.params.id);
+    const step = view?.run.steps.find((s) => s.id === req.params.step);
+    if (!view || !step) return sendRefusal(reply, 404, 'No such step', 'This run or step does not exist or has expired.');
+    return reply
+      .headers({ ...SECURITY_HEADERS, 'content-disposition': `inline; filename="run-${view.run.id}-${step.id}.txt"` })
+      .type('text/plain; charset=utf-8')
+      .send(plainOutput(stepOutputText(step, view.events)));
   });
 
   app.get('/runs/:id/events', async (req: RunRequest, reply) => {

@@ -34,12 +34,20 @@ steps:
 outputs: { result: "\${{ steps.second.outputs.result }}" }
 `;
 
+const LONG = `
+name: long
+description: One step printing more lines than a page shows
+steps:
+  - id: print
+    run: seq 1 3000 | sed "s/^/long line /"
+`;
+
 let h: Harness;
 let front: WebTestFront;
 const gates: ReturnType<typeof gate>[] = [];
 
 beforeAll(async () => {
-  h = await harness(workflowsFrom(LIVE), { concurrency: 4 });
+  h = await harness(workflowsFrom(LIVE, LONG), { concurrency: 4 });
   front = await startWebFront(h);
 });
 
@@ -278,4 +286,28 @@ describe('the run list', () => {
       await noToken.close();
     }
   });
+});
+
+describe('a step with more lines than a page shows', () => {
+  it('shows the last 2,000 with a signed link to the whole output as text', async () => {
+    const { run } = await h.engine.startRun({ workflow: 'long', inputs: {}, trigger: cli });
+    await h.waitFor(run.id, ['succeeded'], 30_000);
+    const page = await (await fetch(`${front.base}${front.link(run.id)}`)).text();
+    const shown = [...page.matchAll(/long line (\d+)/g)].map((m) => Number(m[1]));
+    expect(shown).toHaveLength(2000);
+    expect(shown[0]).toBe(1001);
+    expect(shown[shown.length - 1]).toBe(3000);
+    expect(page).toContain('Showing the last 2,000 of 3,000 lines.');
+    const href = /href="([^"]*\/steps\/print\/output\?[^"]*)"/.exec(page)?.[1]?.replace(/&amp;/g, '&') ?? '';
+    const full = await fetch(`${front.base}${href}`);
+    expect(full.status).toBe(200);
+    expect(full.headers.get('content-type')).toContain('text/plain');
+    const text = await full.text();
+    expect(text.split('\n').filter(Boolean)).toHaveLength(3000);
+    expect(text.startsWith('long line 1\n')).toBe(true);
+    // The run's signature opens only this run's steps.
+    expect((await fetch(`${front.base}${href.replace(run.id, 'r-zzzzzz')}`)).status).toBe(403);
+    expect((await fetch(`${front.base}${href.replace(/sig=[^&]+/, 'sig=AAAA')}`)).status).toBe(403);
+    expect((await fetch(`${front.base}${href.replace('/print/', '/nope/')}`)).status).toBe(404);
+  }, 60_000);
 });

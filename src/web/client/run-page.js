@@ -13,6 +13,37 @@
     return line.replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '\ufffd');
   }
 
+  function newlines(text) {
+    let n = 0;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+    return n;
+  }
+
+  // A live step keeps about its last data-max-lines lines on the page (the rest stays one click
+  // away as text), so a long log cannot make the page slower and slower.
+  function trimOutput(pre) {
+    const max = Number(pre.dataset.maxLines || 0);
+    if (!max) return;
+    let shown = Number(pre.dataset.shown || 0);
+    if (shown <= max * 1.5) return;
+    while (shown > max && pre.firstChild) {
+      shown -= newlines(pre.firstChild.textContent || '');
+      pre.removeChild(pre.firstChild);
+    }
+    pre.dataset.shown = String(shown);
+    let note = pre.parentNode.querySelector('.more-output');
+    if (!note) {
+      note = document.createElement('p');
+      note.className = 'note more-output';
+      pre.parentNode.insertBefore(note, pre);
+    }
+    note.textContent = 'Showing the last lines of ' + pre.dataset.lines + '. ';
+    const a = document.createElement('a');
+    a.href = pre.dataset.full;
+    a.textContent = 'The full output as text';
+    note.appendChild(a);
+  }
+
   function timeText(ms) {
     return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
   }
@@ -144,6 +175,8 @@
           pre.appendChild(document.createTextNode(text));
         }
         pre.dataset.lines = String(Number(pre.dataset.lines || 0) + e.lines.length);
+        pre.dataset.shown = String(Number(pre.dataset.shown || 0) + e.lines.length);
+        trimOutput(pre);
         break;
       }
       case 'step.retrying':
