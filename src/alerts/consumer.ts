@@ -25,6 +25,8 @@ export interface IncidentChange {
   notification: Notification;
   before?: Incident;
   applied: Applied;
+  /** The group was folded into the "alert storm" incident (over the new-incidents cap): no runbook starts. */
+  storm: boolean;
 }
 
 /** Starts the runbooks an incident change asks for; returns the timeline entries to record (runs, skips). */
@@ -40,6 +42,8 @@ export interface ConsumerOptions {
   /** How long incidents are kept after their last change (CHATOPS_RETENTION). */
   retentionMs?: number;
   triggers?: TriggerHook;
+  /** Settles delayed runbook runs that are due (RunbookStarter.settle); returns the incidents it touched. */
+  settle?: (owner: string) => Promise<string[]>;
   /** Called after a change is committed (the incident reporter in this process looks at once). */
   onChange?: (incidentId: string) => void;
   leaseMs?: number;
@@ -138,6 +142,7 @@ return 0`,
             if (!this.holding) break;
           }
         }
+        if (this.holding && this.opts.settle) for (const id of await this.opts.settle(this.id)) this.opts.onChange?.(id);
       } catch (err) {
         if (this.closed) return;
         this.log.warn({ err }, 'incident consumer: redis error; retrying');
@@ -205,7 +210,7 @@ return 0`,
     const by = manualOf(fields.h);
     if (applied.resolvedNow) entries.push({ at: now, type: 'resolved', delivery, durationMs: now - inc.openedAt, ...by });
     if (this.opts.triggers && applied.changed) {
-      entries.push(...(await this.opts.triggers({ delivery, notification: n, before, applied })));
+      entries.push(...(await this.opts.triggers({ delivery, notification: n, before, applied, storm })));
     }
     const changed = applied.changed || entries.length > 0;
     if (entries.length > 0 && !applied.changed) inc.version += 1;

@@ -6,15 +6,20 @@
 import type { Redis } from 'ioredis';
 import type { ChannelBuckets } from '../chat/pacer.js';
 import type { ChatPlatform } from '../chat/platform.js';
+import type { ReportTarget } from '../chat/report-store.js';
+import type { RunRecord, RunsApi } from '../engine/types.js';
+import type { Workflow } from '../workflow/schema.js';
 import type { AlertsConfig } from '../config/alerts-config.js';
 import type { Logger } from '../lib/logger.js';
 import type { HttpServer } from '../server/http-server.js';
 import { routeOpen, type AlertSecrets } from './auth.js';
 import { IncidentConsumer, type TriggerHook } from './consumer.js';
 import { DeliveryStore } from './delivery-store.js';
-import { IncidentReporter } from './incident-reporter.js';
+import { IncidentReporter, platformKind, splitChannel } from './incident-reporter.js';
 import { IncidentRunWatcher } from './incident-runs.js';
-import type { RunsApi } from '../engine/types.js';
+import { IncidentStore } from './incident-store.js';
+import { RunbookStarter } from './runbook-starter.js';
+import { compileRunbooks } from './runbook-triggers.js';
 import { alertIntakePlugin } from './intake.js';
 import { ALERT_SOURCES, type AlertSource } from './types.js';
 
@@ -64,6 +69,8 @@ export interface IncidentsOptions {
   triggers?: TriggerHook;
   /** The engine: incident-bound runs' approvals and ends go on their timelines. */
   runs?: RunsApi;
+  /** Starts the runbooks whose `on.alert` matches (the project's workflows, with `runs`); none: no runbook starts. */
+  runbooks?: { workflows: Iterable<Workflow>; track: (run: RunRecord, target: ReportTarget) => Promise<void> };
   /** Tests shorten these. */
   pollMs?: number;
   blockMs?: number;
@@ -74,6 +81,7 @@ export interface Incidents {
   consumer: IncidentConsumer;
   reporter: IncidentReporter;
   runWatcher?: IncidentRunWatcher;
+  starter?: RunbookStarter;
   close(): Promise<void>;
 }
 
@@ -94,6 +102,7 @@ export function startIncidents(opts: IncidentsOptions): Incidents {
     pollMs: opts.pollMs,
     minIntervalMs: opts.minIntervalMs,
   });
+  const starter = opts.runbooks && opts.runs ? runbookStarter(opts, opts.runs, opts.runbooks) : undefined;
   const consumer = new IncidentConsumer({
     redis: opts.redis,
     prefix: opts.prefix,
@@ -101,7 +110,8 @@ export function startIncidents(opts: IncidentsOptions): Incidents {
     config: opts.config,
     defaultChannel: opts.defaultChannel,
     retentionMs: opts.retentionMs,
-    triggers: opts.triggers,
+    triggers: opts.triggers ?? (starter && !starter.empty ? starter.onChange : undefined),
+    settle: starter && !starter.empty ? (owner) => starter.settle(owner) : undefined,
     blockMs: opts.blockMs,
     onChange: () => reporter.poke(),
   });
@@ -113,10 +123,31 @@ export function startIncidents(opts: IncidentsOptions): Incidents {
     consumer,
     reporter,
     runWatcher,
+    ...(starter ? { starter } : {}),
     async close() {
       await consumer.close();
       await runWatcher?.close();
       await reporter.close();
     },
   };
+}
+
+/** The runbook starter of this process: runs an alert starts report in its incident's thread, on this process's platform of that kind. */
+function runbookStarter(opts: IncidentsOptions, runs: RunsApi, rb: NonNullable<IncidentsOptions['runbooks']>): RunbookStarter {
+  const store = new IncidentStore(opts.redis, opts.prefix);
+  return new RunbookStarter({
+    redis: opts.redis,
+    store,
+    runs,
+    runbooks: compileRunbooks(rb.workflows),
+    log: opts.log.child({ component: 'runbooks' }),
+    retentionMs: opts.retentionMs,
+    incidentLink: opts.linkFor,
+    async report(run, inc) {
+      if (!inc.channel) return;
+      const [kind, channel] = splitChannel(inc.channel);
+      const platform = opts.platforms.find((p) => platformKind(p) === kind)?.name ?? kind;
+      await rb.track(run, { platform, channel, threadKey: store.keys.message(inc.id) });
+    },
+  });
 }

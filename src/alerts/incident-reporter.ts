@@ -47,7 +47,7 @@ export function splitChannel(channel: string): [string, string] {
 }
 
 /** `shell.ab12cd` → `shell`. */
-function kindOf(platform: ChatPlatform): string {
+export function platformKind(platform: ChatPlatform): string {
   return platform.name.split('.')[0] ?? platform.name;
 }
 
@@ -69,7 +69,7 @@ export class IncidentReporter {
     this.journal = new IncidentJournal(opts.redis, opts.prefix);
     this.log = opts.log.child({ component: 'incident-reporter' });
     for (const platform of opts.platforms) {
-      const kind = kindOf(platform);
+      const kind = platformKind(platform);
       if (this.served.has(kind)) continue;
       const buckets = opts.buckets?.(platform.name) ?? new ChannelBuckets(platform.budget);
       this.served.set(kind, { platform, pacer: new Pacer({ budget: platform.budget, buckets, log: this.log, minIntervalMs: opts.minIntervalMs }) });

@@ -39,6 +39,27 @@ end
 redis.call('SET', KEYS[2], ARGV[2])
 return 1`;
 
+/**
+ * A delayed run's outcome (started or skipped), once. KEYS[1] consumer lease, KEYS[2] delayed
+ * zset, KEYS[3] the incident's timeline, KEYS[4] report zset, KEYS[5] the runs bound to incidents
+ * (a `run` entry binds its run, as in COMMIT). ARGV[1] owner, ARGV[2] the delayed
+ * member, ARGV[3] incident id, ARGV[4] keep seconds, ARGV[5] now ms, ARGV[6..] timeline entries.
+ * Returns 1, or 0 when the lease is not ours or the member was settled already (nothing written).
+ */
+const SETTLE_DELAYED = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('ZREM', KEYS[2], ARGV[2]) == 0 then return 0 end
+for i = 6, #ARGV do
+  redis.call('RPUSH', KEYS[3], ARGV[i])
+  local e = cjson.decode(ARGV[i])
+  if e.type == 'run' then redis.call('ZADD', KEYS[5], ARGV[5], ARGV[3] .. '|' .. e.runId) end
+end
+if #ARGV >= 6 then
+  redis.call('EXPIRE', KEYS[3], ARGV[4])
+  redis.call('ZADD', KEYS[4], ARGV[5], ARGV[3])
+end
+return 1`;
+
 const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 export const INCIDENT_ID_PATTERN = /^i-[0-9a-z]{6}$/;
 
@@ -101,6 +122,19 @@ export class IncidentStore {
 
   async cursor(): Promise<string> {
     return (await this.redis.get(this.keys.cursor)) ?? '0';
+  }
+
+  /** Delayed runs due by `now` (members as stored). */
+  async dueDelayed(now: number, limit = 50): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.delayed, '-inf', String(now), 'LIMIT', 0, limit);
+  }
+
+  /** Records a delayed run's outcome and removes it from the delayed set, once, if `owner` holds the consumer lease. */
+  async settleDelayed(r: { owner: string; member: string; incidentId: string; entries: TimelineEntry[]; keepMs: number; now: number }): Promise<boolean> {
+    const k = this.keys;
+    const keys = [k.consumer, k.delayed, k.timeline(r.incidentId), k.report, k.runs];
+    const argv = [r.owner, r.member, r.incidentId, String(Math.ceil(r.keepMs / 1000)), String(r.now), ...r.entries.map((e) => JSON.stringify(e))];
+    return Number(await this.redis.eval(SETTLE_DELAYED, keys.length, ...keys, ...argv)) === 1;
   }
 
   /** Writes a delivery's effect and moves the cursor past it, if `owner` still holds the consumer lease. */

@@ -100,6 +100,7 @@ export function buildChangeView(inc: Incident, entries: readonly TimelineEntry[]
     else if (e.type === 'ack') notes.push(`acknowledged by ${e.by}: handled by ${e.by}`);
     else if (e.type === 'silence') notes.push(`silenced by ${e.by} until ${formatClock(e.endsAt)} (silence ${e.silenceId}; \`unsilence\` here ends it)`);
     else if (e.type === 'unsilence') notes.push(`silence ${e.silenceId} ended by ${e.by}`);
+    else if (e.type === 'run-delayed') notes.push(`${e.workflow} starts in ${e.delay} unless the alert changes by then`);
     if (e.type === 'resolved' && e.by) notes.push(`resolved by hand by ${e.by}${e.why ? `: ${e.why}` : ''}`);
   }
   const left = { n: maxListed };

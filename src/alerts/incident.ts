@@ -40,6 +40,8 @@ export interface Incident {
   version: number;
   /** Set on the "alert storm" incident that takes new groups beyond the per-minute cap. */
   storm?: { groups: number };
+  /** Incident-scope runbooks started: workflow -> the firing episode (`openedAt:reopened`) it ran for. */
+  runbooks?: Record<string, string>;
 }
 
 /** An alert named in a timeline entry (enough to list it without the incident record). */
@@ -69,7 +71,9 @@ export type TimelineEntry =
   | { at: number; type: 'ack'; by: string }
   | { at: number; type: 'silence'; by: string; silenceId: string; endsAt: number; matchers: string[] }
   | { at: number; type: 'unsilence'; by: string; silenceId: string }
-  | { at: number; type: 'command'; by: string; text: string };
+  | { at: number; type: 'command'; by: string; text: string }
+  /** A run waiting for its `delay`: started at `due` unless the alert changed meanwhile. */
+  | { at: number; type: 'run-delayed'; workflow: string; fingerprint?: string; due: number; delay: string };
 
 /** Entry types people cause (the postmortem's participants). */
 export const HUMAN_ENTRIES = ['ack', 'silence', 'unsilence', 'command', 'approval'] as const;

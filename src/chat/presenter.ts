@@ -47,6 +47,8 @@ export interface PresenterOptions {
   channelRetryMs?: number;
   /** The run's web page for the header's "View" link; none when it answers undefined. */
   linkFor?: (runId: string) => string | undefined;
+  /** The thread to report in (an incident's message): the header is a reply there, not a new message. */
+  threadRoot?: () => Promise<MessageRef | undefined>;
 }
 
 /** Default of PresenterOptions.channelRetryMs. */
@@ -166,7 +168,7 @@ export class RunPresenter {
       if (!state.unavailable || this.final) return;
       try {
         if (state.root) await platform.update(state.root, header);
-        else state.root = await platform.postRoot(channel, header);
+        else state.root = await this.postHeader(header);
       } catch (err) {
         this.channelTriedAt = this.now();
         if (err instanceof ChannelUnavailableError) {
@@ -265,8 +267,18 @@ export class RunPresenter {
     state.delivered = [...(state.delivered ?? []), key];
   }
 
+  /** Posts the run's header: a new message in the channel, or a reply in the thread it reports in. */
+  private async postHeader(content: ChatContent): Promise<MessageRef> {
+    const { platform, channel, threadRoot } = this.opts;
+    if (!threadRoot) return platform.postRoot(channel, content);
+    const parent = await threadRoot();
+    // Retried with backoff by the pacer: the incident reporter posts the incident's message first.
+    if (!parent) throw new Error('the thread this run reports in (its incident message) is not posted yet');
+    return platform.postReply(parent, content);
+  }
+
   private async writeOne(key: string, content: ChatContent): Promise<void> {
-    const { platform, channel, state } = this.opts;
+    const { platform, state } = this.opts;
     if (key.startsWith('private:')) {
       if (!this.opts.requester || state.delivered?.includes(key)) return;
       await platform.reply(this.opts.requester, content);
@@ -278,7 +290,7 @@ export class RunPresenter {
     if (state.unavailable) return;
     if (key === 'root') {
       if (state.root) return platform.update(state.root, content);
-      state.root = await platform.postRoot(channel, content);
+      state.root = await this.postHeader(content);
       await this.opts.onState?.(state);
       return;
     }

@@ -21,6 +21,11 @@ export interface ReportTarget {
    * response_url): where the run is reported when the bot may not post in `channel`.
    */
   requester?: ReplyTarget;
+  /**
+   * A Redis key holding the MessageRef (JSON) of a thread the run reports into, its header a reply
+   * there (an incident's message: P:incident:ID:msg). Until the key is written the header waits.
+   */
+  threadKey?: string;
 }
 
 export interface StoredReport {

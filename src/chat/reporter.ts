@@ -13,7 +13,7 @@ import type { RunRecord, RunsApi } from '../engine/types.js';
 import type { Logger } from '../lib/logger.js';
 import { EventFeed, type Subscription } from './event-feed.js';
 import { ChannelBuckets, Pacer, type WriteOutcome } from './pacer.js';
-import type { ChatPlatform } from './platform.js';
+import type { ChatPlatform, MessageRef } from './platform.js';
 import { RunPresenter } from './presenter.js';
 import { ReportStore, type ReportTarget } from './report-store.js';
 
@@ -181,7 +181,14 @@ export class ReporterPool {
       saving = saving.then(() => this.store.save(runId, this.id, cursor, presenter.state)).catch((err: unknown) => log.warn({ err }, 'saving reporter state failed'));
       return saving;
     };
-    const presenter = new RunPresenter({ platform, pacer, channel: stored.target.channel, requester: stored.target.requester, state: stored.state, log, channelRetryMs: this.opts.channelRetryMs, linkFor: this.opts.linkFor, onState: async () => {
+    const threadKey = stored.target.threadKey;
+    const threadRoot = threadKey
+      ? async () => {
+          const json = await this.opts.redis.get(threadKey);
+          return json ? (JSON.parse(json) as MessageRef) : undefined;
+        }
+      : undefined;
+    const presenter = new RunPresenter({ platform, pacer, channel: stored.target.channel, requester: stored.target.requester, threadRoot, state: stored.state, log, channelRetryMs: this.opts.channelRetryMs, linkFor: this.opts.linkFor, onState: async () => {
         await save();
       },
     });

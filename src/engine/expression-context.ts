@@ -40,10 +40,17 @@ export function baseContext(rc: RunContext, records: StepRecord[], extra: Partia
     secrets: {},
     run: { id: rc.meta.id, workflow: rc.meta.workflow, requester: rc.meta.trigger.requester, channel: rc.meta.trigger.channel ?? '', source: rc.meta.trigger.source },
     alert: rc.meta.alert ?? {},
+    // Alert-started runs carry their incident inside the alert context (alert.incident).
+    incident: incidentOf(rc.meta.alert),
     ...extra,
   };
   ctx.env = { ...interpolateEnv(rc.def.env, ctx), ...(extra.env ?? {}) };
   return ctx;
+}
+
+function incidentOf(alert: Record<string, unknown> | undefined): Record<string, unknown> {
+  const inc = alert?.incident;
+  return inc !== null && typeof inc === 'object' ? (inc as Record<string, unknown>) : {};
 }
 
 function interpolateEnv(env: Record<string, string | number | boolean> | undefined, ctx: ExpressionContext): Record<string, string> {

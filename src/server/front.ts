@@ -139,6 +139,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       retentionMs: opts.engine?.retentionMs,
       linkFor: (id) => web.incidentUrl(id),
       runs: engine,
+      runbooks: { workflows: project.workflows.values(), track: (run, target) => pool.track(run, target) },
       pollMs: opts.reporter?.pollMs,
       blockMs: opts.reporter?.blockMs,
       minIntervalMs: opts.reporter?.minIntervalMs,

@@ -9,7 +9,7 @@ import { parseDuration } from './duration.js';
 import { secretEnvName } from '../config/secret-source.js';
 import { renderMermaid } from './mermaid.js';
 import { secretsNeeded } from './secret-checks.js';
-import { actionOf, DEFAULT_POOL, stepPool, type Step, type Workflow } from './schema.js';
+import { actionOf, DEFAULT_POOL, stepPool, type AlertTrigger, type Step, type Workflow } from './schema.js';
 
 export interface DocsContext {
   /** The workflow's source file as shown to users (e.g. workflows/deploy.yaml). */
@@ -45,13 +45,7 @@ function howItStarts(wf: Workflow, ctx: DocsContext): string[] {
   }
   if (ctx.commands.length > 0) out.push('  - trailing `key=value` words set other inputs');
   const alert = wf.on?.alert;
-  if (alert) {
-    const match = Object.entries(alert.match)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([k, v]) => `${k}=${v}`)
-      .join(', ');
-    out.push(`- Alert matching ${code(match)}${alert.sources ? ` from ${alert.sources.join(', ')}` : ''}${alert.channel ? `, reported in ${alert.channel}` : ''}`);
-  }
+  if (alert) out.push(...alertLines(alert));
   const callers = ctx.workflows
     .filter((other) => [...other.steps, ...(other.on_failure ?? [])].some((s) => s.workflow?.name === wf.name))
     .map((other) => `[${other.name}](${other.name}.md)`);
@@ -62,6 +56,19 @@ function howItStarts(wf: Workflow, ctx: DocsContext): string[] {
     .join('');
   out.push(`- Terminal: ${code(`chatops run ${wf.name}${example}`)}`);
   return out;
+}
+
+/** How `on.alert` reads: which alerts, from where, on which change, how often, with which inputs. */
+function alertLines(alert: AlertTrigger): string[] {
+  const matchers = [...(alert.matchers ?? []), ...Object.entries(alert.match ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`)];
+  const when = alert.status === 'any' ? 'fires or resolves' : alert.status === 'resolved' ? 'resolves' : 'fires';
+  const what = alert.scope === 'incident' ? `an incident with an alert matching ${code(matchers.join(', '))}` : `an alert matching ${code(matchers.join(', '))}`;
+  const parts = [`- Alert: when ${what} ${when}${alert.sources ? ` (from ${alert.sources.join(', ')})` : ''}, ${alert.scope === 'incident' ? 'one run per incident' : 'one run per alert'}, reported in the incident's thread`];
+  if (alert.start === 'manual') parts.push('  - started by hand from the incident (start: manual)');
+  if (alert.delay) parts.push(`  - after a ${alert.delay} delay; skipped if the alert changed by then`);
+  if (alert.cooldown) parts.push(`  - at most once per ${alert.scope === 'incident' ? 'incident' : 'alert'} every ${alert.cooldown}`);
+  for (const [name, value] of Object.entries(alert.inputs ?? {})) parts.push(`  - input \`${name}\` = ${code(String(value))}`);
+  return parts;
 }
 
 function inputsTable(wf: Workflow): string[] {

@@ -15,6 +15,8 @@ export type ExpressionContext = {
   secrets?: Record<string, string>;
   run?: Record<string, unknown>;
   alert?: Record<string, unknown>;
+  /** The incident of an alert-started run: `id`, `url`. */
+  incident?: Record<string, unknown>;
   /** What made the run fail, for on_failure steps (`${{ failure.step }}`). */
   failure?: { step?: string; error?: string };
   /** Status of the run, for success()/failure()/cancelled()/always(). */
@@ -22,7 +24,7 @@ export type ExpressionContext = {
 };
 
 /** The context names an expression may use. */
-export const CONTEXT_NAMES = ['inputs', 'steps', 'env', 'secrets', 'run', 'alert', 'failure'] as const;
+export const CONTEXT_NAMES = ['inputs', 'steps', 'env', 'secrets', 'run', 'alert', 'incident', 'failure'] as const;
 export type ContextName = (typeof CONTEXT_NAMES)[number];
 
 export const STATUS_FUNCTIONS = ['success', 'failure', 'always', 'cancelled'] as const;

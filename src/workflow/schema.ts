@@ -116,12 +116,33 @@ export const concurrencySchema = z.strictObject({
   mode: z.enum(['queue', 'reject']).default('queue'),
 });
 
+/**
+ * `on.alert`: which alerts start the workflow (FORMATS.md "Alerts"). Matchers use Alertmanager's
+ * syntax; their text is checked in validate.ts (with the position of the bad one), compiled by
+ * alerts/runbook-triggers.ts.
+ */
 export const alertTriggerSchema = z.strictObject({
-  match: z.record(z.string(), z.string()),
-  channel: z.string().optional(),
+  /** `name="value"`, `name!="value"`, `name=~"regex"`, `name!~"regex"`; all must hold. */
+  matchers: z.array(z.string()).optional(),
+  /** Equalities, the same as `name="value"` matchers. */
+  match: z.record(z.string(), z.coerce.string()).optional(),
   /** Which alert sources may start this workflow; all when absent. */
   sources: z.array(z.enum(['alertmanager', 'grafana', 'pagerduty', 'generic'])).optional(),
+  /** Which change starts it: an alert firing (default), resolving, or either. */
+  status: z.enum(['firing', 'resolved', 'any']).default('firing'),
+  /** A run per alert (default) or one per incident. */
+  scope: z.enum(['alert', 'incident']).default('alert'),
+  /** Wait this long first; skipped when the alert changed status meanwhile. */
+  delay: durationSchema.optional(),
+  /** At most one run per workflow and alert fingerprint (incident scope: per incident) in this window. */
+  cooldown: durationSchema.optional(),
+  /** `manual` (a button on the incident instead) is refused by the validator until it exists. */
+  start: z.enum(['auto', 'manual']).default('auto'),
+  /** Inputs from the alert: `${{ alert.labels.service }}`. */
+  inputs: z.record(z.string(), scalar).optional(),
 });
+
+export type AlertTrigger = z.infer<typeof alertTriggerSchema>;
 
 export const workflowSchema = z.strictObject({
   name: z.string().regex(NAME_PATTERN, 'expected a lower-case name of letters, digits, _ and -'),

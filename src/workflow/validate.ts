@@ -8,6 +8,7 @@ import type { PathSegment, Position, Problem } from '../config/yaml-source.js';
 import { CONTEXT_NAMES, ExpressionError, conditionText, contextReferences, findExpressions, parseExpression, unknownContexts } from './expressions.js';
 import { parseDuration } from './duration.js';
 import { inputValueSchema } from './inputs.js';
+import { parseMatcher } from '../alerts/matchers.js';
 import type { Step, Workflow } from './schema.js';
 import { checkSecrets } from './secret-checks.js';
 import { urlHostWarnings } from './url-checks.js';
@@ -30,7 +31,8 @@ function suggest(word: string, known: readonly string[]): string {
 type Scope =
   | { kind: 'step'; list: 'steps' | 'on_failure'; ancestors: Ancestry }
   | { kind: 'outputs' }
-  | { kind: 'workflow' }; // workflow env, concurrency: before any step ran
+  | { kind: 'workflow' } // workflow env, concurrency: before any step ran
+  | { kind: 'trigger' }; // on.alert.inputs: only the alert is known, before the run exists
 
 interface Ctx {
   wf: Workflow;
@@ -70,6 +72,10 @@ function checkExpression(c: Ctx, path: readonly PathSegment[], text: string, sco
   }
   for (const { path: ref } of contextReferences(text)) {
     const [context, key, sub] = ref;
+    if (scope.kind === 'trigger' && context !== 'alert' && context !== 'incident') {
+      err(c, pos(), `${fmt(path)}: \`${context ?? ''}\` is not known when an alert starts the run; read alert.labels, alert.annotations, alert.status, alert.fingerprint, … or incident.id here`);
+      continue;
+    }
     if (key === undefined || key === '*') continue;
     if (context === 'inputs' && !(key in c.wf.inputs)) {
       const known = Object.keys(c.wf.inputs);
@@ -95,7 +101,7 @@ function checkStepReference(c: Ctx, path: readonly PathSegment[], id: string, su
     err(c, pos(), `${where}: steps.${id} cannot be read here: no step has run yet`);
     return;
   }
-  if (scope.kind === 'outputs') return;
+  if (scope.kind === 'outputs' || scope.kind === 'trigger') return;
   // on_failure steps run after the main steps ended, so any main step may be read (it may be empty).
   if (scope.list === 'on_failure' && c.mainIds.has(id)) return;
   if (!scope.ancestors.has(id))
@@ -285,8 +291,30 @@ function checkLimits(c: Ctx, list: 'steps' | 'on_failure', steps: Step[]): void 
 
 function checkTrigger(c: Ctx): void {
   const alert = c.wf.on?.alert;
-  if (alert && Object.keys(alert.match).length === 0)
-    err(c, c.loc.locate(['on', 'alert', 'match']), 'on.alert.match: empty, so every alert would start this workflow; name at least one label, e.g. { alertname: HighErrorRate }');
+  if (!alert) return;
+  const at = ['on', 'alert'];
+  (alert.matchers ?? []).forEach((text, i) => {
+    try {
+      parseMatcher(text);
+    } catch (e) {
+      err(c, c.loc.locate([...at, 'matchers', i]), `on.alert.matchers[${i}]: ${(e as Error).message}`);
+    }
+  });
+  if ((alert.matchers?.length ?? 0) === 0 && Object.keys(alert.match ?? {}).length === 0) {
+    if (alert.match !== undefined) err(c, c.loc.locate([...at, 'match']), 'on.alert.match: empty, so every alert would start this workflow; name at least one label, e.g. { alertname: HighErrorRate }');
+    else err(c, c.loc.locate(at, 'key'), `on.alert: no matchers, so every alert would start this workflow; add matchers: ['alertname="HighErrorRate"'] or match: { alertname: HighErrorRate }`);
+  }
+  if (alert.start === 'manual') err(c, c.loc.locate([...at, 'start']), 'on.alert.start: manual (a button on the incident) is not available yet; use auto, or leave on.alert out and start the workflow from a command');
+  const mapped = alert.inputs ?? {};
+  const declared = Object.keys(c.wf.inputs);
+  for (const [name, value] of Object.entries(mapped)) {
+    if (!(name in c.wf.inputs)) err(c, c.loc.locate([...at, 'inputs', name], 'key'), `on.alert.inputs.${name}: not an input of this workflow${suggest(name, declared)} (declared: ${declared.length > 0 ? declared.join(', ') : 'none'})`);
+    else checkTemplate(c, [...at, 'inputs', name], value, { kind: 'trigger' });
+  }
+  for (const [name, spec] of Object.entries(c.wf.inputs)) {
+    if (spec.required && spec.default === undefined && !(name in mapped))
+      err(c, c.loc.locate(at, 'key'), `on.alert: input \`${name}\` is required and has no default, so an alert could never start this workflow; map it in on.alert.inputs (e.g. ${name}: \${{ alert.labels.${name} }})`);
+  }
 }
 
 function checkInputs(c: Ctx): void {

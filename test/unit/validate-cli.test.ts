@@ -116,7 +116,7 @@ describe('chatops docs', () => {
     expect(md).toContain('- `restart`: roles oncall, sre in any channel');
     expect(md).toContain('- Approval `approve`: 1 of role sre, never the requester');
     const diagnose = await readFile(join(out, 'diagnose-high-error-rate.md'), 'utf8');
-    expect(diagnose).toContain('- Alert matching `alertname=HighErrorRate`, reported in #incidents');
+    expect(diagnose).toContain('- Alert: when an alert matching `alertname="HighErrorRate", severity=~"critical|page"` fires, one run per alert, reported in the incident\'s thread\n  - at most once per alert every 30m\n');
   });
 
   it('removes runbooks it generated for workflows that are gone, keeps hand-written files', async () => {

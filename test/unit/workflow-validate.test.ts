@@ -224,6 +224,60 @@ on:
   });
 });
 
+describe('on.alert', () => {
+  it('points at bad matchers, unknown or unmapped inputs, expressions reading what an alert does not have, and manual start', () => {
+    expect(
+      check(`name: t
+inputs:
+  host: { type: string, required: true }
+steps:
+  - id: a
+    run: "true"
+on:
+  alert:
+    matchers: ['alertname="X"', 'severity=~"(bad"', 'nope']
+    start: manual
+    inputs: { hots: '\${{ alert.labels.instance }}', host: '\${{ inputs.host }}' }
+`),
+    ).toEqual([
+      'wf.yaml:9:33: on.alert.matchers[1]: `severity=~"(bad"`: bad regular expression: Invalid regular expression: /^(?:(bad)$/: Unterminated group',
+      'wf.yaml:9:53: on.alert.matchers[2]: `nope` is not a matcher; write name="value", name!="value", name=~"regex" or name!~"regex"',
+      'wf.yaml:10:12: on.alert.start: manual (a button on the incident) is not available yet; use auto, or leave on.alert out and start the workflow from a command',
+      'wf.yaml:11:15: on.alert.inputs.hots: not an input of this workflow, did you mean `host`? (declared: host)',
+      'wf.yaml:11:60: on.alert.inputs.host: `inputs` is not known when an alert starts the run; read alert.labels, alert.annotations, alert.status, alert.fingerprint, … or incident.id here',
+    ]);
+  });
+
+  it('accepts the FORMATS.md example and needs matchers', () => {
+    expect(
+      check(`name: t
+inputs:
+  service: { type: string, required: true }
+steps:
+  - id: a
+    run: "true"
+on:
+  alert:
+    matchers: ['alertname="HighErrorRate"', 'severity=~"critical|page"']
+    sources: [alertmanager, grafana]
+    status: firing
+    scope: alert
+    delay: 2m
+    cooldown: 30m
+    start: auto
+    inputs: { service: "\${{ alert.labels.service }}-\${{ incident.id }}" }
+`),
+    ).toEqual([]);
+    expect(check('name: t\nsteps:\n  - id: a\n    run: "true"\non:\n  alert: { status: any, scope: incident }\n')).toEqual([
+      `wf.yaml:6:3: on.alert: no matchers, so every alert would start this workflow; add matchers: ['alertname="HighErrorRate"'] or match: { alertname: HighErrorRate }`,
+    ]);
+    expect(check('name: t\nsteps:\n  - id: a\n    run: "true"\non:\n  alert: { match: { a: b }, scope: group, delay: soon }\n')).toEqual([
+      'wf.yaml:6:36: on.alert.scope: expected one of alert, incident, got text "group"',
+      'wf.yaml:6:50: on.alert.delay: expected a duration such as 500ms, 30s, 5m, 2h or 1h30m',
+    ]);
+  });
+});
+
 describe('YAML-level problems', () => {
   it('words duplicate keys, extra documents and unclosed conditions plainly', () => {
     expect(check('name: t\nsteps:\n  - id: a\n    run: x\n    run: y\n')).toEqual(['wf.yaml:5:5: duplicate key `run`: a key appears once per mapping; keep one']);

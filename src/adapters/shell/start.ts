@@ -94,7 +94,19 @@ export async function runShell(opts: ShellOptions): Promise<void> {
     pool.start();
     cleanups.push({ name: 'reporter', run: () => pool.close() });
     // Incidents routed to `shell:` (deliveries taken by a `chatops serve` on the same Redis) show here.
-    const incidents = startIncidents({ redis, prefix: opts.prefix, log, platforms: [platform], config: project.alerts, defaultChannel: opts.alertChannel, buckets: (name) => pool.bucketsOf(name), retentionMs: opts.retentionMs, linkFor: opts.incidentLinkFor, runs: engine });
+    const incidents = startIncidents({
+      redis,
+      prefix: opts.prefix,
+      log,
+      platforms: [platform],
+      config: project.alerts,
+      defaultChannel: opts.alertChannel,
+      buckets: (name) => pool.bucketsOf(name),
+      retentionMs: opts.retentionMs,
+      linkFor: opts.incidentLinkFor,
+      runs: engine,
+      runbooks: { workflows: project.workflows.values(), track: (run, target) => pool.track(run, target) },
+    });
     cleanups.push({ name: 'incidents', run: () => incidents.close() });
     const router = createRouter({
       runs: engine,
