@@ -82,6 +82,8 @@ export function describeEntry(e: TimelineEntry, common: Record<string, string> =
       return `Run ${e.runId} (${inline(e.workflow)}) started ${e.by ? `by ${inline(e.by)}` : 'by the alert'}`;
     case 'run-skipped':
       return `${inline(e.workflow)} not started: ${inline(e.reason)}`;
+    case 'run-delayed':
+      return `${inline(e.workflow)} waits ${inline(e.delay)} before it starts (until ${utc(e.due)})`;
     case 'run-ended':
       return `Run ${e.runId} (${inline(e.workflow)}) ended: **${e.state}**${e.error ? ` — ${inline(e.error)}` : ''}`;
     case 'approval':
