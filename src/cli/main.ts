@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { register as registerApprove } from './approve.js';
 import { register as registerAudit } from './audit.js';
 import { register as registerCancel } from './cancel.js';
+import { register as registerDiscord } from './discord.js';
 import { register as registerDocs } from './docs.js';
 import { register as registerPostmortem } from './postmortem.js';
 import { register as registerRun } from './run.js';
@@ -24,10 +25,13 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const register of [registerShell, registerServe, registerWorker, registerWorkers, registerRun, registerStatus, registerCancel, registerApprove, registerTranscript, registerPostmortem, registerAudit, registerValidate, registerDocs]) {
+  for (const register of [registerShell, registerServe, registerWorker, registerWorkers, registerRun, registerStatus, registerCancel, registerApprove, registerTranscript, registerPostmortem, registerAudit, registerValidate, registerDocs, registerDiscord]) {
     register(program);
   }
-  for (const sub of program.commands) sub.exitOverride();
+  for (const sub of program.commands) {
+    sub.exitOverride();
+    for (const nested of sub.commands) nested.exitOverride();
+  }
   return program;
 }
 

@@ -120,7 +120,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       platforms.push(slack.platform);
     }
     if (opts.discord) {
-      discord = await createDiscordFront({ config: opts.discord, log, router, redis, prefix, server, ...opts.discordOptions });
+      discord = await createDiscordFront({ config: opts.discord, log, router, commands: project.commands.values(), redis, prefix, server, ...opts.discordOptions });
       platforms.push(discord.platform);
     }
     platforms.push(...(opts.platforms ?? []));

@@ -8,6 +8,7 @@
 import { DiscordAPIError, type REST } from '@discordjs/rest';
 import { Routes, type APIApplication, type APIUser } from 'discord-api-types/v10';
 import type { Redis } from 'ioredis';
+import type { CommandDef } from '../../config/load-project.js';
 import type { Logger } from '../../lib/logger.js';
 import { createDiscordMetrics } from '../../server/discord-metrics.js';
 import type { HttpServer } from '../../server/http-server.js';
@@ -38,6 +39,8 @@ export interface DiscordFrontOptions extends DiscordTuning {
   config: DiscordConfig;
   log: Logger;
   router: InteractionDeps['router'];
+  /** The project's commands (typed slash commands are looked up by name). */
+  commands?: Iterable<CommandDef>;
   /** Where the thread → run map is kept (shared by every replica). */
   redis: Redis;
   prefix: string;
@@ -87,7 +90,8 @@ export async function createDiscordFront(opts: DiscordFrontOptions): Promise<Dis
   const threadRuns = createDiscordThreadRuns(opts.redis, opts.prefix);
   const metrics = createDiscordMetrics(opts.server.metrics.registry);
   const platform = new DiscordPlatform({ rest, applicationId: config.applicationId, log, threadRuns, tokenLifetimeMs: opts.tokenLifetimeMs, now });
-  const deps: InteractionDeps = { router: opts.router, platform, threadRuns, log, now, ackBudgetMs: opts.ackBudgetMs ?? ACK_BUDGET_MS, onAck: (ms) => metrics.ackSeconds.observe(ms / 1000), pending: new Set() };
+  const commands = new Map([...(opts.commands ?? [])].map((c) => [c.pattern.name, c]));
+  const deps: InteractionDeps = { router: opts.router, platform, threadRuns, commands, log, now, ackBudgetMs: opts.ackBudgetMs ?? ACK_BUDGET_MS, onAck: (ms) => metrics.ackSeconds.observe(ms / 1000), pending: new Set() };
   if (config.mode === 'http') {
     if (!config.publicKey) throw new DiscordConfigError('DISCORD_PUBLIC_KEY_INVALID', 'DISCORD_PUBLIC_KEY', 'DISCORD_PUBLIC_KEY is not set.');
     await interactionsRoute(opts.server.app, { publicKey: ed25519PublicKey(config.publicKey), log, now, onRequest: (outcome) => metrics.interactions.inc({ outcome }), handle: (i, respond) => handleInteraction(i, respond, deps) });

@@ -19,6 +19,7 @@ import { deliver, runAfterAck } from '../../chat/deliver.js';
 import type { ReplyTarget } from '../../chat/platform.js';
 import { autocompleteChoices } from './autocomplete.js';
 import { OPS_COMMAND, OPS_OPTION } from './commands/ops-command.js';
+import { typedLine } from './commands/typed-commands.js';
 import { formatContent } from './format/format.js';
 import { chatUser, clickToAction } from './inbound.js';
 import type { InteractionDeps, Respond } from './interaction-deps.js';
@@ -44,6 +45,13 @@ export async function handleInteraction(i: APIInteraction, respond: Respond, dep
   }
   switch (i.type) {
     case InteractionType.ApplicationCommand: {
+      const typed = i.data.type === ApplicationCommandType.ChatInput && i.data.name !== OPS_COMMAND ? deps.commands.get(i.data.name) : undefined;
+      if (typed && i.data.type === ApplicationCommandType.ChatInput) {
+        // A typed command is the line its options stand for: the router checks it like any line.
+        const values = new Map((i.data.options ?? []).flatMap((o) => ('value' in o ? [[o.name, String(o.value)] as const] : [])));
+        await routeLine(i, user, typedLine(typed, values), respond, deps);
+        return;
+      }
       if (i.data.type !== ApplicationCommandType.ChatInput || i.data.name !== OPS_COMMAND) {
         deps.log.warn({ name: i.data.name }, 'unknown Discord command');
         await respond(ephemeralText(`Unknown command /${i.data.name}: run \`chatops discord register\` to update the bot's commands.`, 'E_UNKNOWN_COMMAND'));

@@ -1,6 +1,7 @@
 /** What the interaction handlers share: the router, the outbound platform, thread lookup and hooks. */
 import type { APIInteractionResponse } from 'discord-api-types/v10';
 import type { Router } from '../../chat/router.js';
+import type { CommandDef } from '../../config/load-project.js';
 import type { Logger } from '../../lib/logger.js';
 import type { DiscordPlatform } from './discord-platform.js';
 import type { DiscordThreadRuns } from './thread-runs.js';
@@ -16,6 +17,8 @@ export interface InteractionDeps {
   router: Pick<Router, 'handleMessage' | 'handleClick' | 'allowedCommands'>;
   platform: DiscordPlatform;
   threadRuns?: DiscordThreadRuns;
+  /** The project's commands by name: typed slash commands (`/restart …`) are looked up here. */
+  commands: ReadonlyMap<string, CommandDef>;
   log: Logger;
   now: () => number;
   /** How long a command may wait for the router before the ack goes out deferred. */
