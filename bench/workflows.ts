@@ -21,4 +21,6 @@ export const BENCH_WORKFLOWS: Record<string, string> = {
     '    run: seq 1 "$INPUT_COUNT" | sed "s/\\$/ $INPUT_TOKEN/"',
     '',
   ].join('\n'),
+  // The trial of issue 9 item 4: 1 GB of output in lines of 99 characters.
+  gigabyte: 'name: gigabyte\ndescription: One step printing 1 GB.\nsteps:\n  - id: flood\n    run: head -c 1000000000 /dev/zero | tr \'\\0\' a | fold -w 99\n',
 };
