@@ -8,6 +8,7 @@ import { register as registerAudit } from './audit.js';
 import { register as registerCancel } from './cancel.js';
 import { register as registerDiscord } from './discord.js';
 import { register as registerDocs } from './docs.js';
+import { register as registerIncidents } from './incidents.js';
 import { register as registerPostmortem } from './postmortem.js';
 import { register as registerRun } from './run.js';
 import { register as registerServe } from './serve.js';
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const register of [registerShell, registerServe, registerWorker, registerWorkers, registerRun, registerStatus, registerCancel, registerApprove, registerTranscript, registerPostmortem, registerAudit, registerValidate, registerDocs, registerDiscord]) {
+  for (const register of [registerShell, registerServe, registerWorker, registerWorkers, registerRun, registerStatus, registerCancel, registerApprove, registerTranscript, registerIncidents, registerPostmortem, registerAudit, registerValidate, registerDocs, registerDiscord]) {
     register(program);
   }
   for (const sub of program.commands) {
