@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { formatProblem } from '../config/load-project.js';
 import { PathNotFoundError, validatePaths } from '../config/validate-paths.js';
 import { readEnv } from '../config/env.js';
+import { discordProblems } from '../adapters/discord/commands/discord-problems.js';
 import { EXIT } from './exit-codes.js';
 
 export interface Output {
@@ -24,9 +25,11 @@ export async function validateCommand(paths: string[], io: Output = consoleOutpu
     }
     throw err;
   }
-  for (const p of summary.problems) io.out(formatProblem(p));
-  const errors = summary.problems.filter((p) => p.severity === 'error').length;
-  const warnings = summary.problems.length - errors;
+  // Commands that cannot be Discord slash commands are warnings: they still work through /ops.
+  const problems = [...summary.problems, ...summary.projects.flatMap(discordProblems)];
+  for (const p of problems) io.out(formatProblem(p));
+  const errors = problems.filter((p) => p.severity === 'error').length;
+  const warnings = problems.length - errors;
   const loaded = `${summary.workflows} workflow(s), ${summary.commands} command(s)${summary.policy ? ', policy' : ''} loaded`;
   if (errors > 0) io.err(`${errors} error(s), ${warnings} warning(s); ${loaded}. Files with errors are left out.`);
   else io.err(`ok: ${loaded}${warnings > 0 ? `; ${warnings} warning(s)` : ''}`);

@@ -27,6 +27,8 @@ export interface ValidateSummary {
   policy: boolean;
   /** The secrets each loaded workflow reads (only workflows that read any), by file. */
   secrets: Array<{ file: string; names: string[] }>;
+  /** The projects loaded, for checks that belong to other layers (the CLI adds Discord's). */
+  projects: Project[];
 }
 
 function projectRootOf(file: string): string | undefined {
@@ -132,5 +134,5 @@ export async function validatePaths(paths: string[]): Promise<ValidateSummary> {
       if (names.length > 0) secrets.push({ file: p.workflowFiles.get(name) ?? name, names });
     }
   }
-  return { problems: unique, workflows, commands, policy, secrets };
+  return { problems: unique, workflows, commands, policy, secrets, projects: [...projects.values()] };
 }
