@@ -15,7 +15,8 @@ import type { Notification } from './types.js';
 /**
  * KEYS[1] last-delivery key of the group, KEYS[2] event-id key (or the same as KEYS[1] when none),
  * KEYS[3] deliveries stream. ARGV[1] hash, ARGV[2] last ttl s, ARGV[3] source, ARGV[4] notification
- * JSON, ARGV[5] now ms, ARGV[6] event ttl s, ARGV[7] "1" when KEYS[2] is an event key.
+ * JSON, ARGV[5] now ms, ARGV[6] event ttl s, ARGV[7] "1" when KEYS[2] is an event key, ARGV[8]
+ * (optional) who resolved it by hand and why (JSON), for a delivery `resolve` records.
  * Returns the stream id, or "dup".
  */
 const RECORD = `
@@ -23,6 +24,7 @@ if ARGV[7] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then return 'dup' end
 if redis.call('GET', KEYS[1]) == ARGV[1] then return 'dup' end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 if ARGV[7] == '1' then redis.call('SET', KEYS[2], '1', 'EX', ARGV[6]) end
+if ARGV[8] and ARGV[8] ~= '' then return redis.call('XADD', KEYS[3], '*', 's', ARGV[3], 'n', ARGV[4], 'at', ARGV[5], 'h', ARGV[8]) end
 return redis.call('XADD', KEYS[3], '*', 's', ARGV[3], 'n', ARGV[4], 'at', ARGV[5])`;
 
 const LAST_TTL_S = 24 * 3600;
@@ -40,6 +42,17 @@ export function deliveryHash(n: Notification): string {
     .digest('hex');
 }
 
+/**
+ * Records a delivery (deduplicated as above) on any connection; `manual` marks one a person made
+ * (`resolve` in an incident's thread): the consumer puts who and why on the timeline.
+ */
+export async function recordDelivery(redis: Redis, keys: AlertKeys, n: Notification, now: number, manual?: { by: string; why: string }): Promise<RecordResult> {
+  const last = keys.last(n.source, n.groupKey);
+  const event = n.eventId !== undefined ? keys.event(n.source, n.eventId) : last;
+  const reply = String(await redis.eval(RECORD, 3, last, event, keys.deliveries, deliveryHash(n), LAST_TTL_S, n.source, JSON.stringify(n), now, EVENT_TTL_S, n.eventId !== undefined ? '1' : '0', manual ? JSON.stringify(manual) : ''));
+  return reply === 'dup' ? { recorded: false } : { recorded: true, id: reply };
+}
+
 export class DeliveryStore {
   readonly keys: AlertKeys;
   readonly redis: Redis;
@@ -53,15 +66,10 @@ export class DeliveryStore {
       commandTimeout: 2000,
       retryStrategy: (times) => Math.min(times * 200, 2000),
     });
-    this.redis.defineCommand('recordDelivery', { numberOfKeys: 3, lua: RECORD });
   }
 
   async record(n: Notification, now = Date.now()): Promise<RecordResult> {
-    const last = this.keys.last(n.source, n.groupKey);
-    const event = n.eventId !== undefined ? this.keys.event(n.source, n.eventId) : last;
-    const call = (this.redis as unknown as { recordDelivery(...args: (string | number)[]): Promise<string> }).recordDelivery;
-    const reply = await call.call(this.redis, last, event, this.keys.deliveries, deliveryHash(n), LAST_TTL_S, n.source, JSON.stringify(n), now, EVENT_TTL_S, n.eventId !== undefined ? '1' : '0');
-    return reply === 'dup' ? { recorded: false } : { recorded: true, id: reply };
+    return recordDelivery(this.redis, this.keys, n, now);
   }
 
   /** Resolves once connected (or after `timeoutMs`: until then deliveries get 503, which senders retry). */

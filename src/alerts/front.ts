@@ -27,6 +27,8 @@ export interface AlertsFrontOptions {
   secrets: AlertSecrets;
   /** `platform:channel` for incidents no alerts.yaml route takes (ALERT_CHANNEL). */
   defaultChannel?: string;
+  /** ALERTMANAGER_URL: silences created from chat go there. */
+  alertmanagerUrl?: string;
 }
 
 export interface AlertsFront {

@@ -3,9 +3,12 @@
  * and the postmortem, over the incident store and journal and the engine's runs.
  */
 import type { Redis } from 'ioredis';
-import type { IncidentDesk } from '../chat/incident-desk.js';
+import type { IncidentDesk, IncidentSummary } from '../chat/incident-desk.js';
 import type { RunsApi } from '../engine/types.js';
-import { IncidentJournal } from './incident-journal.js';
+import { IncidentActions } from './incident-actions.js';
+import { alertName, type Incident, type TimelineEntry } from './incident.js';
+import { IncidentJournal, type HumanState } from './incident-journal.js';
+import { splitChannel } from './incident-reporter.js';
 import { renderPostmortem, type PostmortemRun } from './postmortem.js';
 
 export interface IncidentDeskOptions {
@@ -17,6 +20,41 @@ export interface IncidentDeskOptions {
   runLink?: (runId: string) => string | undefined;
   /** The incident's web page (signed link), likewise. */
   incidentLink?: (incidentId: string) => string | undefined;
+  /** ALERTMANAGER_URL, for silences. */
+  alertmanagerUrl?: string;
+  fetch?: typeof fetch;
+  /** After a change the incident's message shows (ack, silence): the incident reporter looks at once. */
+  onChange?: (incidentId: string) => void;
+}
+
+function detailOf(labels: Record<string, string>, common: Record<string, string>): string {
+  return Object.entries(labels)
+    .filter(([k, v]) => k !== 'alertname' && k !== 'severity' && common[k] !== v)
+    .slice(0, 3)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+}
+
+async function summarize(runs: RunsApi, inc: Incident, timeline: TimelineEntry[], human: HumanState): Promise<IncidentSummary> {
+  const started = timeline.filter((e): e is Extract<TimelineEntry, { type: 'run' }> => e.type === 'run');
+  const listed: IncidentSummary['runs'] = [];
+  for (const e of started) {
+    const run = await runs.getRun(e.runId);
+    listed.push({ runId: e.runId, workflow: e.workflow, state: run?.state ?? 'expired', by: e.by ?? run?.trigger.requester ?? 'the alert' });
+  }
+  return {
+    id: inc.id,
+    title: inc.title,
+    state: inc.status,
+    ...(inc.severity ? { severity: inc.severity } : {}),
+    source: inc.source,
+    openedAt: inc.openedAt,
+    ...(inc.resolvedAt !== undefined ? { resolvedAt: inc.resolvedAt } : {}),
+    ...(human.ack ? { handledBy: human.ack.by } : {}),
+    ...(human.silence ? { silence: { id: human.silence.id, endsAt: human.silence.endsAt, by: human.silence.by } } : {}),
+    alerts: Object.values(inc.alerts).map((a) => ({ name: alertName(a), status: a.status, detail: detailOf(a.labels, inc.commonLabels) })),
+    runs: listed,
+  };
 }
 
 /** The postmortem of an incident, loaded from Redis; undefined when there is no such incident. */
@@ -39,6 +77,7 @@ export async function loadPostmortem(opts: IncidentDeskOptions, incidentId: stri
 export function createIncidentDesk(opts: IncidentDeskOptions): IncidentDesk {
   const journal = new IncidentJournal(opts.redis, opts.prefix);
   const now = opts.now ?? Date.now;
+  const actions = new IncidentActions(opts);
   return {
     incidentOfThread: (platform, channel, thread) => journal.incidentOfThread(platform, channel, thread),
     async noteCommand(incidentId, by, text) {
@@ -48,5 +87,23 @@ export function createIncidentDesk(opts: IncidentDeskOptions): IncidentDesk {
       await journal.append(incidentId, [{ at: now(), type: 'run', runId, workflow, by }]);
     },
     postmortem: (incidentId) => loadPostmortem(opts, incidentId),
+    async summary(incidentId) {
+      const inc = await journal.store.load(incidentId);
+      if (!inc) return undefined;
+      return summarize(opts.runs, inc, await journal.store.timeline(incidentId), await journal.human(incidentId));
+    },
+    async openIn(platform, channel) {
+      const kind = platform.split('.')[0] ?? platform;
+      const open = (await journal.store.list(200)).filter((inc) => {
+        if (inc.status !== 'firing' || !inc.channel) return false;
+        const [k, c] = splitChannel(inc.channel);
+        return k === kind && (c === channel || k === 'shell');
+      });
+      return Promise.all(open.map(async (inc) => summarize(opts.runs, inc, [], await journal.human(inc.id))));
+    },
+    ack: (id, by) => actions.ack(id, by),
+    silence: (id, by, ms) => actions.silence(id, by, ms),
+    unsilence: (id, by) => actions.unsilence(id, by),
+    resolve: (id, by, why) => actions.resolve(id, by, why),
   };
 }

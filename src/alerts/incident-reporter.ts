@@ -135,18 +135,21 @@ export class IncidentReporter {
     const stateKey = keys.reportState(id);
     const st = await redis.hgetall(stateKey);
     let root = st.root ? (JSON.parse(st.root) as MessageRef) : undefined;
-    const content: ChatContent = { kind: 'incident', view: buildIncidentView(inc, Date.now(), this.opts.linkFor?.(inc.id)) };
+    const human = await this.journal.human(id);
+    const content: ChatContent = { kind: 'incident', view: buildIncidentView(inc, Date.now(), this.opts.linkFor?.(inc.id), human) };
+    // What the message shows: the record's version and what people set (ack, silence).
+    const version = `${inc.version}.${human.v}`;
     if (!root) {
       await this.paced(s, `root:${id}`, channel, async () => {
         root = await s.platform.postRoot(channel, content);
         // Kept at once: a second post of the same incident is worse than a lost edit.
-        await redis.hset(stateKey, 'root', JSON.stringify(root), 'rendered', String(inc.version));
+        await redis.hset(stateKey, 'root', JSON.stringify(root), 'rendered', version);
         await redis.set(keys.message(id), JSON.stringify(root), 'PX', this.opts.retentionMs ?? 30 * 86_400_000);
         await this.journal.bindThread(id, root, this.opts.retentionMs ?? 30 * 86_400_000);
       });
-    } else if (Number(st.rendered ?? -1) < inc.version) {
+    } else if (st.rendered !== version) {
       const ref = root;
-      if (await this.paced(s, `root:${id}`, channel, () => s.platform.update(ref, content))) await redis.hset(stateKey, 'rendered', String(inc.version));
+      if (await this.paced(s, `root:${id}`, channel, () => s.platform.update(ref, content))) await redis.hset(stateKey, 'rendered', version);
     }
     if (!root) {
       log.warn('incident message could not be posted yet; trying again');

@@ -3,7 +3,8 @@
  * reply from the timeline entries not replied yet. Storms stay readable: a reply lists at most
  * `maxListed` alerts and counts the rest by their most common label values.
  */
-import type { IncidentChangeView, IncidentView } from '../chat/incident-model.js';
+import type { IncidentAction, IncidentChangeView, IncidentView } from '../chat/incident-model.js';
+import type { HumanState } from './incident-journal.js';
 import { formatClock, formatDuration } from '../chat/format-time.js';
 import { namesOf } from './diff.js';
 import { alertCounts, alertName, type AlertBrief, type Incident, type TimelineEntry } from './incident.js';
@@ -20,7 +21,19 @@ function detail(labels: Record<string, string>, common: Record<string, string>):
     .join(' · ');
 }
 
-export function buildIncidentView(inc: Incident, now: number, link?: string): IncidentView {
+/** The buttons of an open incident's message, as the lines they send (typed as such in the terminal). */
+export function incidentActions(inc: Incident, human: Pick<HumanState, 'ack' | 'silence'>, now: number): IncidentAction[] {
+  if (inc.status !== 'firing' || inc.source === 'storm') return [];
+  const out: IncidentAction[] = [];
+  if (!human.ack) out.push({ label: 'Acknowledge', command: `ack ${inc.id}`, style: 'primary' });
+  if (inc.source === 'alertmanager') {
+    if (human.silence && human.silence.endsAt > now) out.push({ label: 'Unsilence', command: `unsilence ${inc.id}` });
+    else out.push({ label: 'Silence 1h', command: `silence ${inc.id} 1h` }, { label: 'Silence 4h', command: `silence ${inc.id} 4h` });
+  }
+  return out;
+}
+
+export function buildIncidentView(inc: Incident, now: number, link?: string, human: Pick<HumanState, 'ack' | 'silence'> = {}): IncidentView {
   const { firing, resolved } = alertCounts(inc);
   const all = Object.values(inc.alerts).sort((a, b) => (a.status === b.status ? a.firstSeen - b.firstSeen : a.status === 'firing' ? -1 : 1));
   const listed = all.slice(0, LISTED_IN_MESSAGE);
@@ -43,6 +56,9 @@ export function buildIncidentView(inc: Incident, now: number, link?: string): In
     source: inc.source,
     ...(inc.storm ? { stormGroups: inc.storm.groups } : {}),
     ...(link !== undefined ? { link } : {}),
+    ...(human.ack ? { handledBy: human.ack.by } : {}),
+    ...(human.silence && human.silence.endsAt > now ? { silencedUntil: human.silence.endsAt } : {}),
+    actions: incidentActions(inc, human, now),
     now,
   };
 }
@@ -112,7 +128,8 @@ export function buildChangeView(inc: Incident, entries: readonly TimelineEntry[]
   if (resolved.length > 0) parts.push(`${resolved.length} resolved`);
   if (resolvedAll !== undefined) parts.push(`all resolved after ${formatDuration(resolvedAll)}`);
   if (parts.length === 0 && notes.length === 0) return undefined;
-  const title = parts.length > 0 ? parts.join(', ') : 'runbooks';
+  // Only notes (runbooks skipped, people's actions): the first is the headline.
+  const title = parts.length > 0 ? parts.join(', ') : (lines.shift() ?? '');
   const tone = resolvedAll !== undefined && inc.status === 'resolved' ? 'resolved' : added.length + refired.length > 0 || reopened ? 'firing' : 'info';
   return { incidentId: inc.id, tone, title: title.charAt(0).toUpperCase() + title.slice(1), lines };
 }

@@ -69,7 +69,7 @@ function maySee(deps: BuiltinDeps, ctx: ChatContext, run: RunRecord): boolean {
   return (run.trigger.channel !== undefined && run.trigger.channel === ctx.channel) || isRequester(deps, ctx, run) || mayRunWorkflow(deps, ctx, run.workflow);
 }
 
-function ago(ms: number): string {
+export function ago(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 60) return `${s}s ago`;
   if (s < 3600) return `${Math.round(s / 60)}m ago`;

@@ -14,12 +14,17 @@ interface BuiltinUsage {
 export const BUILTIN_USAGE: Record<string, BuiltinUsage> = {
   help: { usage: 'help [COMMAND]', description: 'list the commands you may run here, or explain one' },
   runs: { usage: 'runs', description: 'recent runs in this channel' },
-  status: { usage: 'status RUN', description: 'the state of a run and its steps' },
+  status: { usage: 'status RUN|INCIDENT', description: "the state of a run and its steps; in an incident's thread, its alerts and runs" },
   cancel: { usage: 'cancel RUN', description: 'cancel a run' },
   approve: { usage: 'approve RUN [STEP]', description: 'approve the approval step a run waits on' },
   deny: { usage: 'deny RUN [STEP]', description: 'deny the approval step a run waits on' },
   transcript: { usage: 'transcript RUN', description: 'the Markdown timeline of a run' },
   postmortem: { usage: 'postmortem [INCIDENT]', description: "an incident's postmortem draft in Markdown (in its thread: that incident)" },
+  incidents: { usage: 'incidents', description: 'open incidents in this channel, their age and who handles them' },
+  ack: { usage: 'ack [INCIDENT]', description: 'acknowledge an incident: you handle it' },
+  silence: { usage: 'silence [INCIDENT] 1h|4h', description: "silence an incident's alerts in Alertmanager for a while" },
+  unsilence: { usage: 'unsilence [INCIDENT]', description: 'end the silence set from chat' },
+  resolve: { usage: 'resolve [INCIDENT] WHY…', description: 'resolve an incident by hand (generic and PagerDuty alerts), saying why' },
 } satisfies Record<BuiltinCommandName, BuiltinUsage>;
 
 export const BUILTINS = Object.keys(BUILTIN_USAGE);

@@ -1,10 +1,29 @@
 /**
  * What the chat layer asks of incidents, platform-neutral: which incident a thread belongs to, and
- * the incident built-ins' work (postmortem, status, resolve, acknowledge, silence). Implemented by
- * the alerts layer (alerts/incident-desk.ts); the router only knows this interface, so chat/ never
- * imports alerts/. Who may do what is decided by the router against policy before a call here.
+ * the incident built-ins' work (postmortem, status, list, acknowledge, silence, resolve).
+ * Implemented by the alerts layer (alerts/incident-desk.ts); the router only knows this
+ * interface, so chat/ never imports alerts/. Who may do what is decided by the router against
+ * policy before a call here.
  */
 import type { Identity } from '../engine/types.js';
+
+/** One incident as `status` and `incidents` show it. */
+export interface IncidentSummary {
+  id: string;
+  title: string;
+  state: 'firing' | 'resolved';
+  severity?: string;
+  source: string;
+  openedAt: number;
+  resolvedAt?: number;
+  handledBy?: string;
+  silence?: { id: string; endsAt: number; by: string };
+  alerts: { name: string; status: 'firing' | 'resolved'; detail: string }[];
+  runs: { runId: string; workflow: string; state: string; by: string }[];
+}
+
+/** What an incident action did: a line for the thread, or why it was refused. */
+export type IncidentActionResult = { ok: true; title: string; lines?: string[] } | { ok: false; code: string; title: string; lines?: string[] };
 
 export interface IncidentDesk {
   /** The incident whose living message is `thread` in this channel, if any. */
@@ -15,4 +34,11 @@ export interface IncidentDesk {
   bindRun(incidentId: string, runId: string, workflow: string, by: Identity): Promise<void>;
   /** The incident's postmortem draft (Markdown), or undefined when there is no such incident. */
   postmortem(incidentId: string): Promise<string | undefined>;
+  summary(incidentId: string): Promise<IncidentSummary | undefined>;
+  /** Open incidents posted in this channel, the latest change first. */
+  openIn(platform: string, channel: string): Promise<IncidentSummary[]>;
+  ack(incidentId: string, by: Identity): Promise<IncidentActionResult>;
+  silence(incidentId: string, by: Identity, durationMs: number): Promise<IncidentActionResult>;
+  unsilence(incidentId: string, by: Identity): Promise<IncidentActionResult>;
+  resolve(incidentId: string, by: Identity, why: string): Promise<IncidentActionResult>;
 }

@@ -12,6 +12,30 @@ export interface IncidentAlertLine {
   summary?: string;
 }
 
+/**
+ * A button on an incident's message. It sends `command` as if the clicker typed it in the
+ * incident's thread (so policy and the timeline treat both alike); the terminal shows the line.
+ */
+export interface IncidentAction {
+  label: string;
+  command: string;
+  style?: 'primary' | 'danger';
+}
+
+/** Button ids are `incident|<command>`: every adapter decodes clicks the same way. */
+export function encodeIncidentAction(command: string): string {
+  return `incident|${command}`;
+}
+
+const ACTION_COMMAND = /^(ack|silence|unsilence|run) i-[0-9a-z]{6}( [0-9a-z_-]{1,64})?$/;
+
+/** The line a button sends, or undefined for an id that is not an incident button. */
+export function decodeIncidentAction(id: string): string | undefined {
+  if (!id.startsWith('incident|')) return undefined;
+  const command = id.slice('incident|'.length);
+  return ACTION_COMMAND.test(command) ? command : undefined;
+}
+
 export interface IncidentView {
   incidentId: string;
   /** First line, in words: `Firing`, `Resolved` (later `Acknowledged`, `Silenced`). */
@@ -35,6 +59,12 @@ export interface IncidentView {
   more: number;
   links: { label: string; url: string }[];
   source: string;
+  /** Who acknowledged it (the message says "handled by …"). */
+  handledBy?: string;
+  /** Silenced from chat until then (ms). */
+  silencedUntil?: number;
+  /** Buttons (open incidents only). */
+  actions: IncidentAction[];
   /** Set on the "alert storm" incident: how many groups it took in. */
   stormGroups?: number;
   /** The incident's web page (signed), for a "View" link. */
@@ -49,4 +79,11 @@ export interface IncidentChangeView {
   /** Short headline: `2 alerts joined, 1 resolved`. */
   title: string;
   lines: string[];
+}
+
+/** The message's first word: `Resolved`, else `Silenced` or `Acknowledged` once people did so, else `Firing`. */
+export function incidentStateWord(v: Pick<IncidentView, 'state' | 'handledBy' | 'silencedUntil'>): 'Firing' | 'Acknowledged' | 'Silenced' | 'Resolved' {
+  if (v.state === 'resolved') return 'Resolved';
+  if (v.silencedUntil !== undefined) return 'Silenced';
+  return v.handledBy !== undefined ? 'Acknowledged' : 'Firing';
 }

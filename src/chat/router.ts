@@ -26,7 +26,7 @@ import type { ChatContext } from './context.js';
 import { createContext } from './context.js';
 import { BUILTINS, helpBuiltin, helpCommand, helpList } from './help.js';
 import type { IncidentDesk } from './incident-desk.js';
-import { INCIDENT_BUILTINS, runIncidentBuiltin } from './incident-builtins.js';
+import { isIncidentBuiltin, runIncidentBuiltin } from './incident-builtins.js';
 import type { CompiledCommand, RouterCommand } from './parse-command.js';
 import { parseCommandLine, stripPrefix, usageHelp } from './parse-command.js';
 import type { ActionClick, ChatContent, ChatMessage } from './platform.js';
@@ -269,7 +269,8 @@ export function createRouter(deps: RouterDeps): Router {
           afterAck: () => recordDenial(ctx, { type: 'denied', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: word, text: line }),
         };
       }
-      if ((INCIDENT_BUILTINS as readonly string[]).includes(word)) return await runIncidentBuiltin(word, tokens.slice(1).map((t) => t.text), ctx, builtinDeps);
+      const args = tokens.slice(1).map((t) => t.text);
+      if (BUILTINS.includes(word) && isIncidentBuiltin(word, args, ctx)) return await runIncidentBuiltin(word, args, ctx, builtinDeps, line);
       if (BUILTINS.includes(word)) {
         const r = await runBuiltin(word, tokens.slice(1).map((t) => t.text), ctx, builtinDeps, line);
         return r;

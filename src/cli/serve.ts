@@ -87,7 +87,7 @@ async function serve(opts: ServeOptions): Promise<number> {
   }
   let front;
   try {
-    front = await startFront({ redisUrl: redis.url, prefix: env.CHATOPS_PREFIX, project, log, port: env.PORT, slack, discord, alerts: { secrets: readAlertSecrets(env), defaultChannel: env.ALERT_CHANNEL }, engine: { retentionMs: env.CHATOPS_RETENTION }, web: { keys: webKeys, token: env.CHATOPS_WEB_TOKEN || undefined, publicUrl: env.CHATOPS_PUBLIC_URL } });
+    front = await startFront({ redisUrl: redis.url, prefix: env.CHATOPS_PREFIX, project, log, port: env.PORT, slack, discord, alerts: { secrets: readAlertSecrets(env), defaultChannel: env.ALERT_CHANNEL, alertmanagerUrl: env.ALERTMANAGER_URL }, engine: { retentionMs: env.CHATOPS_RETENTION }, web: { keys: webKeys, token: env.CHATOPS_WEB_TOKEN || undefined, publicUrl: env.CHATOPS_PUBLIC_URL } });
   } catch (err) {
     await redis.private?.stop();
     if (err instanceof SlackConfigError || err instanceof DiscordConfigError) return fail(err.message);

@@ -24,6 +24,7 @@ export function register(program: Command): void {
         outputBudget: { stepBytes: env.CHATOPS_STEP_OUTPUT_MAX, runBytes: env.CHATOPS_RUN_OUTPUT_MAX },
         chatopsDir: env.chatopsDir,
         alertChannel: env.ALERT_CHANNEL,
+        alertmanagerUrl: env.ALERTMANAGER_URL,
         linkFor: runUrlMaker(signer, env.CHATOPS_PUBLIC_URL),
         incidentLinkFor: incidentUrlMaker(signer, env.CHATOPS_PUBLIC_URL),
       });

@@ -93,9 +93,18 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       await reporters?.track(run, { platform: ctx.platform, channel: ctx.channel, requester: ctx.target });
     },
     replyLimits: (name) => platforms.find((p) => p.name === name)?.replyLimits,
-    incidents: createIncidentDesk({ redis, prefix, runs: engine, runLink: (id) => webFront?.runUrl(id), incidentLink: (id) => webFront?.incidentUrl(id) }),
+    incidents: createIncidentDesk({
+      redis,
+      prefix,
+      runs: engine,
+      runLink: (id) => webFront?.runUrl(id),
+      incidentLink: (id) => webFront?.incidentUrl(id),
+      alertmanagerUrl: opts.alerts?.alertmanagerUrl,
+      onChange: () => incidentsRef?.reporter.poke(),
+    }),
   });
   let webFront: WebFront | undefined;
+  let incidentsRef: Incidents | undefined;
 
   let slack: SlackFront | undefined;
   let discord: DiscordFront | undefined;
@@ -144,6 +153,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       blockMs: opts.reporter?.blockMs,
       minIntervalMs: opts.reporter?.minIntervalMs,
     });
+    incidentsRef = incidents;
     cleanups.push(() => incidents.close());
     if (slack) await slack.start();
     if (discord) await discord.start();

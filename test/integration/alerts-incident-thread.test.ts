@@ -4,7 +4,10 @@
  * bound to it (on its timeline; a run started there is followed to its approval and end), and
  * `postmortem` there answers with the incident's Markdown, as a file when it is long.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TimelineEntry } from '../../src/alerts/incident.js';
@@ -42,10 +45,49 @@ steps:
 roles:
   oncall: { members: [slack:U0ALICE] }
   sre: { members: [slack:U0BOB] }
+  viewer: { members: [slack:U0EVE] }
 rules:
-  - { commands: ["*"], roles: [oncall, sre], channels: ["*"] }
+  - { commands: [purge], roles: [oncall, sre], channels: ["*"] }
+  - { commands: [ack, silence], roles: [oncall], channels: ["*"] }
 `,
 };
+
+/**
+ * Alertmanager's silence API v2 at the HTTP level (POST /api/v2/silences, DELETE
+ * /api/v2/silence/{id}), checking the request as Alertmanager's OpenAPI spec defines it.
+ */
+interface FakeAlertmanager {
+  url: string;
+  silences: Map<string, { body: Record<string, unknown>; deleted: boolean }>;
+  close(): Promise<void>;
+}
+async function startFakeAlertmanager(): Promise<FakeAlertmanager> {
+  const silences = new Map<string, { body: Record<string, unknown>; deleted: boolean }>();
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d: Buffer) => (raw += d.toString()));
+    req.on('end', () => {
+      const del = /^\/api\/v2\/silence\/([0-9a-f-]+)$/.exec(req.url ?? '');
+      if (req.method === 'POST' && req.url === '/api/v2/silences') {
+        const body = JSON.parse(raw) as { matchers?: { name: string; value: string; isRegex: boolean; isEqual?: boolean }[]; startsAt?: string; endsAt?: string; createdBy?: string; comment?: string };
+        const ok = Array.isArray(body.matchers) && body.matchers.length > 0 && body.matchers.every((m) => typeof m.name === 'string' && typeof m.value === 'string' && typeof m.isRegex === 'boolean') && !!body.createdBy && !!body.comment && Date.parse(body.endsAt ?? '') > Date.parse(body.startsAt ?? '');
+        if (!ok) return void res.writeHead(400, { 'content-type': 'application/json' }).end('"invalid silence"');
+        const id = randomUUID();
+        silences.set(id, { body, deleted: false });
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ silenceID: id }));
+      }
+      if (req.method === 'DELETE' && del?.[1] && silences.has(del[1])) {
+        const s = silences.get(del[1]);
+        if (s) s.deleted = true;
+        return void res.writeHead(200).end();
+      }
+      res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, silences, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
 
 describe('an incident worked from its Slack thread', () => {
   let dir: string;
@@ -54,6 +96,7 @@ describe('an incident worked from its Slack thread', () => {
   let worker: WorkerHandle;
   let base: string;
   let sender: SlackSender;
+  let am: FakeAlertmanager;
   const prefix = uniquePrefix('thread');
   const redis = testRedis();
 
@@ -61,11 +104,13 @@ describe('an incident worked from its Slack thread', () => {
     let project;
     ({ dir, project } = await writeProject(FILES));
     fake = await new FakeSlackApi().start();
-    ({ front, base } = await startAlertsFront({ redisUrl: testRedisUrl(), prefix, project, slack: fakeSlackConfig(fake), alerts: { defaultChannel: 'slack:C0ALERTS' } }));
+    am = await startFakeAlertmanager();
+    ({ front, base } = await startAlertsFront({ redisUrl: testRedisUrl(), prefix, project, slack: fakeSlackConfig(fake), alerts: { defaultChannel: 'slack:C0ALERTS', alertmanagerUrl: am.url } }));
     worker = await startWorker({ redisUrl: testRedisUrl(), prefix, project, log: silentLogger, secretKey: 'alerts-tests-secret-key', concurrency: 2 });
     sender = new SlackSender(`${base}/slack/events`);
   });
   afterAll(async () => {
+    await am.close();
     await front.close();
     await worker.close();
     await fake.stop();
@@ -136,5 +181,56 @@ describe('an incident worked from its Slack thread', () => {
     const missing = spawnCli(['postmortem', 'i-zzzzzz'], env);
     expect((await missing.exited).code).toBe(2);
     expect(missing.out()).toContain('no incident i-zzzzzz');
+  }, 180_000);
+
+  it('buttons acknowledge and silence (policy decides who), unsilence, status lists alerts and runs, resolve needs a rule', async () => {
+    expect((await sendAlert(base, 'alertmanager', amSample('alertmanager-firing'), { token: 'am-token' })).status).toBe(202);
+    const root = await until('the incident message', () => fake.roots('C0ALERTS').find((m) => m.text.includes('HighErrorRate')));
+    const id = await until('its id', async () => (await redis.get(`${prefix}:incident:thread:slack:C0ALERTS:${root.ts}`)) ?? undefined);
+    expect(JSON.stringify(root.blocks)).toContain(`incident|ack ${id}`);
+    expect(JSON.stringify(root.blocks)).toContain(`incident|silence ${id} 1h`);
+    const click = (user: string, command: string) => {
+      const responseUrl = fake.responseUrl();
+      return sender.click({ actionId: `incident|${command}`, user, channel: 'C0ALERTS', messageTs: root.ts, responseUrl }).then(() => responseUrl);
+    };
+
+    // Policy: eve holds a role but no rule lets her acknowledge; she is told, nothing changes.
+    const eveUrl = await click('U0EVE', `ack ${id}`);
+    const refusal = await until('the refusal', () => fake.postsTo(eveUrl)[0]);
+    expect(JSON.stringify(refusal.body)).toContain(`You may not ack ${id}`);
+    const bobUrl = await click('U0BOB', `silence ${id} 1h`);
+    expect(JSON.stringify((await until('the refusal', () => fake.postsTo(bobUrl)[0])).body)).toContain(`You may not silence ${id}`);
+    expect(am.silences.size).toBe(0);
+
+    await click('U0ALICE', `ack ${id}`);
+    await until('the message says who handles it', () => root.text.startsWith('Acknowledged: HighErrorRate') && root.text.includes('handled by slack:U0ALICE'));
+    await click('U0ALICE', `silence ${id} 1h`);
+    const [silenceId, silence] = await until('the silence in Alertmanager', () => [...am.silences][0]);
+    expect(silence.body).toMatchObject({ createdBy: 'slack:U0ALICE' });
+    expect(silence.body.matchers).toEqual(expect.arrayContaining([{ name: 'alertname', value: 'HighErrorRate', isRegex: false, isEqual: true }, { name: 'service', value: 'checkout', isRegex: false, isEqual: true }]));
+    expect(Date.parse(String(silence.body.endsAt)) - Date.parse(String(silence.body.startsAt))).toBe(3_600_000);
+    await until('the message says silenced', () => root.text.startsWith('Silenced: HighErrorRate'));
+    await until('the thread names the silence', () => fake.messages.find((m) => m.threadTs === root.ts && m.text.includes(silenceId)));
+
+    await sender.mention({ text: '<@UBOT> unsilence', user: 'U0ALICE', channel: 'C0ALERTS', threadTs: root.ts });
+    await until('the silence expired', () => am.silences.get(silenceId)?.deleted);
+    await until('the message no longer silenced', () => root.text.startsWith('Acknowledged: HighErrorRate'));
+
+    await sender.mention({ text: '<@UBOT> status', user: 'U0BOB', channel: 'C0ALERTS', threadTs: root.ts });
+    const status = await until('the status answer', () => fake.messages.find((m) => m.threadTs === root.ts && m.ephemeralTo === 'U0BOB' && m.text.startsWith(`${id}:`)));
+    expect(JSON.stringify(status.blocks)).toContain('handled by');
+    expect(JSON.stringify(status.blocks)).toContain('HighErrorRate');
+
+    await sender.mention({ text: '<@UBOT> resolve fixed it', user: 'U0ALICE', channel: 'C0ALERTS', threadTs: root.ts });
+    // No rule names resolve: nobody may (fail closed).
+    await until('the resolve refusal', () => fake.messages.find((m) => m.threadTs === root.ts && m.ephemeralTo === 'U0ALICE' && m.text.includes(`You may not resolve ${id}`)));
+
+    await sender.mention({ text: '<@UBOT> incidents', user: 'U0BOB', channel: 'C0ALERTS', threadTs: root.ts });
+    const listed = await until('the incidents list', () => fake.messages.find((m) => m.ephemeralTo === 'U0BOB' && m.text.startsWith('Open incidents')));
+    expect(JSON.stringify(listed.blocks)).toContain(`${id}  HighErrorRate`);
+    expect(JSON.stringify(listed.blocks)).toContain('handled by slack:U0ALICE');
+
+    const types = (await timeline(id)).map((e) => e.type);
+    expect(types.filter((t) => ['ack', 'silence', 'unsilence'].includes(t))).toEqual(['ack', 'silence', 'unsilence']);
   }, 180_000);
 });

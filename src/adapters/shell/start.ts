@@ -39,6 +39,8 @@ export interface ShellOptions {
   concurrency?: number;
   /** ALERT_CHANNEL: incidents no alerts.yaml route takes go there (`shell:` shows them here). */
   alertChannel?: string;
+  /** ALERTMANAGER_URL, for silences from the terminal. */
+  alertmanagerUrl?: string;
   /** A run's web page for the header's "View" link (CHATOPS_PUBLIC_URL with CHATOPS_WEB_KEY). */
   linkFor?: (runId: string) => string | undefined;
   /** The same for an incident's page. */
@@ -115,7 +117,7 @@ export async function runShell(opts: ShellOptions): Promise<void> {
       audit: createAuditLog(redis, opts.prefix, project.policy, { retentionMs: opts.retentionMs }),
       log,
       onRunStarted: (run) => pool.track(run, { platform: platform.name, channel: SHELL_CHANNEL }),
-      incidents: createIncidentDesk({ redis, prefix: opts.prefix, runs: engine, runLink: opts.linkFor, incidentLink: opts.incidentLinkFor }),
+      incidents: createIncidentDesk({ redis, prefix: opts.prefix, runs: engine, runLink: opts.linkFor, incidentLink: opts.incidentLinkFor, alertmanagerUrl: opts.alertmanagerUrl, onChange: () => incidents.reporter.poke() }),
     });
     say(`chatops shell as shell:${user} · ${project.workflows.size} workflows, ${project.commands.size} commands from ${project.dir} · type help (Ctrl-D quits)`);
     if (tty && !opts.log) say(`logs: ${logFile}`);

@@ -14,6 +14,7 @@ import type { SlackConfig } from './config.js';
 import { SlackConfigError } from './errors.js';
 import { PLATFORM } from './inbound.js';
 import { registerApprovalButtons } from './listeners/approval-buttons.js';
+import { registerIncidentButtons } from './listeners/incident-buttons.js';
 import type { ListenerDeps } from './listeners/deps.js';
 import { registerMention } from './listeners/mention.js';
 import { registerSlashCommand } from './listeners/slash-command.js';
@@ -115,6 +116,7 @@ export async function createSlackFront(opts: SlackFrontOptions): Promise<SlackFr
   registerSlashCommand(app, deps);
   registerMention(app, deps);
   registerApprovalButtons(app, deps);
+  registerIncidentButtons(app, deps);
 
   let started = false;
   return {
