@@ -3,7 +3,8 @@
  * webhook to a real front: an alert posted to its API v2 fires a group, which becomes one incident
  * message in the fake Slack whose thread gets the runbook's run; ending the alert makes
  * Alertmanager send the resolved notification, and the message shows resolved. A wrong token in
- * Alertmanager's config gets its deliveries refused (401) and nothing is posted.
+ * Alertmanager's config gets its deliveries refused (401) and nothing is posted. With the front's
+ * Redis down, Alertmanager gets 503 and keeps retrying; once Redis is back, its retry lands.
  */
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startWorker, type WorkerHandle } from '../../src/engine/index.js';
 import { silentLogger } from '../../src/lib/logger.js';
-import { freePort } from '../../src/lib/private-redis.js';
+import { freePort, startPrivateRedis } from '../../src/lib/private-redis.js';
 import type { Front } from '../../src/server/front.js';
 import { FakeSlackApi, type FakeMessage } from '../fakes/slack-api.js';
 import { fakeSlackConfig } from '../fakes/slack-requests.js';
@@ -161,5 +162,28 @@ describe('the real Alertmanager against chatops serve', () => {
     await postAlerts(am, [{ labels: { alertname: 'E2EWrongToken', instance: 'x' } }]);
     await until('Alertmanager to log the refused delivery', () => (/401/.test(am.log()) ? true : undefined), 60_000);
     expect(rootOf(/E2EWrongToken/)).toBeUndefined();
+  });
+
+  it('with Redis down Alertmanager gets 503 and retries; once Redis is back the incident is posted', async () => {
+    const written = await writeProject(FILES);
+    const redisDir = mkdtempSync(join(tmpdir(), 'chatops-am-redis-'));
+    let redis = await startPrivateRedis({ dir: redisDir });
+    const port = Number(new URL(redis.url).port);
+    const own = await startAlertsFront({ redisUrl: redis.url, prefix: uniquePrefix('am-down'), project: written.project, slack: fakeSlackConfig(fake), alerts: { defaultChannel: 'slack:C0DOWN' } });
+    try {
+      await redis.stop();
+      const am = await startAlertmanager(`${own.base}/alerts/alertmanager`, 'am-token');
+      ams.push(am);
+      await postAlerts(am, [{ labels: { alertname: 'E2ERedisDown', instance: 'db-9:9100' } }]);
+      await until('Alertmanager to log the 503', () => (/503/.test(am.log()) ? true : undefined), 60_000);
+      expect(fake.messages.some((m) => m.channel === 'C0DOWN')).toBe(false);
+      redis = await startPrivateRedis({ port, dir: redisDir });
+      await until('the incident message after Redis came back', () => fake.messages.find((m) => m.channel === 'C0DOWN' && m.threadTs === undefined && /^Firing: E2ERedisDown/.test(m.text)), 90_000);
+    } finally {
+      await own.front.close();
+      await redis.stop().catch(() => undefined);
+      removeDir(written.dir);
+      rmSync(redisDir, { recursive: true, force: true });
+    }
   });
 });
