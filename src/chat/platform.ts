@@ -55,7 +55,8 @@ export interface ReplyView {
 /** A `notify:` step's text, posted into the run's thread. */
 export interface NoticeView {
   runId: string;
-  stepId: string;
+  /** The step it is about; none for a notice about the whole run (it vanished from Redis). */
+  stepId?: string;
   text: string;
 }
 

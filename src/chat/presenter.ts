@@ -116,6 +116,16 @@ export class RunPresenter {
     for (const [stepId, text] of this.notices) this.put(`notice:${stepId}`, { kind: 'notice', view: { runId: run.id, stepId, text } });
   }
 
+  /**
+   * The run vanished from Redis (expired, or Redis lost its data): one reply in its thread says so,
+   * since its header would otherwise show its last state (often "running") forever. A notice is
+   * posted once (its ref is kept in the saved state), so a replica taking over does not repeat it.
+   */
+  gone(runId: string): void {
+    if (this.opts.state.unavailable || !this.opts.state.root) return;
+    this.put('notice:gone', { kind: 'notice', view: { runId, text: `${runId} is gone: its record is no longer in Redis (expired, or Redis lost its data), so the messages above are its last known state and no more will come` } });
+  }
+
   /** True when some message's latest content failed to be written; render() again to retry it. */
   get behind(): boolean {
     return this.failed.size > 0;

@@ -223,7 +223,11 @@ export class ReporterPool {
         if (last?.id !== undefined) cursor = last.id;
         const run = await runs.getRun(runId);
         if (!run) {
-          log.warn('run vanished (expired?); its messages stay as they are');
+          log.warn('run vanished from Redis (expired or wiped); saying so once in its thread');
+          presenter.gone(runId);
+          await pacer.idle();
+          if (isStopped()) return;
+          await save();
           await this.store.finish(runId, this.id);
           return;
         }

@@ -96,4 +96,30 @@ describe('reporter pool with two replicas', () => {
     const root = roots[0]?.content;
     expect(root?.kind === 'run' && root.view.state).toBe('succeeded');
   }, 40_000);
+
+  it('a run wiped from Redis while followed is said to be gone once in its thread', async () => {
+    const gate = workflowSchema.parse({ name: 'gate', steps: [{ id: 'ask', approval: { message: 'go?', expires: '1h' } }] });
+    project.workflows.set(gate.name, gate);
+    const platform = new CountingPlatform({ writes: 50, perMs: 1000 }, { maxLines: 10, maxChars: 2000 });
+    const redis = new Redis(testRedisUrl());
+    conns.push(redis);
+    const pool = new ReporterPool({ redis, prefix, runs: engine, platforms: [platform], log: silentLogger, leaseMs: 1500, pollMs: 200, blockMs: 200, minIntervalMs: 100 });
+    pools.push(pool);
+    pool.start();
+    const { run } = await engine.startRun({ workflow: 'gate', inputs: {}, trigger: { kind: 'chat', source: 'fake', requester: 'fake:U1', channel: 'C9' } });
+    await pool.track(run, { platform: 'fake', channel: 'C9' });
+    await until('the approval in the thread', () => platform.find('approval'));
+
+    // What Redis without persistence does after a restart, for this run only.
+    const keys = await redis.keys(`${prefix}:run:${run.id}*`);
+    expect(keys.length).toBeGreaterThan(0);
+    await redis.del(...keys);
+
+    await until('the reporter to let the run go', async () => ((await pool.store.load(run.id))?.done ? true : undefined));
+    await sleep(1000);
+    const gone = [...platform.messages.values()].filter((m) => m.content.kind === 'notice' && m.content.view.text.includes('is gone'));
+    expect(gone).toHaveLength(1);
+    expect(gone[0]?.content.kind === 'notice' && gone[0].content.view.text).toContain(`${run.id} is gone: its record is no longer in Redis`);
+    expect(pool.drivingRuns()).not.toContain(run.id);
+  }, 40_000);
 });

@@ -102,7 +102,7 @@ export function formatApproval(v: ApprovalView, o: FormatOptions): string[] {
 }
 
 export function formatNotice(v: NoticeView, o: FormatOptions): string[] {
-  return [`${painter(o.color)('busy', '✉')} ${v.runId} ${v.stepId}: ${v.text}`];
+  return [`${painter(o.color)('busy', '✉')} ${v.runId}${v.stepId !== undefined ? ` ${v.stepId}` : ''}: ${v.text}`];
 }
 
 export function formatReply(v: ReplyView, o: FormatOptions): string[] {
