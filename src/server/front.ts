@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { mountAlerts, startIncidents, type AlertsFront, type AlertsFrontOptions, type Incidents } from '../alerts/front.js';
 import { IncidentStore } from '../alerts/incident-store.js';
 import { createIncidentDesk } from '../alerts/incident-desk.js';
+import { AlertKeys } from '../alerts/keys.js';
 import { createSlackFront, type SlackFront } from '../adapters/slack/slack-app.js';
 import type { SlackConfig } from '../adapters/slack/config.js';
 import { createThreadRuns } from '../adapters/slack/thread-runs.js';
@@ -90,7 +91,9 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
     prefixes: opts.slack ? [opts.slack.command] : undefined,
     onRunStarted: async (run, ctx) => {
       // The requester (with its private reply handle) hears of the run if the channel is closed to the bot.
-      await reporters?.track(run, { platform: ctx.platform, channel: ctx.channel, requester: ctx.target });
+      // Started in an incident's thread: reported in that thread (its header a reply under the incident).
+      const threadKey = ctx.incidentId !== undefined ? new AlertKeys(prefix).message(ctx.incidentId) : undefined;
+      await reporters?.track(run, { platform: ctx.platform, channel: ctx.channel, requester: ctx.target, ...(threadKey ? { threadKey } : {}) });
     },
     replyLimits: (name) => platforms.find((p) => p.name === name)?.replyLimits,
     incidents: createIncidentDesk({

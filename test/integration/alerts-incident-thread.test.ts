@@ -133,6 +133,9 @@ describe('an incident worked from its Slack thread', () => {
     expect(runEntry.by).toBe('slack:U0ALICE');
     await sender.mention({ text: `<@UBOT> approve ${runEntry.runId}`, user: 'U0BOB', channel: 'C0ALERTS', threadTs: root.ts });
     await until('the run end on the timeline', async () => (await timeline(id)).find((e) => e.type === 'run-ended'), 30_000);
+    // The run reported in the incident's thread: its header is a reply there, not a new message.
+    await until('the run header in the thread', () => fake.messages.find((m) => m.threadTs === root.ts && m.text.includes(runEntry.runId) && m.text.endsWith(': succeeded')));
+    expect(fake.roots('C0ALERTS').filter((m) => m.text.includes(runEntry.runId))).toEqual([]);
 
     expect((await sendAlert(base, 'alertmanager', amSample('alertmanager-group-partial-resolved'), { token: 'am-token' })).status).toBe(202);
     expect((await sendAlert(base, 'alertmanager', amSample('alertmanager-group-resolved-last'), { token: 'am-token' })).status).toBe(202);
