@@ -6,7 +6,7 @@
  *
  * Knobs (environment): BENCH_CONCURRENCY (worker concurrency, default 16), BENCH_SCALE (multiplies
  * every sample count, default 1; 0.1 for a quick smoke run), BENCH_ONLY (comma-separated scenarios
- * out of shell, throughput, ten-steps, shell-step, lines, gigabyte, parked, cap, slack, web; throughput measures the raw
+ * out of shell, throughput, ten-steps, shell-step, lines, gigabyte, parked, cap, slack, web, alerts; throughput measures the raw
  * BullMQ baseline in alternating rounds with the engine, and `raw` is another name for it).
  */
 import { hasRedisServer, startPrivateRedis, type PrivateRedis } from '../src/lib/private-redis.js';
@@ -15,6 +15,7 @@ import { runEngineScenarios } from './engine-scenarios.js';
 import { shellTrueOverhead } from './shell-overhead.js';
 import { runSlackBench } from './slack.js';
 import { runStepCapBench } from './step-cap.js';
+import { runAlertsBench } from './alerts.js';
 import { fmt, formatTable, type Row } from './stats.js';
 import { runWebBench } from './web.js';
 
@@ -56,6 +57,8 @@ async function main(): Promise<number> {
   if (selected('slack')) rows.push(...(await runSlackBench({ redisUrl: redis.url, concurrency, scaled, progress })));
 
   if (selected('web')) rows.push(...(await runWebBench({ redisUrl: redis.url, progress })));
+
+  if (selected('alerts')) rows.push(...(await runAlertsBench({ redisUrl: redis.url, progress })));
 
   console.log('');
   console.log(formatTable(rows));

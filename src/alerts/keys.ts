@@ -7,7 +7,6 @@
  *   P:alerts:event:SRC:ID     string  source event ids seen (PagerDuty event.id), 7 days
  *   P:alerts:cursor           string  id of the last delivery the incident consumer finished
  *   P:alerts:consumer         string  lease of the one consumer processing deliveries now (PX)
- *   P:alerts:counted          hash    source -> alert changes counted (nothing is dropped, all is counted)
  *   P:alerts:newinc:MINUTE    string  incidents opened in that minute (storm cap), 2 minutes
  *   P:alerts:cooldown:WF:FP   string  a run of workflow WF for alert FP started; PX = its cooldown
  *   P:alerts:delayed          zset    runs waiting for their `delay` (member JSON), by due time
@@ -42,9 +41,6 @@ export class AlertKeys {
   }
   get consumer(): string {
     return `${this.prefix}:alerts:consumer`;
-  }
-  get counted(): string {
-    return `${this.prefix}:alerts:counted`;
   }
   newIncidents(minute: number): string {
     return `${this.prefix}:alerts:newinc:${minute}`;
