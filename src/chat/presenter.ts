@@ -123,6 +123,14 @@ export class RunPresenter {
    */
   gone(runId: string): void {
     if (this.opts.state.unavailable || !this.opts.state.root) return;
+    // The header too: its last state (often "running") would otherwise stand forever.
+    if (this.run) {
+      const view = buildRunView(this.run, this.now(), { cancellingBy: this.cancellingBy, noWorker: this.noWorker });
+      const link = this.opts.linkFor?.(this.run.id);
+      if (link !== undefined) view.link = link;
+      view.gone = true;
+      this.put('root', { kind: 'run', view });
+    }
     this.put('notice:gone', { kind: 'notice', view: { runId, text: `${runId} is gone: its record is no longer in Redis (expired, or Redis lost its data), so the messages above are its last known state and no more will come` } });
   }
 

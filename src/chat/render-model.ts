@@ -107,6 +107,13 @@ export interface RunView {
   now: number;
   /** The run's web page (a signed link), when the front serves pages at a public URL. */
   link?: string;
+  /** Set once the run vanished from Redis: the view is its last known state, and nothing more comes. */
+  gone?: true;
+}
+
+/** The status line's words for a run that vanished from Redis (every platform says the same). */
+export function goneText(view: RunView): string {
+  return `Gone from Redis (expired, or Redis lost its data): last known state ${view.state}`;
 }
 
 export interface OutputLine {

@@ -120,6 +120,9 @@ describe('reporter pool with two replicas', () => {
     const gone = [...platform.messages.values()].filter((m) => m.content.kind === 'notice' && m.content.view.text.includes('is gone'));
     expect(gone).toHaveLength(1);
     expect(gone[0]?.content.kind === 'notice' && gone[0].content.view.text).toContain(`${run.id} is gone: its record is no longer in Redis`);
+    // The header no longer says "waiting": it says the run is gone, with its last known state.
+    const header = [...platform.messages.values()].find((m) => m.content.kind === 'run' && m.content.view.runId === run.id);
+    expect(header?.content.kind === 'run' && header.content.view.gone).toBe(true);
     expect(pool.drivingRuns()).not.toContain(run.id);
   }, 40_000);
 });

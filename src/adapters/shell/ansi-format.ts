@@ -4,7 +4,7 @@
  */
 import { formatClock, formatDuration } from '../../chat/format-time.js';
 import type { ChatContent, NoticeView, ReplyView } from '../../chat/platform.js';
-import type { ApprovalView, QueueView, RunView, StepOutputView, StepView } from '../../chat/render-model.js';
+import { goneText, type ApprovalView, type QueueView, type RunView, type StepOutputView, type StepView } from '../../chat/render-model.js';
 import { noWorkerText, RUN_LOOK, STEP_LOOK, type Tone } from '../../chat/state-words.js';
 import { formatIncident, formatIncidentChange } from './ansi-incident.js';
 import { painter, type FormatOptions } from './ansi-paint.js';
@@ -46,7 +46,8 @@ export function formatRun(v: RunView, o: FormatOptions): string[] {
   }
   if (v.queue) lines.push(`  ${p('wait', '○')} ${queueText(v.queue)}`);
   if (v.cancellingBy) lines.push(`  ${p('dim', '⊘')} cancelling (asked by ${v.cancellingBy})`);
-  if (v.final) {
+  if (v.gone) lines.push(p('bad', `status: ${goneText(v)}`));
+  else if (v.final) {
     const outputs = Object.entries(v.outputs).map(([k, val]) => `${k}=${val}`);
     lines.push(`${p(look.tone, `status: ${v.state}`)} in ${formatDuration(v.durationMs)}${v.error ? ` — ${v.error}` : ''}`);
     if (outputs.length > 0) lines.push(`  outputs: ${outputs.join(' ')}`);

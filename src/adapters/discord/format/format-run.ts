@@ -3,7 +3,7 @@
  * finally the run's status and duration. One embed: the checklist is its description (4,096
  * characters), inputs and outputs are fields; the status line is kept whatever else is cut.
  */
-import type { RunView, StepView } from '../../../chat/render-model.js';
+import { goneText, type RunView, type StepView } from '../../../chat/render-model.js';
 import { checklistLines, stepDetails, stepFailure } from '../../../chat/step-detail.js';
 import { formatDuration } from '../../../workflow/duration.js';
 import { RUN_COLOR, RUN_EMOJI, STEP_EMOJI, stateLabel } from './emoji.js';
@@ -60,6 +60,7 @@ function stepLine(step: StepView): string {
 }
 
 function statusLine(view: RunView): string {
+  if (view.gone) return `⚠️ **${esc(goneText(view))}**`;
   const took = formatDuration(view.durationMs);
   const why = view.error ? `: ${esc(cut(view.error, 1_000))}` : '';
   switch (view.state) {

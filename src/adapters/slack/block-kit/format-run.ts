@@ -3,7 +3,7 @@
  * finally the run's status and duration.
  */
 import { formatDuration } from '../../../workflow/duration.js';
-import type { RunView, StepView } from '../../../chat/render-model.js';
+import { goneText, type RunView, type StepView } from '../../../chat/render-model.js';
 import { checklistLines, stepDetails, stepFailure } from '../../../chat/step-detail.js';
 import { context, fieldSections, finish, header, section, sections, type SlackMessage } from './blocks.js';
 import { RUN_EMOJI, STEP_EMOJI, stateLabel } from './emoji.js';
@@ -48,6 +48,7 @@ function stepLine(step: StepView): string {
 }
 
 function statusLine(view: RunView): string {
+  if (view.gone) return `:warning: *${esc(goneText(view))}*`;
   const took = formatDuration(view.durationMs);
   switch (view.state) {
     case 'succeeded':
