@@ -3,6 +3,7 @@
  * subcommand. Usage errors (unknown subcommand or flag, missing argument) exit with code 2.
  */
 import { Command, CommanderError } from 'commander';
+import { register as registerAlert } from './alert.js';
 import { register as registerApprove } from './approve.js';
 import { register as registerAudit } from './audit.js';
 import { register as registerCancel } from './cancel.js';
@@ -26,7 +27,7 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const register of [registerShell, registerServe, registerWorker, registerWorkers, registerRun, registerStatus, registerCancel, registerApprove, registerTranscript, registerIncidents, registerPostmortem, registerAudit, registerValidate, registerDocs, registerDiscord]) {
+  for (const register of [registerShell, registerServe, registerWorker, registerWorkers, registerRun, registerStatus, registerCancel, registerApprove, registerTranscript, registerIncidents, registerAlert, registerPostmortem, registerAudit, registerValidate, registerDocs, registerDiscord]) {
     register(program);
   }
   for (const sub of program.commands) {

@@ -160,12 +160,16 @@ export function checkCollisions(commands: CommandEntry[]): { problems: Problem[]
   return { problems, bad };
 }
 
+/** Built-ins whose use policy rules grant by name (chat/incident-builtins.ts). */
+const POLICY_GATED_BUILTINS = new Set(['ack', 'silence', 'resolve']);
+
 /** Policy rules name existing commands, approvals existing workflows; approval steps name existing roles. */
 export function checkPolicy(policy: Policy, source: YamlSource, commands: Set<string>, allCommandNames: Set<string>, workflows: Map<string, WorkflowEntry>): Problem[] {
   const problems: Problem[] = [];
   policy.rules.forEach((rule, i) =>
     rule.commands.forEach((name, j) => {
-      if (name !== '*' && !commands.has(name) && !allCommandNames.has(name))
+      // ack, silence and resolve are granted by rules too (they act on incidents, not runs).
+      if (name !== '*' && !commands.has(name) && !allCommandNames.has(name) && !POLICY_GATED_BUILTINS.has(name))
         problems.push(problem(source, ['rules', i, 'commands', j], `rules[${i}].commands[${j}]: no command named \`${name}\`${suggest(name, [...commands])}`, 'warning'));
     }),
   );

@@ -112,4 +112,30 @@ describe('chatops shell (piped stdin)', () => {
     expect(entries).toContainEqual(expect.objectContaining({ type: 'started', who: 'shell:alice', command: 'restart', runId }));
     expect(entries).toContainEqual(expect.objectContaining({ type: 'decided', who: 'shell:bob', command: 'approve', runId, detail: 'counted' }));
   }, 60_000);
+
+  it('alert fire: a hand-made alert opens an incident in the terminal and starts its runbook; --resolve resolves it', async () => {
+    const term = new Terminal();
+    const done = runShell({ user: 'alice', input: term.input, output: term.output, redisUrl: testRedisUrl(), prefix: uniquePrefix('shell-alert'), chatopsDir: resolve('.'), log: silentLogger, concurrency: 2, alertChannel: 'shell:' });
+    await term.waitFor(/chatops shell as shell:alice/);
+    let mark = term.text.length;
+    term.type('alert fire');
+    await term.waitFor(/E_USAGE: usage: alert fire ALERTNAME/, mark);
+    term.type('alert fire HighErrorRate service=checkout severity=critical');
+    await term.waitFor(/✓ HighErrorRate fired: recorded/, mark);
+    // The incident message, then the runbook its on.alert starts, reported here.
+    const inc = (await term.waitFor(/Firing: HighErrorRate\S* \S*\[(i-[0-9a-z]{6})\]/, mark, 30_000))[1] ?? '';
+    await term.waitFor(/run r-[0-9a-z]{6} · diagnose-high-error-rate/, mark, 30_000);
+    mark = term.text.length;
+    term.type(`ack ${inc}`);
+    await term.waitFor(/handled by/, mark, 30_000);
+    mark = term.text.length;
+    term.type(`postmortem ${inc}`);
+    await term.waitFor(/# Postmortem|Postmortem/, mark, 30_000);
+    mark = term.text.length;
+    term.type('alert fire HighErrorRate service=checkout severity=critical --resolve');
+    await term.waitFor(/✓ HighErrorRate resolved: recorded/, mark);
+    await term.waitFor(/Resolved: HighErrorRate/, mark, 30_000);
+    term.input.end();
+    await done;
+  }, 90_000);
 });

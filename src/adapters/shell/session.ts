@@ -30,6 +30,8 @@ export interface SessionOptions {
   runs: RunsApi;
   pool: ReporterPool;
   log: Logger;
+  /** `alert fire ALERTNAME label=value… [--resolve]`: records a hand-made alert in this process; returns what to print. */
+  fireAlert?: (words: string[]) => Promise<string[]>;
 }
 
 export class ShellSession {
@@ -117,6 +119,11 @@ export class ShellSession {
 
   private async handle(line: string): Promise<void> {
     const { router, platform, screen, log } = this.opts;
+    const fire = /^alert\s+fire(?:\s+(.*))?$/.exec(line);
+    if (fire && this.opts.fireAlert) {
+      screen.print(await this.opts.fireAlert((fire[1] ?? '').split(/\s+/).filter(Boolean)));
+      return;
+    }
     const opts = applyLineOptions(line, this.lastRunId);
     if (opts.error) {
       screen.print([`✗ E_USAGE: ${opts.error}`]);

@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { DeliveryStore } from '../../alerts/delivery-store.js';
+import { firedNotification, parseFireArgs } from '../../alerts/fire.js';
 import { startIncidents } from '../../alerts/front.js';
 import { createIncidentDesk } from '../../alerts/incident-desk.js';
 import { createAuditLog } from '../../chat/audit.js';
@@ -67,6 +69,9 @@ export async function runShell(opts: ShellOptions): Promise<void> {
       const priv = target.private;
       cleanups.push({ name: 'private redis-server', run: () => priv.stop() });
     }
+    // On its own private Redis the shell is the only front: unrouted incidents show here. On a shared
+    // Redis, ALERT_CHANNEL decides (a serve's incidents must not be taken into this terminal).
+    const alertChannel = opts.alertChannel ?? (target.private ? 'shell:' : undefined);
     const project = await loadProject(opts.chatopsDir);
     for (const p of project.problems) say(formatProblem(p));
     const engineOpts = { redisUrl: target.url, prefix: opts.prefix, project, log, retentionMs: opts.retentionMs, outputBudget: opts.outputBudget };
@@ -102,7 +107,7 @@ export async function runShell(opts: ShellOptions): Promise<void> {
       log,
       platforms: [platform],
       config: project.alerts,
-      defaultChannel: opts.alertChannel,
+      defaultChannel: alertChannel,
       buckets: (name) => pool.bucketsOf(name),
       retentionMs: opts.retentionMs,
       linkFor: opts.incidentLinkFor,
@@ -127,7 +132,19 @@ export async function runShell(opts: ShellOptions): Promise<void> {
       const hint = members.length > 0 ? `; try chatops shell --as ${members[0]?.slice('shell:'.length) ?? ''}` : '';
       say(`note: shell:${user} holds no role in policy.yaml, so only help is open${hint}`);
     }
-    const session = new ShellSession({ user, input: opts.input, output: opts.output, screen, platform, router, runs: engine, pool, log });
+    // `alert fire …`: a hand-made alert recorded like a delivery to the generic route (alerts/fire.ts).
+    const deliveries = new DeliveryStore(target.url, opts.prefix, log);
+    cleanups.push({ name: 'deliveries', run: async () => deliveries.close() });
+    const fireAlert = async (words: string[]): Promise<string[]> => {
+      const parsed = parseFireArgs(words);
+      if ('error' in parsed) return [`✗ E_USAGE: ${parsed.error}`];
+      // Its connection fails fast while not connected (the webhook answers 503 then): wait for it here.
+      await deliveries.ready();
+      const result = await deliveries.record(firedNotification(parsed));
+      const where = alertChannel === undefined ? ' (this shell shares its Redis and ALERT_CHANNEL is unset, so the incident is posted nowhere: start it with ALERT_CHANNEL=shell: to see it here)' : '';
+      return [`✓ ${parsed.name} ${parsed.resolve ? 'resolved' : 'fired'}: ${result.recorded ? 'recorded' : 'the same as the last delivery of its group, nothing changes'}${where}`];
+    };
+    const session = new ShellSession({ user, input: opts.input, output: opts.output, screen, platform, router, runs: engine, pool, log, fireAlert });
     await session.run();
   } finally {
     for (const c of cleanups.reverse()) {
