@@ -7,7 +7,7 @@
 import type { Redis } from 'ioredis';
 import { mountAlerts, startIncidents, type AlertsFront, type AlertsFrontOptions, type Incidents } from '../alerts/front.js';
 import { IncidentStore } from '../alerts/incident-store.js';
-import { createIncidentDesk } from '../alerts/incident-desk.js';
+import { createIncidentDesk, loadPostmortem } from '../alerts/incident-desk.js';
 import { AlertKeys } from '../alerts/keys.js';
 import { createSlackFront, type SlackFront } from '../adapters/slack/slack-app.js';
 import type { SlackConfig } from '../adapters/slack/config.js';
@@ -115,7 +115,15 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
   try {
     const alerts = await mountAlerts({ server, redisUrl: opts.redisUrl, prefix, log, alerts: opts.alerts ?? { secrets: { tokens: [], grafana: [], pagerduty: [] } } });
     cleanups.push(() => alerts.close());
-    const web = await mountWeb({ server, runs: engine, incidents: new IncidentStore(redis, prefix), log, web: opts.web ?? { keys: [] } });
+    const web: WebFront = await mountWeb({
+      server,
+      runs: engine,
+      incidents: new IncidentStore(redis, prefix),
+      // The incident page's download: the same document as `postmortem` in chat, with page links.
+      postmortem: (id) => loadPostmortem({ redis, prefix, runs: engine, runLink: (r) => web.runUrl(r), incidentLink: (i) => web.incidentUrl(i) }, id),
+      log,
+      web: opts.web ?? { keys: [] },
+    });
     webFront = web;
     cleanups.push(() => web.close());
     if (opts.slack) {

@@ -86,6 +86,15 @@ describe('incident pages', () => {
     expect(p.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     // Open: the page refreshes itself.
     expect(p.body).toContain('http-equiv="refresh"');
+    // The postmortem draft downloads from the page, behind the same signature.
+    const pm = /href="(\/incidents\/i-[0-9a-z]{6}\/postmortem\?[^"]+)"/.exec(p.body)?.[1]?.replace(/&amp;/g, '&') ?? '';
+    const doc = await fetch(`${base}${pm}`);
+    expect(doc.status).toBe(200);
+    expect(doc.headers.get('content-disposition')).toContain(`postmortem-${incidentId}.md`);
+    const md = await doc.text();
+    expect(md).toContain('DiskFull');
+    expect(md).toMatch(/Root cause/i);
+    expect((await fetch(`${base}${pm.replace(/sig=[^&]+/, 'sig=AAAA')}`)).status).toBe(403);
   }, 40_000);
 
   it('follows the group as alerts resolve, then shows it resolved with its duration', async () => {
