@@ -13,19 +13,11 @@ import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { WEB_KEY, WEB_TOKEN } from '../helpers/web-front.js';
 import type { Front } from '../../src/server/front.js';
 import { incidentLink } from '../../src/web/incident-routes.js';
+import { until } from '../helpers/until.js';
 
 const FILES = { 'workflows/noop.yaml': 'name: noop\nsteps:\n  - id: a\n    run: "true"\n' };
 const PUBLIC = 'https://ops.example.com';
 
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('incident pages', () => {
   let dir: string;
