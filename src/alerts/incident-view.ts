@@ -63,12 +63,13 @@ export function buildIncidentView(inc: Incident, now: number, link?: string, hum
   };
 }
 
-function linksOf(inc: Incident): { label: string; url: string }[] {
+/** The incident's own links, then its alerts' (generator, source links), http(s) only, at most `max`. */
+export function linksOf(inc: Incident, max = 6): { label: string; url: string }[] {
   const out = [...inc.links];
   const seen = new Set(out.map((l) => l.url));
   for (const a of Object.values(inc.alerts)) {
     for (const l of [...(a.generatorURL ? [{ label: 'Source', url: a.generatorURL }] : []), ...(a.links ?? [])]) {
-      if (seen.has(l.url) || out.length >= 6) continue;
+      if (seen.has(l.url) || out.length >= max) continue;
       seen.add(l.url);
       out.push(l);
     }

@@ -6,6 +6,7 @@
  */
 import type { AlertBrief, Incident, IncidentAlert, TimelineEntry } from '../alerts/incident.js';
 import { alertCounts, alertName } from '../alerts/incident.js';
+import { linksOf } from '../alerts/incident-view.js';
 import type { RunRecord } from '../engine/types.js';
 import { formatDuration } from '../workflow/duration.js';
 import { html, type SafeHtml } from './html.js';
@@ -75,16 +76,6 @@ function runRow(runId: string, run: RunRecord | undefined, workflow: string, lin
   return html`<tr data-run="${runId}"><td>${runRef(runId, links)}</td><td><span class="state st-${run.state}">${run.state}</span></td><td>${run.workflow}</td><td>${time(run.createdAt)}</td><td>${took}</td></tr>`;
 }
 
-function httpLinks(inc: Incident): { label: string; url: string }[] {
-  const out = [...inc.links];
-  for (const a of Object.values(inc.alerts)) {
-    if (a.generatorURL) out.push({ label: `Source of ${alertName(a)}`, url: a.generatorURL });
-    out.push(...(a.links ?? []));
-  }
-  const seen = new Set<string>();
-  return out.filter((l) => /^https?:\/\//i.test(l.url) && !seen.has(l.url) && seen.add(l.url)).slice(0, 20);
-}
-
 export function renderIncidentPage(view: IncidentPageView, links: IncidentLinks): string {
   const inc = view.incident;
   const { firing, resolved } = alertCounts(inc);
@@ -93,6 +84,7 @@ export function renderIncidentPage(view: IncidentPageView, links: IncidentLinks)
   const seenRuns = new Set<string>();
   const runRows = runs.filter((e) => !seenRuns.has(e.runId) && seenRuns.add(e.runId)).map((e) => runRow(e.runId, view.runs.get(e.runId), e.workflow, links));
   const open = inc.status === 'firing';
+  const sourceLinks = linksOf(inc, 20);
   const body = html`<main>
 <h1><span class="state st-${open ? 'failed' : 'succeeded'}">${open ? 'Firing' : 'Resolved'}</span> ${inc.title} <small>${inc.id}</small>${open ? html`<span class="live">refreshes every ${REFRESH_SECONDS} s</span>` : ''}</h1>
 ${inc.summary ? html`<p>${inc.summary}</p>` : ''}
@@ -108,7 +100,7 @@ ${inc.reopened > 0 ? html`<dt>Reopened</dt><dd>${inc.reopened}×</dd>` : ''}
 ${inc.storm ? html`<dt>Storm</dt><dd>${inc.storm.groups} alert groups held back from the channel</dd>` : ''}
 <dt>Group labels</dt><dd>${labels(inc.commonLabels)}</dd>
 </dl>
-${httpLinks(inc).length > 0 ? html`<p class="links">${httpLinks(inc).map((l) => html`<a href="${l.url}" rel="noopener noreferrer">${l.label}</a> `)}</p>` : ''}
+${sourceLinks.length > 0 ? html`<p class="links">${sourceLinks.map((l) => html`<a href="${l.url}" rel="noopener noreferrer">${l.label}</a> `)}</p>` : ''}
 ${links.postmortem ? html`<p class="actions"><a href="${links.postmortem}" download>Postmortem (Markdown)</a></p>` : ''}
 <h2>Alerts</h2>
 <table class="runs alerts">
