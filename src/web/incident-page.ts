@@ -4,7 +4,7 @@
  * runs it started and how they stand, and the timeline in UTC. An open incident's page reloads
  * itself every REFRESH_SECONDS (a meta refresh: no script needed). Every value goes through `html`.
  */
-import type { AlertBrief, Incident, IncidentAlert, TimelineEntry } from '../alerts/incident.js';
+import type { AlertBrief, IncidentAlert, TimelineEntry } from '../alerts/incident.js';
 import { alertCounts, alertName } from '../alerts/incident.js';
 import { linksOf } from '../alerts/incident-view.js';
 import type { RunRecord } from '../engine/types.js';
