@@ -10,6 +10,7 @@ import { alertName, type Incident, type TimelineEntry } from './incident.js';
 import { IncidentJournal, type HumanState } from './incident-journal.js';
 import { splitChannel } from './incident-reporter.js';
 import { renderPostmortem, type PostmortemRun } from './postmortem.js';
+import { alertContext, alertOfIncident } from './runbook-triggers.js';
 
 export interface IncidentDeskOptions {
   redis: Redis;
@@ -82,6 +83,11 @@ export function createIncidentDesk(opts: IncidentDeskOptions): IncidentDesk {
     incidentOfThread: (platform, channel, thread) => journal.incidentOfThread(platform, channel, thread),
     async noteCommand(incidentId, by, text) {
       await journal.append(incidentId, [{ at: now(), type: 'command', by, text }]);
+    },
+    async alertContext(incidentId) {
+      const inc = await journal.store.load(incidentId);
+      const alert = inc && alertOfIncident(inc);
+      return inc && alert ? alertContext(alert, inc.source, inc, opts.incidentLink?.(inc.id)) : undefined;
     },
     async bindRun(incidentId, runId, workflow, by) {
       await journal.append(incidentId, [{ at: now(), type: 'run', runId, workflow, by }]);

@@ -99,6 +99,17 @@ export function planRuns(runbooks: readonly AlertRunbook[], source: AlertSource,
   return out;
 }
 
+/**
+ * The alert a run started by a person from the incident stands for: the first to fire of those
+ * still firing, else the last to change (a resolved incident), among those `matchers` select
+ * (all when none). Undefined when none matches.
+ */
+export function alertOfIncident(inc: Incident, matchers: readonly Matcher[] = []): IncidentAlert | undefined {
+  const alerts = Object.values(inc.alerts).filter((a) => matches(matchers, a.labels));
+  const firing = alerts.filter((a) => a.status === 'firing').sort((a, b) => a.firstSeen - b.firstSeen);
+  return firing[0] ?? alerts.sort((a, b) => b.changedAt - a.changedAt)[0];
+}
+
 /** The `alert` expression context of a run (FORMATS.md): the alert, its source and its incident. */
 export function alertContext(alert: IncidentAlert, source: AlertSource | 'storm', inc: Incident, incidentUrl: string | undefined): Record<string, unknown> {
   return {

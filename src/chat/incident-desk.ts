@@ -30,6 +30,12 @@ export interface IncidentDesk {
   incidentOfThread(platform: string, channel: string, thread: string): Promise<string | undefined>;
   /** Puts a line typed in the incident's thread on its timeline (already redacted). */
   noteCommand(incidentId: string, by: Identity, text: string): Promise<void>;
+  /**
+   * The `alert` expression context a run started from the incident's thread sees (FORMATS.md: the
+   * same names as an alert-started run's, `alert.incident` carrying `incident.id` and `.url`).
+   * Undefined: no such incident.
+   */
+  alertContext(incidentId: string): Promise<Record<string, unknown> | undefined>;
   /** A run started in the incident's thread: on its timeline, and its approvals and end followed. */
   bindRun(incidentId: string, runId: string, workflow: string, by: Identity): Promise<void>;
   /** The incident's postmortem draft (Markdown), or undefined when there is no such incident. */

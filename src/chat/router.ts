@@ -175,12 +175,14 @@ export function createRouter(deps: RouterDeps): Router {
       void safeSay(reply('info', `Still starting ${runId}…`, [text(`Redis is slow to answer or unreachable. The run starts as soon as it answers and you will be told if it cannot; \`status ${runId}\` shows it once it exists.`)], { ephemeral: true }));
     }, deps.slowStartMs ?? 5_000);
     try {
+      // Started in an incident's thread: its expressions see the group's alert and incident, as an alert-started run's do.
+      const alert = req.alert ?? (ctx.incidentId !== undefined ? await deps.incidents?.alertContext(ctx.incidentId) : undefined);
       let result: StartRunResult | undefined;
       let id = runId;
       // The ack named an id nobody held a moment ago; in the rare case another run took it since, use a fresh one.
       for (let tries = 0; result === undefined; tries++) {
         try {
-          result = await deps.runs.startRun({ ...req, runId: id });
+          result = await deps.runs.startRun({ ...req, ...(alert ? { alert } : {}), runId: id });
         } catch (err) {
           if (!isEngineError(err, 'RUN_ID_TAKEN') || tries >= 3) throw err;
           id = newRunId();
