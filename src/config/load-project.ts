@@ -2,11 +2,10 @@
  * Loads a project folder: workflows/*.yaml, commands/*.yaml and policy.yaml. Every problem is
  * located (`file:line:col`); a broken file is left out and reported, never takes the rest down.
  */
-import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Workflow } from '../workflow/schema.js';
 import { displayPath } from './display-path.js';
-import { findPolicy } from './policy-file.js';
+import { readProjectFiles, type ProjectFiles } from './project-files.js';
 import type { CommandFile } from './command-schema.js';
 import { checkCollisions, checkCommand, checkPolicy, checkSubWorkflows, type CommandEntry, type WorkflowEntry } from './cross-checks.js';
 import type { AlertsConfig } from './alerts-config.js';
@@ -15,7 +14,7 @@ import { LOCKED_POLICY, type Policy } from './policy.js';
 
 export { LOCKED_POLICY };
 import type { UsagePattern } from './usage.js';
-import { FileTooLargeError, formatProblem, readYamlFile, sortProblems, type Problem } from './yaml-source.js';
+import { formatProblem, sortProblems, type Problem } from './yaml-source.js';
 
 export type { Problem };
 export { formatProblem, displayPath };
@@ -39,43 +38,6 @@ export interface Project {
   workflowFiles: Map<string, string>;
 }
 
-const YAML_FILE = /\.ya?ml$/;
-
-
-async function yamlFiles(dir: string): Promise<string[]> {
-  try {
-    const names = await readdir(dir);
-    return names.filter((n) => YAML_FILE.test(n)).sort().map((n) => join(dir, n));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-}
-
-async function readIfExists(file: string): Promise<string | undefined> {
-  try {
-    return await readYamlFile(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-/** Reads one file; an unreadable one becomes a problem, never an exception that stops the load. */
-async function readText(path: string, problems: Problem[]): Promise<string | undefined> {
-  try {
-    return await readYamlFile(path);
-  } catch (err) {
-    if (err instanceof FileTooLargeError) {
-      problems.push({ file: displayPath(path), line: 1, col: 1, severity: 'error', message: err.message });
-      return undefined;
-    }
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    problems.push({ file: displayPath(path), line: 1, col: 1, severity: 'error', message: `cannot read this file (${code}): ${err instanceof Error ? err.message : String(err)}` });
-    return undefined;
-  }
-}
-
 /** Best effort: the `name:` of a broken file, so references to it say "has errors" rather than "no such". */
 function declaredName(text: string): string | undefined {
   return /^name:\s*['"]?([a-z0-9][a-z0-9_-]*)['"]?\s*(?:#.*)?$/m.exec(text)?.[1];
@@ -83,12 +45,16 @@ function declaredName(text: string): string | undefined {
 
 export async function loadProject(dir: string): Promise<Project> {
   const root = resolve(dir);
+  return buildProject(root, await readProjectFiles(root));
+}
+
+/** Builds the project from its files as read (project-files.ts): the checks of `chatops validate`, cross-checks included. */
+export function buildProject(root: string, files: ProjectFiles): Project {
   const problems: Problem[] = [];
   const workflows = new Map<string, WorkflowEntry>();
   const brokenWorkflows = new Set<string>();
 
-  const workflowPaths = await yamlFiles(join(root, 'workflows'));
-  if (workflowPaths.length === 0)
+  if (files.workflows.length === 0)
     problems.push({
       file: displayPath(join(root, 'workflows')),
       line: 1,
@@ -96,9 +62,9 @@ export async function loadProject(dir: string): Promise<Project> {
       severity: 'warning',
       message: 'no workflow files (*.yaml) here; is CHATOPS_DIR (or the path given) the folder that holds workflows/, commands/ and policy.yaml?',
     });
-  for (const path of workflowPaths) {
+  for (const { path, text, problem } of files.workflows) {
     const file = displayPath(path);
-    const text = await readText(path, problems);
+    if (problem !== undefined) problems.push(problem);
     if (text === undefined) continue;
     const loaded = loadWorkflowText(file, text);
     problems.push(...loaded.problems);
@@ -131,9 +97,9 @@ export async function loadProject(dir: string): Promise<Project> {
 
   const commandEntries: CommandEntry[] = [];
   const allCommandNames = new Set<string>();
-  for (const path of await yamlFiles(join(root, 'commands'))) {
+  for (const { path, text, problem } of files.commands) {
     const file = displayPath(path);
-    const text = await readText(path, problems);
+    if (problem !== undefined) problems.push(problem);
     if (text === undefined) continue;
     const loaded = loadCommandText(file, text);
     problems.push(...loaded.problems);
@@ -154,7 +120,7 @@ export async function loadProject(dir: string): Promise<Project> {
   }
 
   let policy: Policy | undefined;
-  const found = await findPolicy(root);
+  const found = files.policy;
   if (found.kind === 'absent') {
     problems.push({
       file: displayPath(found.path),
@@ -188,24 +154,18 @@ export async function loadProject(dir: string): Promise<Project> {
   }
 
   let alerts: AlertsConfig | undefined;
-  const alertsPath = join(root, 'alerts.yaml');
-  try {
-    const alertsText = await readIfExists(alertsPath);
-    if (alertsText !== undefined) {
-      const loaded = loadAlertsText(displayPath(alertsPath), alertsText);
-      problems.push(...loaded.problems);
-      alerts = loaded.value;
-    }
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    problems.push({ file: displayPath(alertsPath), line: 1, col: 1, severity: 'error', message: `cannot read alert routing (${code}); incidents go to ALERT_CHANNEL until it can be read` });
+  if (files.alerts?.problem !== undefined) problems.push(files.alerts.problem);
+  if (files.alerts?.text !== undefined) {
+    const loaded = loadAlertsText(displayPath(files.alerts.path), files.alerts.text);
+    problems.push(...loaded.problems);
+    alerts = loaded.value;
   }
 
   const plain = new Map<string, Workflow>();
-  const files = new Map<string, string>();
+  const workflowFiles = new Map<string, string>();
   for (const [name, entry] of [...workflows].sort(([a], [b]) => a.localeCompare(b))) {
     plain.set(name, entry.value);
-    files.set(name, entry.source.file);
+    workflowFiles.set(name, entry.source.file);
   }
   for (const entry of commandEntries) {
     const def = commands.get(entry.value.name);
@@ -218,7 +178,7 @@ export async function loadProject(dir: string): Promise<Project> {
       message: `workflow: workflow \`${def.workflow}\` has errors of its own (reported in its file), so this command is left out too`,
     });
   }
-  const project: Project = { dir: root, workflows: plain, commands, problems: sortProblems(problems), workflowFiles: files };
+  const project: Project = { dir: root, workflows: plain, commands, problems: sortProblems(problems), workflowFiles };
   if (alerts !== undefined) project.alerts = alerts;
   if (policy !== undefined) project.policy = policy;
   else if (found.kind !== 'absent') project.policy = LOCKED_POLICY;
