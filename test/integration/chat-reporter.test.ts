@@ -100,6 +100,9 @@ describe('reporter pool with two replicas', () => {
   it('a run wiped from Redis while followed is said to be gone once in its thread', async () => {
     const gate = workflowSchema.parse({ name: 'gate', steps: [{ id: 'ask', approval: { message: 'go?', expires: '1h' } }] });
     project.workflows.set(gate.name, gate);
+    // The first test's pools share this prefix and a platform of the same name: left running, either
+    // could win this run's lease and post to its own platform, never to the one this test reads.
+    for (const p of pools.splice(0)) await p.close();
     const platform = new CountingPlatform({ writes: 50, perMs: 1000 }, { maxLines: 10, maxChars: 2000 });
     const redis = new Redis(testRedisUrl());
     conns.push(redis);
