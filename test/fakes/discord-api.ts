@@ -12,10 +12,12 @@
  *   Retry-After, X-RateLimit-* headers and `retry_after`;
  * - message limits (content 2,000; embeds; 5 rows of 5 components; custom_id 100): 400 / 50035.
  * Channels listed in `noThreads` refuse threads (50024), `refused` ones refuse the bot (50001).
+ * GET /gateway/bot names the fake Gateway (discord-gateway.ts) on the same port.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { snowflakeAt } from '../../src/adapters/discord/snowflake.js';
+import { FakeDiscordGateway, type FakeGatewayOptions } from './discord-gateway.js';
 import { messageProblems, WindowBuckets } from './discord-limits.js';
 
 export interface FakeDiscordOptions {
@@ -28,6 +30,7 @@ export interface FakeDiscordOptions {
   ackDeadlineMs?: number;
   noThreads?: string[];
   refused?: string[];
+  gateway?: FakeGatewayOptions;
 }
 
 export interface RecordedDiscordCall {
@@ -97,10 +100,13 @@ export class FakeDiscordApi {
   private counter = 0;
   private server: Server | undefined;
   apiUrl = '';
+  /** The Gateway: WebSocket connections, IDENTIFY/RESUME, dispatches. */
+  readonly gateway: FakeDiscordGateway;
 
   constructor(readonly opts: FakeDiscordOptions = {}) {
     this.channelBuckets = new WindowBuckets(opts.rateLimit?.writes ?? 5, opts.rateLimit?.perMs ?? 5_000);
     this.globalBucket = new WindowBuckets(opts.globalPerSecond ?? 50, 1_000);
+    this.gateway = new FakeDiscordGateway({ token: this.token, applicationId: this.applicationId, botUserId: this.botUserId }, opts.gateway);
   }
 
   newId(): string {
@@ -119,12 +125,19 @@ export class FakeDiscordApi {
         });
       });
     });
+    this.server.on('upgrade', (req, socket) => {
+      if ((req.url ?? '').startsWith('/gateway')) this.gateway.upgrade(req, socket);
+      else socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+    });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.apiUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api`;
+    const port = (this.server.address() as AddressInfo).port;
+    this.apiUrl = `http://127.0.0.1:${port}/api`;
+    this.gateway.url = `ws://127.0.0.1:${port}/gateway`;
     return this;
   }
 
   async stop(): Promise<void> {
+    this.gateway.closeAll();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -233,6 +246,9 @@ export class FakeDiscordApi {
     let m: RegExpExecArray | null;
     if (method === 'GET' && route === '/users/@me') return answer(200, { id: this.botUserId, username: 'chatops', discriminator: '0', bot: true });
     if (method === 'GET' && route === '/applications/@me') return answer(200, { id: this.applicationId, name: 'chatops' });
+    if (method === 'GET' && route === '/gateway/bot') {
+      return answer(200, { url: this.gateway.url, shards: 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 86_400_000, max_concurrency: 1 } });
+    }
     if (method === 'POST' && route === '/users/@me/channels') {
       const user = String((body.json as { recipient_id?: unknown }).recipient_id ?? '');
       let dm = this.dms.get(user);

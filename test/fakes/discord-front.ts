@@ -1,7 +1,8 @@
 /**
  * Test harness for the Discord adapter end to end: a project written to a temp dir, the fake
  * Discord API, the real front (`startFront`: HTTP server, router, reporters, the Discord adapter
- * in HTTP mode) and a real worker, all on a unique Redis prefix. Close it in afterAll.
+ * in HTTP mode, or `gateway: true` in Gateway mode on the fake's Gateway) and a real worker, all
+ * on a unique Redis prefix. Close it in afterAll.
  */
 import { rmSync } from 'node:fs';
 import { readDiscordConfig } from '../../src/adapters/discord/config.js';
@@ -24,13 +25,14 @@ export interface DiscordFrontHarness {
   close(): Promise<void>;
 }
 
-export async function discordFrontHarness(files: Record<string, string>, opts: { fake?: FakeDiscordOptions; discord?: DiscordTuning } = {}): Promise<DiscordFrontHarness> {
+export async function discordFrontHarness(files: Record<string, string>, opts: { fake?: FakeDiscordOptions; discord?: DiscordTuning; gateway?: boolean } = {}): Promise<DiscordFrontHarness> {
   const { dir, project } = await writeProject(files, 'discord');
   const fake = await new FakeDiscordApi(opts.fake).start();
-  const sender = new DiscordSender('', fake);
+  const sender = new DiscordSender('', fake, opts.gateway ? 'gateway' : 'http');
   const prefix = uniquePrefix('discord');
   const redisUrl = testRedisUrl();
-  const discord = readDiscordConfig({ DISCORD_TOKEN: fake.token, DISCORD_APPLICATION_ID: fake.applicationId, DISCORD_PUBLIC_KEY: sender.publicKeyHex, DISCORD_API_URL: fake.apiUrl, DISCORD_GUILD_ID: undefined });
+  const publicKey = opts.gateway ? undefined : sender.publicKeyHex;
+  const discord = readDiscordConfig({ DISCORD_TOKEN: fake.token, DISCORD_APPLICATION_ID: fake.applicationId, DISCORD_PUBLIC_KEY: publicKey, DISCORD_API_URL: fake.apiUrl, DISCORD_GUILD_ID: undefined });
   const secretKey = 'discord-tests-secret-key';
   // TEST_LOG=debug shows the front's logs while debugging a test.
   const log = process.env.TEST_LOG ? createLogger(process.env.TEST_LOG) : silentLogger;

@@ -1,9 +1,10 @@
 /**
- * Plays Discord's side of HTTP interactions in tests: an Ed25519 key pair, signed POSTs to
- * /discord/interactions, and interaction payloads (slash commands, autocomplete, button clicks)
- * shaped as Discord sends them. Each interaction is registered with the fake API first (its id
- * and token), and the app's answer handed back to it with the measured time, so the fake holds
- * the app to the 3-second initial response.
+ * Plays Discord's side of interactions in tests: payloads (slash commands, autocomplete, button
+ * clicks, modal submits) shaped as Discord sends them, delivered either as signed POSTs to
+ * /discord/interactions (an Ed25519 key pair; the app's HTTP answer is handed back to the fake
+ * with the measured time) or, `via: 'gateway'`, as INTERACTION_CREATE dispatches on the fake
+ * Gateway (the app answers through the callback route). Each interaction is registered with the
+ * fake API first (its id and token), so the fake holds the app to the 3-second initial response.
  */
 import { generateKeyPairSync, sign } from 'node:crypto';
 import type { FakeDiscordApi, FakeInteraction } from './discord-api.js';
@@ -32,6 +33,8 @@ export class DiscordSender {
   constructor(
     public url: string,
     private readonly fake?: FakeDiscordApi,
+    /** How interactions reach the app: signed HTTP POSTs, or dispatches on the fake Gateway. */
+    readonly via: 'http' | 'gateway' = 'http',
   ) {}
 
   /** The public key as DISCORD_PUBLIC_KEY holds it: 64 hex characters. */
@@ -87,10 +90,18 @@ export class DiscordSender {
       context: 0,
       ...extra,
     };
+    if (this.via === 'gateway') return this.dispatch(i, payload);
     const t0 = Date.now();
     const res = await this.send(JSON.stringify(payload));
     const ack = res.status === 200 ? this.api.acknowledge(i.id, res.body, Date.now() - t0) : { ok: false };
     return { ...res, acked: ack.ok, interaction: i };
+  }
+
+  /** INTERACTION_CREATE on the Gateway; answered once the app's callback came (or came too late). */
+  private async dispatch(i: FakeInteraction, payload: unknown): Promise<Answered> {
+    this.api.gateway.dispatch('INTERACTION_CREATE', payload);
+    await this.api.waitFor(() => i.response !== undefined || i.late === true, 20_000, `the callback of interaction ${i.id}`);
+    return { status: i.response ? 200 : 0, body: i.response, acked: i.response !== undefined, interaction: i };
   }
 
   /** `/ops command:<text>`. */

@@ -31,6 +31,12 @@ describe('chatops serve with Discord', () => {
   });
   afterEach(() => env.restore());
 
+  /** The port `serve` logged once listening. */
+  const listening = () =>
+    fake.waitFor(() => {
+      const m = /"port":(\d+)[^\n]*chatops serve listening/.exec(env.stderr);
+      return m ? Number(m[1]) : undefined;
+    }, 30_000, 'the listening log line');
   const good = () => ({ DISCORD_TOKEN: fake.token, DISCORD_APPLICATION_ID: fake.applicationId, DISCORD_PUBLIC_KEY: sender.publicKeyHex, DISCORD_API_URL: fake.apiUrl });
 
   it.each([
@@ -40,8 +46,6 @@ describe('chatops serve with Discord', () => {
     [{ DISCORD_APPLICATION_ID: undefined }, 'DISCORD_APPLICATION_ID_MISSING: DISCORD_APPLICATION_ID is not set'],
     [{ DISCORD_APPLICATION_ID: '100000000000000099' }, 'DISCORD_APPLICATION_ID_INVALID: DISCORD_APPLICATION_ID is 100000000000000099 but DISCORD_TOKEN belongs to application 100000000000000001'],
     [{ DISCORD_PUBLIC_KEY: 'abc' }, 'DISCORD_PUBLIC_KEY_INVALID: DISCORD_PUBLIC_KEY must be'],
-    // Gateway mode (no public key) is not built yet: refused rather than a Discord that hears nothing.
-    [{ DISCORD_PUBLIC_KEY: undefined }, 'DISCORD_PUBLIC_KEY_MISSING: DISCORD_PUBLIC_KEY is not set, and Gateway mode is not available yet'],
     [{ DISCORD_API_URL: 'http://127.0.0.1:9/api' }, 'DISCORD_API_UNREACHABLE: Could not reach the Discord API at http://127.0.0.1:9/api'],
   ])('stops at start with one message naming the variable: %j gives %s', async (vars, expected) => {
     setEnv({ ...good(), ...vars });
@@ -56,10 +60,7 @@ describe('chatops serve with Discord', () => {
   it('serves POST /discord/interactions once listening (PONG to a signed PING, 401 unsigned), and stops on SIGTERM', async () => {
     setEnv(good());
     const running = main(['node', 'chatops', 'serve']);
-    const port = await fake.waitFor(() => {
-      const m = /"port":(\d+)[^\n]*chatops serve listening/.exec(env.stderr);
-      return m ? Number(m[1]) : undefined;
-    }, 20_000, 'the listening log line');
+    const port = await listening();
     expect(env.stderr).toContain('"discord":"http"');
     sender.url = `http://127.0.0.1:${port}/discord/interactions`;
     const ping = JSON.stringify({ id: '1', application_id: fake.applicationId, type: 1, token: 'tok', version: 1 });
@@ -68,5 +69,33 @@ describe('chatops serve with Discord', () => {
     process.emit('SIGTERM');
     await running;
     expect(process.exitCode).toBe(0);
+  });
+
+  it('stops at start naming DISCORD_TOKEN when the Gateway refuses it (4004)', async () => {
+    setEnv({ ...good(), DISCORD_PUBLIC_KEY: undefined });
+    fake.gateway.refuseIdentify = true;
+    try {
+      await main(['node', 'chatops', 'serve']);
+    } finally {
+      fake.gateway.refuseIdentify = false;
+    }
+    expect(process.exitCode).toBe(1);
+    const lines = env.serveLines();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("DISCORD_GATEWAY_REFUSED: Discord's Gateway refused DISCORD_TOKEN");
+  });
+
+  it('without DISCORD_PUBLIC_KEY connects to the Gateway (no interactions route), and closes it on SIGTERM', async () => {
+    setEnv({ ...good(), DISCORD_PUBLIC_KEY: undefined });
+    const running = main(['node', 'chatops', 'serve']);
+    const port = await listening();
+    expect(env.stderr).toContain('"discord":"gateway"');
+    expect(fake.gateway.connected).toBe(1);
+    sender.url = `http://127.0.0.1:${port}/discord/interactions`;
+    expect((await sender.send(JSON.stringify({ id: '1', application_id: fake.applicationId, type: 1, token: 'tok', version: 1 }))).status).toBe(404);
+    process.emit('SIGTERM');
+    await running;
+    expect(process.exitCode).toBe(0);
+    await fake.waitFor(() => fake.gateway.connected === 0, 10_000, 'the Gateway connection closed');
   });
 });

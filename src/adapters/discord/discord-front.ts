@@ -1,12 +1,13 @@
 /**
  * The Discord front: discord.js's REST client and the interaction handler wired to the chat
  * layer. HTTP mode mounts POST /discord/interactions on the shared server (its own plugin,
- * signature-checked); Gateway mode connects out with the bot token (gateway.ts). The bot token is
+ * signature-checked); Gateway mode connects out with the bot token (gateway.ts) once start() is
+ * called, its interactions answered through the callback route (gateway-interactions.ts). The bot token is
  * checked against the API before anything is served, and the application id against the token's
  * application, so a bad setting stops `serve` with one line naming the variable.
  */
 import { DiscordAPIError, type REST } from '@discordjs/rest';
-import { Routes, type APIApplication, type APIUser } from 'discord-api-types/v10';
+import { Routes, type APIApplication, type APIInteraction, type APIUser } from 'discord-api-types/v10';
 import type { Redis } from 'ioredis';
 import type { CommandDef } from '../../config/load-project.js';
 import type { Logger } from '../../lib/logger.js';
@@ -15,9 +16,10 @@ import type { HttpServer } from '../../server/http-server.js';
 import type { DiscordConfig } from './config.js';
 import { DiscordPlatform, PLATFORM } from './discord-platform.js';
 import { DiscordConfigError } from './errors.js';
+import { gatewayInteractionHandler } from './gateway-interactions.js';
 import { handleInteraction } from './handle-interaction.js';
-import type { InteractionDeps } from './interaction-deps.js';
-import { interactionsRoute } from './interactions-route.js';
+import type { InteractionDeps, Respond } from './interaction-deps.js';
+import { interactionsRoute, type InteractionOutcome } from './interactions-route.js';
 import { createDiscordRest } from './rest.js';
 import { ed25519PublicKey } from './signature.js';
 import { createDiscordThreadRuns } from './thread-runs.js';
@@ -33,6 +35,8 @@ export interface DiscordTuning {
   ackBudgetMs?: number;
   /** Interaction token lifetime (15 minutes; tests shorten it). */
   tokenLifetimeMs?: number;
+  /** How long start() waits for the Gateway's READY (Gateway mode). */
+  gatewayConnectMs?: number;
 }
 
 export interface DiscordFrontOptions extends DiscordTuning {
@@ -81,10 +85,6 @@ export async function createDiscordFront(opts: DiscordFrontOptions): Promise<Dis
   const { config } = opts;
   const log = opts.log.child({ platform: PLATFORM });
   const now = opts.now ?? Date.now;
-  if (config.mode === 'gateway') {
-    // Not built yet: refuse rather than start a Discord that silently hears nothing.
-    throw new DiscordConfigError('DISCORD_PUBLIC_KEY_MISSING', 'DISCORD_PUBLIC_KEY', 'DISCORD_PUBLIC_KEY is not set, and Gateway mode is not available yet: set the application\'s Public Key ("General Information") and point its Interactions Endpoint URL at https://YOUR-HOST/discord/interactions.');
-  }
   const rest = createDiscordRest(config);
   const me = await checkToken(rest, config);
   const threadRuns = createDiscordThreadRuns(opts.redis, opts.prefix);
@@ -92,16 +92,28 @@ export async function createDiscordFront(opts: DiscordFrontOptions): Promise<Dis
   const platform = new DiscordPlatform({ rest, applicationId: config.applicationId, log, threadRuns, tokenLifetimeMs: opts.tokenLifetimeMs, now });
   const commands = new Map([...(opts.commands ?? [])].map((c) => [c.pattern.name, c]));
   const deps: InteractionDeps = { router: opts.router, platform, threadRuns, commands, log, now, ackBudgetMs: opts.ackBudgetMs ?? ACK_BUDGET_MS, onAck: (ms) => metrics.ackSeconds.observe(ms / 1000), pending: new Set() };
+  const handle = (i: APIInteraction, respond: Respond) => handleInteraction(i, respond, deps);
+  const onRequest = (outcome: InteractionOutcome) => metrics.interactions.inc({ outcome });
   if (config.mode === 'http') {
     if (!config.publicKey) throw new DiscordConfigError('DISCORD_PUBLIC_KEY_INVALID', 'DISCORD_PUBLIC_KEY', 'DISCORD_PUBLIC_KEY is not set.');
-    await interactionsRoute(opts.server.app, { publicKey: ed25519PublicKey(config.publicKey), log, now, onRequest: (outcome) => metrics.interactions.inc({ outcome }), handle: (i, respond) => handleInteraction(i, respond, deps) });
+    await interactionsRoute(opts.server.app, { publicKey: ed25519PublicKey(config.publicKey), log, now, onRequest, handle });
   }
+  let gateway: { close(): Promise<void> } | undefined;
   return {
     platform,
     rest,
     botUserId: me.id,
-    async start() {},
+    async start() {
+      if (config.mode !== 'gateway' || gateway) return;
+      // Loaded only here: discord.js is large, and HTTP mode never needs it.
+      const { connectGateway } = await import('./gateway.js');
+      const onInteraction = gatewayInteractionHandler({ rest, applicationId: config.applicationId, log, handle, pending: deps.pending, onRequest });
+      gateway = await connectGateway({ token: config.token, apiUrl: config.apiUrl, log, onInteraction, connectTimeoutMs: opts.gatewayConnectMs });
+    },
     async stop() {
+      // No new interactions from the Gateway; those already taken finish below.
+      await gateway?.close().catch((err: unknown) => log.warn({ err }, 'closing the discord gateway failed'));
+      gateway = undefined;
       // Runs already acked are written before we go (bounded), so no ack is left without its run.
       const pending = [...deps.pending];
       if (pending.length === 0) return;

@@ -6,16 +6,15 @@
  * HTTP answer: it goes out as soon as the handler responds, and a safety timer answers (deferred)
  * before Discord's 3 seconds whatever happens. Stateless: any replica takes any interaction.
  */
-import { InteractionResponseType, InteractionType, MessageFlags, type APIInteraction, type APIInteractionResponse } from 'discord-api-types/v10';
+import { InteractionResponseType, InteractionType, type APIInteraction, type APIInteractionResponse } from 'discord-api-types/v10';
 import type { FastifyInstance } from 'fastify';
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from '../../lib/logger.js';
 import { DEFAULT_SIGNED_BODY_LIMIT, rawBodyOf, rawBodyScope } from '../../server/raw-body.js';
+import { initialResponse } from './initial-response.js';
 import { checkDiscordSignature } from './signature.js';
 
 export const DISCORD_INTERACTIONS_PATH = '/discord/interactions';
-/** Answer before Discord gives up at 3 s, leaving room for the network. */
-export const ACK_DEADLINE_MS = 2_500;
 
 export type InteractionOutcome = 'accepted' | 'unauthorized' | 'malformed' | 'late_ack' | 'error';
 
@@ -42,12 +41,6 @@ function parseInteraction(raw: Buffer): APIInteraction | string {
   return body as APIInteraction;
 }
 
-/** The safety answer when the handler has not responded in time: defer, so Discord keeps the interaction. */
-function fallbackAnswer(type: InteractionType): APIInteractionResponse {
-  if (type === InteractionType.MessageComponent) return { type: InteractionResponseType.DeferredMessageUpdate };
-  return { type: InteractionResponseType.DeferredChannelMessageWithSource, data: { flags: MessageFlags.Ephemeral } };
-}
-
 export async function interactionsRoute(server: FastifyInstance, opts: InteractionsRouteOptions): Promise<void> {
   const now = opts.now ?? Date.now;
   await rawBodyScope(server, DEFAULT_SIGNED_BODY_LIMIT, (scope) => {
@@ -67,27 +60,28 @@ export async function interactionsRoute(server: FastifyInstance, opts: Interacti
       }
       if (interaction.type === InteractionType.Ping) return reply.code(200).send({ type: InteractionResponseType.Pong });
       const answer = await new Promise<{ status: number; body?: APIInteractionResponse }>((resolve) => {
-        let answered = false;
-        const settle = (a: { status: number; body?: APIInteractionResponse }) => {
-          if (answered) return false;
-          answered = true;
-          clearTimeout(timer);
-          resolve(a);
-          return true;
-        };
-        const timer = setTimeout(() => {
-          if (settle({ status: 200, body: fallbackAnswer(interaction.type) })) {
-            opts.log.error({ type: interaction.type }, 'discord interaction not answered in time; deferred');
-            opts.onRequest?.('late_ack');
-          }
-        }, ACK_DEADLINE_MS);
-        // False when the safety timer answered first: the handler then edits that answer instead.
-        const respond = async (body: APIInteractionResponse) => settle({ status: 200, body });
-        opts.handle(interaction, respond).then(
-          () => settle({ status: 500 }),
+        const initial = initialResponse(
+          interaction.type,
+          async (body) => {
+            resolve({ status: 200, body });
+            return true;
+          },
+          {
+            onLate: () => {
+              opts.log.error({ type: interaction.type }, 'discord interaction not answered in time; deferred');
+              opts.onRequest?.('late_ack');
+            },
+          },
+        );
+        opts.handle(interaction, initial.respond).then(
+          () => {
+            initial.finish();
+            resolve({ status: 500 });
+          },
           (err: unknown) => {
+            initial.finish();
             opts.log.error({ err }, 'discord interaction handling failed');
-            settle({ status: 500 });
+            resolve({ status: 500 });
           },
         );
       });
