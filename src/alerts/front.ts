@@ -19,7 +19,7 @@ import { IncidentReporter, platformKind, splitChannel } from './incident-reporte
 import { IncidentRunWatcher } from './incident-runs.js';
 import { IncidentStore } from './incident-store.js';
 import { RunbookStarter } from './runbook-starter.js';
-import { compileRunbooks } from './runbook-triggers.js';
+import { compileRunbooks, offeredRunbooks } from './runbook-triggers.js';
 import { alertIntakePlugin } from './intake.js';
 import { ALERT_SOURCES, type AlertSource } from './types.js';
 
@@ -92,6 +92,9 @@ export interface Incidents {
  * time across processes, by lease) and the incident reporter for this process's platforms.
  */
 export function startIncidents(opts: IncidentsOptions): Incidents {
+  // Read once: the auto runbooks start on alerts, the manual ones are buttons on the incidents they match.
+  const workflows = opts.runbooks ? [...opts.runbooks.workflows] : [];
+  const manual = compileRunbooks(workflows, 'manual');
   const reporter = new IncidentReporter({
     redis: opts.redis,
     prefix: opts.prefix,
@@ -101,10 +104,11 @@ export function startIncidents(opts: IncidentsOptions): Incidents {
     maxAlertsListed: opts.config?.maxAlertsListed,
     retentionMs: opts.retentionMs,
     linkFor: opts.linkFor,
+    runbooksOf: manual.length > 0 && opts.runs ? (inc) => offeredRunbooks(manual, inc) : undefined,
     pollMs: opts.pollMs,
     minIntervalMs: opts.minIntervalMs,
   });
-  const starter = opts.runbooks && opts.runs ? runbookStarter(opts, opts.runs, opts.runbooks) : undefined;
+  const starter = opts.runbooks && opts.runs ? runbookStarter(opts, opts.runs, workflows, opts.runbooks.track) : undefined;
   const consumer = new IncidentConsumer({
     redis: opts.redis,
     prefix: opts.prefix,
@@ -135,13 +139,13 @@ export function startIncidents(opts: IncidentsOptions): Incidents {
 }
 
 /** The runbook starter of this process: runs an alert starts report in its incident's thread, on this process's platform of that kind. */
-function runbookStarter(opts: IncidentsOptions, runs: RunsApi, rb: NonNullable<IncidentsOptions['runbooks']>): RunbookStarter {
+function runbookStarter(opts: IncidentsOptions, runs: RunsApi, workflows: Workflow[], track: NonNullable<IncidentsOptions['runbooks']>['track']): RunbookStarter {
   const store = new IncidentStore(opts.redis, opts.prefix);
   return new RunbookStarter({
     redis: opts.redis,
     store,
     runs,
-    runbooks: compileRunbooks(rb.workflows),
+    runbooks: compileRunbooks(workflows),
     log: opts.log.child({ component: 'runbooks' }),
     retentionMs: opts.retentionMs,
     incidentLink: opts.linkFor,
@@ -149,7 +153,7 @@ function runbookStarter(opts: IncidentsOptions, runs: RunsApi, rb: NonNullable<I
       if (!inc.channel) return;
       const [kind, channel] = splitChannel(inc.channel);
       const platform = opts.platforms.find((p) => platformKind(p) === kind)?.name ?? kind;
-      await rb.track(run, { platform, channel, threadKey: store.keys.message(inc.id) });
+      await track(run, { platform, channel, threadKey: store.keys.message(inc.id) });
     },
   });
 }

@@ -3,14 +3,15 @@
  * and the postmortem, over the incident store and journal and the engine's runs.
  */
 import type { Redis } from 'ioredis';
-import type { IncidentDesk, IncidentSummary } from '../chat/incident-desk.js';
+import type { IncidentDesk, IncidentSummary, RunbookStart } from '../chat/incident-desk.js';
 import type { RunsApi } from '../engine/types.js';
 import { IncidentActions } from './incident-actions.js';
 import { alertName, type Incident, type TimelineEntry } from './incident.js';
 import { IncidentJournal, type HumanState } from './incident-journal.js';
 import { splitChannel } from './incident-reporter.js';
 import { renderPostmortem, type PostmortemRun } from './postmortem.js';
-import { alertContext, alertOfIncident } from './runbook-triggers.js';
+import type { Workflow } from '../workflow/schema.js';
+import { alertContext, alertOfIncident, compileRunbooks, InputMappingError, mapInputs, offeredAlert, offeredRunbooks } from './runbook-triggers.js';
 
 export interface IncidentDeskOptions {
   redis: Redis;
@@ -75,6 +76,25 @@ export async function loadPostmortem(opts: IncidentDeskOptions, incidentId: stri
   return renderPostmortem({ incident, timeline, runs, now: (opts.now ?? Date.now)(), ...(link ? { link } : {}) });
 }
 
+/** A `start: manual` runbook started from an incident: the alert it stands for, its context and inputs, or why not. */
+async function runbookStart(journal: IncidentJournal, opts: IncidentDeskOptions, incidentId: string, workflow: Workflow): Promise<RunbookStart> {
+  const inc = await journal.store.load(incidentId);
+  if (!inc) return { ok: false, code: 'E_UNKNOWN_INCIDENT', title: `no incident ${incidentId}`, lines: ['It may have expired, or the id is mistyped.'] };
+  const [rb] = compileRunbooks([workflow], 'manual');
+  const alert = rb && offeredAlert(rb, inc);
+  if (!rb || !alert) {
+    const why = rb ? `none of ${incidentId}'s alerts matches its on.alert${rb.sources ? ` (sources: ${rb.sources.join(', ')})` : ''}` : 'its on.alert does not say start: manual';
+    return { ok: false, code: 'E_NOT_OFFERED', title: `${incidentId} does not offer ${workflow.name}: ${why}` };
+  }
+  const context = alertContext(alert, inc.source, inc, opts.incidentLink?.(inc.id));
+  try {
+    return { ok: true, alert: context, inputs: mapInputs(rb, context) };
+  } catch (err) {
+    if (err instanceof InputMappingError) return { ok: false, code: err.code, title: `${workflow.name} cannot start from ${incidentId}: ${err.message}` };
+    throw err;
+  }
+}
+
 export function createIncidentDesk(opts: IncidentDeskOptions): IncidentDesk {
   const journal = new IncidentJournal(opts.redis, opts.prefix);
   const now = opts.now ?? Date.now;
@@ -89,6 +109,11 @@ export function createIncidentDesk(opts: IncidentDeskOptions): IncidentDesk {
       const alert = inc && alertOfIncident(inc);
       return inc && alert ? alertContext(alert, inc.source, inc, opts.incidentLink?.(inc.id)) : undefined;
     },
+    async runbooksOffered(incidentId, workflows) {
+      const inc = await journal.store.load(incidentId);
+      return inc ? offeredRunbooks(compileRunbooks(workflows, 'manual'), inc) : [];
+    },
+    runbookStart: (incidentId, workflow) => runbookStart(journal, opts, incidentId, workflow),
     async bindRun(incidentId, runId, workflow, by) {
       await journal.append(incidentId, [{ at: now(), type: 'run', runId, workflow, by }]);
     },

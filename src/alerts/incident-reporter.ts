@@ -13,6 +13,7 @@ import type { Redis } from 'ioredis';
 import { ChannelBuckets, Pacer } from '../chat/pacer.js';
 import type { ChatContent, ChatPlatform, MessageRef } from '../chat/platform.js';
 import type { Logger } from '../lib/logger.js';
+import type { Incident } from './incident.js';
 import { buildChangeView, buildIncidentView } from './incident-view.js';
 import { IncidentJournal } from './incident-journal.js';
 import { IncidentStore } from './incident-store.js';
@@ -30,6 +31,8 @@ export interface IncidentReporterOptions {
   retentionMs?: number;
   /** An incident's web page (signed link) for its message's "View" link; undefined: no link. */
   linkFor?: (incidentId: string) => string | undefined;
+  /** The `start: manual` runbooks an incident offers (a button each); none: no runbook buttons. */
+  runbooksOf?: (inc: Incident) => string[];
   pollMs?: number;
   leaseMs?: number;
   minIntervalMs?: number;
@@ -136,7 +139,7 @@ export class IncidentReporter {
     const st = await redis.hgetall(stateKey);
     let root = st.root ? (JSON.parse(st.root) as MessageRef) : undefined;
     const human = await this.journal.human(id);
-    const content: ChatContent = { kind: 'incident', view: buildIncidentView(inc, Date.now(), this.opts.linkFor?.(inc.id), human) };
+    const content: ChatContent = { kind: 'incident', view: buildIncidentView(inc, Date.now(), this.opts.linkFor?.(inc.id), human, this.opts.runbooksOf?.(inc)) };
     // What the message shows: the record's version and what people set (ack, silence).
     const version = `${inc.version}.${human.v}`;
     if (!root) {

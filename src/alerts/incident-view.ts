@@ -21,8 +21,14 @@ function detail(labels: Record<string, string>, common: Record<string, string>):
     .join(' · ');
 }
 
-/** The buttons of an open incident's message, as the lines they send (typed as such in the terminal). */
-export function incidentActions(inc: Incident, human: Pick<HumanState, 'ack' | 'silence'>, now: number): IncidentAction[] {
+/** Buttons for `start: manual` runbooks beyond these stay typed (`run i-… NAME`): Slack and Discord rows hold five. */
+const RUNBOOK_BUTTONS = 3;
+
+/**
+ * The buttons of an open incident's message, as the lines they send (typed as such in the
+ * terminal): acknowledge, silence or unsilence, and one per `start: manual` runbook it offers.
+ */
+export function incidentActions(inc: Incident, human: Pick<HumanState, 'ack' | 'silence'>, now: number, runbooks: readonly string[] = []): IncidentAction[] {
   if (inc.status !== 'firing' || inc.source === 'storm') return [];
   const out: IncidentAction[] = [];
   if (!human.ack) out.push({ label: 'Acknowledge', command: `ack ${inc.id}`, style: 'primary' });
@@ -30,10 +36,11 @@ export function incidentActions(inc: Incident, human: Pick<HumanState, 'ack' | '
     if (human.silence && human.silence.endsAt > now) out.push({ label: 'Unsilence', command: `unsilence ${inc.id}` });
     else out.push({ label: 'Silence 1h', command: `silence ${inc.id} 1h` }, { label: 'Silence 4h', command: `silence ${inc.id} 4h` });
   }
+  for (const name of runbooks.slice(0, RUNBOOK_BUTTONS)) out.push({ label: `Run ${name}`, command: `run ${inc.id} ${name}` });
   return out;
 }
 
-export function buildIncidentView(inc: Incident, now: number, link?: string, human: Pick<HumanState, 'ack' | 'silence'> = {}): IncidentView {
+export function buildIncidentView(inc: Incident, now: number, link?: string, human: Pick<HumanState, 'ack' | 'silence'> = {}, runbooks: readonly string[] = []): IncidentView {
   const { firing, resolved } = alertCounts(inc);
   const all = Object.values(inc.alerts).sort((a, b) => (a.status === b.status ? a.firstSeen - b.firstSeen : a.status === 'firing' ? -1 : 1));
   const listed = all.slice(0, LISTED_IN_MESSAGE);
@@ -58,7 +65,7 @@ export function buildIncidentView(inc: Incident, now: number, link?: string, hum
     ...(link !== undefined ? { link } : {}),
     ...(human.ack ? { handledBy: human.ack.by } : {}),
     ...(human.silence && human.silence.endsAt > now ? { silencedUntil: human.silence.endsAt } : {}),
-    actions: incidentActions(inc, human, now),
+    actions: incidentActions(inc, human, now, runbooks),
     now,
   };
 }

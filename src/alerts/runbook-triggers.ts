@@ -26,12 +26,15 @@ export interface AlertRunbook {
   inputs: Record<string, string | number | boolean>;
 }
 
-/** The runbooks of the loaded workflows (ones with `on.alert`, start auto). */
-export function compileRunbooks(workflows: Iterable<Workflow>): AlertRunbook[] {
+/**
+ * The runbooks of the loaded workflows with `on.alert`: those alerts start (`start: auto`, the
+ * default), or those an incident offers as a button that a person clicks (`start: manual`).
+ */
+export function compileRunbooks(workflows: Iterable<Workflow>, start: AlertTrigger['start'] = 'auto'): AlertRunbook[] {
   const out: AlertRunbook[] = [];
   for (const wf of workflows) {
     const t = wf.on?.alert;
-    if (!t || t.start !== 'auto') continue;
+    if (!t || t.start !== start) continue;
     let matchers: Matcher[];
     try {
       matchers = compileMatchers(t.matchers, t.match);
@@ -108,6 +111,23 @@ export function alertOfIncident(inc: Incident, matchers: readonly Matcher[] = []
   const alerts = Object.values(inc.alerts).filter((a) => matches(matchers, a.labels));
   const firing = alerts.filter((a) => a.status === 'firing').sort((a, b) => a.firstSeen - b.firstSeen);
   return firing[0] ?? alerts.sort((a, b) => b.changedAt - a.changedAt)[0];
+}
+
+/**
+ * The alert a `start: manual` runbook stands for on this incident, when the incident offers it: its
+ * source is one the runbook takes and one of its alerts matches (a firing one, unless the runbook's
+ * `status` is `resolved` or `any`). Undefined: the incident does not offer it.
+ */
+export function offeredAlert(rb: AlertRunbook, inc: Incident): IncidentAlert | undefined {
+  if (inc.source === 'storm' || (rb.sources && !rb.sources.includes(inc.source))) return undefined;
+  const alert = alertOfIncident(inc, rb.matchers);
+  if (!alert || (rb.status === 'firing' && alert.status !== 'firing')) return undefined;
+  return alert;
+}
+
+/** The names of the `start: manual` runbooks this incident offers, in the given order. */
+export function offeredRunbooks(manual: readonly AlertRunbook[], inc: Incident): string[] {
+  return manual.filter((rb) => offeredAlert(rb, inc) !== undefined).map((rb) => rb.workflow);
 }
 
 /** The `alert` expression context of a run (FORMATS.md): the alert, its source and its incident. */

@@ -25,6 +25,7 @@ export const BUILTIN_USAGE: Record<string, BuiltinUsage> = {
   silence: { usage: 'silence [INCIDENT] 1h|4h', description: "silence an incident's alerts in Alertmanager for a while" },
   unsilence: { usage: 'unsilence [INCIDENT]', description: 'end the silence set from chat' },
   resolve: { usage: 'resolve [INCIDENT] WHY…', description: 'resolve an incident by hand (generic and PagerDuty alerts), saying why' },
+  run: { usage: 'run [INCIDENT] RUNBOOK', description: "start a runbook the incident offers (a workflow whose on.alert says start: manual); it reports in the incident's thread" },
 } satisfies Record<BuiltinCommandName, BuiltinUsage>;
 
 export const BUILTINS = Object.keys(BUILTIN_USAGE);

@@ -6,6 +6,7 @@
  * policy before a call here.
  */
 import type { Identity } from '../engine/types.js';
+import type { Workflow } from '../workflow/schema.js';
 
 /** One incident as `status` and `incidents` show it. */
 export interface IncidentSummary {
@@ -22,6 +23,11 @@ export interface IncidentSummary {
   runs: { runId: string; workflow: string; state: string; by: string }[];
 }
 
+/** What starting a `start: manual` runbook from an incident takes: its alert context and mapped inputs, or why not. */
+export type RunbookStart =
+  | { ok: true; alert: Record<string, unknown>; inputs: Record<string, string | number | boolean> }
+  | { ok: false; code: string; title: string; lines?: string[] };
+
 /** What an incident action did: a line for the thread, or why it was refused. */
 export type IncidentActionResult = { ok: true; title: string; lines?: string[] } | { ok: false; code: string; title: string; lines?: string[] };
 
@@ -36,6 +42,13 @@ export interface IncidentDesk {
    * Undefined: no such incident.
    */
   alertContext(incidentId: string): Promise<Record<string, unknown> | undefined>;
+  /** The `start: manual` runbooks among `workflows` this incident offers (its buttons). */
+  runbooksOffered(incidentId: string, workflows: Iterable<Workflow>): Promise<string[]>;
+  /**
+   * A `start: manual` runbook started from the incident: the `alert` context of the alert it stands
+   * for and its `on.alert.inputs` mapped from it; refused when the incident does not offer it.
+   */
+  runbookStart(incidentId: string, workflow: Workflow): Promise<RunbookStart>;
   /** A run started in the incident's thread: on its timeline, and its approvals and end followed. */
   bindRun(incidentId: string, runId: string, workflow: string, by: Identity): Promise<void>;
   /** The incident's postmortem draft (Markdown), or undefined when there is no such incident. */

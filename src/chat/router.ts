@@ -27,6 +27,7 @@ import { createContext } from './context.js';
 import { BUILTINS, helpBuiltin, helpCommand, helpList } from './help.js';
 import type { IncidentDesk } from './incident-desk.js';
 import { isIncidentBuiltin, runIncidentBuiltin } from './incident-builtins.js';
+import { checkIncidentRun } from './incident-run.js';
 import type { CompiledCommand, RouterCommand } from './parse-command.js';
 import { parseCommandLine, stripPrefix, usageHelp } from './parse-command.js';
 import type { ActionClick, ChatContent, ChatMessage } from './platform.js';
@@ -156,19 +157,38 @@ export function createRouter(deps: RouterDeps): Router {
       });
       return { replies: [errorReply('E_INVALID_INPUT', `${cmd.def.name}: ${lines[0] ?? 'invalid input'}`, [...lines.slice(1).map(text), ...usageHelp(cmd.def)])] };
     }
+    return launch(cmd.def.name, workflow, checked.values, ctx, line, msg);
+  }
+
+  /** The ack of a run start that passed every check; the run is written after it (afterAck). */
+  function launch(name: string, workflow: Workflow, inputs: Record<string, unknown>, ctx: ChatContext, line: string, msg: ChatMessage, alert?: Record<string, unknown>): RouteResult {
     const runId = newRunId();
     const start = {
       workflow: workflow.name,
-      inputs: checked.values,
+      inputs,
       trigger: { kind: 'chat' as const, source: ctx.platform, requester: ctx.user.identity, channel: ctx.channel, text: line },
       idempotencyKey: msg.messageId !== undefined ? `${ctx.platform}:${msg.messageId}` : undefined,
+      ...(alert ? { alert } : {}),
     };
     const ack = reply('info', `Starting ${runId}: its messages follow here.`, [], { ephemeral: true });
-    return { replies: [ack], runId, afterAck: (say) => startRun(cmd, ctx.withRun(runId), start, runId, line, say) };
+    return { replies: [ack], runId, afterAck: (say) => startRun(name, ctx.withRun(runId), start, runId, line, say) };
+  }
+
+  /** `run [INCIDENT] RUNBOOK` (an incident's runbook button): checked, then started bound to the incident. */
+  async function incidentRun(args: string[], ctx: ChatContext, line: string, msg: ChatMessage): Promise<RouteResult> {
+    const checked = await checkIncidentRun(args, ctx, builtinDeps);
+    if (!checked.ok) {
+      if (!checked.denied) return { replies: checked.replies };
+      return { replies: checked.replies, afterAck: () => recordDenial(ctx, { type: 'denied', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: 'run', text: line }) };
+    }
+    const { incidentId, workflow, inputs, alert } = checked.start;
+    // Given by id outside the incident's thread: the run is still the incident's (its timeline, its thread).
+    const bound = ctx.incidentId === incidentId ? ctx : createContext(msg, ctx.roles, deps.log, incidentId);
+    return launch('run', workflow, inputs, bound, line, msg, alert);
   }
 
   /** Writes the run the ack announced, and tells the user when that is slow or fails. */
-  async function startRun(cmd: CompiledCommand, ctx: ChatContext, req: Omit<Parameters<RunsApi['startRun']>[0], 'runId'>, runId: string, line: string, say: Say): Promise<AfterAckResult> {
+  async function startRun(name: string, ctx: ChatContext, req: Omit<Parameters<RunsApi['startRun']>[0], 'runId'>, runId: string, line: string, say: Say): Promise<AfterAckResult> {
     const safeSay = (c: ChatContent) => say(c).catch((err: unknown) => ctx.log.error({ err }, 'could not send a follow-up about a run start'));
     // Redis down: the write waits for it (it is never dropped); the user hears why it is quiet.
     const slow = setTimeout(() => {
@@ -190,13 +210,13 @@ export function createRouter(deps: RouterDeps): Router {
       }
       const { run, existing } = result;
       const rctx = run.id === runId ? ctx : ctx.withRun(run.id);
-      rctx.log.info({ command: cmd.def.name, workflow: run.workflow, existing }, 'run started from chat');
+      rctx.log.info({ command: name, workflow: run.workflow, existing }, 'run started from chat');
       if (existing) {
         await safeSay(reply('info', `This message already started ${run.id}; it is under way.`, [], { ephemeral: true }));
         return { runId: run.id, started: false, follow: true };
       }
       if (run.id !== runId) await safeSay(reply('info', `${runId} was taken: the run started as ${run.id} instead.`, [], { ephemeral: true }));
-      await deps.audit.record({ type: 'started', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: cmd.def.name, text: line, runId: run.id }).catch((err: unknown) => {
+      await deps.audit.record({ type: 'started', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: name, text: line, runId: run.id }).catch((err: unknown) => {
         rctx.log.error({ err }, 'could not record a run start in the audit log');
       });
       if (ctx.incidentId !== undefined && deps.incidents) {
@@ -212,7 +232,7 @@ export function createRouter(deps: RouterDeps): Router {
       return { runId: run.id, started: true, follow: true };
     } catch (err) {
       ctx.log.error({ err }, 'starting the run failed');
-      await safeSay(errorReply(errorCodeOf(err), `${cmd.def.name}: ${runId} could not start: ${err instanceof Error ? err.message : String(err)}`));
+      await safeSay(errorReply(errorCodeOf(err), `${name}: ${runId} could not start: ${err instanceof Error ? err.message : String(err)}`));
       return {};
     } finally {
       clearTimeout(slow);
@@ -272,6 +292,7 @@ export function createRouter(deps: RouterDeps): Router {
         };
       }
       const args = tokens.slice(1).map((t) => t.text);
+      if (word === 'run') return await incidentRun(args, ctx, line, msg);
       if (BUILTINS.includes(word) && isIncidentBuiltin(word, args, ctx)) return await runIncidentBuiltin(word, args, ctx, builtinDeps, line);
       if (BUILTINS.includes(word)) {
         const r = await runBuiltin(word, tokens.slice(1).map((t) => t.text), ctx, builtinDeps, line);

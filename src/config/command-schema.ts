@@ -6,7 +6,7 @@ import { NAME_PATTERN } from '../workflow/schema.js';
  * The commands the bot answers itself (chat/builtins.ts, described in chat/help.ts). They always
  * win over a command file of the same name, so such a file is refused rather than shadowed.
  */
-export const BUILTIN_COMMAND_NAMES = ['help', 'runs', 'status', 'cancel', 'approve', 'deny', 'transcript', 'postmortem', 'incidents', 'ack', 'silence', 'unsilence', 'resolve'] as const;
+export const BUILTIN_COMMAND_NAMES = ['help', 'runs', 'status', 'cancel', 'approve', 'deny', 'transcript', 'postmortem', 'incidents', 'ack', 'silence', 'unsilence', 'resolve', 'run'] as const;
 export type BuiltinCommandName = (typeof BUILTIN_COMMAND_NAMES)[number];
 
 export function isBuiltinCommandName(name: string): name is BuiltinCommandName {

@@ -5,7 +5,7 @@
 import { didYouMean } from './did-you-mean.js';
 import type { Workflow } from '../workflow/schema.js';
 import type { LoadedCommand } from './load-files.js';
-import { approvalRuleFor, MEMBER_PATTERN, principalOf, type Policy } from './policy.js';
+import { approvalRuleFor, INCIDENT_RUN_COMMAND, MEMBER_PATTERN, principalOf, type Policy } from './policy.js';
 import { checkExample, usagesCollide } from './usage.js';
 import type { Problem, YamlSource } from './yaml-source.js';
 
@@ -160,15 +160,15 @@ export function checkCollisions(commands: CommandEntry[]): { problems: Problem[]
   return { problems, bad };
 }
 
-/** Built-ins whose use policy rules grant by name (chat/incident-builtins.ts). */
-const POLICY_GATED_BUILTINS = new Set(['ack', 'silence', 'resolve']);
+/** Built-ins whose use policy rules grant by name (chat/incident-builtins.ts, chat/incident-run.ts). */
+const POLICY_GATED_BUILTINS = new Set(['ack', 'silence', 'resolve', INCIDENT_RUN_COMMAND]);
 
 /** Policy rules name existing commands, approvals existing workflows; approval steps name existing roles. */
 export function checkPolicy(policy: Policy, source: YamlSource, commands: Set<string>, allCommandNames: Set<string>, workflows: Map<string, WorkflowEntry>): Problem[] {
   const problems: Problem[] = [];
   policy.rules.forEach((rule, i) =>
     rule.commands.forEach((name, j) => {
-      // ack, silence and resolve are granted by rules too (they act on incidents, not runs).
+      // ack, silence, resolve and run are granted by rules too (they act on incidents).
       if (name !== '*' && !commands.has(name) && !allCommandNames.has(name) && !POLICY_GATED_BUILTINS.has(name))
         problems.push(problem(source, ['rules', i, 'commands', j], `rules[${i}].commands[${j}]: no command named \`${name}\`${suggest(name, [...commands])}`, 'warning'));
     }),

@@ -130,6 +130,20 @@ export function mayRun(policy: Policy | undefined, req: { command: string; roles
   );
 }
 
+/** The command name policy rules grant to start `start: manual` runbooks from incidents (their buttons). */
+export const INCIDENT_RUN_COMMAND = 'run';
+
+/**
+ * Whether someone holding `roles` may start a `start: manual` runbook from an incident in
+ * `channel`: a rule grants them `run` (any such runbook), or one of `commands`, the chat commands
+ * that start the same workflow (whoever may run it by its command may run it by its button).
+ */
+export function mayStartRunbook(policy: Policy | undefined, req: { commands: Iterable<string>; roles: string[]; channel: string }): boolean {
+  if (mayRun(policy, { command: INCIDENT_RUN_COMMAND, roles: req.roles, channel: req.channel })) return true;
+  for (const command of req.commands) if (mayRun(policy, { command, roles: req.roles, channel: req.channel })) return true;
+  return false;
+}
+
 /**
  * The approval defaults for a workflow's approval steps that do not say: the first matching rule
  * (exact workflow names before "*"), else one approver of any role, 30 minutes. The requester

@@ -45,7 +45,7 @@ function howItStarts(wf: Workflow, ctx: DocsContext): string[] {
   }
   if (ctx.commands.length > 0) out.push('  - trailing `key=value` words set other inputs');
   const alert = wf.on?.alert;
-  if (alert) out.push(...alertLines(alert));
+  if (alert) out.push(...alertLines(alert, wf.name));
   const callers = ctx.workflows
     .filter((other) => [...other.steps, ...(other.on_failure ?? [])].some((s) => s.workflow?.name === wf.name))
     .map((other) => `[${other.name}](${other.name}.md)`);
@@ -59,12 +59,15 @@ function howItStarts(wf: Workflow, ctx: DocsContext): string[] {
 }
 
 /** How `on.alert` reads: which alerts, from where, on which change, how often, with which inputs. */
-function alertLines(alert: AlertTrigger): string[] {
+function alertLines(alert: AlertTrigger, name: string): string[] {
   const matchers = [...(alert.matchers ?? []), ...Object.entries(alert.match ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`)];
   const when = alert.status === 'any' ? 'fires or resolves' : alert.status === 'resolved' ? 'resolves' : 'fires';
   const what = alert.scope === 'incident' ? `an incident with an alert matching ${code(matchers.join(', '))}` : `an alert matching ${code(matchers.join(', '))}`;
-  const parts = [`- Alert: when ${what} ${when}${alert.sources ? ` (from ${alert.sources.join(', ')})` : ''}, ${alert.scope === 'incident' ? 'one run per incident' : 'one run per alert'}, reported in the incident's thread`];
-  if (alert.start === 'manual') parts.push('  - started by hand from the incident (start: manual)');
+  const from = alert.sources ? ` (from ${alert.sources.join(', ')})` : '';
+  const parts =
+    alert.start === 'manual'
+      ? [`- Alert: started by hand (start: manual): a **Run ${name}** button (typed: ${code(`run i-… ${name}`)}) on each open incident with an alert matching ${code(matchers.join(', '))}${from}, reported in the incident's thread`]
+      : [`- Alert: when ${what} ${when}${from}, ${alert.scope === 'incident' ? 'one run per incident' : 'one run per alert'}, reported in the incident's thread`];
   if (alert.delay) parts.push(`  - after a ${alert.delay} delay; skipped if the alert changed by then`);
   if (alert.cooldown) parts.push(`  - at most once per ${alert.scope === 'incident' ? 'incident' : 'alert'} every ${alert.cooldown}`);
   for (const [name, value] of Object.entries(alert.inputs ?? {})) parts.push(`  - input \`${name}\` = ${code(String(value))}`);
@@ -161,7 +164,13 @@ function whoSection(wf: Workflow, ctx: DocsContext): string[] {
       if (rules.length === 0) out.push(`- ${code(c.name)}: no policy rule allows it, so nobody may run it from chat`);
       for (const r of rules) out.push(`- ${code(c.name)}: ${roleList(r.roles)} in ${r.channels.includes('*') ? 'any channel' : r.channels.join(', ')}`);
     }
-    if (ctx.commands.length === 0) out.push('- No chat command starts it.');
+    if (ctx.commands.length === 0 && wf.on?.alert?.start !== 'manual') out.push('- No chat command starts it.');
+    if (wf.on?.alert?.start === 'manual') {
+      const rules = policy.rules.filter((r) => r.commands.includes('*') || r.commands.includes('run'));
+      for (const r of rules) out.push(`- Its button on an incident: ${roleList(r.roles)} in ${r.channels.includes('*') ? 'any channel' : r.channels.join(', ')} (rule granting \`run\`)`);
+      if (ctx.commands.length > 0) out.push('- Its button on an incident: whoever may run its commands above');
+      else if (rules.length === 0) out.push('- Its button on an incident: no rule grants `run`, so nobody may click it');
+    }
   }
   const approvals = [...wf.steps, ...(wf.on_failure ?? [])].filter((s) => s.approval !== undefined);
   for (const s of approvals) {

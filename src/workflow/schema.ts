@@ -136,7 +136,7 @@ export const alertTriggerSchema = z.strictObject({
   delay: durationSchema.optional(),
   /** At most one run per workflow and alert fingerprint (incident scope: per incident) in this window. */
   cooldown: durationSchema.optional(),
-  /** `manual` (a button on the incident instead) is refused by the validator until it exists. */
+  /** `auto`: matching alerts start it; `manual`: a button on each incident it matches, which a person clicks. */
   start: z.enum(['auto', 'manual']).default('auto'),
   /** Inputs from the alert: `${{ alert.labels.service }}`. */
   inputs: z.record(z.string(), scalar).optional(),

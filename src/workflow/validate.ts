@@ -304,7 +304,12 @@ function checkTrigger(c: Ctx): void {
     if (alert.match !== undefined) err(c, c.loc.locate([...at, 'match']), 'on.alert.match: empty, so every alert would start this workflow; name at least one label, e.g. { alertname: HighErrorRate }');
     else err(c, c.loc.locate(at, 'key'), `on.alert: no matchers, so every alert would start this workflow; add matchers: ['alertname="HighErrorRate"'] or match: { alertname: HighErrorRate }`);
   }
-  if (alert.start === 'manual') err(c, c.loc.locate([...at, 'start']), 'on.alert.start: manual (a button on the incident) is not available yet; use auto, or leave on.alert out and start the workflow from a command');
+  if (alert.start === 'manual') {
+    // A person starts it from the incident's button: what shapes automatic starts does nothing.
+    for (const key of ['delay', 'cooldown'] as const)
+      if (alert[key] !== undefined) err(c, c.loc.locate([...at, key], 'key'), `on.alert.${key}: has no effect with start: manual (a person starts the run from the incident's button); remove it`, 'warning');
+    if (alert.scope !== 'alert') err(c, c.loc.locate([...at, 'scope'], 'key'), "on.alert.scope: has no effect with start: manual (one button per incident); remove it", 'warning');
+  }
   const mapped = alert.inputs ?? {};
   const declared = Object.keys(c.wf.inputs);
   for (const [name, value] of Object.entries(mapped)) {
@@ -313,7 +318,7 @@ function checkTrigger(c: Ctx): void {
   }
   for (const [name, spec] of Object.entries(c.wf.inputs)) {
     if (spec.required && spec.default === undefined && !(name in mapped))
-      err(c, c.loc.locate(at, 'key'), `on.alert: input \`${name}\` is required and has no default, so an alert could never start this workflow; map it in on.alert.inputs (e.g. ${name}: \${{ alert.labels.${name} }})`);
+      err(c, c.loc.locate(at, 'key'), `on.alert: input \`${name}\` is required and has no default, so an alert could never start this workflow${alert.start === 'manual' ? ' (its button takes no inputs)' : ''}; map it in on.alert.inputs (e.g. ${name}: \${{ alert.labels.${name} }})`);
   }
 }
 

@@ -11,15 +11,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TimelineEntry } from '../../src/alerts/incident.js';
-import { startWorker, type WorkerHandle } from '../../src/engine/index.js';
-import { silentLogger } from '../../src/lib/logger.js';
-import type { Front } from '../../src/server/front.js';
-import { FakeSlackApi } from '../fakes/slack-api.js';
-import { fakeSlackConfig, SlackSender } from '../fakes/slack-requests.js';
 import { amSample, sendAlert } from '../helpers/alert-senders.js';
 import { spawnCli } from '../helpers/cli-child.js';
-import { removeDir, startAlertsFront, writeProject } from '../helpers/alerts-front.js';
-import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { startSlackIncidents, type SlackIncidents } from '../helpers/slack-incidents.js';
 import { until } from '../helpers/until.js';
 
 const FILES = {
@@ -90,37 +85,20 @@ async function startFakeAlertmanager(): Promise<FakeAlertmanager> {
 }
 
 describe('an incident worked from its Slack thread', () => {
-  let dir: string;
-  let fake: FakeSlackApi;
-  let front: Front;
-  let worker: WorkerHandle;
-  let base: string;
-  let sender: SlackSender;
-  let am: FakeAlertmanager;
   const prefix = uniquePrefix('thread');
-  const redis = testRedis();
-
+  let h: SlackIncidents;
+  let am: FakeAlertmanager;
   beforeAll(async () => {
-    let project;
-    ({ dir, project } = await writeProject(FILES));
-    fake = await new FakeSlackApi().start();
     am = await startFakeAlertmanager();
-    ({ front, base } = await startAlertsFront({ redisUrl: testRedisUrl(), prefix, project, slack: fakeSlackConfig(fake), alerts: { defaultChannel: 'slack:C0ALERTS', alertmanagerUrl: am.url } }));
-    worker = await startWorker({ redisUrl: testRedisUrl(), prefix, project, log: silentLogger, secretKey: 'alerts-tests-secret-key', concurrency: 2 });
-    sender = new SlackSender(`${base}/slack/events`);
+    h = await startSlackIncidents(FILES, prefix, { alertmanagerUrl: am.url });
   });
   afterAll(async () => {
+    await h.close();
     await am.close();
-    await front.close();
-    await worker.close();
-    await fake.stop();
-    await redis.quit();
-    removeDir(dir);
   });
 
-  const timeline = async (id: string) => (await redis.lrange(`${prefix}:incident:${id}:timeline`, '0', '-1')).map((j) => JSON.parse(j) as TimelineEntry);
-
   it('records commands, a run with its approval and end, the resolution; postmortem answers in the thread', async () => {
+    const { fake, sender, front, redis, timeline, base, dir } = h;
     expect((await sendAlert(base, 'alertmanager', amSample('alertmanager-group-firing-2alerts'), { token: 'am-token' })).status).toBe(202);
     const root = await until('the incident message', () => fake.roots('C0ALERTS').find((m) => m.text.startsWith('Firing: DiskFull')));
     const id = (await redis.zrange(`${prefix}:incidents`, '0', '-1'))[0] ?? '';
@@ -187,9 +165,10 @@ describe('an incident worked from its Slack thread', () => {
   }, 180_000);
 
   it('buttons acknowledge and silence (policy decides who), unsilence, status lists alerts and runs, resolve needs a rule', async () => {
+    const { fake, sender, timeline, base } = h;
     expect((await sendAlert(base, 'alertmanager', amSample('alertmanager-firing'), { token: 'am-token' })).status).toBe(202);
     const root = await until('the incident message', () => fake.roots('C0ALERTS').find((m) => m.text.includes('HighErrorRate')));
-    const id = await until('its id', async () => (await redis.get(`${prefix}:incident:thread:slack:C0ALERTS:${root.ts}`)) ?? undefined);
+    const id = await h.incidentOf(root.ts);
     expect(JSON.stringify(root.blocks)).toContain(`incident|ack ${id}`);
     expect(JSON.stringify(root.blocks)).toContain(`incident|silence ${id} 1h`);
     const click = (user: string, command: string) => {

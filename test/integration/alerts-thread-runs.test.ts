@@ -5,15 +5,9 @@
  * alert-started run of the same workflow sees.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { TimelineEntry } from '../../src/alerts/incident.js';
-import { startWorker, type WorkerHandle } from '../../src/engine/index.js';
-import { silentLogger } from '../../src/lib/logger.js';
-import type { Front } from '../../src/server/front.js';
-import { FakeSlackApi } from '../fakes/slack-api.js';
-import { fakeSlackConfig, SlackSender } from '../fakes/slack-requests.js';
 import { amSample, sendAlert } from '../helpers/alert-senders.js';
-import { removeDir, startAlertsFront, writeProject } from '../helpers/alerts-front.js';
-import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { uniquePrefix } from '../helpers/redis.js';
+import { startSlackIncidents, type SlackIncidents } from '../helpers/slack-incidents.js';
 import { until } from '../helpers/until.js';
 
 const FILES = {
@@ -49,39 +43,21 @@ rules:
 };
 
 describe('runs started from an incident', () => {
-  let dir: string;
-  let fake: FakeSlackApi;
-  let front: Front;
-  let worker: WorkerHandle;
-  let base: string;
-  let sender: SlackSender;
   const prefix = uniquePrefix('thread-runs');
-  const redis = testRedis();
-
+  let h: SlackIncidents;
   beforeAll(async () => {
-    let project;
-    ({ dir, project } = await writeProject(FILES));
-    fake = await new FakeSlackApi().start();
-    ({ front, base } = await startAlertsFront({ redisUrl: testRedisUrl(), prefix, project, slack: fakeSlackConfig(fake), alerts: { defaultChannel: 'slack:C0ALERTS' } }));
-    worker = await startWorker({ redisUrl: testRedisUrl(), prefix, project, log: silentLogger, secretKey: 'alerts-tests-secret-key', concurrency: 2 });
-    sender = new SlackSender(`${base}/slack/events`);
+    h = await startSlackIncidents(FILES, prefix);
   });
-  afterAll(async () => {
-    await front.close();
-    await worker.close();
-    await fake.stop();
-    await redis.quit();
-    removeDir(dir);
-  });
+  afterAll(() => h.close());
 
-  const timeline = async (id: string) => (await redis.lrange(`${prefix}:incident:${id}:timeline`, '0', '-1')).map((j) => JSON.parse(j) as TimelineEntry);
-  const runsOf = async (id: string) => (await timeline(id)).flatMap((e) => (e.type === 'run' ? [e] : []));
-  const outputsOf = async (runId: string) => (await until(`${runId} succeeded`, async () => ((await front.engine.getRun(runId))?.state === 'succeeded' ? front.engine.getRun(runId) : undefined), 60_000))?.steps.find((s) => s.id === 'show')?.outputs;
+  const runsOf = async (id: string) => (await h.timeline(id)).flatMap((e) => (e.type === 'run' ? [e] : []));
+  const outputsOf = async (runId: string) => (await until(`${runId} succeeded`, async () => ((await h.front.engine.getRun(runId))?.state === 'succeeded' ? h.front.engine.getRun(runId) : undefined), 60_000))?.steps.find((s) => s.id === 'show')?.outputs;
 
   it("a command typed in the thread sees the group's alert and incident, as the alert-started run does", async () => {
-    expect((await sendAlert(base, 'alertmanager', amSample('alertmanager-firing'), { token: 'am-token' })).status).toBe(202);
+    const { fake, sender } = h;
+    expect((await sendAlert(h.base, 'alertmanager', amSample('alertmanager-firing'), { token: 'am-token' })).status).toBe(202);
     const root = await until('the incident message', () => fake.roots('C0ALERTS').find((m) => m.text.startsWith('Firing: HighErrorRate')));
-    const id = await until('its id', async () => (await redis.get(`${prefix}:incident:thread:slack:C0ALERTS:${root.ts}`)) ?? undefined);
+    const id = await h.incidentOf(root.ts);
     const [byAlert] = await until('the alert-started run', async () => ((await runsOf(id)).length === 1 ? runsOf(id) : undefined));
     const fromAlert = await outputsOf(byAlert?.runId ?? '');
     expect(fromAlert).toEqual({ service: 'checkout', summary: 'Checkout 5xx rate above 5%', status: 'firing', source: 'alertmanager', fingerprint: 'b2c5271eba04eedb', incident: id, input: 'checkout' });

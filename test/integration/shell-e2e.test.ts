@@ -125,12 +125,19 @@ describe('chatops shell (piped stdin)', () => {
     // The incident message, then the runbook its on.alert starts, reported here.
     const inc = (await term.waitFor(/Firing: HighErrorRate\S* \S*\[(i-[0-9a-z]{6})\]/, mark, 30_000))[1] ?? '';
     await term.waitFor(/run r-[0-9a-z]{6} · diagnose-high-error-rate/, mark, 30_000);
+    // The example restart-service says on.alert start: manual: its button is the line to type.
+    await term.waitFor(new RegExp(`type: ack ${inc} · run ${inc} restart-service`), mark, 30_000);
+    mark = term.text.length;
+    term.type(`run ${inc} restart-service`);
+    const restartId = (await term.waitFor(/run (r-[0-9a-z]{6}) · restart-service/, mark, 30_000))[1] ?? '';
+    await term.waitFor(new RegExp(`${restartId}[^\n]*succeeded|Restarted checkout in staging`), mark, 60_000);
     mark = term.text.length;
     term.type(`ack ${inc}`);
     await term.waitFor(/handled by/, mark, 30_000);
     mark = term.text.length;
     term.type(`postmortem ${inc}`);
     await term.waitFor(/# Postmortem|Postmortem/, mark, 30_000);
+    await term.waitFor(/restart-service/, mark, 30_000);
     mark = term.text.length;
     term.type('alert fire HighErrorRate service=checkout severity=critical --resolve');
     await term.waitFor(/✓ HighErrorRate resolved: recorded/, mark);

@@ -59,3 +59,22 @@ describe('renderRunbook', () => {
     expect(renderRunbook(wf, { file: 'workflows/all-kinds.yaml', commands: [], workflows: [wf] })).toBe(md);
   });
 });
+
+describe('a runbook started by hand from incidents (on.alert start: manual)', () => {
+  const manual = workflowSchema.parse({
+    name: 'drain',
+    steps: [{ id: 'a', run: 'true' }],
+    on: { alert: { matchers: ['alertname="HighErrorRate"'], sources: ['alertmanager'], start: 'manual' } },
+  });
+  const policy = { people: {}, roles: { oncall: { members: ['slack:U1'] } }, rules: [{ commands: ['run'], roles: ['oncall'], channels: ['*'] }], approvals: [] };
+  it('says it is a button on matching incidents and who may click it', () => {
+    const md = renderRunbook(manual, { file: 'workflows/drain.yaml', commands: [], workflows: [manual], policy });
+    expect(md).toContain("- Alert: started by hand (start: manual): a **Run drain** button (typed: `run i-… drain`) on each open incident with an alert matching `alertname=\"HighErrorRate\"` (from alertmanager), reported in the incident's thread");
+    expect(md).toContain('- Its button on an incident: roles oncall in any channel (rule granting `run`)');
+    expect(md).not.toContain('No chat command starts it');
+  });
+  it('says nobody may click it when no rule grants run', () => {
+    const md = renderRunbook(manual, { file: 'workflows/drain.yaml', commands: [], workflows: [manual], policy: { ...policy, rules: [] } });
+    expect(md).toContain('- Its button on an incident: no rule grants `run`, so nobody may click it');
+  });
+});

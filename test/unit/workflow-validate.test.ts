@@ -225,7 +225,7 @@ on:
 });
 
 describe('on.alert', () => {
-  it('points at bad matchers, unknown or unmapped inputs, expressions reading what an alert does not have, and manual start', () => {
+  it('points at bad matchers, unknown or unmapped inputs, expressions reading what an alert does not have', () => {
     expect(
       check(`name: t
 inputs:
@@ -242,9 +242,32 @@ on:
     ).toEqual([
       'wf.yaml:9:33: on.alert.matchers[1]: `severity=~"(bad"`: bad regular expression: Invalid regular expression: /^(?:(bad)$/: Unterminated group',
       'wf.yaml:9:53: on.alert.matchers[2]: `nope` is not a matcher; write name="value", name!="value", name=~"regex" or name!~"regex"',
-      'wf.yaml:10:12: on.alert.start: manual (a button on the incident) is not available yet; use auto, or leave on.alert out and start the workflow from a command',
       'wf.yaml:11:15: on.alert.inputs.hots: not an input of this workflow, did you mean `host`? (declared: host)',
       'wf.yaml:11:60: on.alert.inputs.host: `inputs` is not known when an alert starts the run; read alert.labels, alert.annotations, alert.status, alert.fingerprint, … or incident.id here',
+    ]);
+  });
+
+  it('accepts start: manual, warns of what only shapes automatic starts, and wants required inputs mapped', () => {
+    expect(
+      check(`name: t
+inputs:
+  host: { type: string, required: true }
+steps:
+  - id: a
+    run: "true"
+on:
+  alert:
+    match: { alertname: X }
+    start: manual
+    delay: 2m
+    cooldown: 30m
+    scope: incident
+`),
+    ).toEqual([
+      'wf.yaml:8:3: on.alert: input `host` is required and has no default, so an alert could never start this workflow (its button takes no inputs); map it in on.alert.inputs (e.g. host: ${{ alert.labels.host }})',
+      "wf.yaml:11:5: warning: on.alert.delay: has no effect with start: manual (a person starts the run from the incident's button); remove it",
+      "wf.yaml:12:5: warning: on.alert.cooldown: has no effect with start: manual (a person starts the run from the incident's button); remove it",
+      'wf.yaml:13:5: warning: on.alert.scope: has no effect with start: manual (one button per incident); remove it',
     ]);
   });
 
