@@ -61,7 +61,8 @@ describe('engine: DAG', () => {
     }
     // A step job whose BullMQ lock lapsed on a loaded machine may sit delayed for a moment before
     // its retry finds the step already finished and drops it: wait for the queue to drain.
-    const counts = async () => h.engine.queue.getJobCounts('wait', 'active', 'delayed', 'completed', 'failed');
+    const queue = h.engine.queue;
+    const counts = async () => queue.getJobCounts('wait', 'active', 'delayed', 'completed', 'failed');
     await until('the step queue to drain', async () => Object.values(await counts()).every((n) => n === 0));
     expect(await counts()).toEqual({ wait: 0, active: 0, delayed: 0, completed: 0, failed: 0 });
   });
