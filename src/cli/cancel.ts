@@ -1,7 +1,8 @@
-/** `chatops cancel RUN [--as USER]`: exit 0 when the run is cancelled or cancelling, 1 when it had already ended, 2 unknown. */
+/** `chatops cancel RUN [--as USER]`: exit 0 when the run is cancelled or cancelling (audited), 1 when it had already ended, 2 unknown. */
 import type { Command } from 'commander';
 import { terminalIdentity } from '../engine/bootstrap.js';
 import { EXIT } from './exit-codes.js';
+import { auditTerminal } from './terminal-audit.js';
 import { withEngine } from './with-engine.js';
 
 export async function cancelCommand(runId: string, opts: { as?: string }): Promise<number> {
@@ -15,7 +16,9 @@ export async function cancelCommand(runId: string, opts: { as?: string }): Promi
       console.error(`run ${runId} already ended: ${before.state}`);
       return before.state === 'cancelled' ? EXIT.ok : EXIT.failed;
     }
-    const run = await opened.engine.cancel(runId, terminalIdentity(opened.env, opts.as));
+    const who = terminalIdentity(opened.env, opts.as);
+    const run = await opened.engine.cancel(runId, who);
+    await auditTerminal(opened, { type: 'cancelled', who, command: 'cancel', runId, line: ['chatops cancel', runId, ...(opts.as !== undefined ? ['--as', opts.as] : [])].join(' '), as: opts.as });
     console.log(run.state === 'cancelled' ? `run ${runId} cancelled` : `run ${runId} cancelling: running steps are being stopped`);
     return EXIT.ok;
   });

@@ -21,6 +21,7 @@ import { noWorkerText } from '../chat/state-words.js';
 import { workflowPools } from '../workflow/schema.js';
 import { EXIT } from './exit-codes.js';
 import { localOwner } from './local-owner.js';
+import { auditTerminal } from './terminal-audit.js';
 
 const MARK: Record<StepState, string> = {
   pending: '·', queued: '·', running: '▶', waiting: '⏸', succeeded: '✓', failed: '✗', skipped: '↷', cancelled: '⊘', timed_out: '⏱', lost: '✗',
@@ -126,7 +127,7 @@ export async function runCommand(workflow: string, opts: { input: string[]; json
   try {
     if (opts.local || opened.redis.private) {
       // Steps run here whatever pool they name: this process is their only worker.
-      worker = await startWorker({ ...opened.options, concurrency: 4, pools: workflowPools(opened.project.workflows.values()) });
+      worker = await startWorker({ ...opened.options, relayEvents: true, concurrency: 4, pools: workflowPools(opened.project.workflows.values()) });
       if (!opts.local) console.error('dev mode: running steps in this process (no other worker can reach the private Redis)');
     }
     let started;
@@ -135,6 +136,7 @@ export async function runCommand(workflow: string, opts: { input: string[]; json
       started = await engine.startRun({ workflow, inputs, trigger: { kind: 'cli', source: 'cli', requester: terminalIdentity(opened.env), text, ...(worker ? { local: localOwner() } : {}) } });
     } catch (err) {
       if (isEngineError(err, 'POLICY_LOCKED')) {
+        await auditTerminal(opened, { type: 'denied', who: terminalIdentity(opened.env), command: 'run', line: `chatops run ${workflow}`, detail: 'policy.yaml is broken: nothing may start' });
         for (const line of policyProblemLines(opened.project)) console.error(line);
         console.error(`chatops run: ${err.message}`);
         return EXIT.failed;
@@ -146,6 +148,8 @@ export async function runCommand(workflow: string, opts: { input: string[]; json
       throw err;
     }
     const run = started.run;
+    // The run's trigger text, secret inputs masked (not the line as typed).
+    if (!started.existing) await auditTerminal(opened, { type: 'started', who: run.trigger.requester, command: 'run', runId: run.id, line: run.trigger.text ?? `chatops run ${workflow}` });
     (opts.json ? process.stderr : process.stdout).write(`run ${run.id}${started.existing ? ' (existing)' : ''}\n`);
     if (!worker && (await engine.workerCount()) === 0) {
       console.error('no worker is running: start one with `chatops worker` (or use --local); the run waits in the queue until then');

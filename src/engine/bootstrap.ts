@@ -41,7 +41,9 @@ export async function openProject(opts: OpenOptions = {}): Promise<Omit<Opened, 
   if (broken.length > 0) say(`warning: ${broken.length} problem(s) in ${env.chatopsDir}; files with errors are left out (run \`chatops validate\`)`);
   const outputBudget = { stepBytes: env.CHATOPS_STEP_OUTPUT_MAX, runBytes: env.CHATOPS_RUN_OUTPUT_MAX };
   const options: EngineOptions = { redisUrl: redis.url, prefix: env.CHATOPS_PREFIX, project, log, retentionMs: env.CHATOPS_RETENTION, stepLeaseMs: env.CHATOPS_STEP_LEASE, outputBudget };
-  const engine = opts.noEngine ? undefined : new Engine(options);
+  // A command-line process serves no /metrics: its engine events (a run started, cancelled, an
+  // approval decided) are relayed to a front or worker that does (observer-relay.ts).
+  const engine = opts.noEngine ? undefined : new Engine({ ...options, relayEvents: true });
   return {
     env,
     project,

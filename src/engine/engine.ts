@@ -43,6 +43,7 @@ import { loadSnapshot } from './snapshot-store.js';
 import { findStep, snapshotBase, type ApprovalDefaults } from './snapshot.js';
 import { DEFAULT_OUTPUT_BUDGET, type OutputBudget } from './output-buffer.js';
 import { NO_OBSERVER, type EngineObserver } from './observer.js';
+import { EventRelay } from './observer-relay.js';
 import { renderTranscript } from './transcript.js';
 import type {
   ApprovalState,
@@ -91,6 +92,8 @@ export interface EngineOptions {
   outputBudget?: Partial<OutputBudget>;
   /** Told of run and step events (Prometheus metrics: src/server/engine-metrics.ts); default none. */
   observer?: EngineObserver;
+  /** With no observer: this process serves no /metrics, so its events go to one that does (observer-relay.ts). */
+  relayEvents?: boolean;
 }
 
 export const DEFAULT_RETENTION_MS = 30 * 24 * 3_600_000;
@@ -139,6 +142,8 @@ export class Engine implements RunsApi {
   readonly secrets: SecretSource;
   readonly outputBudget: OutputBudget;
   readonly observer: EngineObserver;
+  /** Events relayed by processes that serve no /metrics, for this one to count if it does. */
+  readonly relay: EventRelay;
   private readonly secretKey: Buffer;
   private readonly queueConnection: Redis;
   private readonly events: EventReader;
@@ -162,7 +167,8 @@ export class Engine implements RunsApi {
     this.leaseMs = opts.lockLeaseMs ?? 60_000;
     this.secrets = opts.secrets ?? new EnvSecretSource();
     this.outputBudget = { ...DEFAULT_OUTPUT_BUDGET, ...definedOnly(opts.outputBudget) };
-    this.observer = opts.observer ?? NO_OBSERVER;
+    this.relay = new EventRelay(this.redis, this.keys.metricsRelay, this.log);
+    this.observer = opts.observer ?? (opts.relayEvents ? this.relay.sender() : NO_OBSERVER);
   }
 
   workflows(): ReadonlyMap<string, Workflow> {

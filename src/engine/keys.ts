@@ -34,6 +34,8 @@
  *                              workers (worker.ts): one entry per parked step with a deadline, no job
  *   P:repair            zset   run id -> when to repair it: set before a front changes a run and removed
  *                              after its follow-up (enqueue, finish) is done; workers repair what is left
+ *   P:metrics:relay     list   engine events of processes that serve no /metrics, taken by the next front or
+ *                              worker scraped (observer-relay.ts); newest 10,000, expires a day after a write
  *   P:cancel            pubsub channel: a run id whose running steps must abort now
  *   P:q:steps           BullMQ queue `steps` under prefix `P:q`: step jobs of the default pool
  *   P:q:steps-POOL      BullMQ queue of the step jobs of pool POOL (`runs_on: POOL`)
@@ -105,6 +107,9 @@ export class Keys {
   /** The live workers of one pool, by last heartbeat. */
   pool(name: string): string {
     return `${this.prefix}:pool:${name}`;
+  }
+  get metricsRelay(): string {
+    return `${this.prefix}:metrics:relay`;
   }
   get cancelChannel(): string {
     return `${this.prefix}:cancel`;

@@ -74,7 +74,8 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
   const redis = connectRedis(opts.redisUrl, log);
   const server = createHttpServer({ log, readiness: [redisCheck(redis)] });
   const registry = server.metrics.registry;
-  const engine = createEngine({ redisUrl: opts.redisUrl, prefix, project, log, observer: createEngineMetrics(registry), ...opts.engine });
+  // Scrapes also count what terminals and port-less workers relayed (the engine exists by then).
+  const engine: Engine = createEngine({ redisUrl: opts.redisUrl, prefix, project, log, observer: createEngineMetrics(registry, { relayed: () => engine.relay }), ...opts.engine });
   registerFrontMetrics(registry, { engine, redis, prefix });
   const slackMetrics = createSlackMetrics(registry);
 

@@ -2,7 +2,8 @@
  * A worker process with its HTTP side: `/healthz`, `/readyz` (Redis reachable, not draining) and
  * `/metrics` on CHATOPS_WORKER_PORT, served by the same fastify server as the front's
  * (http-server.ts), so Kubernetes probes and Prometheus scrape workers like fronts. The engine's
- * events this worker makes happen (steps, retries, run ends) are counted on its registry.
+ * events this worker makes happen (steps, retries, run ends) are counted on its registry; without
+ * a port they are relayed to a process that is scraped (src/engine/observer-relay.ts).
  */
 import { Gauge } from 'prom-client';
 import { startWorker, type WorkerHandle, type WorkerOptions } from '../engine/index.js';
@@ -22,7 +23,14 @@ export interface ServedWorker {
 
 export async function startServedWorker(opts: WorkerOptions & { port?: number; host?: string; defaultMetrics?: boolean }): Promise<ServedWorker> {
   const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics });
-  const worker = await startWorker({ ...opts, observer: opts.observer ?? createEngineMetrics(metrics.registry) });
+  // Scraped: its events, and those relayed by processes nobody scrapes, count here. Not scraped
+  // (no port): its events are relayed to a process that is.
+  const scraped = opts.port !== undefined;
+  const worker: WorkerHandle = await startWorker({
+    ...opts,
+    observer: opts.observer ?? (scraped ? createEngineMetrics(metrics.registry, { relayed: () => worker.engine.relay }) : undefined),
+    relayEvents: !scraped,
+  });
   const registers = [metrics.registry];
   new Gauge({
     name: 'chatops_worker_steps_running',

@@ -8,3 +8,11 @@ export async function until<T>(what: string, fn: () => T | undefined | false | P
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Polls until the run has reached a final state; its record then. */
+export function untilRunEnds<R extends { state: string }>(runs: { getRun(id: string): Promise<R | null> }, runId: string, ms = 30_000): Promise<R> {
+  return until(`run ${runId} to end`, async () => {
+    const run = await runs.getRun(runId);
+    return run !== null && ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(run.state) ? run : undefined;
+  }, ms);
+}

@@ -12,6 +12,7 @@ import { removeDir, startAlertsFront, writeProject } from '../helpers/alerts-fro
 import { amSample, sendAlert } from '../helpers/alert-senders.js';
 import { promtoolCheckMetrics, scrape, sumOf } from '../helpers/prom-text.js';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { until, untilRunEnds } from '../helpers/until.js';
 import type { Project } from '../../src/config/load-project.js';
 import type { RunRecord } from '../../src/engine/types.js';
 
@@ -63,22 +64,8 @@ async function both(): Promise<string[]> {
   return [await scrape(frontBase), await scrape(workerBase)];
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function finished(runId: string): Promise<RunRecord> {
-  return waitFor(`run ${runId} to end`, async () => {
-    const run = await front?.engine.getRun(runId);
-    return run && ['succeeded', 'failed', 'cancelled', 'timed_out'].includes(run.state) ? run : undefined;
-  });
-}
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> => until(what, fn, ms);
+const finished = (runId: string): Promise<RunRecord> => untilRunEnds(engine(), runId, 60_000);
 
 describe('engine metrics over a front and a worker', () => {
   it('count a run, its steps and their durations once over both /metrics', async () => {

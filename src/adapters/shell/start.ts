@@ -74,7 +74,8 @@ export async function runShell(opts: ShellOptions): Promise<void> {
     const alertChannel = opts.alertChannel ?? (target.private ? 'shell:' : undefined);
     const project = await loadProject(opts.chatopsDir);
     for (const p of project.problems) say(formatProblem(p));
-    const engineOpts = { redisUrl: target.url, prefix: opts.prefix, project, log, retentionMs: opts.retentionMs, outputBudget: opts.outputBudget };
+    // The shell serves no /metrics: its engine events go to a front or worker that does (observer-relay.ts).
+    const engineOpts = { redisUrl: target.url, prefix: opts.prefix, project, log, retentionMs: opts.retentionMs, outputBudget: opts.outputBudget, relayEvents: true };
     const engine = createEngine(engineOpts);
     cleanups.push({ name: 'engine', run: () => engine.close() });
     // The terminal's embedded worker runs every step, whatever pool it names.
