@@ -141,7 +141,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       platforms.push(slack.platform);
     }
     if (opts.discord) {
-      discord = await createDiscordFront({ config: opts.discord, log, router, commands: project.commands.values(), redis, prefix, server, ...opts.discordOptions });
+      discord = await createDiscordFront({ config: opts.discord, log, router, commands: project.commands.values(), workflows: () => engine.workflows(), redis, prefix, server, ...opts.discordOptions });
       platforms.push(discord.platform);
     }
     platforms.push(...(opts.platforms ?? []));

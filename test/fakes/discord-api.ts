@@ -10,7 +10,8 @@
  * - the interaction token's lifetime (15 minutes, shortened by `tokenLifetimeMs`): 401 / 50027;
  * - per-channel write buckets (5 per 5 s) and a global one (50/s), answering 429 with
  *   Retry-After, X-RateLimit-* headers and `retry_after`;
- * - message limits (content 2,000; embeds; 5 rows of 5 components; custom_id 100): 400 / 50035.
+ * - message limits (content 2,000; embeds; 5 rows of 5 components; custom_id 100) and modal
+ *   limits (title 45, 5 labelled text inputs): 400 / 50035.
  * Channels listed in `noThreads` refuse threads (50024), `refused` ones refuse the bot (50001).
  * GET /gateway/bot names the fake Gateway (discord-gateway.ts) on the same port.
  */
@@ -18,7 +19,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { snowflakeAt } from '../../src/adapters/discord/snowflake.js';
 import { FakeDiscordGateway, type FakeGatewayOptions } from './discord-gateway.js';
-import { messageProblems, WindowBuckets } from './discord-limits.js';
+import { messageProblems, modalProblems, WindowBuckets } from './discord-limits.js';
 
 export interface FakeDiscordOptions {
   /** Writes per channel per window (default 5 per 5,000 ms). */
@@ -198,8 +199,8 @@ export class FakeDiscordApi {
     }
     const r = body as { type?: number; data?: Record<string, unknown> };
     if (typeof r?.type !== 'number') return { ok: false, code: 50035 };
-    if ((r.type === 4 || r.type === 7) && r.data) {
-      const problems = messageProblems(r.data);
+    if (((r.type === 4 || r.type === 7) && r.data) || r.type === 9) {
+      const problems = r.type === 9 ? modalProblems(r.data ?? {}) : messageProblems(r.data ?? {});
       if (problems.length > 0) {
         this.invalidBodies.push({ path: `interaction ${id}`, problems });
         return { ok: false, code: 50035, problems };

@@ -53,6 +53,45 @@ export function messageProblems(body: Record<string, unknown>, opts: { partial?:
   return problems;
 }
 
+interface ModalPart {
+  type?: number;
+  label?: string;
+  description?: string;
+  component?: { type?: number; custom_id?: string; style?: number; value?: string; max_length?: number; label?: string };
+}
+
+/**
+ * Problems with a modal (interaction response type 9), as Discord checks them: custom_id 1-100,
+ * title 1-45, 1-5 components; each a Label (type 18: label 1-45, description up to 100) holding a
+ * text input (type 4: custom_id 1-100, style 1 or 2, no label of its own, value and max_length up
+ * to 4,000), or a deprecated action row of one text input.
+ */
+export function modalProblems(data: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const id = data.custom_id;
+  if (typeof id !== 'string' || id.length < 1 || id.length > LIMITS.customId) problems.push('custom_id: 1 to 100 characters');
+  const title = data.title;
+  if (typeof title !== 'string' || title.length < 1 || title.length > 45) problems.push('title: 1 to 45 characters');
+  const parts = (Array.isArray(data.components) ? data.components : []) as ModalPart[];
+  if (parts.length < 1 || parts.length > 5) problems.push('components: 1 to 5');
+  const ids = new Set<string>();
+  for (const [i, p] of parts.entries()) {
+    const input = p.type === 18 ? p.component : p.type === 1 ? (p as { components?: ModalPart['component'][] }).components?.[0] : undefined;
+    if (!input || input.type !== 4) {
+      problems.push(`components.${i}: a label (18) or action row (1) holding a text input (4)`);
+      continue;
+    }
+    if (p.type === 18 && (typeof p.label !== 'string' || p.label.length < 1 || p.label.length > 45)) problems.push(`components.${i}.label: 1 to 45 characters`);
+    if (p.type === 18 && input.label !== undefined) problems.push(`components.${i}.component.label: not allowed in a label`);
+    if ((p.description?.length ?? 0) > 100) problems.push(`components.${i}.description: over 100`);
+    if (!input.custom_id || input.custom_id.length > LIMITS.customId || ids.has(input.custom_id)) problems.push(`components.${i}: custom_id missing, over 100 or repeated`);
+    ids.add(input.custom_id ?? '');
+    if (input.style !== 1 && input.style !== 2) problems.push(`components.${i}: style 1 or 2`);
+    if ((input.value?.length ?? 0) > 4000 || (input.max_length ?? 0) > 4000) problems.push(`components.${i}: value or max_length over 4000`);
+  }
+  return problems;
+}
+
 /** A fixed-window bucket per key (a channel), like Discord's per-route buckets. */
 export class WindowBuckets {
   private readonly windows = new Map<string, { start: number; used: number }>();

@@ -114,6 +114,12 @@ export class DiscordSender {
     return this.interact(4, who, { id: '400000000000000001', name: 'ops', type: 1, options: [{ name: 'command', type: 3, value: typed, focused: true }] });
   }
 
+  /** Submits the modal `customId` with text `fields` (custom_id → value), as Discord sends it: labels holding text inputs. */
+  modalSubmit(who: Invoker, customId: string, fields: Record<string, string>): Promise<Answered> {
+    const components = Object.entries(fields).map(([id, value]) => ({ type: 18, id: 1, component: { type: 4, id: 2, custom_id: id, value } }));
+    return this.interact(5, who, { custom_id: customId, components });
+  }
+
   /** A click on a button `customId` of message `messageId` (in `who.channel`). */
   click(who: Invoker, customId: string, messageId: string): Promise<Answered> {
     return this.interact(3, who, { custom_id: customId, component_type: 2 }, { message: { id: messageId, channel_id: who.channel, content: '', embeds: [], components: [], attachments: [], author: { id: '100000000000000002', username: 'chatops', discriminator: '0', global_name: null }, timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], pinned: false, type: 0, flags: 0 } });

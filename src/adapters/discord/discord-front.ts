@@ -11,6 +11,7 @@ import { Routes, type APIApplication, type APIInteraction, type APIUser } from '
 import type { Redis } from 'ioredis';
 import type { CommandDef } from '../../config/load-project.js';
 import type { Logger } from '../../lib/logger.js';
+import type { Workflow } from '../../workflow/schema.js';
 import { createDiscordMetrics } from '../../server/discord-metrics.js';
 import type { HttpServer } from '../../server/http-server.js';
 import type { DiscordConfig } from './config.js';
@@ -45,6 +46,8 @@ export interface DiscordFrontOptions extends DiscordTuning {
   router: InteractionDeps['router'];
   /** The project's commands (typed slash commands are looked up by name). */
   commands?: Iterable<CommandDef>;
+  /** The workflows in force (the engine's): which inputs are secret. */
+  workflows: () => ReadonlyMap<string, Workflow>;
   /** Where the thread → run map is kept (shared by every replica). */
   redis: Redis;
   prefix: string;
@@ -91,7 +94,7 @@ export async function createDiscordFront(opts: DiscordFrontOptions): Promise<Dis
   const metrics = createDiscordMetrics(opts.server.metrics.registry);
   const platform = new DiscordPlatform({ rest, applicationId: config.applicationId, log, threadRuns, tokenLifetimeMs: opts.tokenLifetimeMs, now });
   const commands = new Map([...(opts.commands ?? [])].map((c) => [c.pattern.name, c]));
-  const deps: InteractionDeps = { router: opts.router, platform, threadRuns, commands, log, now, ackBudgetMs: opts.ackBudgetMs ?? ACK_BUDGET_MS, onAck: (ms) => metrics.ackSeconds.observe(ms / 1000), pending: new Set() };
+  const deps: InteractionDeps = { router: opts.router, platform, threadRuns, commands, workflows: opts.workflows, log, now, ackBudgetMs: opts.ackBudgetMs ?? ACK_BUDGET_MS, onAck: (ms) => metrics.ackSeconds.observe(ms / 1000), pending: new Set() };
   const handle = (i: APIInteraction, respond: Respond) => handleInteraction(i, respond, deps);
   const onRequest = (outcome: InteractionOutcome) => metrics.interactions.inc({ outcome });
   if (config.mode === 'http') {

@@ -1,7 +1,8 @@
 /**
  * One entry for every interaction, from the HTTP endpoint or the Gateway: `/ops` (and its
- * autocomplete) and Approve/Deny clicks. `respond` sends the initial response; each path calls it
- * once, within Discord's 3 seconds, before anything touches Redis.
+ * autocomplete), typed commands, Approve/Deny clicks and the secrets modal's submission.
+ * `respond` sends the initial response; each path calls it once, within Discord's 3 seconds,
+ * before anything touches Redis.
  */
 import {
   ApplicationCommandOptionType,
@@ -14,16 +15,19 @@ import {
   type APIApplicationCommandAutocompleteInteraction,
   type APIInteraction,
   type APIMessageComponentInteraction,
+  type APIModalSubmitInteraction,
 } from 'discord-api-types/v10';
+import type { ChatUser } from '../../chat/platform.js';
 import { deliver, runAfterAck } from '../../chat/deliver.js';
 import type { ReplyTarget } from '../../chat/platform.js';
 import { autocompleteChoices } from './autocomplete.js';
 import { OPS_COMMAND, OPS_OPTION } from './commands/ops-command.js';
 import { typedLine } from './commands/typed-commands.js';
 import { formatContent } from './format/format.js';
-import { chatUser, clickToAction } from './inbound.js';
+import { chatUser, clickToAction, placeOf } from './inbound.js';
 import type { InteractionDeps, Respond } from './interaction-deps.js';
 import { routeLine } from './handle-command.js';
+import { askForSecrets, placeholder, secretArgs, SECRETS_ID, submittedLine } from './secret-modal.js';
 
 const ACTION_ID = /^(approve|deny)\|/;
 
@@ -49,7 +53,9 @@ export async function handleInteraction(i: APIInteraction, respond: Respond, dep
       if (typed && i.data.type === ApplicationCommandType.ChatInput) {
         // A typed command is the line its options stand for: the router checks it like any line.
         const values = new Map((i.data.options ?? []).flatMap((o) => ('value' in o ? [[o.name, String(o.value)] as const] : [])));
-        await routeLine(i, user, typedLine(typed, values), respond, deps);
+        // Secret arguments are no options: their placeholders hold their place until the modal fills them.
+        for (const arg of secretArgs(typed, deps.workflows().get(typed.workflow))) values.set(arg.toLowerCase(), placeholder(arg));
+        await lineOrSecrets(i, user, typedLine(typed, values), respond, deps);
         return;
       }
       if (i.data.type !== ApplicationCommandType.ChatInput || i.data.name !== OPS_COMMAND) {
@@ -58,9 +64,12 @@ export async function handleInteraction(i: APIInteraction, respond: Respond, dep
         return;
       }
       const text = stringOption(i.data.options, OPS_OPTION)?.value ?? '';
-      await routeLine(i, user, text, respond, deps);
+      await lineOrSecrets(i, user, text, respond, deps);
       return;
     }
+    case InteractionType.ModalSubmit:
+      await handleSecrets(i, user, respond, deps);
+      return;
     case InteractionType.ApplicationCommandAutocomplete:
       await respond({ type: InteractionResponseType.ApplicationCommandAutocompleteResult, data: { choices: autocompleteChoices(i as APIApplicationCommandAutocompleteInteraction, user, deps) } });
       return;
@@ -70,6 +79,32 @@ export async function handleInteraction(i: APIInteraction, respond: Respond, dep
     default:
       await respond(ephemeralText('This kind of interaction is not handled.', 'E_UNSUPPORTED'));
   }
+}
+
+/** Routes the line, unless it wants secrets it does not give: then the answer is the modal asking for them. */
+async function lineOrSecrets(i: APIInteraction, user: ChatUser, line: string, respond: Respond, deps: InteractionDeps): Promise<void> {
+  const ask = askForSecrets(line, user, placeOf(i)?.channel ?? '', deps);
+  if (!ask) {
+    await routeLine(i, user, line, respond, deps);
+    return;
+  }
+  const t0 = deps.now();
+  await respond('modal' in ask ? ask.modal : ephemeralText(ask.problem, 'E_SECRETS'));
+  deps.onAck?.(deps.now() - t0);
+}
+
+/** The secrets modal's submission: the line with its secrets, routed like any line. */
+async function handleSecrets(i: APIModalSubmitInteraction, user: ChatUser, respond: Respond, deps: InteractionDeps): Promise<void> {
+  if (!i.data.custom_id.startsWith(SECRETS_ID)) {
+    await respond(ephemeralText('This form does not belong to a command.', 'E_UNKNOWN_FORM'));
+    return;
+  }
+  const submitted = submittedLine(i.data, deps);
+  if ('problem' in submitted) {
+    await respond(ephemeralText(submitted.problem, 'E_SECRETS'));
+    return;
+  }
+  await routeLine(i, user, submitted.line, respond, deps);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { APIInteractionResponse } from 'discord-api-types/v10';
 import type { Router } from '../../chat/router.js';
 import type { CommandDef } from '../../config/load-project.js';
 import type { Logger } from '../../lib/logger.js';
+import type { Workflow } from '../../workflow/schema.js';
 import type { DiscordPlatform } from './discord-platform.js';
 import type { DiscordThreadRuns } from './thread-runs.js';
 
@@ -19,6 +20,8 @@ export interface InteractionDeps {
   threadRuns?: DiscordThreadRuns;
   /** The project's commands by name: typed slash commands (`/restart …`) are looked up here. */
   commands: ReadonlyMap<string, CommandDef>;
+  /** The workflows in force (which inputs are secret: those are asked for in a modal). */
+  workflows: () => ReadonlyMap<string, Workflow>;
   log: Logger;
   now: () => number;
   /** How long a command may wait for the router before the ack goes out deferred. */

@@ -37,7 +37,7 @@ function parseInteraction(raw: Buffer): APIInteraction | string {
   const b = body as Record<string, unknown>;
   if (typeof b.type !== 'number' || !Object.values(InteractionType).includes(b.type)) return 'type is not an interaction type';
   if (typeof b.id !== 'string' || typeof b.token !== 'string' || typeof b.application_id !== 'string') return 'id, token or application_id missing';
-  if (b.type !== InteractionType.Ping && (typeof b.data !== 'object' || b.data === null) && b.type !== InteractionType.ModalSubmit) return 'data missing';
+  if (b.type !== InteractionType.Ping && (typeof b.data !== 'object' || b.data === null)) return 'data missing';
   return body as APIInteraction;
 }
 

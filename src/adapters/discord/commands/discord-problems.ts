@@ -1,6 +1,6 @@
 /**
  * `chatops validate`'s Discord check: each command file that cannot become a typed slash command
- * (name rules, option limits, a secret input) is reported as a warning at its `usage:` line. It is
+ * (name rules, option limits) is reported as a warning at its `usage:` line. It is
  * a warning: the command still works through `/ops`.
  */
 import { readFileSync } from 'node:fs';

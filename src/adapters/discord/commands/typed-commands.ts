@@ -4,10 +4,10 @@
  * and from the workflow's other inputs (optional, the `key=value` words), typed from the input
  * each fills (choice inputs become choices, number and boolean inputs typed options), within
  * Discord's limits (names 1-32 lower-case characters, descriptions 100, 25 options, 25 choices).
- * A secret input is never an option (option values are shown to everyone in the channel): a
- * command whose workflow asks for one is left to `/ops` and reported, as is any command that does
- * not fit. An invocation becomes the same text line `/ops` takes (typedLine), so the router checks
- * it exactly as it checks a typed one.
+ * A secret input is never an option (option values may be shown to others): the bot asks for it
+ * in a modal (secret-modal.ts). A command that does not fit is left to `/ops` and reported. An
+ * invocation becomes the same text line `/ops` takes (typedLine), so the router checks it exactly
+ * as it checks a typed one.
  */
 import { ApplicationCommandOptionType, ApplicationCommandType, type APIApplicationCommandBasicOption, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord-api-types/v10';
 import type { CommandDef } from '../../../config/load-project.js';
@@ -29,7 +29,7 @@ export interface CommandProblem {
 const cut = (text: string, max = MAX_DESCRIPTION) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
 /** The input a usage argument fills: the input whose template is exactly `{arg}`, else the same-named one. */
-function inputOfArg(cmd: CommandDef, arg: string): string {
+export function inputOfArg(cmd: Pick<CommandDef, 'inputs'>, arg: string): string {
   for (const [input, template] of Object.entries(cmd.inputs ?? {})) if (template.trim() === `{${arg}}`) return input;
   return arg;
 }
@@ -48,18 +48,18 @@ export function typedCommand(cmd: CommandDef, workflow: Workflow | undefined): {
   if (!DISCORD_NAME.test(name)) return { problem: `"${name}" cannot be a Discord command name (1-32 lower-case letters, digits, - and _); use /ops ${name}` };
   if (name === OPS_COMMAND) return { problem: `"${name}" is the name of the /ops command itself` };
   const inputs = workflow?.inputs ?? {};
-  const secret = Object.entries(inputs).find(([, spec]) => spec.secret);
-  if (secret) return { problem: `its workflow asks for the secret input ${secret[0]}, which must never be a slash-command option (others see option values); it stays available through /ops` };
   const options: APIApplicationCommandBasicOption[] = [];
   const filled = new Set<string>();
   for (const arg of cmd.pattern.args) {
     const input = inputOfArg(cmd, arg);
     filled.add(input);
+    // Asked for in a modal: never an option.
+    if (inputs[input]?.secret) continue;
     if (!DISCORD_NAME.test(arg.toLowerCase())) return { problem: `argument {${arg}} cannot be a Discord option name` };
     options.push(option(arg.toLowerCase(), inputs[input], cmd.pattern.requiredArgs.includes(arg), `{${arg}}`));
   }
   for (const [input, spec] of Object.entries(inputs)) {
-    if (filled.has(input) || Object.prototype.hasOwnProperty.call(cmd.inputs ?? {}, input)) continue;
+    if (filled.has(input) || spec.secret || Object.prototype.hasOwnProperty.call(cmd.inputs ?? {}, input)) continue;
     if (!DISCORD_NAME.test(input)) return { problem: `input ${input} cannot be a Discord option name (lower case, 1-32 characters)` };
     options.push(option(input, spec, false, `input ${input}`));
   }
@@ -84,9 +84,22 @@ export function typedCommands(commands: Iterable<CommandDef>, workflows: Readonl
   return { commands: out, problems };
 }
 
-/** A word as the chat grammar reads it: quoted when it holds spaces or quotes. */
-function word(value: string): string {
-  return /^[^\s"'\\]+$/.test(value) ? value : `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+/** Quote pairs of the chat grammar (config/usage-words.ts): inside one, everything up to its closing quote is literal. */
+const QUOTES = [['"', '"'], ["'", "'"], ['“', '”'], ['‘', '’']] as const;
+
+/**
+ * A value as one word of the chat grammar: bare when it is plain, else between the first kind of
+ * quotes it does not hold, so it stays one run of text in the line (masking finds a secret whole).
+ * Only a value holding every closing quote is split into quoted parts around its double quotes.
+ * Quoted, it is never read as key=value.
+ */
+export function word(value: string): string {
+  if (/^[^\s"'\\“”‘’=]+$/.test(value)) return value;
+  for (const [open, close] of QUOTES) if (!value.includes(close)) return `${open}${value}${close}`;
+  return value
+    .split('"')
+    .map((part) => `"${part}"`)
+    .join(`'"'`);
 }
 
 /**
