@@ -4,6 +4,7 @@
  * once over the front and the worker together; queue gauges read Redis on scrape; names and help
  * texts pass `promtool check metrics`.
  */
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { silentLogger } from '../../src/lib/logger.js';
 import type { Front } from '../../src/server/front.js';
@@ -11,6 +12,7 @@ import { startServedWorker, type ServedWorker } from '../../src/server/worker-ht
 import { removeDir, startAlertsFront, writeProject } from '../helpers/alerts-front.js';
 import { amSample, sendAlert } from '../helpers/alert-senders.js';
 import { promtoolCheckMetrics, scrape, sumOf } from '../helpers/prom-text.js';
+import { spawnWorker } from '../helpers/spawn-worker.js';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { until, untilRunEnds } from '../helpers/until.js';
 import type { Project } from '../../src/config/load-project.js';
@@ -20,6 +22,8 @@ const SECRET_KEY = 'alerts-tests-secret-key';
 const cli = { kind: 'cli' as const, source: 'cli', requester: 'cli:alice' };
 const chat = { kind: 'chat' as const, source: 'shell', requester: 'shell:alice', channel: 'ops' };
 
+/** A step that runs long enough to kill its worker in the middle (killed workers leave it to the orphan guard). */
+const LONG = 'name: long\nsteps:\n  - id: wait\n    run: sleep 20\n';
 let dir: string;
 let project: Project;
 let front: Front | undefined;
@@ -32,6 +36,7 @@ beforeAll(async () => {
   ({ dir, project } = await writeProject({
     'workflows/two-steps.yaml': 'name: two-steps\nsteps:\n  - id: a\n    run: echo a\n  - id: b\n    needs: [a]\n    run: echo b\n',
     'workflows/flaky.yaml': 'name: flaky\nsteps:\n  - id: x\n    retry: { attempts: 2, backoff: 10ms }\n    run: exit 3\n',
+    'workflows/long.yaml': LONG,
     'workflows/gated.yaml': 'name: gated\nsteps:\n  - id: ok\n    approval: { message: go? }\n  - id: after\n    needs: [ok]\n    run: echo done\n',
   }));
 });
@@ -117,6 +122,8 @@ describe('engine metrics over a front and a worker', () => {
     await startBoth();
     const { run } = await engine().startRun({ workflow: 'gated', inputs: {}, trigger: chat });
     await waitFor('the approval parked on /metrics', async () => (sumOf([await scrape(frontBase)], 'chatops_approvals_waiting') === 1 ? true : undefined));
+    // How long it has waited grows while nobody decides.
+    await waitFor('the approval to age on /metrics', async () => (sumOf([await scrape(frontBase)], 'chatops_approval_oldest_waiting_seconds') >= 1 ? true : undefined));
     await engine().decide({ runId: run.id, user: 'shell:bob', roles: [], decision: 'approve' });
     expect((await finished(run.id)).state).toBe('succeeded');
     const after = await waitFor('the run end on /metrics', async () => {
@@ -164,6 +171,34 @@ describe('queue health read from Redis on a front', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready', checks: { redis: 'ok' } });
     expect(sumOf([await scrape(workerBase)], 'chatops_worker_concurrency')).toBe(2);
+  });
+});
+
+describe('stalled step jobs read from Redis on a front', () => {
+  let child: ChildProcess | undefined;
+  afterEach(() => {
+    child?.kill('SIGKILL');
+    child = undefined;
+  });
+
+  it('shows the active job of a killed worker as stalled until a worker puts it back', async () => {
+    await startBoth(false);
+    child = await spawnWorker({ opts: { redisUrl: testRedisUrl(), prefix } }, [LONG], { CHATOPS_SECRET_KEY: SECRET_KEY });
+    const { run } = await engine().startRun({ workflow: 'long', inputs: {}, trigger: cli });
+    await waitFor('the step to run', async () => ((await engine().getRun(run.id))?.steps[0]?.state === 'running' ? true : undefined));
+    const before = await scrape(frontBase);
+    expect(sumOf([before], 'chatops_step_queue_jobs', { pool: 'default', state: 'stalled' })).toBe(0);
+    // Killed: its job stays active, and its job lock (1 s) lapses with nobody to put the job back.
+    child.kill('SIGKILL');
+    const stalled = await waitFor('the stalled job on /metrics', async () => {
+      const t = await scrape(frontBase);
+      return sumOf([t], 'chatops_step_queue_jobs', { pool: 'default', state: 'stalled' }) === 1 ? t : undefined;
+    });
+    expect(sumOf([stalled], 'chatops_step_queue_jobs', { pool: 'default', state: 'active' })).toBe(1);
+    // A worker finds it stalled and puts it back: the gauge falls, the finder counts it.
+    await addWorker();
+    await waitFor('the stalled job gone from /metrics', async () => (sumOf([await scrape(frontBase)], 'chatops_step_queue_jobs', { pool: 'default', state: 'stalled' }) === 0 ? true : undefined));
+    await waitFor('the stall counted on the worker', async () => (sumOf([await scrape(workerBase)], 'chatops_step_jobs_stalled_total') >= 1 ? true : undefined));
   });
 });
 
