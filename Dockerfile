@@ -1,15 +1,20 @@
 # chatops: one image for the front (`serve`), workers (`worker`) and the terminal (`shell`).
-FROM node:20-bookworm-slim AS build
+# NODE_IMAGE: any Debian-based image with Node (20.19 or newer), npm and a `node` user, as the
+# official image has. test/docker/run.sh passes one it makes locally (no registry there).
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json tsconfig.app.json ./
 COPY src ./src
 # The image needs the bot only: tsconfig.app.json compiles src/ (benchmarks and test fakes stay out).
-RUN npx tsc -p tsconfig.app.json && npm prune --omit=dev --ignore-scripts
+RUN npx tsc -p tsconfig.app.json && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
-FROM node:20-bookworm-slim
-# bash runs `run:` steps; curl and procps are what runbooks reach for first.
+FROM ${NODE_IMAGE}
+# bash runs `run:` steps; curl (also the compose health checks) and procps are what runbooks reach
+# for first.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends bash curl procps ca-certificates \
  && rm -rf /var/lib/apt/lists/*
@@ -23,6 +28,8 @@ COPY bin ./bin
 COPY commands ./commands
 COPY workflows ./workflows
 COPY policy.yaml ./
+# `chatops …` in `docker compose exec` and `docker run --entrypoint chatops`.
+RUN ln -s /app/bin/chatops.js /usr/local/bin/chatops
 USER node
 EXPOSE 3000
 ENTRYPOINT ["node", "bin/chatops.js"]
