@@ -71,8 +71,11 @@ export class DiscordPlatform implements ChatPlatform {
     const msg = await this.send(channel, formatContent(content));
     const ref: MessageRef = { platform: PLATFORM, channel, id: msg.id };
     if (content.kind !== 'run') return ref;
+    // A thread started from a message has the message's id: known before the thread exists, so a
+    // command typed in the thread the moment it appears already finds its run.
+    await this.opts.threadRuns?.remember(msg.id, content.view.runId);
     const thread = await this.startThread(channel, msg.id, `${content.view.workflow} ${content.view.runId}`);
-    if (thread && this.opts.threadRuns) await this.opts.threadRuns.remember(thread, content.view.runId);
+    if (thread && thread !== msg.id) await this.opts.threadRuns?.remember(thread, content.view.runId);
     // The root's `thread` names the thread started from it (replies go there), when there is one.
     return thread ? { ...ref, thread } : ref;
   }

@@ -2,7 +2,7 @@
  * Which run a Discord thread belongs to, so `/ops command:status` (and `cancel`, `transcript`)
  * typed in a run's thread applies to that run. A thread started from a message has the message's
  * id, and an interaction typed in a thread names the thread as its channel. Written when a run's
- * header starts its thread; kept in Redis so every replica knows it.
+ * header is posted, before its thread is started; kept in Redis so every replica knows it.
  *
  * Keys: `{prefix}:discord:thread:{thread id}` -> run id, expiring after THREAD_TTL_SECONDS.
  */
