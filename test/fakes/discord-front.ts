@@ -9,7 +9,7 @@ import { readDiscordConfig } from '../../src/adapters/discord/config.js';
 import type { DiscordTuning } from '../../src/adapters/discord/discord-front.js';
 import { startWorker, type WorkerHandle } from '../../src/engine/index.js';
 import { createLogger, silentLogger } from '../../src/lib/logger.js';
-import { startFront, type Front } from '../../src/server/front.js';
+import { startFront, type Front, type FrontOptions } from '../../src/server/front.js';
 import { writeProject } from '../helpers/project-dir.js';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { FakeDiscordApi, type FakeDiscordOptions } from './discord-api.js';
@@ -25,7 +25,7 @@ export interface DiscordFrontHarness {
   close(): Promise<void>;
 }
 
-export async function discordFrontHarness(files: Record<string, string>, opts: { fake?: FakeDiscordOptions; discord?: DiscordTuning; gateway?: boolean } = {}): Promise<DiscordFrontHarness> {
+export async function discordFrontHarness(files: Record<string, string>, opts: { fake?: FakeDiscordOptions; discord?: DiscordTuning; gateway?: boolean; alerts?: FrontOptions['alerts'] } = {}): Promise<DiscordFrontHarness> {
   const { dir, project } = await writeProject(files, 'discord');
   const fake = await new FakeDiscordApi(opts.fake).start();
   const sender = new DiscordSender('', fake, opts.gateway ? 'gateway' : 'http');
@@ -36,7 +36,7 @@ export async function discordFrontHarness(files: Record<string, string>, opts: {
   const secretKey = 'discord-tests-secret-key';
   // TEST_LOG=debug shows the front's logs while debugging a test.
   const log = process.env.TEST_LOG ? createLogger(process.env.TEST_LOG) : silentLogger;
-  const front = await startFront({ redisUrl, prefix, project, log, port: 0, host: '127.0.0.1', discord, discordOptions: opts.discord, engine: { secretKey }, reporter: { pollMs: 100, blockMs: 100 } });
+  const front = await startFront({ redisUrl, prefix, project, log, port: 0, host: '127.0.0.1', discord, discordOptions: opts.discord, engine: { secretKey }, reporter: { pollMs: 100, blockMs: 100 }, ...(opts.alerts ? { alerts: opts.alerts } : {}) });
   const worker = await startWorker({ redisUrl, prefix, project, log: silentLogger, secretKey, concurrency: 8 });
   const base = `http://127.0.0.1:${front.port}`;
   sender.url = `${base}/discord/interactions`;

@@ -70,6 +70,11 @@ export class DiscordPlatform implements ChatPlatform {
   async postRoot(channel: string, content: ChatContent): Promise<MessageRef> {
     const msg = await this.send(channel, formatContent(content));
     const ref: MessageRef = { platform: PLATFORM, channel, id: msg.id };
+    if (content.kind === 'incident') {
+      // The incident's thread: its changes and runs go there, and /ops typed there is bound to it.
+      const thread = await this.startThread(channel, msg.id, `${content.view.incidentId} ${content.view.title}`);
+      return thread ? { ...ref, thread } : ref;
+    }
     if (content.kind !== 'run') return ref;
     // A thread started from a message has the message's id: known before the thread exists, so a
     // command typed in the thread the moment it appears already finds its run.
@@ -159,7 +164,7 @@ export class DiscordPlatform implements ChatPlatform {
       const code = discordCodeOf(err);
       // Already started (a retried post): a thread started from a message has the message's id.
       if (code === DISCORD_CODES.threadAlreadyCreated) return messageId;
-      this.opts.log.info({ channel, code, err: code === undefined ? err : undefined }, 'no thread for this run: replies go under its header');
+      this.opts.log.info({ channel, code, err: code === undefined ? err : undefined }, 'no thread for this message: replies go under it');
       return undefined;
     }
   }

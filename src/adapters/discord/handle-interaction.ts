@@ -17,14 +17,16 @@ import {
   type APIMessageComponentInteraction,
   type APIModalSubmitInteraction,
 } from 'discord-api-types/v10';
-import type { ChatUser } from '../../chat/platform.js';
 import { deliver, runAfterAck } from '../../chat/deliver.js';
-import type { ReplyTarget } from '../../chat/platform.js';
+import { decodeIncidentAction } from '../../chat/incident-model.js';
+import type { ChatUser, ReplyTarget } from '../../chat/platform.js';
 import { autocompleteChoices } from './autocomplete.js';
 import { OPS_COMMAND, OPS_OPTION } from './commands/ops-command.js';
 import { typedLine } from './commands/typed-commands.js';
 import { formatContent } from './format/format.js';
+import { PLATFORM } from './discord-platform.js';
 import { chatUser, clickToAction, placeOf } from './inbound.js';
+import { encodeReplyHandle } from './reply-handle.js';
 import type { InteractionDeps, Respond } from './interaction-deps.js';
 import { routeLine } from './handle-command.js';
 import { askForSecrets, placeholder, secretArgs, SECRETS_ID, submittedLine } from './secret-modal.js';
@@ -115,6 +117,11 @@ async function handleSecrets(i: APIModalSubmitInteraction, user: ChatUser, respo
  */
 async function handleClick(i: APIMessageComponentInteraction, respond: Respond, deps: InteractionDeps): Promise<void> {
   const user = chatUser(i);
+  const line = user && i.data.component_type === ComponentType.Button ? decodeIncidentAction(i.data.custom_id) : undefined;
+  if (user && line) {
+    await incidentClick(i, user, line, respond, deps);
+    return;
+  }
   const click = user && i.data.component_type === ComponentType.Button && ACTION_ID.test(i.data.custom_id) ? clickToAction(i, user) : undefined;
   if (!user || !click) {
     await respond(ephemeralText('This button does not belong to a run.', 'E_UNKNOWN_BUTTON'));
@@ -125,6 +132,28 @@ async function handleClick(i: APIMessageComponentInteraction, respond: Respond, 
   deps.onAck?.(deps.now() - t0);
   const result = await deps.router.handleClick(click);
   const to: ReplyTarget = { platform: click.platform, channel: click.channel, thread: click.message?.thread, user: user.identity, replyHandle: click.replyHandle };
+  for (const r of result.replies) await deliver(deps, to, r);
+  await runAfterAck(deps, to, result);
+}
+
+/**
+ * A button on an incident's message (Acknowledge, Silence…, Run NAME): acked at once (deferred
+ * update), then its line goes to the router as if the clicker typed it in the incident's thread (a
+ * thread started from the message has the message's id), so policy, the timeline and the answers
+ * are the typed command's. Answers go to the clicker alone; the thread shows the change.
+ */
+async function incidentClick(i: APIMessageComponentInteraction, user: ChatUser, line: string, respond: Respond, deps: InteractionDeps): Promise<void> {
+  const place = placeOf(i);
+  if (!place) {
+    await respond(ephemeralText('This interaction names no channel.', 'E_NO_CHANNEL'));
+    return;
+  }
+  const t0 = deps.now();
+  await respond({ type: InteractionResponseType.DeferredMessageUpdate });
+  deps.onAck?.(deps.now() - t0);
+  const replyHandle = encodeReplyHandle(i.id, i.token);
+  const result = await deps.router.handleMessage({ platform: PLATFORM, user, channel: place.channel, thread: i.message.id, text: line, messageId: i.id, replyHandle });
+  const to: ReplyTarget = { platform: PLATFORM, channel: place.channel, thread: i.message.id, user: user.identity, replyHandle };
   for (const r of result.replies) await deliver(deps, to, r);
   await runAfterAck(deps, to, result);
 }
