@@ -1,6 +1,6 @@
 /**
- * The audit trail in Redis: one stream entry per refused command, started run, cancel and approval
- * decision (who, where, what). Stream key `<prefix>:audit`. Kept like runs: entries older than the
+ * The audit trail in Redis: one stream entry per refused command, started run, cancel, approval
+ * decision, and incident acknowledged, silenced, unsilenced or resolved by hand (who, where, what). Stream key `<prefix>:audit`. Kept like runs: entries older than the
  * retention (CHATOPS_RETENTION, default 30 days) are trimmed as new ones are written, and never
  * more than the last 100,000, so it cannot grow without bound. `chatops audit` reads it.
  */
@@ -8,8 +8,11 @@ import type { Redis } from 'ioredis';
 import { personOf, type Policy } from '../config/policy.js';
 import { DEFAULT_RETENTION_MS } from '../engine/index.js';
 
+export const AUDIT_TYPES = ['denied', 'started', 'cancelled', 'decided', 'acknowledged', 'silenced', 'unsilenced', 'resolved'] as const;
+export type AuditType = (typeof AUDIT_TYPES)[number];
+
 export interface AuditEntry {
-  type: 'denied' | 'started' | 'cancelled' | 'decided';
+  type: AuditType;
   /** The account that acted (`slack:U1`). */
   who: string;
   /** The person that account belongs to (policy's people:); filled in by the log when policy names one. */
@@ -21,6 +24,7 @@ export interface AuditEntry {
   /** The line as typed (already free of secrets: chat lines never carry secret inputs by policy). */
   text?: string;
   runId?: string;
+  incidentId?: string;
   detail?: string;
 }
 
@@ -62,12 +66,10 @@ export function createAuditLog(redis: Redis, prefix: string, policy?: Policy, op
   };
 }
 
-const TYPES: readonly string[] = ['denied', 'started', 'cancelled', 'decided'];
-
 function toRecord(id: string, flat: string[]): AuditRecord | undefined {
   const f: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) f[flat[i] ?? ''] = flat[i + 1] ?? '';
-  if (!TYPES.includes(f.type ?? '')) return undefined;
+  if (!(AUDIT_TYPES as readonly string[]).includes(f.type ?? '')) return undefined;
   return {
     id,
     at: Number(f.at ?? id.split('-')[0]),
@@ -79,6 +81,7 @@ function toRecord(id: string, flat: string[]): AuditRecord | undefined {
     text: f.text,
     person: f.person,
     runId: f.runId,
+    incidentId: f.incidentId,
     detail: f.detail,
   };
 }

@@ -3,10 +3,11 @@
  * incident id anywhere: `postmortem`, `status`, `ack`, `silence 1h|4h`, `unsilence`,
  * `resolve WHY…`, and `incidents` (the open incidents of the channel). Acknowledging, silencing
  * and resolving are checked against policy.yaml under the command names `ack`, `silence` and
- * `resolve` (fail closed: no rule, no action; refusals are audited). The buttons on an incident's
+ * `resolve` (fail closed: no rule, no action; refusals and the actions done are audited). The buttons on an incident's
  * message send the same lines. The work is the IncidentDesk's (alerts layer).
  */
 import { mayRun } from '../config/policy.js';
+import type { AuditType } from './audit.js';
 import { parseDuration } from '../workflow/duration.js';
 import { ago, type BuiltinDeps, type BuiltinResult } from './builtins.js';
 import type { ChatContext } from './context.js';
@@ -70,10 +71,15 @@ export async function runIncidentBuiltin(name: string, args: string[], ctx: Chat
   const { id, rest } = target;
   const policyName = POLICY_NAME[name];
   if (policyName && !mayRun(deps.policy, { command: policyName, roles: ctx.roles, channel: ctx.channel })) {
-    await deps.audit.record({ type: 'denied', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: name, text: line });
+    await deps.audit.record({ type: 'denied', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: name, text: line, incidentId: id });
     ctx.log.warn({ command: name, incident: id }, 'incident action refused by policy');
     return { replies: [reply('denied', `You may not ${name} ${id}`, [text(`No rule in policy.yaml lets ${ctx.user.identity} (${ctx.roles.length > 0 ? `roles ${ctx.roles.join(', ')}` : 'no role'}) ${policyName} incidents in ${ctx.channel}. The refusal was recorded.`)], { code: 'E_DENIED' })] };
   }
+  /** An action that was done goes in the audit trail (one that failed changed nothing); the answer is the same. */
+  const audited = async (type: AuditType, r: IncidentActionResult): Promise<BuiltinResult> => {
+    if (r.ok) await deps.audit.record({ type, who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: name, text: line, incidentId: id });
+    return outcome(r);
+  };
   switch (name) {
     case 'postmortem': {
       const markdown = await desk.postmortem(id);
@@ -86,16 +92,16 @@ export async function runIncidentBuiltin(name: string, args: string[], ctx: Chat
       return s ? summaryReply(s, now) : { replies: [errorReply('E_UNKNOWN_INCIDENT', `no incident ${id}`)] };
     }
     case 'ack':
-      return outcome(await desk.ack(id, ctx.user.identity));
+      return audited('acknowledged', await desk.ack(id, ctx.user.identity));
     case 'silence': {
       const ms = rest[0] !== undefined ? parseDuration(rest[0]) : undefined;
       if (ms === undefined || ms <= 0 || ms > MAX_SILENCE_MS) return { replies: [errorReply('E_USAGE', `silence: for how long? ${rest[0] !== undefined ? `${rest[0]} is not a duration up to 7d` : 'say 1h or 4h'}`, [usage(name)])] };
-      return outcome(await desk.silence(id, ctx.user.identity, ms));
+      return audited('silenced', await desk.silence(id, ctx.user.identity, ms));
     }
     case 'unsilence':
-      return outcome(await desk.unsilence(id, ctx.user.identity));
+      return audited('unsilenced', await desk.unsilence(id, ctx.user.identity));
     case 'resolve':
-      return outcome(await desk.resolve(id, ctx.user.identity, rest.join(' ')));
+      return audited('resolved', await desk.resolve(id, ctx.user.identity, rest.join(' ')));
     default:
       return { replies: [errorReply('E_UNKNOWN_COMMAND', `unknown built-in ${name}`)] };
   }

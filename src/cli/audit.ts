@@ -1,6 +1,6 @@
 /**
- * `chatops audit [--since DURATION] [--who ID] [--json]`: who started, approved, denied, cancelled
- * or was refused what, when and where, from the audit stream (chat/audit.ts), oldest first. A table
+ * `chatops audit [--since DURATION] [--who ID] [--json]`: who started, approved, denied, cancelled,
+ * acknowledged, silenced, unsilenced or resolved what, or was refused, when and where, from the audit stream (chat/audit.ts), oldest first. A table
  * for people, or one JSON object per line for a SIEM. `--who` takes an identity (`slack:U123`) or
  * the id alone (`U123`), or a person named in policy.yaml's people:.
  */
@@ -30,17 +30,17 @@ function printable(text: string): string {
 }
 
 export function auditJsonLine(r: AuditRecord): string {
-  return JSON.stringify({ at: new Date(r.at).toISOString(), id: r.id, action: actionOf(r), type: r.type, who: r.who, person: r.person, platform: r.platform, channel: r.channel, command: r.command, runId: r.runId, text: r.text, detail: r.detail });
+  return JSON.stringify({ at: new Date(r.at).toISOString(), id: r.id, action: actionOf(r), type: r.type, who: r.who, person: r.person, platform: r.platform, channel: r.channel, command: r.command, runId: r.runId, incidentId: r.incidentId, text: r.text, detail: r.detail });
 }
 
 export function auditTable(records: AuditRecord[]): string[] {
-  const head = ['TIME (UTC)', 'WHO', 'ACTION', 'WHERE', 'RUN', 'WHAT'];
+  const head = ['TIME (UTC)', 'WHO', 'ACTION', 'WHERE', 'RUN/INCIDENT', 'WHAT'];
   const rows = records.map((r) => [
     new Date(r.at).toISOString().replace('T', ' ').slice(0, 19),
     r.person !== undefined ? `${r.person} (${r.who})` : r.who,
     actionOf(r),
     `${r.platform}:${r.channel}`,
-    r.runId ?? '-',
+    r.runId ?? r.incidentId ?? '-',
     [r.text ?? r.command, r.detail && r.detail !== 'counted' ? `(${r.detail})` : ''].filter(Boolean).join(' '),
   ].map(printable));
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
@@ -75,7 +75,7 @@ export async function auditCommand(opts: AuditOptions): Promise<number> {
 export function register(program: Command): void {
   program
     .command('audit')
-    .description('who started, approved, denied, cancelled or was refused what, when and where (the audit trail)')
+    .description('who started, approved, denied, cancelled, acknowledged, silenced or resolved what, or was refused, when and where (the audit trail)')
     .option('--since <duration>', 'how far back, e.g. 30m, 24h, 7d (entries are kept as long as runs: CHATOPS_RETENTION)', '24h')
     .option('--who <id>', 'only this person: an account (slack:U123, or U123) or a person of policy.yaml')
     .option('--json', 'one JSON object per line (for a SIEM)')

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TimelineEntry } from '../../src/alerts/incident.js';
 import { amSample, sendAlert } from '../helpers/alert-senders.js';
 import { spawnCli } from '../helpers/cli-child.js';
+import { readAudit } from '../../src/chat/audit.js';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { startSlackIncidents, type SlackIncidents } from '../helpers/slack-incidents.js';
 import { until } from '../helpers/until.js';
@@ -214,5 +215,17 @@ describe('an incident worked from its Slack thread', () => {
 
     const types = (await timeline(id)).map((e) => e.type);
     expect(types.filter((t) => ['ack', 'silence', 'unsilence'].includes(t))).toEqual(['ack', 'silence', 'unsilence']);
+
+    // The audit trail (`chatops audit`, issue 15): each refusal and each action done, on this incident.
+    const trail: string[][] = [];
+    for await (const r of readAudit(h.redis, prefix, { sinceMs: 0 })) if (r.incidentId === id) trail.push([r.who, r.type, r.command]);
+    expect(trail).toEqual([
+      ['slack:U0EVE', 'denied', 'ack'],
+      ['slack:U0BOB', 'denied', 'silence'],
+      ['slack:U0ALICE', 'acknowledged', 'ack'],
+      ['slack:U0ALICE', 'silenced', 'silence'],
+      ['slack:U0ALICE', 'unsilenced', 'unsilence'],
+      ['slack:U0ALICE', 'denied', 'resolve'],
+    ]);
   }, 180_000);
 });

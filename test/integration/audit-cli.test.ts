@@ -80,7 +80,7 @@ describe('chatops audit', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const lines = stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^TIME \(UTC\)\s+WHO\s+ACTION\s+WHERE\s+RUN\s+WHAT$/);
+    expect(lines[0]).toMatch(/^TIME \(UTC\)\s+WHO\s+ACTION\s+WHERE\s+RUN\/INCIDENT\s+WHAT$/);
     const rows = lines.slice(1).map((l) => l.split(/\s{2,}/));
     expect(rows.map((r) => [r[1], r[2], r[3], r[4]])).toEqual([
       ['shell:alice', 'started', 'shell:ops', runs.first],
