@@ -13,6 +13,7 @@ import type { Redis } from 'ioredis';
 import { DEFAULT_ALERTS_CONFIG, type AlertsConfig } from '../config/alerts-config.js';
 import { compareIds } from '../chat/reporter.js';
 import type { Logger } from '../lib/logger.js';
+import { current, type Live } from '../lib/live.js';
 import { applyNotification, emptyChanges, needsNewIncident, openIncident, type Applied } from './diff.js';
 import { alertCounts, type Incident, type TimelineEntry } from './incident.js';
 import { IncidentStore, newIncidentId } from './incident-store.js';
@@ -36,7 +37,8 @@ export interface ConsumerOptions {
   redis: Redis;
   prefix: string;
   log: Logger;
-  config?: AlertsConfig;
+  /** alerts.yaml; live when the project reloads. */
+  config?: Live<AlertsConfig | undefined>;
   /** ALERT_CHANNEL: where incidents go that no route takes. */
   defaultChannel?: string;
   /** How long incidents are kept after their last change (CHATOPS_RETENTION). */
@@ -57,7 +59,6 @@ export class IncidentConsumer {
   readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   readonly store: IncidentStore;
   private readonly reader: Redis;
-  private readonly config: AlertsConfig;
   private readonly log: Logger;
   private readonly now: () => number;
   private closed = false;
@@ -71,9 +72,12 @@ export class IncidentConsumer {
     // Blocking reads hold their connection: a dedicated one.
     this.reader = opts.redis.duplicate();
     this.reader.on('error', (err) => opts.log.debug({ err }, 'incident consumer reader error'));
-    this.config = opts.config ?? DEFAULT_ALERTS_CONFIG;
     this.log = opts.log.child({ component: 'incidents', consumer: this.id });
     this.now = opts.now ?? Date.now;
+  }
+
+  private get config(): AlertsConfig {
+    return current(this.opts.config) ?? DEFAULT_ALERTS_CONFIG;
   }
 
   private get leaseMs(): number {

@@ -11,6 +11,7 @@ import type { RunRecord, RunsApi } from '../engine/types.js';
 import type { Workflow } from '../workflow/schema.js';
 import type { AlertsConfig } from '../config/alerts-config.js';
 import type { Logger } from '../lib/logger.js';
+import { current, derived, type Live } from '../lib/live.js';
 import type { HttpServer } from '../server/http-server.js';
 import { routeOpen, type AlertSecrets } from './auth.js';
 import { IncidentConsumer, type TriggerHook } from './consumer.js';
@@ -61,7 +62,8 @@ export interface IncidentsOptions {
   prefix: string;
   log: Logger;
   platforms: ChatPlatform[];
-  config?: AlertsConfig;
+  /** alerts.yaml; live when the project reloads (the incident message's alert list length is read at start). */
+  config?: Live<AlertsConfig | undefined>;
   /** ALERT_CHANNEL. */
   defaultChannel?: string;
   buckets?: (platform: string) => ChannelBuckets | undefined;
@@ -72,7 +74,7 @@ export interface IncidentsOptions {
   /** The engine: incident-bound runs' approvals and ends go on their timelines. */
   runs?: RunsApi;
   /** Starts the runbooks whose `on.alert` matches (the project's workflows, with `runs`); none: no runbook starts. */
-  runbooks?: { workflows: Iterable<Workflow>; track: (run: RunRecord, target: ReportTarget) => Promise<void> };
+  runbooks?: { workflows: Live<Iterable<Workflow>>; track: (run: RunRecord, target: ReportTarget) => Promise<void> };
   /** Tests shorten these. */
   pollMs?: number;
   blockMs?: number;
@@ -91,20 +93,23 @@ export interface Incidents {
  * The incident side, in every process that talks to chat (serve, shell): the consumer (one at a
  * time across processes, by lease) and the incident reporter for this process's platforms.
  */
+const NO_WORKFLOWS: readonly Workflow[] = [];
+
 export function startIncidents(opts: IncidentsOptions): Incidents {
-  // Read once: the auto runbooks start on alerts, the manual ones are buttons on the incidents they match.
-  const workflows = opts.runbooks ? [...opts.runbooks.workflows] : [];
-  const manual = compileRunbooks(workflows, 'manual');
+  // The auto runbooks start on alerts, the manual ones are buttons on the incidents they match;
+  // both compiled again when a reload puts new workflows in force.
+  const workflows = derived(() => current(opts.runbooks?.workflows ?? NO_WORKFLOWS), (w) => [...w]);
+  const manual = derived(workflows, (w) => compileRunbooks(w, 'manual'));
   const reporter = new IncidentReporter({
     redis: opts.redis,
     prefix: opts.prefix,
     platforms: opts.platforms,
     log: opts.log,
     buckets: opts.buckets,
-    maxAlertsListed: opts.config?.maxAlertsListed,
+    maxAlertsListed: current(opts.config)?.maxAlertsListed,
     retentionMs: opts.retentionMs,
     linkFor: opts.linkFor,
-    runbooksOf: manual.length > 0 && opts.runs ? (inc) => offeredRunbooks(manual, inc) : undefined,
+    runbooksOf: opts.runs ? (inc) => offeredRunbooks(manual(), inc) : undefined,
     pollMs: opts.pollMs,
     minIntervalMs: opts.minIntervalMs,
   });
@@ -116,8 +121,9 @@ export function startIncidents(opts: IncidentsOptions): Incidents {
     config: opts.config,
     defaultChannel: opts.defaultChannel,
     retentionMs: opts.retentionMs,
-    triggers: opts.triggers ?? (starter && !starter.empty ? starter.onChange : undefined),
-    settle: starter && !starter.empty ? (owner) => starter.settle(owner) : undefined,
+    // Asked at each change, not at start: a reload may add or remove every on.alert runbook.
+    triggers: opts.triggers ?? (starter ? (change) => (starter.empty ? Promise.resolve([]) : starter.onChange(change)) : undefined),
+    settle: starter ? (owner) => (starter.empty ? Promise.resolve([]) : starter.settle(owner)) : undefined,
     blockMs: opts.blockMs,
     onChange: () => reporter.poke(),
   });
@@ -139,13 +145,13 @@ export function startIncidents(opts: IncidentsOptions): Incidents {
 }
 
 /** The runbook starter of this process: runs an alert starts report in its incident's thread, on this process's platform of that kind. */
-function runbookStarter(opts: IncidentsOptions, runs: RunsApi, workflows: Workflow[], track: NonNullable<IncidentsOptions['runbooks']>['track']): RunbookStarter {
+function runbookStarter(opts: IncidentsOptions, runs: RunsApi, workflows: () => readonly Workflow[], track: NonNullable<IncidentsOptions['runbooks']>['track']): RunbookStarter {
   const store = new IncidentStore(opts.redis, opts.prefix);
   return new RunbookStarter({
     redis: opts.redis,
     store,
     runs,
-    runbooks: compileRunbooks(workflows),
+    runbooks: derived(workflows, (w) => compileRunbooks(w)),
     log: opts.log.child({ component: 'runbooks' }),
     retentionMs: opts.retentionMs,
     incidentLink: opts.linkFor,

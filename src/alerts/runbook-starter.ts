@@ -16,6 +16,7 @@ import { formatDuration } from '../chat/format-time.js';
 import { isEngineError } from '../engine/errors.js';
 import type { RunRecord, RunsApi } from '../engine/types.js';
 import type { Logger } from '../lib/logger.js';
+import { current, derived, type Live } from '../lib/live.js';
 import type { IncidentChange } from './consumer.js';
 import { alertName, type Incident, type TimelineEntry } from './incident.js';
 import type { IncidentStore } from './incident-store.js';
@@ -26,7 +27,8 @@ export interface RunbookStarterOptions {
   redis: Redis;
   store: IncidentStore;
   runs: RunsApi;
-  runbooks: readonly AlertRunbook[];
+  /** The runbooks alerts may start; live when the project reloads. */
+  runbooks: Live<readonly AlertRunbook[]>;
   log: Logger;
   /** Reports a started run in its incident's thread (the run reporter tracks it); idempotent. */
   report?: (run: RunRecord, incident: Incident) => Promise<void>;
@@ -51,16 +53,16 @@ interface DelayedRun {
 const STORM_REASON = 'alert storm: runbooks do not start for alert groups beyond storm.max_new_incidents_per_minute';
 
 export class RunbookStarter {
-  private readonly byName: Map<string, AlertRunbook>;
+  private readonly index: () => Map<string, AlertRunbook>;
   private readonly now: () => number;
 
   constructor(private readonly opts: RunbookStarterOptions) {
-    this.byName = new Map(opts.runbooks.map((r) => [r.workflow, r]));
+    this.index = derived(() => current(opts.runbooks), (list) => new Map(list.map((r) => [r.workflow, r])));
     this.now = opts.now ?? Date.now;
   }
 
   get empty(): boolean {
-    return this.byName.size === 0;
+    return this.index().size === 0;
   }
 
   /** The consumer's TriggerHook: starts (or delays, or skips) what the change asks for. */
@@ -68,7 +70,7 @@ export class RunbookStarter {
     const { notification: n, applied } = change;
     const inc = applied.incident;
     const entries: TimelineEntry[] = [];
-    for (const p of planRuns(this.opts.runbooks, n.source, applied)) {
+    for (const p of planRuns(current(this.opts.runbooks), n.source, applied)) {
       const fingerprint = p.runbook.scope === 'alert' ? p.alert.fingerprint : undefined;
       const base = { at: this.now(), workflow: p.runbook.workflow, ...(fingerprint ? { fingerprint } : {}) };
       if (change.storm) entries.push({ ...base, type: 'run-skipped', reason: STORM_REASON });
@@ -102,7 +104,7 @@ export class RunbookStarter {
         continue;
       }
       const inc = await store.load(d.incident);
-      const rb = this.byName.get(d.workflow);
+      const rb = this.index().get(d.workflow);
       const alert = inc?.alerts[d.fingerprint];
       let entries: TimelineEntry[] = [];
       if (inc && rb && alert) {

@@ -6,6 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { personOf, type Policy } from '../config/policy.js';
+import { current, type Live } from '../lib/live.js';
 import { DEFAULT_RETENTION_MS } from '../engine/index.js';
 
 export const AUDIT_TYPES = ['denied', 'started', 'cancelled', 'decided', 'acknowledged', 'silenced', 'unsilenced', 'resolved'] as const;
@@ -48,13 +49,13 @@ export function auditKey(prefix: string): string {
  * `policy` names people, so each entry says which person acted, whatever account they used;
  * `retentionMs` is how long entries are kept (CHATOPS_RETENTION).
  */
-export function createAuditLog(redis: Redis, prefix: string, policy?: Policy, opts: { retentionMs?: number } = {}): AuditLog {
+export function createAuditLog(redis: Redis, prefix: string, policy?: Live<Policy | undefined>, opts: { retentionMs?: number } = {}): AuditLog {
   const retentionMs = opts.retentionMs ?? DEFAULT_RETENTION_MS;
   return {
     async record(entry) {
       const now = Date.now();
       const fields: string[] = ['at', String(now)];
-      const full: AuditEntry = { ...entry, person: entry.person ?? personOf(policy, entry.who) };
+      const full: AuditEntry = { ...entry, person: entry.person ?? personOf(current(policy), entry.who) };
       for (const [k, v] of Object.entries(full)) if (v !== undefined) fields.push(k, String(v));
       // Stream ids start with their time in ms: MINID drops what is older than the retention.
       await redis

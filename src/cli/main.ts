@@ -11,6 +11,7 @@ import { register as registerDiscord } from './discord.js';
 import { register as registerDocs } from './docs.js';
 import { register as registerIncidents } from './incidents.js';
 import { register as registerPostmortem } from './postmortem.js';
+import { register as registerReload } from './reload.js';
 import { register as registerRun } from './run.js';
 import { register as registerServe } from './serve.js';
 import { register as registerShell } from './shell.js';
@@ -27,7 +28,7 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const register of [registerShell, registerServe, registerWorker, registerWorkers, registerRun, registerStatus, registerCancel, registerApprove, registerTranscript, registerIncidents, registerAlert, registerPostmortem, registerAudit, registerValidate, registerDocs, registerDiscord]) {
+  for (const register of [registerShell, registerServe, registerWorker, registerWorkers, registerReload, registerRun, registerStatus, registerCancel, registerApprove, registerTranscript, registerIncidents, registerAlert, registerPostmortem, registerAudit, registerValidate, registerDocs, registerDiscord]) {
     register(program);
   }
   for (const sub of program.commands) {

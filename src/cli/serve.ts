@@ -1,6 +1,7 @@
 /**
  * `chatops serve`: the front. Reads the environment, loads the project, connects Redis and starts
  * the HTTP server (health, readiness, metrics) with the Slack and Discord adapters when configured.
+ * The project reloads live: file watching, SIGHUP and `chatops reload` (src/reload/).
  * A bad Slack or Discord setting stops it at start with one message naming the variable. SIGTERM and SIGINT
  * shut down gracefully: no new requests, in-flight ones finish, runs are handed to other replicas;
  * within CHATOPS_SHUTDOWN_TIMEOUT, or the process exits anyway (shutdown.ts).
@@ -13,7 +14,8 @@ import { readSlackConfig, slackRequested, type SlackConfig } from '../adapters/s
 import { SlackConfigError } from '../adapters/slack/errors.js';
 import { readAlertSecrets } from '../alerts/auth.js';
 import { readEnv } from '../config/env.js';
-import { displayPath, loadProject } from '../config/load-project.js';
+import { displayPath } from '../config/load-project.js';
+import { ProjectHolder } from '../reload/project-holder.js';
 import { policyLocked } from '../config/policy.js';
 import { createLogger } from '../lib/logger.js';
 import { resolveRedis } from '../lib/redis-connect.js';
@@ -66,7 +68,8 @@ async function serve(opts: ServeOptions): Promise<number> {
     if (err instanceof WebKeyError) return fail(err.message);
     throw err;
   }
-  const project = await loadProject(env.chatopsDir);
+  const holder = await ProjectHolder.open(env.chatopsDir);
+  const project = holder.project;
   for (const p of project.problems) log[p.severity === 'error' ? 'error' : 'warn']({ file: displayPath(p.file), line: p.line, col: p.col }, p.message);
   if (project.problems.some((p) => p.severity === 'error')) log.warn('files with errors are left out; run `chatops validate` for details');
   if (project.policy === undefined) {
@@ -87,7 +90,7 @@ async function serve(opts: ServeOptions): Promise<number> {
   }
   let front;
   try {
-    front = await startFront({ redisUrl: redis.url, prefix: env.CHATOPS_PREFIX, project, log, port: env.PORT, slack, discord, alerts: { secrets: readAlertSecrets(env), defaultChannel: env.ALERT_CHANNEL, alertmanagerUrl: env.ALERTMANAGER_URL }, engine: { retentionMs: env.CHATOPS_RETENTION }, web: { keys: webKeys, token: env.CHATOPS_WEB_TOKEN || undefined, publicUrl: env.CHATOPS_PUBLIC_URL } });
+    front = await startFront({ redisUrl: redis.url, prefix: env.CHATOPS_PREFIX, project: holder, reload: { sighup: true, adminChannel: env.CHATOPS_ADMIN_CHANNEL }, log, port: env.PORT, slack, discord, alerts: { secrets: readAlertSecrets(env), defaultChannel: env.ALERT_CHANNEL, alertmanagerUrl: env.ALERTMANAGER_URL }, engine: { retentionMs: env.CHATOPS_RETENTION }, web: { keys: webKeys, token: env.CHATOPS_WEB_TOKEN || undefined, publicUrl: env.CHATOPS_PUBLIC_URL } });
   } catch (err) {
     await redis.private?.stop();
     if (err instanceof SlackConfigError || err instanceof DiscordConfigError) return fail(err.message);

@@ -1,10 +1,12 @@
 /**
  * `chatops worker [--concurrency N] [--pool POOL]…`: runs the steps of its pools (none given: the
  * default pool) until SIGINT/SIGTERM, then finishes its running steps within
- * CHATOPS_SHUTDOWN_TIMEOUT (shutdown.ts; a second signal quits at once).
+ * CHATOPS_SHUTDOWN_TIMEOUT (shutdown.ts; a second signal quits at once). The project reloads live
+ * (file watching, SIGHUP, `chatops reload`; src/reload/): steps always run from their run's snapshot.
  */
 import type { Command } from 'commander';
 import { openProject } from '../engine/bootstrap.js';
+import { ProjectHolder } from '../reload/project-holder.js';
 import { startServedWorker } from '../server/worker-http.js';
 import { formatDuration } from '../workflow/duration.js';
 import { POOL_PATTERN, workflowPools } from '../workflow/schema.js';
@@ -33,11 +35,12 @@ export async function workerCommand(opts: { concurrency: string; pool?: string[]
     console.error(`chatops worker: ${err.message}`);
     return EXIT.failed;
   }
-  const served = await startServedWorker({ ...opened.options, concurrency, pools, port: opened.env.CHATOPS_WORKER_PORT });
+  const holder = await ProjectHolder.open(opened.env.chatopsDir);
+  const served = await startServedWorker({ ...opened.options, holder, reload: { sighup: true }, concurrency, pools, port: opened.env.CHATOPS_WORKER_PORT });
   const worker = served.worker;
   const http = served.http ? `, health and metrics on port ${served.http.port}` : '';
-  const unused = worker.pools.filter((p) => !workflowPools(opened.project.workflows.values()).includes(p));
-  console.error(`worker ${worker.id} started: pool(s) ${worker.pools.join(', ')}, concurrency ${concurrency} per pool, ${opened.project.workflows.size} workflow(s), prefix ${opened.env.CHATOPS_PREFIX}${http}`);
+  const unused = worker.pools.filter((p) => !workflowPools(holder.project.workflows.values()).includes(p));
+  console.error(`worker ${worker.id} started: pool(s) ${worker.pools.join(', ')}, concurrency ${concurrency} per pool, ${holder.project.workflows.size} workflow(s), project ${holder.version}, prefix ${opened.env.CHATOPS_PREFIX}${http}`);
   if (unused.length > 0 && pools.length > 0) console.error(`note: no workflow here runs on ${unused.join(', ')} (runs_on:); this worker waits for such steps all the same`);
   const timeoutMs = opened.env.CHATOPS_SHUTDOWN_TIMEOUT;
   await untilStopped({

@@ -9,7 +9,7 @@ export function formatWorkers(workers: readonly WorkerInfo[], now: number): stri
   if (workers.length === 0) return ['no worker is running: start one with `chatops worker` (add --pool NAME for a runs_on: pool)'];
   const lines: string[] = [];
   for (const w of workers) {
-    lines.push(`${w.id}  pools ${w.pools.join(',')}  concurrency ${w.concurrency}  version ${w.version}  up ${formatDuration(Math.max(0, now - w.startedAt))}  holds ${w.held.length} step(s)`);
+    lines.push(`${w.id}  pools ${w.pools.join(',')}  concurrency ${w.concurrency}  version ${w.version}${w.project !== undefined ? `  project ${w.project}` : ''}  up ${formatDuration(Math.max(0, now - w.startedAt))}  holds ${w.held.length} step(s)`);
     for (const h of w.held) lines.push(`  ${h.runId} ${h.stepId}${h.attempt > 1 ? ` (attempt ${h.attempt})` : ''}  running ${formatDuration(Math.max(0, now - h.startedAt))}`);
   }
   return lines;
@@ -27,7 +27,7 @@ export async function workersCommand(opts: { json?: boolean }): Promise<number> 
 export function register(program: Command): void {
   program
     .command('workers')
-    .description('list the live workers: pools, concurrency, version and the steps they hold')
+    .description('list the live workers: pools, concurrency, version, project version and the steps they hold')
     .option('--json', 'print them as a JSON array')
     .action(async (opts: { json?: boolean }) => {
       process.exitCode = await workersCommand(opts);

@@ -70,6 +70,8 @@ const envSchema = z.object({
   ALERTMANAGER_URL: z.string().url().optional(),
   /** Where incidents go when no alerts.yaml route matches: `platform:channel`. */
   ALERT_CHANNEL: z.string().regex(/^[a-z][a-z0-9_.-]*:.+$/, 'expected platform:channel, e.g. slack:C0ALERTS').optional(),
+  /** Where a refused live reload (a broken runbook edit) is reported: `platform:channel`. */
+  CHATOPS_ADMIN_CHANNEL: z.string().regex(/^[a-z][a-z0-9_.-]*:.+$/, 'expected platform:channel, e.g. slack:C0OPSADMIN').optional(),
   /** HMAC key(s) of the signed page links, the same on every front (comma-separated: the first signs). */
   CHATOPS_WEB_KEY: z.string().optional(),
   /** Token for the list pages (`/runs`, `/incidents`). */

@@ -114,6 +114,14 @@ export class Keys {
   get cancelChannel(): string {
     return `${this.prefix}:cancel`;
   }
+  /** `chatops reload` publishes here; every serve and worker reloads its project (src/reload/). */
+  get reloadChannel(): string {
+    return `${this.prefix}:reload`;
+  }
+  /** Set once per refused file text, so one replica of many tells the admin channel (src/reload/). */
+  reloadTold(hash: string): string {
+    return `${this.prefix}:reload:told:${hash}`;
+  }
   /** BullMQ's own prefix; its queue name is `steps`. */
   get queuePrefix(): string {
     return `${this.prefix}:q`;

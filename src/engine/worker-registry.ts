@@ -27,6 +27,8 @@ export interface WorkerInfo {
   concurrency: number;
   /** The bot's version (package.json). */
   version: string;
+  /** The project version in force in this worker (src/reload/: sha256 of its files); absent from older workers. */
+  project?: string;
   host: string;
   pid: number;
   startedAt: number;

@@ -47,6 +47,8 @@ export interface WorkerOptions extends EngineOptions {
   /** BullMQ stall detection; shorten in tests. */
   stall?: { lockDurationMs?: number; stalledIntervalMs?: number; maxStalledCount?: number };
   heartbeatMs?: number;
+  /** The project version in force, announced with each heartbeat (src/reload/). */
+  projectVersion?: () => string;
   /** How often locks are renewed and reclaimed; default a third of the lease, at most 5 s. */
   maintenanceMs?: number;
 }
@@ -57,6 +59,8 @@ export interface WorkerHandle {
   engine: Engine;
   /** Steps running in this process now. */
   activeSteps(): number;
+  /** Writes a heartbeat now (after a reload, so `chatops workers` shows the new project version). */
+  announce(): Promise<void>;
   /** Stops taking jobs, waits for running steps, disconnects. Idempotent. */
   close(): Promise<void>;
 }
@@ -120,7 +124,8 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
 
   const startedAt = Date.now();
   const version = packageVersion();
-  const beat = () => announce(engine.redis, engine.keys, { id, pools, concurrency, version, host: hostname(), pid: process.pid, startedAt, beatAt: Date.now(), held: active.held() });
+  const project = opts.projectVersion;
+  const beat = () => announce(engine.redis, engine.keys, { id, pools, concurrency, version, ...(project ? { project: project() } : {}), host: hostname(), pid: process.pid, startedAt, beatAt: Date.now(), held: active.held() });
   await beat();
   const timers: NodeJS.Timeout[] = [];
   const every = (ms: number, fn: () => Promise<void>, what: string) => {
@@ -148,6 +153,7 @@ export async function startWorker(opts: WorkerOptions): Promise<WorkerHandle> {
     pools,
     engine,
     activeSteps: () => active.size,
+    announce: beat,
     close() {
       closing ??= (async () => {
         for (const t of timers) clearInterval(t);

@@ -1,10 +1,12 @@
 /**
  * The front of `chatops serve`, assembled: one HTTP server (health, readiness, metrics, and the
  * platform routes), the engine's RunsApi, the command router, the reporter pool that drives the
- * living messages, and the Slack and Discord adapters when configured. `serve` (cli/serve.ts) only reads the
+ * living messages, and the Slack and Discord adapters when configured. Given a ProjectHolder, the
+ * project reloads live (src/reload/): every part reads the project in force through its views. `serve` (cli/serve.ts) only reads the
  * environment and calls this; tests call it with a fake Slack API.
  */
 import type { Redis } from 'ioredis';
+import { hostname } from 'node:os';
 import { mountAlerts, startIncidents, type AlertsFront, type AlertsFrontOptions, type Incidents } from '../alerts/front.js';
 import { IncidentStore } from '../alerts/incident-store.js';
 import { createIncidentDesk, loadPostmortem } from '../alerts/incident-desk.js';
@@ -17,8 +19,13 @@ import { createDiscordFront, type DiscordFront, type DiscordTuning } from '../ad
 import { createAuditLog } from '../chat/audit.js';
 import type { ChatPlatform } from '../chat/platform.js';
 import { ReporterPool, type ReporterPoolOptions } from '../chat/reporter.js';
-import { createRouter, type Router } from '../chat/router.js';
+import { createRouter, type Router, type RouterDeps } from '../chat/router.js';
 import type { Project } from '../config/load-project.js';
+import { liveRouter } from '../chat/live-router.js';
+import type { LiveReload } from '../reload/live-reload.js';
+import { startProcessReload, type ReloadSettings } from '../reload/process-reload.js';
+import type { ProjectHolder, ProjectSource } from '../reload/project-holder.js';
+import { projectViews } from '../reload/project-views.js';
 import { createEngine, type Engine, type EngineOptions } from '../engine/index.js';
 import { closeRedis, connectRedis, waitUnlessAway } from '../lib/redis-connect.js';
 import { mountWeb, type WebFront, type WebOptions } from '../web/front.js';
@@ -33,7 +40,10 @@ import { registerFrontMetrics } from './front-metrics.js';
 export interface FrontOptions {
   redisUrl: string;
   prefix: string;
-  project: Project;
+  /** A holder reloads live (serve); a project is fixed (tests). */
+  project: Project | ProjectHolder;
+  /** Live reload's triggers and admin channel (with a holder). */
+  reload?: ReloadSettings;
   log: Logger;
   port: number;
   host?: string;
@@ -65,17 +75,22 @@ export interface Front {
   alerts: AlertsFront;
   incidents: Incidents;
   web: WebFront;
+  /** The project in force and its version. */
+  project: ProjectSource;
+  /** Set when the project reloads live. */
+  reload?: LiveReload;
   /** Graceful stop: stop taking requests, let in-flight ones finish, hand runs back, close. Idempotent. */
   close(): Promise<void>;
 }
 
 export async function startFront(opts: FrontOptions): Promise<Front> {
-  const { log, prefix, project } = opts;
+  const { log, prefix } = opts;
+  const views = projectViews(opts.project);
   const redis = connectRedis(opts.redisUrl, log);
-  const server = createHttpServer({ log, readiness: [redisCheck(redis)] });
+  const server = createHttpServer({ log, readiness: [redisCheck(redis)], readyInfo: () => ({ project: views.source.version }) });
   const registry = server.metrics.registry;
   // Scrapes also count what terminals and port-less workers relayed (the engine exists by then).
-  const engine: Engine = createEngine({ redisUrl: opts.redisUrl, prefix, project, log, observer: createEngineMetrics(registry, { relayed: () => engine.relay }), ...opts.engine });
+  const engine: Engine = createEngine({ redisUrl: opts.redisUrl, prefix, project: views.engine, log, observer: createEngineMetrics(registry, { relayed: () => engine.relay }), ...opts.engine });
   registerFrontMetrics(registry, { engine, redis, prefix });
   const slackMetrics = createSlackMetrics(registry);
 
@@ -83,30 +98,26 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
   // router also looks up a platform's reply limits when it answers, once the platforms are in).
   let reporters: ReporterPool | undefined;
   const platforms: ChatPlatform[] = [];
-  const router = createRouter({
+  const audit = createAuditLog(redis, prefix, views.policy, { retentionMs: opts.engine?.retentionMs });
+  const desk = createIncidentDesk({
+    redis,
+    prefix,
     runs: engine,
-    commands: project.commands.values(),
-    policy: project.policy,
-    audit: createAuditLog(redis, prefix, project.policy, { retentionMs: opts.engine?.retentionMs }),
-    log,
-    prefixes: opts.slack ? [opts.slack.command] : undefined,
-    onRunStarted: async (run, ctx) => {
-      // The requester (with its private reply handle) hears of the run if the channel is closed to the bot.
-      // Started in an incident's thread: reported in that thread (its header a reply under the incident).
-      const threadKey = ctx.incidentId !== undefined ? new AlertKeys(prefix).message(ctx.incidentId) : undefined;
-      await reporters?.track(run, { platform: ctx.platform, channel: ctx.channel, requester: ctx.target, ...(threadKey ? { threadKey } : {}) });
-    },
-    replyLimits: (name) => platforms.find((p) => p.name === name)?.replyLimits,
-    incidents: createIncidentDesk({
-      redis,
-      prefix,
-      runs: engine,
-      runLink: (id) => webFront?.runUrl(id),
-      incidentLink: (id) => webFront?.incidentUrl(id),
-      alertmanagerUrl: opts.alerts?.alertmanagerUrl,
-      onChange: () => incidentsRef?.reporter.poke(),
-    }),
+    runLink: (id) => webFront?.runUrl(id),
+    incidentLink: (id) => webFront?.incidentUrl(id),
+    alertmanagerUrl: opts.alerts?.alertmanagerUrl,
+    onChange: () => incidentsRef?.reporter.poke(),
   });
+  const onRunStarted: RouterDeps['onRunStarted'] = async (run, ctx) => {
+    // The requester (with its private reply handle) hears of the run if the channel is closed to the bot.
+    // Started in an incident's thread: reported in that thread (its header a reply under the incident).
+    const threadKey = ctx.incidentId !== undefined ? new AlertKeys(prefix).message(ctx.incidentId) : undefined;
+    await reporters?.track(run, { platform: ctx.platform, channel: ctx.channel, requester: ctx.target, ...(threadKey ? { threadKey } : {}) });
+  };
+  const replyLimits = (name: string) => platforms.find((p) => p.name === name)?.replyLimits;
+  const prefixes = opts.slack ? [opts.slack.command] : undefined;
+  // Built again for each project a reload puts in force (its commands' usages are compiled).
+  const router = liveRouter(views.per((p) => createRouter({ runs: engine, commands: p.commands.values(), policy: p.policy, audit, log, prefixes, onRunStarted, replyLimits, incidents: desk })));
   let webFront: WebFront | undefined;
   let incidentsRef: Incidents | undefined;
 
@@ -132,7 +143,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
         config: opts.slack,
         log,
         router,
-        policy: project.policy,
+        policy: views.policy,
         threadRuns: createThreadRuns(redis, prefix),
         server,
         onAck: (ms) => slackMetrics.ackSeconds.observe(ms / 1000),
@@ -141,7 +152,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       platforms.push(slack.platform);
     }
     if (opts.discord) {
-      discord = await createDiscordFront({ config: opts.discord, log, router, commands: project.commands.values(), workflows: () => engine.workflows(), redis, prefix, server, ...opts.discordOptions });
+      discord = await createDiscordFront({ config: opts.discord, log, router, commands: views.commands, workflows: () => engine.workflows(), redis, prefix, server, ...opts.discordOptions });
       platforms.push(discord.platform);
     }
     platforms.push(...(opts.platforms ?? []));
@@ -154,19 +165,21 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       prefix,
       log,
       platforms,
-      config: project.alerts,
+      config: views.alerts,
       defaultChannel: opts.alerts?.defaultChannel,
       buckets: (name) => pool.bucketsOf(name),
       retentionMs: opts.engine?.retentionMs,
       linkFor: (id) => web.incidentUrl(id),
       runs: engine,
-      runbooks: { workflows: project.workflows.values(), track: (run, target) => pool.track(run, target) },
+      runbooks: { workflows: views.workflows, track: (run, target) => pool.track(run, target) },
       pollMs: opts.reporter?.pollMs,
       blockMs: opts.reporter?.blockMs,
       minIntervalMs: opts.reporter?.minIntervalMs,
     });
     incidentsRef = incidents;
     cleanups.push(() => incidents.close());
+    const reload = await startProcessReload({ views, redisUrl: opts.redisUrl, prefix, log, name: `serve ${hostname()}:${process.pid}`, registry, settings: opts.reload, chat: { redis, platforms: () => platforms } });
+    if (reload) cleanups.push(() => reload.close());
     if (slack) await slack.start();
     if (discord) await discord.start();
     const port = await server.listen(opts.port, opts.host);
@@ -184,11 +197,13 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
       alerts,
       incidents,
       web,
+      project: views.source,
+      ...(reload ? { reload } : {}),
       close() {
         closing ??= (async () => {
           // Each step runs on its own so one failure does not leave the rest open. Reporters wait on
           // Redis for their leases and reads: while it is unreachable there is nothing to hand over.
-          for (const step of [() => server.close(), () => slack?.stop(), () => discord?.stop(), () => alerts.close(), () => waitUnlessAway(incidents.close(), redis), () => waitUnlessAway(web.close(), redis), () => waitUnlessAway(pool.close(), redis), () => engine.close(), () => closeRedis(redis)]) {
+          for (const step of [() => reload?.close(), () => server.close(), () => slack?.stop(), () => discord?.stop(), () => alerts.close(), () => waitUnlessAway(incidents.close(), redis), () => waitUnlessAway(web.close(), redis), () => waitUnlessAway(pool.close(), redis), () => engine.close(), () => closeRedis(redis)]) {
             try {
               await step();
             } catch (err) {

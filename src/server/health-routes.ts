@@ -26,10 +26,11 @@ async function withTimeout(p: Promise<void>, ms: number): Promise<void> {
   }
 }
 
-export function registerHealthRoutes(server: FastifyInstance, checks: readonly ReadinessCheck[], isDraining: () => boolean): void {
+/** `info` adds fields to every /readyz answer (the project version in force, src/reload/). */
+export function registerHealthRoutes(server: FastifyInstance, checks: readonly ReadinessCheck[], isDraining: () => boolean, info: () => Record<string, unknown> = () => ({})): void {
   server.get('/healthz', async () => ({ status: 'ok' }));
   server.get('/readyz', async (_req, reply) => {
-    if (isDraining()) return reply.code(503).send({ status: 'draining' });
+    if (isDraining()) return reply.code(503).send({ status: 'draining', ...info() });
     const results: Record<string, string> = {};
     let ready = true;
     await Promise.all(
@@ -43,7 +44,7 @@ export function registerHealthRoutes(server: FastifyInstance, checks: readonly R
         }
       }),
     );
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: results });
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks: results, ...info() });
   });
 }
 

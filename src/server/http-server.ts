@@ -13,6 +13,8 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export interface HttpServerOptions {
   log: Logger;
   readiness?: ReadinessCheck[];
+  /** Fields added to every /readyz answer (the project version). */
+  readyInfo?: () => Record<string, unknown>;
   bodyLimit?: number;
   metrics?: ServerMetrics;
 }
@@ -47,7 +49,7 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
     metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
   });
-  registerHealthRoutes(app, opts.readiness ?? [], () => draining);
+  registerHealthRoutes(app, opts.readiness ?? [], () => draining, opts.readyInfo);
   app.get('/metrics', async (_req, reply) => {
     const text = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(text);

@@ -12,6 +12,7 @@ import type { Redis } from 'ioredis';
 import type { CommandDef } from '../../config/load-project.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Workflow } from '../../workflow/schema.js';
+import { current, derived, type Live } from '../../lib/live.js';
 import { createDiscordMetrics } from '../../server/discord-metrics.js';
 import type { HttpServer } from '../../server/http-server.js';
 import type { DiscordConfig } from './config.js';
@@ -27,6 +28,8 @@ import { createDiscordThreadRuns } from './thread-runs.js';
 
 /** How long a command may wait for the router before the ack goes out deferred. */
 export const ACK_BUDGET_MS = 2_000;
+const NO_COMMANDS: readonly CommandDef[] = [];
+
 /** How long stop() waits for acked commands to finish starting their runs. */
 const STOP_WAIT_MS = 10_000;
 
@@ -45,7 +48,7 @@ export interface DiscordFrontOptions extends DiscordTuning {
   log: Logger;
   router: InteractionDeps['router'];
   /** The project's commands (typed slash commands are looked up by name). */
-  commands?: Iterable<CommandDef>;
+  commands?: Live<Iterable<CommandDef>>;
   /** The workflows in force (the engine's): which inputs are secret. */
   workflows: () => ReadonlyMap<string, Workflow>;
   /** Where the thread → run map is kept (shared by every replica). */
@@ -93,8 +96,22 @@ export async function createDiscordFront(opts: DiscordFrontOptions): Promise<Dis
   const threadRuns = createDiscordThreadRuns(opts.redis, opts.prefix);
   const metrics = createDiscordMetrics(opts.server.metrics.registry);
   const platform = new DiscordPlatform({ rest, applicationId: config.applicationId, log, threadRuns, tokenLifetimeMs: opts.tokenLifetimeMs, now });
-  const commands = new Map([...(opts.commands ?? [])].map((c) => [c.pattern.name, c]));
-  const deps: InteractionDeps = { router: opts.router, platform, threadRuns, commands, workflows: opts.workflows, log, now, ackBudgetMs: opts.ackBudgetMs ?? ACK_BUDGET_MS, onAck: (ms) => metrics.ackSeconds.observe(ms / 1000), pending: new Set() };
+  const commands = derived(() => current(opts.commands) ?? NO_COMMANDS, (defs) => new Map([...defs].map((c) => [c.pattern.name, c])));
+  const deps: InteractionDeps = {
+    router: opts.router,
+    platform,
+    threadRuns,
+    // The project's typed commands in force now (live reload).
+    get commands() {
+      return commands();
+    },
+    workflows: opts.workflows,
+    log,
+    now,
+    ackBudgetMs: opts.ackBudgetMs ?? ACK_BUDGET_MS,
+    onAck: (ms) => metrics.ackSeconds.observe(ms / 1000),
+    pending: new Set(),
+  };
   const handle = (i: APIInteraction, respond: Respond) => handleInteraction(i, respond, deps);
   const onRequest = (outcome: InteractionOutcome) => metrics.interactions.inc({ outcome });
   if (config.mode === 'http') {

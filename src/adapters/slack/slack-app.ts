@@ -22,6 +22,7 @@ import { SlackHttpReceiver } from './receiver.js';
 import { SlackPlatform } from './slack-platform.js';
 import type { ThreadRuns } from './thread-runs.js';
 import { policySlackGroups, UserGroupResolver } from './usergroups.js';
+import { current, type Live } from '../../lib/live.js';
 
 const { App } = bolt;
 
@@ -34,7 +35,8 @@ export interface SlackFrontOptions {
   config: SlackConfig;
   log: Logger;
   router: Pick<Router, 'handleMessage' | 'handleClick'>;
-  policy?: Policy;
+  /** The policy in force (its Slack user groups are resolved); live when the project reloads. */
+  policy?: Live<Policy | undefined>;
   threadRuns?: ThreadRuns;
   /** Required in HTTP mode: POST /slack/events is mounted on it (before it listens). */
   server?: HttpServer;
@@ -79,7 +81,7 @@ export async function createSlackFront(opts: SlackFrontOptions): Promise<SlackFr
   const platform = new SlackPlatform({ token: config.botToken, apiUrl: config.apiUrl, command: config.command, log, threadRuns: opts.threadRuns, onRateLimited: opts.onRateLimited });
   const me = await checkToken(platform, config);
   if (me.name) platform.botName = me.name;
-  const groups = new UserGroupResolver(platform.client, policySlackGroups(opts.policy), log, opts.groupTtlMs);
+  const groups = new UserGroupResolver(platform.client, () => policySlackGroups(current(opts.policy)), log, opts.groupTtlMs);
   const groupsOf = (user: string) => groups.groupsOf(user);
   const clientOptions = config.apiUrl ? { slackApiUrl: config.apiUrl } : undefined;
   const common = { token: config.botToken, botId: me.botId, botUserId: me.userId, tokenVerificationEnabled: false, logger: boltLogger(log), clientOptions, convoStore: false as const };

@@ -7,6 +7,7 @@
 import type { webApi } from '@slack/bolt';
 import type { Policy } from '../../config/policy.js';
 import type { Logger } from '../../lib/logger.js';
+import { current, type Live } from '../../lib/live.js';
 
 export const GROUP_PREFIX = 'slack-group:';
 export const DEFAULT_GROUP_TTL_MS = 60_000;
@@ -31,7 +32,7 @@ export class UserGroupResolver {
 
   constructor(
     private readonly client: Pick<webApi.WebClient, 'usergroups'>,
-    private readonly groups: readonly string[],
+    private readonly groups: Live<readonly string[]>,
     private readonly log: Logger,
     private readonly ttlMs = DEFAULT_GROUP_TTL_MS,
     now?: () => number,
@@ -41,7 +42,7 @@ export class UserGroupResolver {
 
   /** `slack-group:S…` for each policy group the user is in. */
   async groupsOf(userId: string): Promise<string[]> {
-    const found = await Promise.all(this.groups.map(async (g) => ((await this.members(g)).has(userId) ? `${GROUP_PREFIX}${g}` : undefined)));
+    const found = await Promise.all(current(this.groups).map(async (g) => ((await this.members(g)).has(userId) ? `${GROUP_PREFIX}${g}` : undefined)));
     return found.filter((g): g is string => g !== undefined);
   }
 

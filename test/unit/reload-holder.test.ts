@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProjectHolder } from '../../src/reload/project-holder.js';
+import { relevantPath } from '../../src/reload/watch.js';
+
+const wf = (echo: string) => `name: hello\nsteps:\n  - id: say\n    run: echo ${echo}\n`;
+const CMD = 'name: hello\nusage: hello\nworkflow: hello\n';
+const POLICY = 'roles:\n  ops:\n    members: ["shell:alice"]\nrules:\n  - commands: ["*"]\n    roles: [ops]\n';
+
+const dirs: string[] = [];
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'chatops-reload-unit-'));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) put(dir, name, text);
+  return dir;
+}
+function put(dir: string, name: string, text: string): void {
+  mkdirSync(join(dir, name, '..'), { recursive: true });
+  writeFileSync(join(dir, name), text);
+}
+const say = (h: ProjectHolder) => h.project.workflows.get('hello')?.steps[0]?.run;
+
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('ProjectHolder: a reload keeps the last good version of a broken file', () => {
+  it('puts a valid edit in force with a new version, the same for every holder of the same files', async () => {
+    const dir = project({ 'workflows/hello.yaml': wf('one'), 'commands/hello.yaml': CMD, 'policy.yaml': POLICY });
+    const h = await ProjectHolder.open(dir);
+    expect(h.project.problems.filter((p) => p.severity === 'error')).toEqual([]);
+    const v1 = h.version;
+    expect(v1).toMatch(/^[0-9a-f]{16}$/);
+    expect((await h.reload()).result).toBe('unchanged');
+    put(dir, 'workflows/hello.yaml', wf('two'));
+    const o = await h.reload();
+    expect(o).toMatchObject({ result: 'ok', refused: [] });
+    expect(o.changed).toEqual([expect.stringMatching(/workflows\/hello\.yaml$/)]);
+    expect(say(h)).toBe('echo two');
+    expect(h.version).not.toBe(v1);
+    expect((await ProjectHolder.open(dir)).version).toBe(h.version);
+  });
+
+  it('a broken edit is refused with file:line:col, reported once, and mended by the next good edit', async () => {
+    const dir = project({ 'workflows/hello.yaml': wf('one'), 'commands/hello.yaml': CMD, 'policy.yaml': POLICY });
+    const h = await ProjectHolder.open(dir);
+    const v1 = h.version;
+    put(dir, 'workflows/hello.yaml', 'name: hello\nsteps:\n  - id: say\n    run: echo two\n    bogus: 1\n');
+    const o = await h.reload();
+    expect(o.result).toBe('failed');
+    expect(o.refused).toHaveLength(1);
+    expect(o.refused[0]).toMatchObject({ file: expect.stringMatching(/workflows\/hello\.yaml$/), keptLastGood: true });
+    expect(o.refused[0]?.problems[0]).toMatchObject({ line: 5, col: 5, severity: 'error' });
+    expect(say(h)).toBe('echo one');
+    expect(h.project.commands.has('hello')).toBe(true); // its command stays, with the last good workflow
+    expect(h.version).toBe(v1);
+    // The same broken text again (a second save, a watch event) is not reported again; it stays refused.
+    expect(await h.reload()).toMatchObject({ result: 'unchanged', refused: [] });
+    expect(h.refused).toHaveLength(1);
+    put(dir, 'workflows/hello.yaml', wf('three'));
+    expect((await h.reload()).result).toBe('ok');
+    expect(say(h)).toBe('echo three');
+    expect(h.refused).toEqual([]);
+  });
+
+  it('a command edited to name an unknown workflow keeps its last good text (cross-checks count as errors)', async () => {
+    const dir = project({ 'workflows/hello.yaml': wf('one'), 'commands/hello.yaml': CMD, 'policy.yaml': POLICY });
+    const h = await ProjectHolder.open(dir);
+    put(dir, 'commands/hello.yaml', 'name: hello\nusage: hello\nworkflow: helo\n');
+    const o = await h.reload();
+    expect(o.refused.map((r) => r.file)).toEqual([expect.stringMatching(/commands\/hello\.yaml$/)]);
+    expect(h.project.commands.get('hello')?.workflow).toBe('hello');
+  });
+
+  it('a new broken file is left out and reported; a removed workflow is removed', async () => {
+    const dir = project({ 'workflows/hello.yaml': wf('one'), 'workflows/other.yaml': 'name: other\nsteps:\n  - id: a\n    run: "true"\n', 'policy.yaml': POLICY });
+    const h = await ProjectHolder.open(dir);
+    put(dir, 'workflows/new.yaml', 'name: new\nsteps: [\n');
+    unlinkSync(join(dir, 'workflows/other.yaml'));
+    const o = await h.reload();
+    expect(o.result).toBe('failed');
+    expect(o.refused).toEqual([expect.objectContaining({ file: expect.stringMatching(/workflows\/new\.yaml$/), keptLastGood: false })]);
+    expect([...h.project.workflows.keys()]).toEqual(['hello']);
+  });
+
+  it('the policy fails closed: a broken or removed policy.yaml keeps the last good one', async () => {
+    const dir = project({ 'workflows/hello.yaml': wf('one'), 'commands/hello.yaml': CMD, 'policy.yaml': POLICY });
+    const h = await ProjectHolder.open(dir);
+    const before = h.project.policy;
+    put(dir, 'policy.yaml', 'roles: [\n');
+    expect((await h.reload()).refused.map((r) => r.file)).toEqual([expect.stringMatching(/policy\.yaml$/)]);
+    expect(h.project.policy).toEqual(before);
+    unlinkSync(join(dir, 'policy.yaml'));
+    const gone = await h.reload();
+    expect(gone.refused[0]?.problems[0]?.message).toMatch(/policy file removed/);
+    expect(h.project.policy).toEqual(before);
+  });
+});
+
+describe('watchProject: which paths are the project', () => {
+  it('takes workflows/, commands/, policy.yaml, alerts.yaml and a ConfigMap swap, nothing else', () => {
+    for (const p of ['workflows/a.yaml', 'workflows', 'commands/x/b.yml', 'policy.yaml', 'Policy.yml', 'alerts.yaml', '..data', '..2026_12_02']) expect([p, relevantPath(p)]).toEqual([p, true]);
+    for (const p of ['docs/runbooks/a.md', '.git/index', 'README.md', 'node_modules/x/workflows/a.yaml']) expect([p, relevantPath(p)]).toEqual([p, false]);
+  });
+});
