@@ -36,7 +36,7 @@ import { EventReader } from './event-reader.js';
 import { readRunRecord, readStepRecord, storedStepJson } from './records.js';
 import { parseAdvance, Scripts, type ReadyStep } from './redis-scripts.js';
 import { RepairMarks } from './repair-marks.js';
-import { RunContexts, type RunContext, type RunMeta } from './run-context.js';
+import { RunContexts, runLogFields, type RunContext, type RunMeta } from './run-context.js';
 import { resolveSecretKey } from './seal.js';
 import { freshRecord, prepareRun, SnapshotCache } from './prepare-run.js';
 import { loadSnapshot } from './snapshot-store.js';
@@ -249,8 +249,8 @@ export class Engine implements RunsApi {
         throw new EngineError('CONCURRENCY_HELD', `${workflow.name} is already running for "${lockKey}"${who}; try again when it ends`, { key: lockKey, holder: holderId });
       }
       this.rememberSnapshot(snap.sha);
-      this.contexts.put(runId, { meta, def: workflow, graph: snap.graph, inputs: prep.inputs, sealed: prep.sealed, masker: prep.masker, log: this.log.child({ runId, workflow: workflow.name }) });
-      this.log.info({ runId, workflow: workflow.name, requester: meta.trigger.requester, state: tag }, 'run created');
+      this.contexts.put(runId, { meta, def: workflow, graph: snap.graph, inputs: prep.inputs, sealed: prep.sealed, masker: prep.masker, log: this.log.child(runLogFields(runId, meta)) });
+      this.log.info({ ...runLogFields(runId, meta), requester: meta.trigger.requester, state: tag }, 'run created');
       let adv = { done: '', ready: [] as ReadyStep[] };
       if (tag === 'started') {
         this.observer.runStarted(workflow.name, meta.trigger.kind);

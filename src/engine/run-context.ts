@@ -45,6 +45,12 @@ export function maskerFor(sealed: Sealed): Masker {
   return new Masker(values);
 }
 
+/** What every log line about a run carries: its id, workflow and, for a run an incident started, the incident's id. */
+export function runLogFields(runId: string, meta: Pick<RunMeta, 'workflow' | 'alert'>): Record<string, string> {
+  const incident = (meta.alert?.incident as { id?: unknown } | undefined)?.id;
+  return { runId, workflow: meta.workflow, ...(typeof incident === 'string' ? { incident } : {}) };
+}
+
 export class RunContexts {
   private readonly cache = new Map<string, RunContext>();
 
@@ -82,7 +88,7 @@ export class RunContexts {
       inputs: { ...parsedMeta.inputs, ...sealed.inputs },
       sealed,
       masker: maskerFor(sealed),
-      log: this.log.child({ runId, workflow: parsedMeta.workflow }),
+      log: this.log.child(runLogFields(runId, parsedMeta)),
     };
     this.put(runId, rc);
     return rc;

@@ -14,6 +14,8 @@ import type { Front } from '../../src/server/front.js';
 import { startServedWorker, type ServedWorker } from '../../src/server/worker-http.js';
 import { removeDir, startAlertsFront, writeProject } from '../helpers/alerts-front.js';
 import { testRedisUrl, uniquePrefix } from '../helpers/redis.js';
+import { amSample, sendAlert } from '../helpers/alert-senders.js';
+import { until } from '../helpers/until.js';
 
 function memoryLog(): { lines: string[]; log: ReturnType<typeof createLogger> } {
   const lines: string[] = [];
@@ -32,6 +34,8 @@ function memoryLog(): { lines: string[]; log: ReturnType<typeof createLogger> } 
 describe('log lines about a run', () => {
   let dir: string;
   let front: Front;
+  let base: string;
+  let prefix: string;
   let served: ServedWorker;
   const frontLog = memoryLog();
   const workerLog = memoryLog();
@@ -43,10 +47,11 @@ describe('log lines about a run', () => {
       'policy.yaml': 'roles:\n  oncall: { members: [shell:alice] }\nrules:\n  - { commands: [flaky], roles: [oncall], channels: ["*"] }\n',
       'commands/flaky.yaml': 'name: flaky\ndescription: Fails once, then works.\nusage: flaky\nworkflow: flaky\n',
       // The step fails on its first attempt (no marker yet) and succeeds on the retry.
+      'workflows/triage.yaml': "name: triage\non:\n  alert: { matchers: ['alertname=\"HighErrorRate\"'] }\nsteps:\n  - id: look\n    run: echo looking\n",
       'workflows/flaky.yaml': `name: flaky\nsteps:\n  - id: once\n    retry: { attempts: 2, backoff: 10ms }\n    run: 'if [ -f ${marker} ]; then echo ok; else touch ${marker}; exit 3; fi'\n`,
     }));
-    const prefix = uniquePrefix('logs');
-    ({ front } = await startAlertsFront({ redisUrl: testRedisUrl(), prefix, project, log: frontLog.log }));
+    prefix = uniquePrefix('logs');
+    ({ front, base } = await startAlertsFront({ redisUrl: testRedisUrl(), prefix, project, log: frontLog.log }));
     served = await startServedWorker({ redisUrl: testRedisUrl(), prefix, project, log: workerLog.log, secretKey: 'alerts-tests-secret-key', concurrency: 1 });
   });
 
@@ -76,5 +81,24 @@ describe('log lines about a run', () => {
     // The story spans both processes: created on the front, the step's attempts on the worker.
     expect(frontLog.lines.filter((l) => l.includes(runId)).map((l) => (JSON.parse(l) as { msg: string }).msg)).toContain('run created');
     expect(workerLog.lines.filter((l) => l.includes(runId)).map((l) => (JSON.parse(l) as { msg: string }).msg)).toContain('step will be retried');
+  });
+
+  it('each about an incident carries its id, also those of the runs it started', async () => {
+    expect((await sendAlert(base, 'alertmanager', amSample('alertmanager-firing'), { token: 'am-token' })).status).toBe(202);
+    const incident = await until('the incident', async () => (await front.redis.zrange(`${prefix}:incidents`, '0', '-1'))[0]);
+    const run = await until('the run it started to finish', async () => {
+      const runs = await front.engine.listRuns({ limit: 20 });
+      return runs.find((r) => r.workflow === 'triage' && r.state === 'succeeded');
+    });
+    await until('the run finished in the logs', () => [...frontLog.lines, ...workerLog.lines].some((l) => l.includes('"run finished"') && l.includes(run.id)));
+    const all = [...frontLog.lines, ...workerLog.lines].map((l) => JSON.parse(l) as Record<string, unknown>);
+    // `grep i-…`: every line naming the incident says so in its incident field.
+    const aboutIncident = all.filter((rec) => JSON.stringify(rec).includes(incident));
+    expect(aboutIncident.length).toBeGreaterThan(0);
+    for (const rec of aboutIncident) expect(rec).toMatchObject({ incident });
+    // The run's lines carry the incident too, so either grep finds them.
+    const aboutRun = all.filter((rec) => rec.runId === run.id);
+    expect(aboutRun.map((rec) => rec.msg)).toEqual(expect.arrayContaining(['run created', 'step finished', 'run finished']));
+    for (const rec of aboutRun) expect(rec).toMatchObject({ incident, runId: run.id });
   });
 });
