@@ -30,6 +30,8 @@ export interface AlertsFrontOptions {
   defaultChannel?: string;
   /** ALERTMANAGER_URL: silences created from chat go there. */
   alertmanagerUrl?: string;
+  /** Deliveries being recorded at once beyond which new ones get 503 with Retry-After (default 500). */
+  maxInFlight?: number;
 }
 
 export interface AlertsFront {
@@ -46,7 +48,7 @@ export async function mountAlerts(opts: { server: HttpServer; redisUrl: string; 
   const log = opts.log.child({ component: 'alerts' });
   const store = new DeliveryStore(opts.redisUrl, opts.prefix, log);
   await store.ready();
-  await alertIntakePlugin(opts.server.app, { store, secrets: opts.alerts.secrets, log, registry: opts.server.metrics.registry });
+  await alertIntakePlugin(opts.server.app, { store, secrets: opts.alerts.secrets, log, registry: opts.server.metrics.registry, maxInFlight: opts.alerts.maxInFlight });
   const closed = closedAlertRoutes(opts.alerts.secrets);
   if (closed.length > 0) log.warn({ closed: closed.map((s) => `/alerts/${s}`) }, `alert routes closed (no secret set, every request gets 401): ${closed.map((s) => `/alerts/${s}`).join(', ')}`);
   return {

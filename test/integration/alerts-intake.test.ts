@@ -114,6 +114,19 @@ describe('alert intake', () => {
     expect((await sendAlert(base, 'generic', firing, { token: 'am-token' })).json.status).toBe('recorded');
   });
 
+  it('answers 503 with Retry-After when overloaded (too many deliveries in flight), never 429, and records nothing', async () => {
+    const busy = await startAlertsFront({ redisUrl: testRedisUrl(), prefix, project, alerts: { maxInFlight: 0 } });
+    extra.push(busy.front);
+    const answers = await Promise.all([1, 2, 3].map(() => sendAlert(busy.base, 'alertmanager', amSample('alertmanager-firing'), { token: 'am-token' })));
+    expect(answers.map((a) => a.status)).toEqual([503, 503, 503]);
+    for (const a of answers) {
+      expect(a.headers.get('retry-after')).toBe('5');
+      expect(String(a.json.error)).toContain('overloaded');
+    }
+    expect(await deliveries(redis, prefix)).toEqual([]);
+    expect(await (await fetch(`${busy.base}/metrics`)).text()).toContain('chatops_alert_deliveries_total{source="alertmanager",outcome="unavailable"} 3');
+  });
+
   it('two fronts on one Redis record a group once between them', async () => {
     const second = await startAlertsFront({ redisUrl: testRedisUrl(), prefix, project });
     extra.push(second.front);

@@ -28,6 +28,42 @@ describe('chatops validate', () => {
     expect(io.errLines.join('\n')).toMatch(/\d+ error\(s\), 1 warning\(s\)/);
   });
 
+  it('checks alerts.yaml: matcher syntax, channels, unknown keys, durations and limits, at file:line:col', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chatops-alerts-yaml-'));
+    try {
+      await mkdir(join(dir, 'workflows'));
+      await writeFile(join(dir, 'workflows', 'n.yaml'), 'name: n\nsteps:\n  - id: a\n    run: "true"\n');
+      await writeFile(join(dir, 'policy.yaml'), 'rules: []\n');
+      await writeFile(
+        join(dir, 'alerts.yaml'),
+        `routes:
+  - matchers: ['severity="critical"', 'service=~"(bad"']
+    channel: slack:C0INCIDENTS
+  - match: { severity: warning }
+    chanel: discord:400000000000000001
+  - matchers: ['team="x"']
+    channel: teams:C1
+default: { channel: slack:C0ALERTS }
+incidents: { reopen_within: 15 minutes }
+storm: { max_alerts_listed: 0 }
+`,
+      );
+      const io = capture();
+      expect(await validateCommand([dir], io)).toBe(1);
+      const f = join(dir, 'alerts.yaml');
+      expect(io.outLines).toEqual([
+        `${f}:2:39: routes[0].matchers[1]: \`service=~"(bad"\`: bad regular expression: Invalid regular expression: /^(?:(bad)$/: Unterminated group`,
+        `${f}:4:5: routes[1]: missing required key \`channel\``,
+        `${f}:5:5: routes[1].chanel: unknown key, did you mean \`channel\`?`,
+        `${f}:7:14: routes[2].channel: expected platform:channel, e.g. slack:C0INCIDENTS, discord:400000000000000001 or shell: (the terminal)`,
+        `${f}:9:29: incidents.reopen_within: expected a duration such as 500ms, 30s, 5m, 2h or 1h30m`,
+        `${f}:10:29: storm.max_alerts_listed: Too small: expected number to be >=1`,
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('checks each project in a folder of projects', async () => {
     const io = capture();
     expect(await validateCommand(['test/fixtures/broken'], io)).toBe(1);
