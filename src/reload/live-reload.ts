@@ -14,7 +14,7 @@ import type { Logger } from '../lib/logger.js';
 import type { ProjectHolder, ReloadOutcome } from './project-holder.js';
 import { watchProject, type ProjectWatch } from './watch.js';
 
-export type ReloadReason = 'watch' | 'SIGHUP' | 'chatops reload' | 'start';
+export type ReloadReason = 'watch' | 'poll' | 'SIGHUP' | 'chatops reload';
 
 export interface LiveReloadOptions {
   holder: ProjectHolder;
@@ -28,6 +28,8 @@ export interface LiveReloadOptions {
   /** Reload on SIGHUP (the CLI processes; default false, so in-process tests do not share a handler). */
   sighup?: boolean;
   debounceMs?: number;
+  /** Also reads the folder this often, in case a change escaped the watch (default 60 s; 0: never). */
+  pollMs?: number;
   /** Told of every reload that was not `unchanged` (metrics, the admin channel). */
   onOutcome?: (outcome: ReloadOutcome, reason: ReloadReason) => void | Promise<void>;
 }
@@ -69,6 +71,7 @@ export async function publishReload(redis: Redis, prefix: string, request: strin
   return redis.publish(new Keys(prefix).reloadChannel, request);
 }
 
+const DEFAULT_POLL_MS = 60_000;
 const REQUEST_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 export async function startLiveReload(opts: LiveReloadOptions): Promise<LiveReload> {
@@ -110,6 +113,9 @@ export async function startLiveReload(opts: LiveReloadOptions): Promise<LiveRelo
   }
   const onHup = fire('SIGHUP');
   if (opts.sighup) process.on('SIGHUP', onHup);
+  const pollMs = opts.pollMs ?? DEFAULT_POLL_MS;
+  const poll = pollMs > 0 ? setInterval(fire('poll'), pollMs) : undefined;
+  poll?.unref();
 
   return {
     reload,
@@ -117,6 +123,7 @@ export async function startLiveReload(opts: LiveReloadOptions): Promise<LiveRelo
       if (closed) return;
       closed = true;
       watcher?.close();
+      clearInterval(poll);
       if (opts.sighup) process.off('SIGHUP', onHup);
       await closeRedis(subscriber);
       await closeRedis(publisher);

@@ -18,6 +18,8 @@ export interface ReloadSettings {
   /** Reload on SIGHUP (the CLI processes turn it on). */
   sighup?: boolean;
   debounceMs?: number;
+  /** Safety-net read of the folder (default 60 s; 0: never). */
+  pollMs?: number;
   /** CHATOPS_ADMIN_CHANNEL (`platform:channel`): told of refused edits. */
   adminChannel?: string;
 }

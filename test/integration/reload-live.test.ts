@@ -222,4 +222,18 @@ describe('live runbook reload', () => {
     process.emit('SIGHUP', 'SIGHUP');
     await until('SIGHUP reloading the worker', () => quiet.holder.version !== v2);
   });
+  it("the front's chat side reads the project in force: a command added and a policy edited apply without a restart", async () => {
+    const prefix = uniquePrefix('reload-chat');
+    const policy = (who: string) => `roles:\n  ops:\n    members: ["${who}"]\nrules:\n  - commands: ["*"]\n    roles: [ops]\n`;
+    const dir = projectDir({ 'workflows/hello.yaml': hello('one'), 'policy.yaml': policy('shell:alice') });
+    const { log } = capturingLogger();
+    const { front: f } = await front(dir, prefix, log, new CountingPlatform());
+    const names = (who: string) => f.router.allowedCommands(who, [], 'ops').map((c) => c.name);
+    expect(names('shell:alice')).toEqual([]);
+    put(dir, 'commands/hello.yaml', 'name: hello\nusage: hello\nworkflow: hello\n');
+    await until('the router offering the new command', () => names('shell:alice').includes('hello'));
+    put(dir, 'policy.yaml', policy('shell:bob'));
+    await until('the router applying the new policy', () => names('shell:alice').length === 0 && names('shell:bob').includes('hello'));
+    expect(f.router.rolesOf('shell:bob', [])).toEqual(['ops']);
+  });
 });

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProjectHolder } from '../../src/reload/project-holder.js';
-import { relevantPath } from '../../src/reload/watch.js';
+import { relevantPath, watchProject } from '../../src/reload/watch.js';
+import { until } from '../helpers/until.js';
 
 const wf = (echo: string) => `name: hello\nsteps:\n  - id: say\n    run: echo ${echo}\n`;
 const CMD = 'name: hello\nusage: hello\nworkflow: hello\n';
@@ -103,5 +104,24 @@ describe('watchProject: which paths are the project', () => {
   it('takes workflows/, commands/, policy.yaml, alerts.yaml and a ConfigMap swap, nothing else', () => {
     for (const p of ['workflows/a.yaml', 'workflows', 'commands/x/b.yml', 'policy.yaml', 'Policy.yml', 'alerts.yaml', '..data', '..2026_12_02']) expect([p, relevantPath(p)]).toEqual([p, true]);
     for (const p of ['docs/runbooks/a.md', '.git/index', 'README.md', 'node_modules/x/workflows/a.yaml']) expect([p, relevantPath(p)]).toEqual([p, false]);
+  });
+
+  it('still sees edits after workflows/ is removed and made again (a git checkout can do that)', async () => {
+    const dir = project({ 'workflows/hello.yaml': wf('one') });
+    let calls = 0;
+    const w = watchProject(dir, () => calls++, { debounceMs: 20 });
+    try {
+      const h = await ProjectHolder.open(dir);
+      rmSync(join(dir, 'workflows'), { recursive: true });
+      put(dir, 'workflows/hello.yaml', wf('two'));
+      await until('the watch firing for the new folder', () => calls >= 1);
+      const after = calls;
+      put(dir, 'workflows/hello.yaml', wf('three'));
+      await until('the watch firing for an edit in the new folder', () => calls > after);
+      await h.reload();
+      expect(say(h)).toBe('echo three');
+    } finally {
+      w.close();
+    }
   });
 });
