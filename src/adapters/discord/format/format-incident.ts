@@ -41,6 +41,8 @@ export function formatIncident(v: IncidentView): DiscordMessage {
   if (v.reopened > 0) foot.push(`reopened ${v.reopened}×`);
   if (v.stormGroups !== undefined) foot.push(`${v.stormGroups} groups held back from the channel`);
   if (v.links.length > 0) foot.push(v.links.map(link).join(' · '));
+  // The incident's own page (signed link), as on Slack and in the terminal.
+  if (v.link) foot.push(link({ label: 'View', url: v.link }));
   lines.push(foot.join(' · '));
   const fields = [
     { name: 'Alerts', value: esc(counts), inline: true },
