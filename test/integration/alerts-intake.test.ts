@@ -4,6 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { PassThrough } from 'node:stream';
+import { readAlertSecrets } from '../../src/alerts/auth.js';
+import { createLogger } from '../../src/lib/logger.js';
 import { freePort } from '../../src/lib/private-redis.js';
 import type { Front } from '../../src/server/front.js';
 import { amSample, grafanaBody, pagerdutyBody, sendAlert } from '../helpers/alert-senders.js';
@@ -125,6 +128,21 @@ describe('alert intake', () => {
     }
     expect(await deliveries(redis, prefix)).toEqual([]);
     expect(await (await fetch(`${busy.base}/metrics`)).text()).toContain('chatops_alert_deliveries_total{source="alertmanager",outcome="unavailable"} 3');
+  });
+
+  it('fails closed: with no secret set every route answers 401, and the front says at start which routes are closed', async () => {
+    const lines: string[] = [];
+    const sink = new PassThrough();
+    sink.on('data', (d: Buffer) => lines.push(...d.toString().split('\n').filter(Boolean)));
+    const closed = await startAlertsFront({ redisUrl: testRedisUrl(), prefix, project, log: createLogger('warn', sink), alerts: { secrets: readAlertSecrets({}) } });
+    extra.push(closed.front);
+    const warning = lines.map((l) => JSON.parse(l) as { msg: string; closed?: string[] }).find((r) => r.msg.startsWith('alert routes closed'));
+    expect(warning?.closed).toEqual(['/alerts/alertmanager', '/alerts/grafana', '/alerts/pagerduty', '/alerts/generic']);
+    for (const source of ['alertmanager', 'grafana', 'pagerduty', 'generic']) {
+      const res = await sendAlert(closed.base, source, amSample('alertmanager-firing'), { token: 'am-token', pagerdutySecrets: ['pd-secret'], grafanaSecret: 'grafana-secret' });
+      expect([source, res.status]).toEqual([source, 401]);
+    }
+    expect(await deliveries(redis, prefix)).toEqual([]);
   });
 
   it('two fronts on one Redis record a group once between them', async () => {
