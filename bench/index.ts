@@ -6,10 +6,11 @@
  *
  * Knobs (environment): BENCH_CONCURRENCY (worker concurrency, default 16), BENCH_SCALE (multiplies
  * every sample count, default 1; 0.1 for a quick smoke run), BENCH_ONLY (comma-separated scenarios
- * out of shell, throughput, ten-steps, shell-step, lines, gigabyte, parked, cap, slack, web, alerts; throughput measures the raw
+ * out of cli, shell, throughput, ten-steps, shell-step, lines, gigabyte, parked, cap, slack, web, alerts; throughput measures the raw
  * BullMQ baseline in alternating rounds with the engine, and `raw` is another name for it).
  */
 import { hasRedisServer, startPrivateRedis, type PrivateRedis } from '../src/lib/private-redis.js';
+import { runCliBench } from './cli.js';
 import { killAllChildren } from './child.js';
 import { runEngineScenarios } from './engine-scenarios.js';
 import { shellTrueOverhead } from './shell-overhead.js';
@@ -43,6 +44,8 @@ async function main(): Promise<number> {
   console.log(`bench: ${info}`);
   const rows: Row[] = [];
   const progress = (what: string) => console.log(`bench: ${what}…`);
+
+  if (selected('cli')) rows.push(...runCliBench({ rounds: scaled(15), progress }));
 
   if (selected('shell')) {
     progress('run: "true" in-process');

@@ -4,7 +4,6 @@
  * first ALERT_TOKEN as bearer token, so the incident, its runbooks and its thread follow as for any
  * alert. In `chatops shell`, `alert fire …` does the same inside the shell's own process.
  */
-import type { Command } from 'commander';
 import { firedBody, parseFireArgs } from '../alerts/fire.js';
 import { readEnv } from '../config/env.js';
 import { EXIT } from './exit-codes.js';
@@ -36,17 +35,4 @@ export async function alertFire(words: string[], opts: { url?: string }): Promis
   }
   console.log(`${parsed.name} ${parsed.resolve ? 'resolved' : 'fired'}: ${body}`);
   return EXIT.ok;
-}
-
-export function register(program: Command): void {
-  const alert = program.command('alert').description('send a hand-made alert to the running bot (try the alert flow without a monitoring system)');
-  alert
-    .command('fire')
-    .description('fire (or with --resolve, resolve) an alert: ALERTNAME [label=value …]')
-    .argument('<words...>', 'ALERTNAME then label=value pairs')
-    .option('--resolve', 'resolve the alert instead of firing it')
-    .option('--url <url>', 'where chatops serve listens (default http://127.0.0.1:$PORT)')
-    .action(async (words: string[], opts: { url?: string; resolve?: boolean }) => {
-      process.exitCode = await alertFire(opts.resolve ? [...words, '--resolve'] : words, opts);
-    });
 }

@@ -4,7 +4,6 @@
  * 1 when it did not (the reason is printed), 2 for an unknown run or a run with no open approval.
  * Either way the decision is in the audit trail, as one made in chat is.
  */
-import type { Command } from 'commander';
 import { rolesFor, terminalIdentity } from '../engine/bootstrap.js';
 import { EXIT } from './exit-codes.js';
 import { auditTerminal } from './terminal-audit.js';
@@ -25,18 +24,4 @@ export async function decideCommand(decision: 'approve' | 'deny', runId: string,
     console.log(`${decision === 'approve' ? 'approved' : 'denied'} by ${user}${outcome}`);
     return EXIT.ok;
   }, ['UNKNOWN_RUN', 'NO_WAITING_APPROVAL', 'NOT_AN_APPROVAL']);
-}
-
-export function register(program: Command): void {
-  for (const decision of ['approve', 'deny'] as const) {
-    program
-      .command(decision)
-      .description(`${decision} a run's waiting approval`)
-      .argument('<run>', 'run id')
-      .option('--as <user>', 'who decides: a name (shell:NAME in policy) or a full identity such as slack:U123 (default $CHATOPS_USER or $USER)')
-      .option('--step <id>', 'the approval step, when the run has several')
-      .action(async (runId: string, opts: { as?: string; step?: string }) => {
-        process.exitCode = await decideCommand(decision, runId, opts);
-      });
-  }
 }

@@ -4,13 +4,12 @@
  * for people, or one JSON object per line for a SIEM. `--who` takes an identity (`slack:U123`) or
  * the id alone (`U123`), or a person named in policy.yaml's people:.
  */
-import type { Command } from 'commander';
 import { readAudit, type AuditRecord } from '../chat/audit.js';
 import { parseDuration } from '../workflow/duration.js';
 import { EXIT } from './exit-codes.js';
 import { withEngine } from './with-engine.js';
 
-interface AuditOptions {
+export interface AuditOptions {
   since: string;
   who?: string;
   json?: boolean;
@@ -70,16 +69,4 @@ export async function auditCommand(opts: AuditOptions): Promise<number> {
     else console.log(auditTable(all).join('\n'));
     return EXIT.ok;
   });
-}
-
-export function register(program: Command): void {
-  program
-    .command('audit')
-    .description('who started, approved, denied, cancelled, acknowledged, silenced or resolved what, or was refused, when and where (the audit trail)')
-    .option('--since <duration>', 'how far back, e.g. 30m, 24h, 7d (entries are kept as long as runs: CHATOPS_RETENTION)', '24h')
-    .option('--who <id>', 'only this person: an account (slack:U123, or U123) or a person of policy.yaml')
-    .option('--json', 'one JSON object per line (for a SIEM)')
-    .action(async (opts: AuditOptions) => {
-      process.exitCode = await auditCommand(opts);
-    });
 }

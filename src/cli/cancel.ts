@@ -1,5 +1,4 @@
 /** `chatops cancel RUN [--as USER]`: exit 0 when the run is cancelled or cancelling (audited), 1 when it had already ended, 2 unknown. */
-import type { Command } from 'commander';
 import { terminalIdentity } from '../engine/bootstrap.js';
 import { EXIT } from './exit-codes.js';
 import { auditTerminal } from './terminal-audit.js';
@@ -22,15 +21,4 @@ export async function cancelCommand(runId: string, opts: { as?: string }): Promi
     console.log(run.state === 'cancelled' ? `run ${runId} cancelled` : `run ${runId} cancelling: running steps are being stopped`);
     return EXIT.ok;
   });
-}
-
-export function register(program: Command): void {
-  program
-    .command('cancel')
-    .description('cancel a run: running steps are killed, queued ones never start')
-    .argument('<run>', 'run id')
-    .option('--as <user>', 'who cancels (default $CHATOPS_USER or $USER)')
-    .action(async (runId: string, opts: { as?: string }) => {
-      process.exitCode = await cancelCommand(runId, opts);
-    });
 }

@@ -2,7 +2,6 @@
  * `chatops discord register [--guild ID]`: overwrites the Discord application's commands with
  * `/ops` and the typed commands of this project, and prints what it registered.
  */
-import type { Command } from 'commander';
 import { readDiscordConfig } from '../adapters/discord/config.js';
 import { registerCommands } from '../adapters/discord/commands/register.js';
 import { DiscordConfigError } from '../adapters/discord/errors.js';
@@ -36,15 +35,4 @@ export async function discordRegister(opts: { guild?: string }, io: Output = con
     io.err(`chatops discord register: ${err instanceof Error ? err.message : String(err)}`);
     return EXIT.failed;
   }
-}
-
-export function register(program: Command): void {
-  const discord = program.command('discord').description('Discord application setup');
-  discord
-    .command('register')
-    .description("overwrite the Discord application's commands with /ops and this project's typed commands (idempotent)")
-    .option('--guild <id>', 'register to this server (at once) instead of globally (up to an hour); default $DISCORD_GUILD_ID')
-    .action(async (opts: { guild?: string }) => {
-      process.exitCode = await discordRegister(opts);
-    });
 }

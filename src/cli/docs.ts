@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { readEnv } from '../config/env.js';
 import { displayPath, formatProblem, loadProject } from '../config/load-project.js';
@@ -24,16 +23,4 @@ export async function docsCommand(opts: { out?: string; dir?: string }, io: Outp
     return EXIT.failed;
   }
   return EXIT.ok;
-}
-
-export function register(program: Command): void {
-  program
-    .command('docs')
-    .description('render each workflow as a Markdown runbook with a Mermaid diagram of its steps')
-    .option('--out <dir>', 'output folder (default: docs/runbooks in the project folder)')
-    .option('--dir <dir>', 'project folder (default: $CHATOPS_DIR or the current folder)')
-    .addHelpText('after', '\nOutput is deterministic: the same files give the same bytes, so runbooks can be committed and diffed.')
-    .action(async (opts: { out?: string; dir?: string }) => {
-      process.exitCode = await docsCommand(opts);
-    });
 }

@@ -1,5 +1,4 @@
 /** `chatops incidents [--limit N]` lists recent incidents; `chatops incident ID` shows one with its alerts and runs. */
-import type { Command } from 'commander';
 import { IncidentStore } from '../alerts/incident-store.js';
 import { incidentDetail, incidentLine } from '../alerts/incident-text.js';
 import type { RunRecord } from '../engine/types.js';
@@ -7,7 +6,13 @@ import { closeRedis, connectRedis } from '../lib/redis-connect.js';
 import { EXIT } from './exit-codes.js';
 import { withEngine } from './with-engine.js';
 
-export async function incidentsCommand(limit: number): Promise<number> {
+/** `limit` as typed after --limit: a whole number from 1 to 500. */
+export async function incidentsCommand(limitText: string): Promise<number> {
+  const limit = Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) {
+    console.error('chatops incidents: --limit takes a whole number from 1 to 500');
+    return EXIT.usage;
+  }
   return withEngine('incidents', async (opened) => {
     const redis = connectRedis(opened.redis.url, opened.log);
     try {
@@ -44,27 +49,4 @@ export async function incidentCommand(id: string): Promise<number> {
       await closeRedis(redis);
     }
   });
-}
-
-export function register(program: Command): void {
-  program
-    .command('incidents')
-    .description('list recent incidents, the latest change first')
-    .option('--limit <n>', 'how many', '20')
-    .action(async (o: { limit: string }) => {
-      const n = Number(o.limit);
-      if (!Number.isInteger(n) || n < 1 || n > 500) {
-        console.error('chatops incidents: --limit takes a whole number from 1 to 500');
-        process.exitCode = EXIT.usage;
-        return;
-      }
-      process.exitCode = await incidentsCommand(n);
-    });
-  program
-    .command('incident')
-    .description('show one incident: its state, alerts, and the runs it started')
-    .argument('<id>', 'incident id (i-xxxxxx)')
-    .action(async (id: string) => {
-      process.exitCode = await incidentCommand(id);
-    });
 }

@@ -1,25 +1,10 @@
 /**
  * The `chatops` command line: parses arguments with commander and hands off to one module per
- * subcommand. Usage errors (unknown subcommand or flag, missing argument) exit with code 2.
+ * subcommand, loaded when that subcommand runs (commands.ts). Usage errors (unknown subcommand or flag,
+ * missing argument) exit with code 2.
  */
 import { Command, CommanderError } from 'commander';
-import { register as registerAlert } from './alert.js';
-import { register as registerApprove } from './approve.js';
-import { register as registerAudit } from './audit.js';
-import { register as registerCancel } from './cancel.js';
-import { register as registerDiscord } from './discord.js';
-import { register as registerDocs } from './docs.js';
-import { register as registerIncidents } from './incidents.js';
-import { register as registerPostmortem } from './postmortem.js';
-import { register as registerReload } from './reload.js';
-import { register as registerRun } from './run.js';
-import { register as registerServe } from './serve.js';
-import { register as registerShell } from './shell.js';
-import { register as registerStatus } from './status.js';
-import { register as registerTranscript } from './transcript.js';
-import { register as registerValidate } from './validate.js';
-import { register as registerWorker } from './worker.js';
-import { register as registerWorkers } from './workers.js';
+import { declareCommands } from './commands.js';
 import { EXIT } from './exit-codes.js';
 
 export function buildProgram(): Command {
@@ -28,9 +13,7 @@ export function buildProgram(): Command {
     .version(process.env.npm_package_version ?? '0.1.0')
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const register of [registerShell, registerServe, registerWorker, registerWorkers, registerReload, registerRun, registerStatus, registerCancel, registerApprove, registerTranscript, registerIncidents, registerAlert, registerPostmortem, registerAudit, registerValidate, registerDocs, registerDiscord]) {
-    register(program);
-  }
+  declareCommands(program);
   for (const sub of program.commands) {
     sub.exitOverride();
     for (const nested of sub.commands) nested.exitOverride();

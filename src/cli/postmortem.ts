@@ -1,6 +1,5 @@
 /** `chatops postmortem INCIDENT [--out FILE]`: an incident's postmortem draft in Markdown; exit 2 for an unknown incident. */
 import { writeFile } from 'node:fs/promises';
-import type { Command } from 'commander';
 import { loadPostmortem } from '../alerts/incident-desk.js';
 import { closeRedis, connectRedis } from '../lib/redis-connect.js';
 import { EXIT } from './exit-codes.js';
@@ -25,15 +24,4 @@ export async function postmortemCommand(incidentId: string, out: string | undefi
       await closeRedis(redis);
     }
   });
-}
-
-export function register(program: Command): void {
-  program
-    .command('postmortem')
-    .description("print an incident's postmortem draft (Markdown): summary, timeline in UTC, runs, sections to fill in")
-    .argument('<incident>', 'incident id (i-xxxxxx)')
-    .option('--out <file>', 'write it to this file instead of standard output')
-    .action(async (incidentId: string, o: { out?: string }) => {
-      process.exitCode = await postmortemCommand(incidentId, o.out);
-    });
 }

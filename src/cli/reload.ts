@@ -5,7 +5,6 @@
  * nothing and all run the same version; 1 otherwise.
  */
 import { randomBytes } from 'node:crypto';
-import type { Command } from 'commander';
 import { readEnv } from '../config/env.js';
 import { createLogger } from '../lib/logger.js';
 import { closeRedis, connectRedis, resolveRedis } from '../lib/redis-connect.js';
@@ -81,14 +80,4 @@ export async function reloadCommand(opts: { wait?: string }, io: ReloadIo = cons
     await closeRedis(pub);
     await target.private?.stop();
   }
-}
-
-export function register(program: Command): void {
-  program
-    .command('reload')
-    .description('make every serve and worker read its runbooks again (commands/, workflows/, policy.yaml, alerts.yaml) and print their versions')
-    .option('--wait <duration>', 'how long to wait for the answers', '10s')
-    .action(async (opts: { wait?: string }) => {
-      process.exitCode = await reloadCommand(opts);
-    });
 }

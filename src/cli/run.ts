@@ -10,7 +10,6 @@
  * Steps run on `chatops worker` processes; when none is alive `run` says so. --local (and dev mode,
  * where the private Redis is reachable by nobody else) also runs steps in this process.
  */
-import type { Command } from 'commander';
 import { openEngine, policyProblemLines, terminalIdentity } from '../engine/bootstrap.js';
 import { followRun } from '../engine/follow.js';
 import { isEngineError, startWorker, type WorkerHandle } from '../engine/index.js';
@@ -115,7 +114,13 @@ class Printer {
   }
 }
 
-export async function runCommand(workflow: string, opts: { input: string[]; json?: boolean; local?: boolean }): Promise<number> {
+export interface RunOptions {
+  input: string[];
+  json?: boolean;
+  local?: boolean;
+}
+
+export async function runCommand(workflow: string, opts: RunOptions): Promise<number> {
   const inputs = parseInputs(opts.input);
   if (typeof inputs === 'string') {
     console.error(`chatops run: ${inputs}`);
@@ -189,17 +194,4 @@ export async function runCommand(workflow: string, opts: { input: string[]; json
     await worker?.close();
     await opened.close();
   }
-}
-
-export function register(program: Command): void {
-  program
-    .command('run')
-    .description('run a workflow and print its steps live; exit 0 succeeded, 1 failed, 130 cancelled')
-    .argument('<workflow>', 'workflow name')
-    .option('-i, --input <key=value>', 'an input (repeat for more)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--json', 'print only the final run record as JSON on stdout')
-    .option('--local', 'also run steps in this process (no `chatops worker` needed)')
-    .action(async (workflow: string, opts: { input: string[]; json?: boolean; local?: boolean }) => {
-      process.exitCode = await runCommand(workflow, opts);
-    });
 }

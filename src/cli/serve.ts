@@ -6,7 +6,6 @@
  * shut down gracefully: no new requests, in-flight ones finish, runs are handed to other replicas;
  * within CHATOPS_SHUTDOWN_TIMEOUT, or the process exits anyway (shutdown.ts).
  */
-import type { Command } from 'commander';
 import { join } from 'node:path';
 import { discordRequested, readDiscordConfig, type DiscordConfig } from '../adapters/discord/config.js';
 import { DiscordConfigError } from '../adapters/discord/errors.js';
@@ -25,26 +24,17 @@ import { parseWebKeys, WebKeyError } from '../web/link-signing.js';
 import { EXIT } from './exit-codes.js';
 import { untilStopped } from './shutdown.js';
 
-interface ServeOptions {
+export interface ServeOptions {
   port?: string;
 }
 
-export function register(program: Command): void {
-  program
-    .command('serve')
-    .description('the front: Slack, Discord, alert webhooks, health and metrics on one HTTP port ($PORT, default 3000)')
-    .option('--port <port>', 'HTTP port (overrides $PORT)')
-    .action(async (opts: ServeOptions) => {
-      process.exitCode = await serve(opts);
-    });
-}
 
 function fail(message: string): number {
   process.stderr.write(`chatops serve: ${message}\n`);
   return EXIT.failed;
 }
 
-async function serve(opts: ServeOptions): Promise<number> {
+export async function serveCommand(opts: ServeOptions): Promise<number> {
   let env;
   try {
     env = readEnv(opts.port !== undefined ? { ...process.env, PORT: opts.port } : process.env);

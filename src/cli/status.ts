@@ -1,5 +1,4 @@
 /** `chatops status RUN [--json]`: `status: <state>` then one line per step; exit 2 for an unknown run. */
-import type { Command } from 'commander';
 import type { RunRecord } from '../engine/types.js';
 import { formatDuration } from '../workflow/duration.js';
 import { EXIT } from './exit-codes.js';
@@ -36,15 +35,4 @@ export async function statusCommand(runId: string, opts: { json?: boolean }): Pr
     console.log(opts.json ? JSON.stringify(run, null, 2) : formatStatus(run).join('\n'));
     return EXIT.ok;
   });
-}
-
-export function register(program: Command): void {
-  program
-    .command('status')
-    .description('show a run and its steps; exit 2 when the run is unknown')
-    .argument('<run>', 'run id, e.g. r-7f3k2q')
-    .option('--json', 'print the run record as JSON')
-    .action(async (runId: string, opts: { json?: boolean }) => {
-      process.exitCode = await statusCommand(runId, opts);
-    });
 }

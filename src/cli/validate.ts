@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { formatProblem } from '../config/load-project.js';
 import { PathNotFoundError, validatePaths } from '../config/validate-paths.js';
 import { readEnv } from '../config/env.js';
@@ -36,15 +35,4 @@ export async function validateCommand(paths: string[], io: Output = consoleOutpu
   // Not problems, so not on stdout: what every worker must be given (README "Secrets").
   for (const s of summary.secrets) io.err(`${s.file}: needs secrets ${s.names.join(', ')} (CHATOPS_SECRET_<NAME> or a file <NAME> in $CHATOPS_SECRETS_DIR on every worker)`);
   return errors > 0 ? EXIT.failed : EXIT.ok;
-}
-
-export function register(program: Command): void {
-  program
-    .command('validate')
-    .description('check workflows, commands and policy; one FILE:LINE:COL: message per problem, exit 1 on any error')
-    .argument('[paths...]', 'project folders or files (default: $CHATOPS_DIR or the current folder)')
-    .addHelpText('after', '\nWarnings (such as a missing policy.yaml) are printed but do not fail.')
-    .action(async (paths: string[]) => {
-      process.exitCode = await validateCommand(paths);
-    });
 }

@@ -4,7 +4,6 @@
  * CHATOPS_SHUTDOWN_TIMEOUT (shutdown.ts; a second signal quits at once). The project reloads live
  * (file watching, SIGHUP, `chatops reload`; src/reload/): steps always run from their run's snapshot.
  */
-import type { Command } from 'commander';
 import { openProject } from '../engine/bootstrap.js';
 import { ProjectHolder } from '../reload/project-holder.js';
 import { startServedWorker } from '../server/worker-http.js';
@@ -14,7 +13,12 @@ import { preflightRedis, RedisConfigError } from '../lib/redis-preflight.js';
 import { EXIT } from './exit-codes.js';
 import { untilStopped } from './shutdown.js';
 
-export async function workerCommand(opts: { concurrency: string; pool?: string[] }): Promise<number> {
+export interface WorkerOptions {
+  concurrency: string;
+  pool?: string[];
+}
+
+export async function workerCommand(opts: WorkerOptions): Promise<number> {
   const concurrency = Number(opts.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) {
     console.error(`chatops worker: --concurrency expects a whole number from 1 to 1000, got "${opts.concurrency}"`);
@@ -53,15 +57,4 @@ export async function workerCommand(opts: { concurrency: string; pool?: string[]
     },
   });
   return EXIT.ok;
-}
-
-export function register(program: Command): void {
-  program
-    .command('worker')
-    .description('run workflow steps from the queue')
-    .option('-c, --concurrency <n>', 'steps run at once by this process, per pool', '8')
-    .option('-p, --pool <name>', 'serve this worker pool (runs_on:); repeat for more; default: the default pool', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
-    .action(async (opts: { concurrency: string; pool?: string[] }) => {
-      process.exitCode = await workerCommand(opts);
-    });
 }

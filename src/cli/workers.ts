@@ -1,5 +1,4 @@
 /** `chatops workers [--json]`: the live workers, with their pools, concurrency, version and the steps they hold. */
-import type { Command } from 'commander';
 import { listWorkers, type WorkerInfo } from '../engine/worker-registry.js';
 import { formatDuration } from '../workflow/duration.js';
 import { EXIT } from './exit-codes.js';
@@ -22,14 +21,4 @@ export async function workersCommand(opts: { json?: boolean }): Promise<number> 
     console.log(opts.json ? JSON.stringify(workers, null, 2) : formatWorkers(workers, now).join('\n'));
     return EXIT.ok;
   });
-}
-
-export function register(program: Command): void {
-  program
-    .command('workers')
-    .description('list the live workers: pools, concurrency, version, project version and the steps they hold')
-    .option('--json', 'print them as a JSON array')
-    .action(async (opts: { json?: boolean }) => {
-      process.exitCode = await workersCommand(opts);
-    });
 }

@@ -173,10 +173,8 @@ describe('chatops docs', () => {
 
 describe('command-line wiring', () => {
   it('parses paths and sets the exit code', async () => {
-    const { Command } = await import('commander');
-    const { register } = await import('../../src/cli/validate.js');
-    const program = new Command('chatops').exitOverride();
-    register(program);
+    const { buildProgram } = await import('../../src/cli/main.js');
+    const program = buildProgram();
     const saved = process.exitCode;
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);

@@ -9,10 +9,11 @@
  * invocation becomes the same text line `/ops` takes (typedLine), so the router checks it exactly
  * as it checks a typed one.
  */
-import { ApplicationCommandOptionType, ApplicationCommandType, type APIApplicationCommandBasicOption, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord-api-types/v10';
+import type { APIApplicationCommandBasicOption, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord-api-types/v10';
 import type { CommandDef } from '../../../config/load-project.js';
 import type { UsageNode } from '../../../config/usage.js';
 import type { InputSpec, Workflow } from '../../../workflow/schema.js';
+import { BOOLEAN_OPTION, CHAT_INPUT, NUMBER_OPTION, STRING_OPTION } from './command-kinds.js';
 import { OPS_COMMAND } from './ops-command.js';
 
 export const DISCORD_NAME = /^[-_\p{Ll}\p{N}]{1,32}$/u;
@@ -36,10 +37,10 @@ export function inputOfArg(cmd: Pick<CommandDef, 'inputs'>, arg: string): string
 
 function option(name: string, spec: InputSpec | undefined, required: boolean, fallback: string): APIApplicationCommandBasicOption {
   const description = cut(spec?.description ?? fallback) || name;
-  if (spec?.type === 'number') return { type: ApplicationCommandOptionType.Number, name, description, required };
-  if (spec?.type === 'boolean') return { type: ApplicationCommandOptionType.Boolean, name, description, required };
+  if (spec?.type === 'number') return { type: NUMBER_OPTION, name, description, required };
+  if (spec?.type === 'boolean') return { type: BOOLEAN_OPTION, name, description, required };
   const choices = spec?.type === 'choice' && spec.options && spec.options.length <= MAX_CHOICES ? spec.options.map((o) => ({ name: cut(o), value: o })) : undefined;
-  return { type: ApplicationCommandOptionType.String, name, description, required, ...(choices ? { choices } : {}) };
+  return { type: STRING_OPTION, name, description, required, ...(choices ? { choices } : {}) };
 }
 
 /** The slash command of one command file, or why it cannot be one. */
@@ -69,7 +70,7 @@ export function typedCommand(cmd: CommandDef, workflow: Workflow | undefined): {
   if (options.length > MAX_OPTIONS) return { problem: `${options.length} options, over Discord's 25` };
   // Discord wants required options before optional ones.
   options.sort((a, b) => Number(b.required ?? false) - Number(a.required ?? false));
-  return { command: { type: ApplicationCommandType.ChatInput, name, description: cut(cmd.description ?? workflow?.description ?? `Run ${cmd.workflow}`) || name, options } };
+  return { command: { type: CHAT_INPUT, name, description: cut(cmd.description ?? workflow?.description ?? `Run ${cmd.workflow}`) || name, options } };
 }
 
 /** Every command file's slash command, and the problems of those that cannot be one. */
