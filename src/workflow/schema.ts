@@ -138,6 +138,11 @@ export const alertTriggerSchema = z.strictObject({
   cooldown: durationSchema.optional(),
   /** `auto`: matching alerts start it; `manual`: a button on each incident it matches, which a person clicks. */
   start: z.enum(['auto', 'manual']).default('auto'),
+  /**
+   * Accepted for the FORMATS.md workflow example (`channel: "#incidents"`), with a warning: runs
+   * report in their incident's thread, and alerts.yaml routes incidents to channels.
+   */
+  channel: z.string().optional(),
   /** Inputs from the alert: `${{ alert.labels.service }}`. */
   inputs: z.record(z.string(), scalar).optional(),
 });

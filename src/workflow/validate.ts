@@ -304,6 +304,8 @@ function checkTrigger(c: Ctx): void {
     if (alert.match !== undefined) err(c, c.loc.locate([...at, 'match']), 'on.alert.match: empty, so every alert would start this workflow; name at least one label, e.g. { alertname: HighErrorRate }');
     else err(c, c.loc.locate(at, 'key'), `on.alert: no matchers, so every alert would start this workflow; add matchers: ['alertname="HighErrorRate"'] or match: { alertname: HighErrorRate }`);
   }
+  if (alert.channel !== undefined)
+    err(c, c.loc.locate([...at, 'channel'], 'key'), "on.alert.channel: ignored: the run reports in its incident's thread, and alerts.yaml routes incidents to channels (routes: - match: {…} channel: slack:C0INCIDENTS)", 'warning');
   if (alert.start === 'manual') {
     // A person starts it from the incident's button: what shapes automatic starts does nothing.
     for (const key of ['delay', 'cooldown'] as const)

@@ -60,6 +60,8 @@ describe('incident routing and reopening', () => {
     await fire('Payments down', 'payments-down', labels);
     await until('firing again, in the same message', () => root.text.startsWith('Firing: Payments down'));
     expect((await incident(id))?.reopened).toBe(1);
+    // Kept like runs: for CHATOPS_RETENTION (30 days by default) after its last change, timeline included.
+    for (const key of [`${prefix}:incident:${id}`, `${prefix}:incident:${id}:timeline`]) expect(await h.redis.pttl(key)).toBeGreaterThan(29 * 86_400_000);
     expect((await h.timeline(id)).filter((e) => e.type === 'reopened')).toHaveLength(1);
     await until('the thread says it reopened', () => h.fake.messages.find((m) => m.threadTs === root.ts && /reopened/i.test(m.text)));
     expect(h.fake.roots('C0CRIT').filter((m) => m.text.includes('Payments down'))).toHaveLength(1);

@@ -271,6 +271,20 @@ on:
     ]);
   });
 
+  it("accepts FORMATS.md's workflow example trigger, warning that channel is alerts.yaml's business", () => {
+    expect(
+      check(`name: t
+steps:
+  - id: a
+    run: "true"
+on:
+  alert: { match: { alertname: HighErrorRate, severity: critical }, channel: "#incidents" }
+`),
+    ).toEqual([
+      "wf.yaml:6:69: warning: on.alert.channel: ignored: the run reports in its incident's thread, and alerts.yaml routes incidents to channels (routes: - match: {…} channel: slack:C0INCIDENTS)",
+    ]);
+  });
+
   it('accepts the FORMATS.md example and needs matchers', () => {
     expect(
       check(`name: t
