@@ -81,7 +81,7 @@ async function front(dir: string, prefix: string, log: Logger, platform: Countin
   return { front: f, base: `http://127.0.0.1:${f.port}` };
 }
 
-async function worker(dir: string, prefix: string, log: Logger, reload: { watch?: boolean; sighup?: boolean } = {}): Promise<ServedWorker & { holder: ProjectHolder }> {
+async function worker(dir: string, prefix: string, log: Logger, reload: { watch?: boolean; sighup?: boolean; pollMs?: number } = {}): Promise<ServedWorker & { holder: ProjectHolder }> {
   const holder = await ProjectHolder.open(dir);
   const w = await startServedWorker({ redisUrl: testRedisUrl(), prefix, project: holder.project, holder, reload: { debounceMs: 50, ...reload }, log, secretKey: SECRET, concurrency: 2, heartbeatMs: 200, port: 0, host: '127.0.0.1' });
   opened.push(w);
@@ -235,5 +235,18 @@ describe('live runbook reload', () => {
     put(dir, 'policy.yaml', policy('shell:bob'));
     await until('the router applying the new policy', () => names('shell:alice').length === 0 && names('shell:bob').includes('hello'));
     expect(f.router.rolesOf('shell:bob', [])).toEqual(['ops']);
+  });
+  it('a worker still on the old version runs a run the front started on the new one with the new steps (the snapshot travels with the run)', async () => {
+    const prefix = uniquePrefix('reload-behind');
+    const dir = projectDir({ 'workflows/hello.yaml': hello('one') });
+    const { log } = capturingLogger();
+    const { front: f } = await front(dir, prefix, log, new CountingPlatform());
+    const behind = await worker(dir, prefix, log, { watch: false, pollMs: 0 });
+    const v1 = behind.holder.version;
+    put(dir, 'workflows/hello.yaml', hello('two'));
+    await until('the front on the new version', () => f.project.version !== v1);
+    expect(behind.holder.version).toBe(v1);
+    expect(await workersOn(prefix, v1, 1)).toBe(true);
+    expect(await runHello(f.engine)).toBe('two');
   });
 });

@@ -98,6 +98,20 @@ describe('ProjectHolder: a reload keeps the last good version of a broken file',
     expect(gone.refused[0]?.problems[0]?.message).toMatch(/policy file removed/);
     expect(h.project.policy).toEqual(before);
   });
+  it('alerts.yaml: an edit is in force, a broken one keeps the last good routes', async () => {
+    const routes = (channel: string) => `routes:\n  - match: { severity: critical }\n    channel: ${channel}\n`;
+    const dir = project({ 'workflows/hello.yaml': wf('one'), 'alerts.yaml': routes('slack:C0ONE') });
+    const h = await ProjectHolder.open(dir);
+    const channel = () => h.project.alerts?.routes[0]?.channel;
+    expect(channel()).toBe('slack:C0ONE');
+    put(dir, 'alerts.yaml', routes('slack:C0TWO'));
+    expect((await h.reload()).result).toBe('ok');
+    expect(channel()).toBe('slack:C0TWO');
+    put(dir, 'alerts.yaml', 'routes:\n  - match: { severity: critical }\n    chanel: slack:C0THREE\n');
+    const o = await h.reload();
+    expect(o.refused.map((r) => r.file)).toEqual([expect.stringMatching(/alerts\.yaml$/)]);
+    expect(channel()).toBe('slack:C0TWO');
+  });
 });
 
 describe('watchProject: which paths are the project', () => {
