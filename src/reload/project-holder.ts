@@ -55,6 +55,12 @@ export function projectVersion(root: string, texts: Texts): string {
   return hash.digest('hex').slice(0, 16);
 }
 
+/** Two reloads in a row told as one: everything either changed or refused; failed if either failed. */
+function merged(first: ReloadOutcome, next: ReloadOutcome): ReloadOutcome {
+  const result = first.result === 'failed' || next.result === 'failed' ? 'failed' : first.result === 'ok' || next.result === 'ok' ? 'ok' : 'unchanged';
+  return { result, version: next.version, changed: [...new Set([...first.changed, ...next.changed])], refused: [...first.refused, ...next.refused] };
+}
+
 function hashText(text: string | undefined): string {
   return text === undefined ? '-' : createHash('sha256').update(text).digest('hex');
 }
@@ -114,8 +120,7 @@ export class ProjectHolder implements ProjectSource {
         let outcome = await this.reloadOnce();
         while (this.again) {
           this.again = false;
-          const next = await this.reloadOnce();
-          outcome = { ...next, refused: [...outcome.refused, ...next.refused], changed: [...new Set([...outcome.changed, ...next.changed])], result: outcome.result === 'failed' ? 'failed' : next.result === 'unchanged' ? outcome.result : next.result };
+          outcome = merged(outcome, await this.reloadOnce());
         }
         return outcome;
       } finally {

@@ -2,8 +2,9 @@
  * The front of `chatops serve`, assembled: one HTTP server (health, readiness, metrics, and the
  * platform routes), the engine's RunsApi, the command router, the reporter pool that drives the
  * living messages, and the Slack and Discord adapters when configured. Given a ProjectHolder, the
- * project reloads live (src/reload/): every part reads the project in force through its views. `serve` (cli/serve.ts) only reads the
- * environment and calls this; tests call it with a fake Slack API.
+ * project reloads live (src/reload/): every part reads the project in force through its views.
+ * `serve` (cli/serve.ts) only reads the environment and calls this; tests call it with a fake
+ * Slack API.
  */
 import type { Redis } from 'ioredis';
 import { hostname } from 'node:os';

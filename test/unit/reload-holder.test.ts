@@ -112,6 +112,16 @@ describe('ProjectHolder: a reload keeps the last good version of a broken file',
     expect(o.refused.map((r) => r.file)).toEqual([expect.stringMatching(/alerts\.yaml$/)]);
     expect(channel()).toBe('slack:C0TWO');
   });
+  it('reloads asked for during one run once more, after it, and all see the same outcome', async () => {
+    const dir = project({ 'workflows/hello.yaml': wf('one') });
+    const h = await ProjectHolder.open(dir);
+    put(dir, 'workflows/hello.yaml', wf('two'));
+    const [a, b, c] = await Promise.all([h.reload(), h.reload(), h.reload()]);
+    expect(a).toEqual(b);
+    expect(b).toEqual(c);
+    expect(a?.result).toBe('ok');
+    expect(say(h)).toBe('echo two');
+  });
 });
 
 describe('watchProject: which paths are the project', () => {
