@@ -6,7 +6,7 @@
  *
  * Knobs (environment): BENCH_CONCURRENCY (worker concurrency, default 16), BENCH_SCALE (multiplies
  * every sample count, default 1; 0.1 for a quick smoke run), BENCH_ONLY (comma-separated scenarios
- * out of cli, shell, throughput, ten-steps, shell-step, lines, gigabyte, parked, cap, slack, web, alerts; throughput measures the raw
+ * out of cli, shell, throughput, ten-steps, shell-step, lines, gigabyte, parked, cap, slack, discord, web, alerts; throughput measures the raw
  * BullMQ baseline in alternating rounds with the engine, and `raw` is another name for it).
  */
 import { hasRedisServer, startPrivateRedis, type PrivateRedis } from '../src/lib/private-redis.js';
@@ -14,6 +14,7 @@ import { runCliBench } from './cli.js';
 import { killAllChildren } from './child.js';
 import { runEngineScenarios } from './engine-scenarios.js';
 import { shellTrueOverhead } from './shell-overhead.js';
+import { runDiscordBench } from './discord.js';
 import { runSlackBench } from './slack.js';
 import { runStepCapBench } from './step-cap.js';
 import { runAlertsBench } from './alerts.js';
@@ -58,6 +59,8 @@ async function main(): Promise<number> {
   if (selected('cap')) rows.push(...(await runStepCapBench({ redisUrl: redis.url, progress })));
 
   if (selected('slack')) rows.push(...(await runSlackBench({ redisUrl: redis.url, concurrency, scaled, progress })));
+
+  if (selected('discord')) rows.push(...(await runDiscordBench({ redisUrl: redis.url, concurrency, scaled, progress })));
 
   if (selected('web')) rows.push(...(await runWebBench({ redisUrl: redis.url, progress })));
 

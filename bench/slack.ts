@@ -10,11 +10,9 @@
  *      small burst) gave during all of it (target 0 in steady state).
  * Exported for bench/index.ts: `runSlackBench(opts)` returns table rows.
  */
-import { fork } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadProject } from '../src/config/load-project.js';
 import { silentLogger } from '../src/lib/logger.js';
@@ -22,6 +20,7 @@ import { startFront, type Front } from '../src/server/front.js';
 import { FakeSlackApi } from '../test/fakes/slack-api.js';
 import { fakeSlackConfig, SlackSender } from '../test/fakes/slack-requests.js';
 import { startChild, type BenchChild } from './child.js';
+import { forkIpc } from './ipc-child.js';
 import { BENCH_SECRET_KEY } from './workflows.js';
 import { fmt, percentile, type Row } from './stats.js';
 
@@ -150,30 +149,16 @@ interface SenderChild {
 }
 
 async function startSender(): Promise<SenderChild> {
-  const child = fork(fileURLToPath(new URL('./slack-sender-child.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const next = (type: string) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const onMessage = (m: unknown) => {
-        const msg = m as Record<string, unknown>;
-        if (msg.type !== type) return;
-        child.off('message', onMessage);
-        child.off('exit', onExit);
-        resolve(msg);
-      };
-      const onExit = () => reject(new Error('the bench Slack sender exited'));
-      child.on('message', onMessage);
-      child.once('exit', onExit);
-    });
-  await next('ready');
+  const child = forkIpc(new URL('./slack-sender-child.js', import.meta.url), 'Slack sender');
+  await child.next('ready');
+  const next = child.next;
   return {
     async burst(args) {
       const answer = next('burst');
       child.send({ cmd: 'burst', ...args });
       return (await answer).results as Awaited<ReturnType<SenderChild['burst']>>;
     },
-    stop() {
-      if (child.exitCode === null) child.kill();
-    },
+    stop: child.stop,
   };
 }
 

@@ -28,6 +28,34 @@ export interface Answered {
   interaction?: FakeInteraction;
 }
 
+/** An interaction as Discord sends it (HTTP body or INTERACTION_CREATE's `d`), from `who` in their channel or thread. */
+export function interactionPayload(i: { id: string; token: string }, applicationId: string, type: number, who: Invoker, data: Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const channel = who.parent ? { id: who.channel, type: 11, parent_id: who.parent } : { id: who.channel, type: 0 };
+  return {
+    id: i.id,
+    application_id: applicationId,
+    type,
+    token: i.token,
+    version: 1,
+    guild_id: GUILD,
+    channel_id: who.channel,
+    channel,
+    member: { user: { id: who.user, username: `user${who.user.slice(-3)}`, global_name: null, discriminator: '0' }, roles: who.roles ?? [], permissions: '0', joined_at: '2026-01-01T00:00:00.000Z', deaf: false, mute: false, flags: 0 },
+    data,
+    app_permissions: '0',
+    locale: 'en-US',
+    entitlements: [],
+    authorizing_integration_owners: {},
+    context: 0,
+    ...extra,
+  };
+}
+
+/** `/ops command:<text>`'s data. */
+export function opsData(text: string): Record<string, unknown> {
+  return { id: '400000000000000001', name: 'ops', type: 1, options: [{ name: 'command', type: 3, value: text }] };
+}
+
 export class DiscordSender {
   private readonly keys = generateKeyPairSync('ed25519');
   constructor(
@@ -71,25 +99,7 @@ export class DiscordSender {
   /** Sends an interaction of `type` with `data` from `who`, signed, and reports the answer to the fake. */
   async interact(type: number, who: Invoker, data: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<Answered> {
     const i = this.api.newInteraction(who.channel);
-    const channel = who.parent ? { id: who.channel, type: 11, parent_id: who.parent } : { id: who.channel, type: 0 };
-    const payload = {
-      id: i.id,
-      application_id: this.api.applicationId,
-      type,
-      token: i.token,
-      version: 1,
-      guild_id: GUILD,
-      channel_id: who.channel,
-      channel,
-      member: { user: { id: who.user, username: `user${who.user.slice(-3)}`, global_name: null, discriminator: '0' }, roles: who.roles ?? [], permissions: '0', joined_at: '2026-01-01T00:00:00.000Z', deaf: false, mute: false, flags: 0 },
-      data,
-      app_permissions: '0',
-      locale: 'en-US',
-      entitlements: [],
-      authorizing_integration_owners: {},
-      context: 0,
-      ...extra,
-    };
+    const payload = interactionPayload(i, this.api.applicationId, type, who, data, extra);
     if (this.via === 'gateway') return this.dispatch(i, payload);
     const t0 = Date.now();
     const res = await this.send(JSON.stringify(payload));
@@ -106,7 +116,7 @@ export class DiscordSender {
 
   /** `/ops command:<text>`. */
   ops(who: Invoker, text: string): Promise<Answered> {
-    return this.interact(2, who, { id: '400000000000000001', name: 'ops', type: 1, options: [{ name: 'command', type: 3, value: text }] });
+    return this.interact(2, who, opsData(text));
   }
 
   /** Autocomplete of `/ops command:` while `typed` is in the box. */
