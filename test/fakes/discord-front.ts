@@ -22,6 +22,8 @@ export interface DiscordFrontHarness {
   sender: DiscordSender;
   base: string;
   prefix: string;
+  /** What the front was started with, for a second front (another replica) on the same fake and Redis. */
+  frontOptions: FrontOptions;
   close(): Promise<void>;
 }
 
@@ -36,7 +38,8 @@ export async function discordFrontHarness(files: Record<string, string>, opts: {
   const secretKey = 'discord-tests-secret-key';
   // TEST_LOG=debug shows the front's logs while debugging a test.
   const log = process.env.TEST_LOG ? createLogger(process.env.TEST_LOG) : silentLogger;
-  const front = await startFront({ redisUrl, prefix, project, log, port: 0, host: '127.0.0.1', discord, discordOptions: opts.discord, engine: { secretKey }, reporter: { pollMs: 100, blockMs: 100 }, ...(opts.alerts ? { alerts: opts.alerts } : {}) });
+  const frontOptions: FrontOptions = { redisUrl, prefix, project, log, port: 0, host: '127.0.0.1', discord, discordOptions: opts.discord, engine: { secretKey }, reporter: { pollMs: 100, blockMs: 100 }, ...(opts.alerts ? { alerts: opts.alerts } : {}) };
+  const front = await startFront(frontOptions);
   const worker = await startWorker({ redisUrl, prefix, project, log: silentLogger, secretKey, concurrency: 8 });
   const base = `http://127.0.0.1:${front.port}`;
   sender.url = `${base}/discord/interactions`;
@@ -47,6 +50,7 @@ export async function discordFrontHarness(files: Record<string, string>, opts: {
     sender,
     base,
     prefix,
+    frontOptions,
     async close() {
       await front.close();
       await worker.close();
