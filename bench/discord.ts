@@ -5,10 +5,11 @@
  * its own process on the bench's private Redis:
  *   1. ack latency of 200 correctly signed `/ops` interactions sent at 50 per second (target p99 ≤
  *      100 ms; Discord allows 3,000 ms), each run in its own channel and all of them finishing;
- *   2. a chatty step (10,000 lines in about 5 s): the most writes its thread took in any 5 s
- *      (target ≤ 5, Discord's per-channel budget);
- *   3. the number of HTTP 429 answers the fake gave during the chatty run (target 0 in steady
- *      state); those during the burst are shown beside it.
+ *   2. a chatty step (10,000 lines in about 5 s): the writes its thread took, and the most in a
+ *      sliding 5 s;
+ *   3. the number of HTTP 429 answers the fake (enforcing 5 writes per 5 s per channel) gave
+ *      during the chatty run: target 0, the writes stayed under the budget; those during the
+ *      burst are shown beside it.
  * Exported for bench/index.ts: `runDiscordBench(opts)` returns table rows.
  */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -116,7 +117,8 @@ export async function runDiscordBench(opts: DiscordBenchOptions): Promise<Row[]>
     const run = await front.engine.getRun(runId);
     const step = run?.steps.find((s) => s.id === 'spew');
     const durationS = step?.startedAt && step.endedAt ? (step.endedAt - step.startedAt) / 1000 : Number.NaN;
-    rows.push({ metric: `Discord writes to a chatty step's thread (10,000 lines, step ${fmt(durationS, 1)} s): all / most in any 5 s`, value: `${threadWrites.length} / ${worst}`, target: '≤ 5 in any 5 s', pass: worst <= 5 });
+    // Informational: Discord's buckets are windows from their first write, so 6 in a sliding 5 s can be within budget; the 429 row below is the check.
+    rows.push({ metric: `Discord writes to a chatty step's thread (10,000 lines, step ${fmt(durationS, 1)} s): all / most in a sliding 5 s`, value: `${threadWrites.length} / ${worst}` });
 
     // 3. 429s in steady state: during the chatty run.
     const limited = fake.calls.slice(callsBefore).filter((c) => c.status === 429).length;
