@@ -100,7 +100,7 @@ describe.each(['http', 'gateway'] as const)('Discord secret inputs asked in a mo
     nowhereInDiscord('s3cr3t');
     expect(await keysHolding(h.front.redis, ['s3cr3t'], `${h.prefix}*`)).toEqual([]);
     expect(h.fake.invalidBodies).toEqual([]);
-  });
+  }, 60_000);
 
   it('the typed /login (a secret usage argument, no option for it) asks in a modal, its placeholder filled on submission', async () => {
     const channel = via === 'http' ? '540000000000000002' : '540000000000000102';
@@ -113,7 +113,7 @@ describe.each(['http', 'gateway'] as const)('Discord secret inputs asked in a mo
     await h.fake.waitFor(() => h.fake.inChannel(root.id).find((m) => m.content.includes('logged in with ***')), 20_000, 'masked output');
     nowhereInDiscord(PASSWORD);
     expect(await keysHolding(h.front.redis, [PASSWORD], `${h.prefix}*`)).toEqual([]);
-  });
+  }, 60_000);
 
   it('/ops command:login gets the placeholder too; a blank secret or a line changed to another command starts nothing', async () => {
     const channel = via === 'http' ? '540000000000000003' : '540000000000000103';
