@@ -141,10 +141,14 @@ timeout 120 docker run --rm "$IMAGE" validate >"$WORK/validate.out" 2>&1 || { ca
 grep -Eq '^ok: [0-9]+ workflow\(s\), [0-9]+ command\(s\), policy loaded' "$WORK/validate.out" || { cat "$WORK/validate.out"; fail "unexpected validate output"; }
 say "chatops validate in the image: $(grep '^ok' "$WORK/validate.out") ($(( ($(date +%s%N) - v0) / 1000000 )) ms with docker run)"
 
-# 5. The compose stack: Redis, serve, two workers, this repository's examples mounted as runbooks.
+# 5. The compose stack: Redis, serve, two workers, the examples mounted as runbooks (a folder of
+#    runbooks only: the live reload watches all of it, so not the checkout with its node_modules).
+mkdir -p "$WORK/runbooks"
+cp -r commands workflows policy.yaml "$WORK/runbooks/"
+if [ -f alerts.yaml ]; then cp alerts.yaml "$WORK/runbooks/"; fi
 PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 : >"$WORK/chatops.env"
-export CHATOPS_IMAGE="$IMAGE" REDIS_IMAGE NODE_IMAGE="$BASE" CHATOPS_PORT="$PORT" CHATOPS_ENV_FILE="$WORK/chatops.env" CHATOPS_RUNBOOKS="$PWD"
+export CHATOPS_IMAGE="$IMAGE" REDIS_IMAGE NODE_IMAGE="$BASE" CHATOPS_PORT="$PORT" CHATOPS_ENV_FILE="$WORK/chatops.env" CHATOPS_RUNBOOKS="$WORK/runbooks"
 CHATOPS_SECRET_KEY=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
 export CHATOPS_SECRET_KEY
 COMPOSE=("${COMPOSE_CMD[@]}" -p "$PROJECT" -f docker-compose.yml)
@@ -180,5 +184,10 @@ timeout 120 "${COMPOSE[@]}" exec -T serve chatops run diagnose-high-error-rate -
   || { cat "$WORK/run.out"; fail "chatops run diagnose-high-error-rate"; }
 grep -q '^succeeded in' "$WORK/run.out" || { cat "$WORK/run.out"; fail "the run did not succeed"; }
 say "chatops run in the serve container: $(grep '^succeeded in' "$WORK/run.out") ($(( ($(date +%s%N) - r0) / 1000000 )) ms with compose exec)"
+
+# 7. The runbooks reload in every process of the stack (`chatops reload` over Redis).
+timeout 60 "${COMPOSE[@]}" exec -T serve chatops reload >"$WORK/reload.out" 2>&1 || { cat "$WORK/reload.out"; fail "chatops reload"; }
+grep -q '^all 3 on project' "$WORK/reload.out" || { cat "$WORK/reload.out"; fail "chatops reload did not find serve and both workers on one project version"; }
+say "chatops reload: $(tail -n 1 "$WORK/reload.out")"
 
 say "PASSED: base ${BASE_MB} MB, image ${SIZE_MB} MB built in ${BUILD_S} s, /readyz after ${READY_S} s, total $(($(date +%s) - t0)) s"
