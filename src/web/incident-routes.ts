@@ -1,11 +1,11 @@
 /**
  * The routes of one incident, behind its signed link: the page, and its postmortem as a download
  * when the server was given a renderer for it. `/incidents`: recent incidents, filterable by state,
- * source and channel, behind CHATOPS_WEB_TOKEN (sign-in.ts).
+ * source, channel and workflow (one of the runs it started), behind CHATOPS_WEB_TOKEN (sign-in.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { INCIDENT_ID_PATTERN } from '../alerts/incident-store.js';
-import { alertCounts } from '../alerts/incident.js';
+import { alertCounts, type Incident } from '../alerts/incident.js';
 import { ALERT_SOURCES } from '../alerts/types.js';
 import type { WebAccess } from './access.js';
 import { html } from './html.js';
@@ -22,6 +22,8 @@ import { listAllowed } from './sign-in.js';
 /** Incidents read per list (filters apply to these), and shown at most. */
 const SCANNED = 500;
 const SHOWN = 100;
+/** Timelines read at once when filtering by workflow. */
+const TIMELINE_BATCH = 25;
 
 export interface IncidentRoutesOptions {
   incidents: WebIncidentsSource;
@@ -33,6 +35,19 @@ export interface IncidentRoutesOptions {
 }
 
 type IncidentRequest = FastifyRequest<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>;
+
+/** Those of `candidates` (in order, at most SHOWN) whose timeline names a run of `workflow`; timelines read a batch at a time. */
+async function startedWorkflow(incidents: WebIncidentsSource, candidates: Incident[], workflow: string): Promise<Incident[]> {
+  const out: Incident[] = [];
+  for (let i = 0; i < candidates.length && out.length < SHOWN; i += TIMELINE_BATCH) {
+    const batch = candidates.slice(i, i + TIMELINE_BATCH);
+    const timelines = await Promise.all(batch.map((inc) => incidents.timeline(inc.id)));
+    batch.forEach((inc, k) => {
+      if (timelines[k]?.some((e) => e.type === 'run' && e.workflow === workflow)) out.push(inc);
+    });
+  }
+  return out.slice(0, SHOWN);
+}
 
 /** The signed link of an incident's page (path and query). */
 export function incidentLink(signer: LinkSigner, incidentId: string): string | undefined {
@@ -72,15 +87,17 @@ export function registerIncidentRoutes(app: FastifyInstance, opts: IncidentRoute
 
   app.get('/incidents', async (req: FastifyRequest<{ Querystring: Record<string, string | undefined> }>, reply) => {
     if (!listAllowed(access, req, reply)) return reply;
-    const f = { state: req.query.state?.trim() || undefined, source: req.query.source?.trim() || undefined, channel: req.query.channel?.trim() || undefined };
+    const f = { state: req.query.state?.trim() || undefined, source: req.query.source?.trim() || undefined, channel: req.query.channel?.trim() || undefined, workflow: req.query.workflow?.trim() || undefined };
     const scanned = await incidents.list(SCANNED);
-    const shown = scanned.filter((i) => (f.state === undefined || i.status === f.state) && (f.source === undefined || i.source === f.source) && (f.channel === undefined || i.channel === f.channel || i.channel?.endsWith(`:${f.channel}`))).slice(0, SHOWN);
+    const matching = scanned.filter((i) => (f.state === undefined || i.status === f.state) && (f.source === undefined || i.source === f.source) && (f.channel === undefined || i.channel === f.channel || i.channel?.endsWith(`:${f.channel}`)));
+    const shown = f.workflow === undefined ? matching.slice(0, SHOWN) : await startedWorkflow(incidents, matching, f.workflow);
     const body = html`<main>
 <h1>Incidents</h1>
 <form class="filters" method="get" action="/incidents">
 <label>State <select name="state"><option value="">any</option>${['firing', 'resolved'].map((s) => html`<option${s === f.state ? html` selected` : ''}>${s}</option>`)}</select></label>
 <label>Source <select name="source"><option value="">any</option>${[...ALERT_SOURCES, 'storm'].map((s) => html`<option${s === f.source ? html` selected` : ''}>${s}</option>`)}</select></label>
 <label>Channel <input name="channel" value="${f.channel ?? ''}" placeholder="any"></label>
+<label>Workflow <input name="workflow" value="${f.workflow ?? ''}" placeholder="any"></label>
 <button type="submit">Filter</button>
 </form>
 <table class="runs">

@@ -2,7 +2,7 @@
  * The incident page and list, served by a real front from real deliveries: an Alertmanager group
  * fires, partly resolves and resolves; the incident's Slack message carries its signed "View" link;
  * the page shows the alerts, their state and the timeline as they change; a tampered or borrowed
- * link is refused; the list needs the token and filters by state.
+ * link is refused; the list needs the token and filters by state and by the workflows started.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FakeSlackApi, type FakeMessage } from '../fakes/slack-api.js';
@@ -15,7 +15,11 @@ import type { Front } from '../../src/server/front.js';
 import { incidentLink } from '../../src/web/incident-routes.js';
 import { until } from '../helpers/until.js';
 
-const FILES = { 'workflows/noop.yaml': 'name: noop\nsteps:\n  - id: a\n    run: "true"\n' };
+const FILES = {
+  'workflows/noop.yaml': 'name: noop\nsteps:\n  - id: a\n    run: "true"\n',
+  // Started by the DiskFull group: the list filters incidents by the workflows they started.
+  'workflows/triage.yaml': "name: triage\non:\n  alert: { matchers: ['alertname=\"DiskFull\"'] }\nsteps:\n  - id: a\n    run: \"true\"\n",
+};
 const PUBLIC = 'https://ops.example.com';
 
 
@@ -63,7 +67,8 @@ describe('incident pages', () => {
     expect(m).not.toBeNull();
     incidentId = m?.[2] ?? '';
     link = (m?.[1] ?? '').replace('&amp;', '&');
-    expect(link).toBe(incidentLink(front.web.signer, incidentId));
+    // Signed for this incident (its expiry is counted from when the message was written, so compare by verifying).
+    expect(front.web.signer.verify('incident', incidentId, Object.fromEntries(new URLSearchParams(link.split('?')[1] ?? ''))).ok).toBe(true);
 
     const p = await page(link);
     expect(p.status).toBe(200);
@@ -111,7 +116,7 @@ describe('incident pages', () => {
     expect((await page(incidentLink(front.web.signer, 'i-zzzzzz') ?? '')).status).toBe(404);
   });
 
-  it('lists incidents only with the token, filtered by state', async () => {
+  it('lists incidents only with the token, filtered by state and by a workflow they started', async () => {
     const anonymous = await page('/incidents');
     expect(anonymous.status).toBe(401);
     expect(anonymous.body).not.toContain(incidentId);
@@ -123,5 +128,7 @@ describe('incident pages', () => {
     expect(firing.body).not.toContain(`data-incident="${incidentId}"`);
     const resolved = await page('/incidents?state=resolved', { authorization: `Bearer ${WEB_TOKEN}` });
     expect(resolved.body).toContain(`data-incident="${incidentId}"`);
+    expect((await page('/incidents?workflow=triage', { authorization: `Bearer ${WEB_TOKEN}` })).body).toContain(`data-incident="${incidentId}"`);
+    expect((await page('/incidents?workflow=noop', { authorization: `Bearer ${WEB_TOKEN}` })).body).not.toContain(`data-incident="${incidentId}"`);
   });
 });
