@@ -221,7 +221,8 @@ describe('live runbook reload', () => {
     put(dir, 'workflows/hello.yaml', hello('three'));
     process.emit('SIGHUP', 'SIGHUP');
     await until('SIGHUP reloading the worker', () => quiet.holder.version !== v2);
-  });
+  }, 90_000); // starts a `chatops worker` process and runs `chatops reload`: slow to load on a busy machine
+
   it("the front's chat side reads the project in force: a command added and a policy edited apply without a restart", async () => {
     const prefix = uniquePrefix('reload-chat');
     const policy = (who: string) => `roles:\n  ops:\n    members: ["${who}"]\nrules:\n  - commands: ["*"]\n    roles: [ops]\n`;
