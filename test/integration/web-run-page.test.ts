@@ -242,7 +242,7 @@ describe('live event stream', () => {
 });
 
 describe('the run list', () => {
-  it('needs the token: bearer or the login form’s HttpOnly cookie; filters by state and workflow', async () => {
+  it('needs the token: bearer or the login form’s HttpOnly cookie; filters by state, workflow and channel', async () => {
     const { runId, g } = await startLive();
     g.open('one');
     g.open('two');
@@ -261,6 +261,13 @@ describe('the run list', () => {
     expect(list).toMatch(new RegExp(`href="/runs/${runId}\\?exp=\\d+&amp;sig=[A-Za-z0-9_-]{43}"`));
     res = await fetch(`${front.base}/runs?state=failed`, { headers: { authorization: `Bearer ${WEB_TOKEN}` } });
     expect(await res.text()).not.toContain(`data-run="${runId}"`);
+    // By channel: a run started in chat's #ops, not the terminal's.
+    const inOps = (await h.engine.startRun({ workflow: 'long', inputs: {}, trigger: { kind: 'chat', source: 'shell', requester: 'shell:alice', channel: 'ops' } })).run.id;
+    await h.engine.cancel(inOps, 'shell:alice');
+    res = await fetch(`${front.base}/runs?channel=ops`, { headers: { authorization: `Bearer ${WEB_TOKEN}` } });
+    const ops = await res.text();
+    expect(ops).toContain(`data-run="${inOps}"`);
+    expect(ops).not.toContain(`data-run="${runId}"`);
 
     const form = (token: string) => fetch(`${front.base}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token, next: '/runs?workflow=live' }).toString() });
     res = await form('wrong');
