@@ -45,6 +45,14 @@ export interface ReporterPoolOptions {
 
 /** How long the final state is retried (the platform down, a channel gone) before giving up. */
 const FINAL_RETRY_MS = 15 * 60_000;
+/**
+ * How long a run handed to the reporters may not exist yet: the router hands it over just before
+ * writing it (so a front dying in between cannot leave a run nobody reports). Past this with no
+ * run and nothing posted, the start never happened (it failed, or its front died first, or the
+ * message had started another run): the report is dropped quietly.
+ */
+export const START_GRACE_MS = 60_000;
+const START_POLL_MS = 200;
 
 export class ReporterPool {
   readonly id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -207,6 +215,7 @@ export class ReporterPool {
     const tickMs = this.opts.tickMs ?? 15_000;
     let lastTick = Date.now();
     let first = true;
+    let missingSince: number | undefined;
     let sub: Subscription | undefined;
     try {
       while (!isStopped()) {
@@ -222,6 +231,14 @@ export class ReporterPool {
         const last = events[events.length - 1];
         if (last?.id !== undefined) cursor = last.id;
         const run = await runs.getRun(runId);
+        if (!run && presenter.state.root === undefined && cursor === '0') {
+          // Handed over before it is written: wait for it (see START_GRACE_MS).
+          missingSince ??= Date.now();
+          if (Date.now() - missingSince < START_GRACE_MS) {
+            await new Promise((r) => setTimeout(r, START_POLL_MS));
+            continue;
+          }
+        }
         if (!run) {
           log.warn('run vanished from Redis (expired or wiped); saying so once in its thread');
           presenter.gone(runId);

@@ -44,8 +44,13 @@ export interface RouterDeps {
   log: Logger;
   /** Prefixes stripped from lines, e.g. `/ops`. Mentions are always stripped. */
   prefixes?: string[];
-  /** Called once a run has started from chat (the front makes a reporter drive it). */
-  onRunStarted?: (run: RunRecord, ctx: ChatContext) => Promise<void>;
+  /**
+   * Called with a run's id just before the run is written (the front makes a reporter drive it).
+   * Before, not after: a front killed between the two would otherwise leave a run that nobody
+   * reports, with no thread and no final status. The reporter waits for a run it was handed that
+   * does not exist yet (reporter.ts, START_GRACE_MS).
+   */
+  onRunStarting?: (run: Pick<RunRecord, 'id' | 'createdAt'>, ctx: ChatContext) => Promise<void>;
   now?: () => number;
   /** After this long without the run written, the user is told it is still starting; default 5 s. */
   slowStartMs?: number;
@@ -199,6 +204,15 @@ export function createRouter(deps: RouterDeps): Router {
       const alert = req.alert ?? (ctx.incidentId !== undefined ? await deps.incidents?.alertContext(ctx.incidentId) : undefined);
       let result: StartRunResult | undefined;
       let id = runId;
+      let trackError: unknown;
+      const report = async (runId: string) => {
+        try {
+          await deps.onRunStarting?.({ id: runId, createdAt: Date.now() }, ctx.withRun(runId));
+        } catch (err) {
+          trackError = err;
+        }
+      };
+      await report(id);
       // The ack named an id nobody held a moment ago; in the rare case another run took it since, use a fresh one.
       for (let tries = 0; result === undefined; tries++) {
         try {
@@ -206,6 +220,7 @@ export function createRouter(deps: RouterDeps): Router {
         } catch (err) {
           if (!isEngineError(err, 'RUN_ID_TAKEN') || tries >= 3) throw err;
           id = newRunId();
+          await report(id);
         }
       }
       const { run, existing } = result;
@@ -222,12 +237,10 @@ export function createRouter(deps: RouterDeps): Router {
       if (ctx.incidentId !== undefined && deps.incidents) {
         await deps.incidents.bindRun(ctx.incidentId, run.id, run.workflow, ctx.user.identity).catch((err: unknown) => rctx.log.error({ err }, 'could not put the run on its incident timeline'));
       }
-      try {
-        await deps.onRunStarted?.(run, rctx);
-      } catch (err) {
+      if (trackError !== undefined) {
         // The run is under way; only its messages may be missing here: say so, not "could not start".
-        rctx.log.error({ err }, 'could not hand the started run to the reporters');
-        await safeSay(errorReply(errorCodeOf(err), `${run.id} started, but its messages may not appear here`, [text(`\`status ${run.id}\` shows how it goes.`)]));
+        rctx.log.error({ err: trackError }, 'could not hand the started run to the reporters');
+        await safeSay(errorReply(errorCodeOf(trackError), `${run.id} started, but its messages may not appear here`, [text(`\`status ${run.id}\` shows how it goes.`)]));
       }
       return { runId: run.id, started: true, follow: true };
     } catch (err) {

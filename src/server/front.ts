@@ -109,7 +109,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
     alertmanagerUrl: opts.alerts?.alertmanagerUrl,
     onChange: () => incidentsRef?.reporter.poke(),
   });
-  const onRunStarted: RouterDeps['onRunStarted'] = async (run, ctx) => {
+  const onRunStarting: RouterDeps['onRunStarting'] = async (run, ctx) => {
     // The requester (with its private reply handle) hears of the run if the channel is closed to the bot.
     // Started in an incident's thread: reported in that thread (its header a reply under the incident).
     const threadKey = ctx.incidentId !== undefined ? new AlertKeys(prefix).message(ctx.incidentId) : undefined;
@@ -118,7 +118,7 @@ export async function startFront(opts: FrontOptions): Promise<Front> {
   const replyLimits = (name: string) => platforms.find((p) => p.name === name)?.replyLimits;
   const prefixes = opts.slack ? [opts.slack.command] : undefined;
   // Built again for each project a reload puts in force (its commands' usages are compiled).
-  const router = liveRouter(views.per((p) => createRouter({ runs: engine, commands: p.commands.values(), policy: p.policy, audit, log, prefixes, onRunStarted, replyLimits, incidents: desk })));
+  const router = liveRouter(views.per((p) => createRouter({ runs: engine, commands: p.commands.values(), policy: p.policy, audit, log, prefixes, onRunStarting, replyLimits, incidents: desk })));
   let webFront: WebFront | undefined;
   let incidentsRef: Incidents | undefined;
 

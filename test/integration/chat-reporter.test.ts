@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { ReporterPool } from '../../src/chat/reporter.ts';
-import { createEngine, startWorker, type Engine, type WorkerHandle } from '../../src/engine/index.ts';
+import { createEngine, newRunId, startWorker, type Engine, type WorkerHandle } from '../../src/engine/index.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 import { workflowSchema } from '../../src/workflow/schema.ts';
 import { CountingPlatform } from '../helpers/counting-platform.ts';
@@ -127,5 +127,29 @@ describe('reporter pool with two replicas', () => {
     const header = [...platform.messages.values()].find((m) => m.content.kind === 'run' && m.content.view.runId === run.id);
     expect(header?.content.kind === 'run' && header.content.view.gone).toBe(true);
     expect(pool.drivingRuns()).not.toContain(run.id);
+  }, 40_000);
+
+  it('a run handed over before it is written (a front that could die in between) is reported once it is', async () => {
+    for (const p of pools.splice(0)) await p.close();
+    const platform = new CountingPlatform({ writes: 50, perMs: 1000 }, { maxLines: 10, maxChars: 2000 });
+    const redis = new Redis(testRedisUrl());
+    conns.push(redis);
+    const pool = new ReporterPool({ redis, prefix, runs: engine, platforms: [platform], log: silentLogger, leaseMs: 1500, pollMs: 200, blockMs: 200, minIntervalMs: 100 });
+    pools.push(pool);
+    pool.start();
+    const runId = newRunId();
+    await pool.track({ id: runId, createdAt: Date.now() }, { platform: 'fake', channel: 'C7' });
+    await until('a reporter to drive the run that is not written yet', () => pool.drivingRuns().includes(runId) || undefined);
+    await sleep(1000);
+    expect(platform.messages.size).toBe(0);
+
+    await engine.startRun({ runId, workflow: 'chatty', inputs: {}, trigger: { kind: 'chat', source: 'fake', requester: 'fake:U1', channel: 'C7' } });
+    await until('the final state in chat', () => {
+      const root = platform.find('run');
+      return root?.content.kind === 'run' && root.content.view.final ? root : undefined;
+    });
+    const roots = [...platform.messages.values()].filter((m) => m.content.kind === 'run');
+    expect(roots).toHaveLength(1);
+    expect(roots[0]?.content.kind === 'run' && roots[0].content.view.state).toBe('succeeded');
   }, 40_000);
 });

@@ -48,7 +48,7 @@ beforeAll(async () => {
     policy: project.policy,
     audit: createAuditLog(redis, prefix, project.policy),
     log: silentLogger,
-    onRunStarted: async (run) => {
+    onRunStarting: async (run) => {
       started.push(run.id);
     },
   });
@@ -259,13 +259,28 @@ describe('after the ack', () => {
     await eng.close();
   });
 
+  it('hands the run to the reporters before writing it, so no front can die between the two', async () => {
+    const p = uniquePrefix('router-order');
+    const eng = createEngine({ redisUrl: testRedisUrl(), prefix: p, project: { workflows: new Map([[hold.name, hold]]) }, log: silentLogger });
+    const seen: (string | null)[] = [];
+    const onRunStarting = async (run: { id: string }) => {
+      seen.push(run.id, (await eng.getRun(run.id))?.state ?? null);
+    };
+    const r = createRouter({ runs: eng, commands: migrate, policy: undefined, audit: createAuditLog(redis, p), log: silentLogger, onRunStarting });
+    const res = await route(r, shellMsg('migrate'));
+    expect(res.started).toBe(true);
+    expect(seen).toEqual([res.runId, null]);
+    await eng.cancel(res.runId ?? '', 'test').catch(() => undefined);
+    await eng.close();
+  });
+
   it('a run that started but could not be handed to the reporters is not reported as "could not start"', async () => {
     const p = uniquePrefix('router-track');
     const eng = createEngine({ redisUrl: testRedisUrl(), prefix: p, project: { workflows: new Map([[hold.name, hold]]) }, log: silentLogger });
-    const onRunStarted = async () => {
+    const onRunStarting = async () => {
       throw Object.assign(new Error('Connection is closed.'), { code: 'E_REDIS' });
     };
-    const r = createRouter({ runs: eng, commands: migrate, policy: undefined, audit: createAuditLog(redis, p), log: silentLogger, onRunStarted });
+    const r = createRouter({ runs: eng, commands: migrate, policy: undefined, audit: createAuditLog(redis, p), log: silentLogger, onRunStarting });
     const res = await route(r, shellMsg('migrate'));
     expect(res.started).toBe(true);
     expect(res.said.map(replyText)).toEqual([expect.stringContaining(`E_REDIS ${res.runId ?? '?'} started, but its messages may not appear here`)]);

@@ -122,7 +122,7 @@ export async function runShell(opts: ShellOptions): Promise<void> {
       policy: project.policy,
       audit: createAuditLog(redis, opts.prefix, project.policy, { retentionMs: opts.retentionMs }),
       log,
-      onRunStarted: (run) => pool.track(run, { platform: platform.name, channel: SHELL_CHANNEL }),
+      onRunStarting: (run) => pool.track(run, { platform: platform.name, channel: SHELL_CHANNEL }),
       incidents: createIncidentDesk({ redis, prefix: opts.prefix, runs: engine, runLink: opts.linkFor, incidentLink: opts.incidentLinkFor, alertmanagerUrl: opts.alertmanagerUrl, onChange: () => incidents.reporter.poke() }),
     });
     say(`chatops shell as shell:${user} · ${project.workflows.size} workflows, ${project.commands.size} commands from ${project.dir} · type help (Ctrl-D quits)`);
