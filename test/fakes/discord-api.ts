@@ -12,6 +12,9 @@
  *   Retry-After, X-RateLimit-* headers and `retry_after`;
  * - message limits (content 2,000; embeds; 5 rows of 5 components; custom_id 100) and modal
  *   limits (title 45, 5 labelled text inputs): 400 / 50035.
+ * - edits of old messages: once a message is older than `oldMessages.ageMs` (an hour on Discord),
+ *   it takes `oldMessages.edits` more edits, then answers 400 / 30046 (Discord does not publish
+ *   the number; it is "few");
  * Channels listed in `noThreads` refuse threads (50024), `refused` ones refuse the bot (50001).
  * GET /gateway/bot names the fake Gateway (discord-gateway.ts) on the same port.
  */
@@ -32,6 +35,8 @@ export interface FakeDiscordOptions {
   noThreads?: string[];
   refused?: string[];
   gateway?: FakeGatewayOptions;
+  /** Edits a message accepts once older than `ageMs` (default: an hour, 5 edits). */
+  oldMessages?: { ageMs: number; edits: number };
 }
 
 export interface RecordedDiscordCall {
@@ -64,6 +69,9 @@ export interface FakeDiscordMessage {
   /** True while it is a deferred response not yet edited ("thinking…"). */
   deferred?: boolean;
   edits: number;
+  /** When it was posted (ms), and the edits it took once it was old. */
+  postedAt: number;
+  oldEdits: number;
 }
 
 export interface FakeInteraction {
@@ -344,6 +352,11 @@ export class FakeDiscordApi {
     if (!found || found.channel_id !== channel) return send(404, { message: 'Unknown Message', code: 10008 });
     const msg = this.check(body, send, true);
     if (!msg) return;
+    const old = this.opts.oldMessages ?? { ageMs: 3_600_000, edits: 5 };
+    if (Date.now() - found.postedAt >= old.ageMs && found.interactionId === undefined) {
+      if (found.oldEdits >= old.edits) return send(400, { message: 'Maximum number of edits to messages older than 1 hour reached. Try again later', code: 30046 });
+      found.oldEdits += 1;
+    }
     if (msg.content !== undefined) found.content = String(msg.content);
     if (msg.embeds !== undefined) found.embeds = msg.embeds as FakeDiscordMessage['embeds'];
     if (msg.components !== undefined) found.components = msg.components as FakeDiscordMessage['components'];
@@ -374,6 +387,8 @@ export class FakeDiscordApi {
       attachments: files,
       message_reference: msg.message_reference as FakeDiscordMessage['message_reference'],
       edits: 0,
+      postedAt: Date.now(),
+      oldEdits: 0,
     };
     this.messages.set(m.id, m);
     return m;

@@ -7,6 +7,7 @@ const RUN_ID = /r-[0-9a-z]{6}/;
 const shown = FakeDiscordApi.shown;
 const NO_THREADS = '510000000000000001';
 const REFUSED = '510000000000000002';
+const OLD_EDITS = '510000000000000003';
 /** Interaction tokens that die after 2 s here (15 minutes on Discord). */
 const TOKEN_LIFETIME_MS = 2_000;
 
@@ -46,5 +47,34 @@ describe('Discord: channels without threads, channels that refuse the bot, token
     // The expired token was not used past its life, and never with the bot token.
     expect(h.fake.calls.filter((c) => c.code === 50027)).toEqual([]);
     expect(h.fake.botAuthOnTokenRoutes).toEqual([]);
+  });
+});
+
+describe('Discord: edits of old messages refused (30046)', () => {
+  let h: DiscordFrontHarness;
+
+  beforeAll(async () => {
+    // Messages "old" after 1 s here (an hour on Discord), and then refuse every edit.
+    h = await discordFrontHarness(DISCORD_PROJECT, { fake: { oldMessages: { ageMs: 1_000, edits: 0 } } });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('a refused edit is posted as a new message, later edits go to it, and the run ends with one final status', async () => {
+    const res = await h.sender.ops({ user: ALICE, channel: OLD_EDITS }, 'drip');
+    expect(res.acked).toBe(true);
+    const runId = RUN_ID.exec(JSON.stringify(res.body))?.[0] ?? '';
+    const isFinal = (m: { content: string }) => m.content.endsWith(`${runId}: succeeded`);
+    const final = await h.fake.waitFor(() => [...h.fake.messages.values()].find(isFinal), 30_000, 'the final status');
+    // The header grew old and was refused: its state went on in its thread, as a new message.
+    expect(h.fake.calls.filter((c) => c.code === 30046).length).toBeGreaterThan(0);
+    const root = [...h.fake.messages.values()].find((m) => h.fake.threads.has(m.id) && shown(m).includes(runId));
+    expect(root).toBeDefined();
+    expect(final.id).not.toBe(root?.id);
+    expect(final.channel_id).toBe(root?.id);
+    // The output's last line reached the thread, and exactly one message carries the final status.
+    await h.fake.waitFor(() => h.fake.inChannel(root?.id ?? '').find((m) => shown(m).includes('tick 29')), 10_000, 'the last output line');
+    expect([...h.fake.messages.values()].filter(isFinal)).toHaveLength(1);
   });
 });

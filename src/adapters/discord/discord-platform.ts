@@ -10,6 +10,11 @@
  * the credential, so a refused token never clears the bot's), ephemeral when only they should see
  * it; once the token is near its 15 minutes (or Discord answers 50027) they go by bot token
  * instead: ephemeral ones as a DM, others into the thread or channel.
+ *
+ * Messages older than an hour take few edits (30046). A run waiting hours for an approval still
+ * shows its latest state: a refused edit is posted as a new message where the old one's thread
+ * goes on (a header's state into its thread, a reply's beside it, pointing at it), and later edits
+ * of that message go to the new one, which is young again.
  */
 import type { REST, RawFile } from '@discordjs/rest';
 import { MessageFlags, Routes, type RESTPostAPIChannelMessageJSONBody, type APIMessage, type APIChannel } from 'discord-api-types/v10';
@@ -26,6 +31,9 @@ import type { DiscordThreadRuns } from './thread-runs.js';
 export const DISCORD_BUDGET: WriteBudget = { writes: 5, perMs: 5_000 };
 
 export const PLATFORM = 'discord';
+
+/** Messages whose edits were moved to a newer copy, remembered at most (oldest forgotten first). */
+const MOVED_MAX = 10_000;
 
 export interface DiscordPlatformOptions {
   rest: REST;
@@ -47,6 +55,15 @@ function replyPlace(root: MessageRef): { channel: string; reference?: { message_
   return root.thread ? { channel: root.thread } : { channel: root.channel, reference: { message_id: root.id, fail_if_not_exists: false } };
 }
 
+/**
+ * Where the new copy of a message whose edit was refused goes: a header with a thread (the thread
+ * has the header's id) posts into that thread; any other message beside itself, pointing at it.
+ */
+function movedPlace(ref: MessageRef): { channel: string; reference?: { message_id: string; fail_if_not_exists: false } } {
+  if (ref.thread !== undefined && ref.thread === ref.id) return { channel: ref.thread };
+  return { channel: ref.channel, reference: { message_id: ref.id, fail_if_not_exists: false } };
+}
+
 function files(file: FileUpload | undefined): RawFile[] | undefined {
   return file ? [{ name: file.filename, data: Buffer.from(file.text, 'utf8'), contentType: 'text/plain' }] : undefined;
 }
@@ -58,6 +75,8 @@ export class DiscordPlatform implements ChatPlatform {
   readonly replyLimits: OutputLimits = DISCORD_REPLY_LIMITS;
   readonly commandPrefix = '/ops command:';
   private readonly now: () => number;
+  /** Edits refused as too many on an old message go to the copy posted instead (by the first message's id). */
+  private readonly moved = new Map<string, MessageRef>();
 
   constructor(private readonly opts: DiscordPlatformOptions) {
     this.now = opts.now ?? Date.now;
@@ -93,7 +112,19 @@ export class DiscordPlatform implements ChatPlatform {
 
   async update(ref: MessageRef, content: ChatContent): Promise<void> {
     const body = formatContent(content);
-    await discordCall('edit message', ref.channel, () => this.opts.rest.patch(Routes.channelMessage(ref.channel, ref.id), { body }));
+    const current = this.moved.get(ref.id) ?? ref;
+    try {
+      await discordCall('edit message', current.channel, () => this.opts.rest.patch(Routes.channelMessage(current.channel, current.id), { body }));
+    } catch (err) {
+      if ((err as { discordCode?: unknown }).discordCode !== DISCORD_CODES.tooManyEditsOfOldMessage) throw err;
+      // Post rather than edit: the state goes out now, in a message that takes edits again.
+      const place = movedPlace(current);
+      const msg = await this.send(place.channel, body, place.reference);
+      this.moved.delete(ref.id);
+      this.moved.set(ref.id, { ...current, channel: place.channel, id: msg.id });
+      if (this.moved.size > MOVED_MAX) this.moved.delete(this.moved.keys().next().value as string);
+      this.opts.log.info({ channel: current.channel, message: current.id, moved: msg.id }, 'discord refused an edit of an old message (30046); posted its state as a new message');
+    }
   }
 
   async uploadFile(root: MessageRef, file: FileUpload): Promise<MessageRef> {
