@@ -27,7 +27,7 @@ export interface DiscordFrontHarness {
   close(): Promise<void>;
 }
 
-export async function discordFrontHarness(files: Record<string, string>, opts: { fake?: FakeDiscordOptions; discord?: DiscordTuning; gateway?: boolean; alerts?: FrontOptions['alerts'] } = {}): Promise<DiscordFrontHarness> {
+export async function discordFrontHarness(files: Record<string, string>, opts: { fake?: FakeDiscordOptions; discord?: DiscordTuning; gateway?: boolean; alerts?: FrontOptions['alerts']; frontRedisUrl?: string } = {}): Promise<DiscordFrontHarness> {
   const { dir, project } = await writeProject(files, 'discord');
   const fake = await new FakeDiscordApi(opts.fake).start();
   const sender = new DiscordSender('', fake, opts.gateway ? 'gateway' : 'http');
@@ -38,7 +38,8 @@ export async function discordFrontHarness(files: Record<string, string>, opts: {
   const secretKey = 'discord-tests-secret-key';
   // TEST_LOG=debug shows the front's logs while debugging a test.
   const log = process.env.TEST_LOG ? createLogger(process.env.TEST_LOG) : silentLogger;
-  const frontOptions: FrontOptions = { redisUrl, prefix, project, log, port: 0, host: '127.0.0.1', discord, discordOptions: opts.discord, engine: { secretKey }, reporter: { pollMs: 100, blockMs: 100 }, ...(opts.alerts ? { alerts: opts.alerts } : {}) };
+  // The front may reach Redis another way (a test's stalling proxy); the worker goes direct.
+  const frontOptions: FrontOptions = { redisUrl: opts.frontRedisUrl ?? redisUrl, prefix, project, log, port: 0, host: '127.0.0.1', discord, discordOptions: opts.discord, engine: { secretKey }, reporter: { pollMs: 100, blockMs: 100 }, ...(opts.alerts ? { alerts: opts.alerts } : {}) };
   const front = await startFront(frontOptions);
   const worker = await startWorker({ redisUrl, prefix, project, log: silentLogger, secretKey, concurrency: 8 });
   const base = `http://127.0.0.1:${front.port}`;
