@@ -9,12 +9,17 @@
  * A failed write is retried with backoff (honouring a `retryAfterMs` the adapter puts on the
  * error, e.g. from HTTP 429 Retry-After) unless newer content has replaced it meanwhile, or the
  * error is permanent (isPermanentWriteError: the bot may not write in that channel at all).
+ * A write that meets such a refusal and handles it itself resolves 'refused' (ChatWrite), so the
+ * write metrics still count it as refused rather than ok.
  */
 import type { Logger } from '../lib/logger.js';
 import { isPermanentWriteError, type WriteBudget } from './platform.js';
 
 /** How one chat write went: done, refused with 429 (Retry-After), failed, or refused for good. */
 export type WriteOutcome = 'ok' | 'rate_limited' | 'failed' | 'refused';
+
+/** A write handed to the pacer: resolves 'refused' when it met a refusal for good and handled it. */
+export type ChatWrite = () => Promise<void | 'refused'>;
 
 /**
  * Token buckets per channel. Shared by the pacers of all runs on one platform in a process, so
@@ -68,7 +73,7 @@ export interface PacerOptions {
 interface Pending {
   key: string;
   channel: string;
-  write: () => Promise<void>;
+  write: ChatWrite;
   seq: number;
   attempts: number;
   notBefore: number;
@@ -94,7 +99,7 @@ export class Pacer {
   }
 
   /** Replaces any pending write for `key` with this one. */
-  submit(key: string, channel: string, write: () => Promise<void>): void {
+  submit(key: string, channel: string, write: ChatWrite): void {
     if (this.closed) return;
     const prev = this.pending.get(key);
     this.pending.set(key, { key, channel, write, seq: prev?.seq ?? ++this.seq, attempts: 0, notBefore: prev?.notBefore ?? 0 });
@@ -174,8 +179,8 @@ export class Pacer {
         this.buckets.spend(best.channel);
         this.lastWrite.set(best.key, this.now());
         try {
-          await best.write();
-          this.buckets.onWrite?.('ok');
+          const outcome = (await best.write()) ?? 'ok';
+          this.buckets.onWrite?.(outcome);
         } catch (err) {
           this.buckets.onWrite?.(writeOutcomeOf(err));
           this.retry(best, err);

@@ -181,9 +181,9 @@ export class RunPresenter {
   private retryChannel(header: ChatContent): void {
     const { pacer, channel, platform, state, log } = this.opts;
     this.channelTriedAt = this.now();
-    pacer.submit('root', channel, async () => {
+    pacer.submit('root', channel, async (): Promise<void | 'refused'> => {
       // Back already (an earlier try landed), or too late: a final run is reported where it is.
-      if (!state.unavailable || this.final) return;
+      if (!state.unavailable || this.final) return undefined;
       try {
         if (state.root) await platform.update(state.root, header);
         else state.root = await this.postHeader(header);
@@ -191,7 +191,7 @@ export class RunPresenter {
         this.channelTriedAt = this.now();
         if (err instanceof ChannelUnavailableError) {
           log.debug({ platformCode: err.platformCode }, 'channel still unavailable; the run stays private');
-          return;
+          return 'refused';
         }
         throw err;
       }
@@ -207,6 +207,7 @@ export class RunPresenter {
         this.putPrivate('private:moved', reply('info', `${header.view.runId} is now reported in the channel`, [text('I can post there now: its progress and final status are in its thread.')]));
       }
       if (this.run) this.render(this.run);
+      return undefined;
     });
   }
 
@@ -230,13 +231,15 @@ export class RunPresenter {
     this.failed.delete(key);
     pacer.submit(key, channel, () =>
       this.write(key, content).then(
-        () => {
-          // Landed (maybe on a retry): unless newer content is queued, this message is current.
+        (outcome) => {
+          // Landed (maybe on a retry), or the channel refused it and the run went private: unless
+          // newer content is queued, this message is current.
           const now = this.written.get(key);
           if (now === undefined || now === sig) {
             this.written.set(key, sig);
             this.failed.delete(key);
           }
+          return outcome;
         },
         (err: unknown) => {
           // Forget what was written so the next render submits this message again.
@@ -251,7 +254,8 @@ export class RunPresenter {
     );
   }
 
-  private async write(key: string, content: ChatContent): Promise<void> {
+  /** Writes one message; 'refused' when the channel refused it and the run went private instead. */
+  private async write(key: string, content: ChatContent): Promise<void | 'refused'> {
     try {
       await this.writeOne(key, content);
     } catch (err) {
@@ -264,6 +268,7 @@ export class RunPresenter {
         throw err;
       }
       await this.becomeUnavailable(err);
+      return 'refused';
     }
   }
 

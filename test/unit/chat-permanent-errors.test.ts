@@ -1,4 +1,4 @@
-import { Pacer } from '../../src/chat/pacer.ts';
+import { ChannelBuckets, Pacer, type WriteOutcome } from '../../src/chat/pacer.ts';
 import { ChannelUnavailableError, isPermanentWriteError } from '../../src/chat/platform.ts';
 import { silentLogger } from '../../src/lib/logger.ts';
 
@@ -25,6 +25,18 @@ describe('permanent write errors (the bot may not post in a channel)', () => {
     await pacer.idle();
     expect(refused).toBe(1);
     expect(flaky).toBe(2);
+    pacer.close();
+  });
+
+  it('the write metrics hear a refusal as refused, also when the write handled it itself (the run went private)', async () => {
+    const outcomes: WriteOutcome[] = [];
+    const budget = { writes: 100, perMs: 1000 };
+    const pacer = new Pacer({ budget, buckets: new ChannelBuckets(budget, (o) => outcomes.push(o)), log: silentLogger, minIntervalMs: 0 });
+    pacer.submit('a', 'C1', () => Promise.reject(new ChannelUnavailableError('C1', 'SLACK_NOT_IN_CHANNEL', 'refused', 'invite the bot')));
+    pacer.submit('b', 'C1', () => Promise.resolve('refused'));
+    pacer.submit('c', 'C1', () => Promise.resolve());
+    await pacer.idle();
+    expect(outcomes).toEqual(['refused', 'refused', 'ok']);
     pacer.close();
   });
 });
