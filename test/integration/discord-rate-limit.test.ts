@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { until } from '../helpers/until.js';
 import { discordFrontHarness, type DiscordFrontHarness } from '../fakes/discord-front.js';
 import { ALICE, DISCORD_PROJECT } from './discord-project.js';
+import { scrape, sumOf } from '../helpers/prom-text.js';
 
 const RUN_ID = /r-[0-9a-z]{6}/;
 const REFUSED = '560000000000000009';
@@ -15,6 +16,12 @@ describe('Discord: 429s waited out, refusals not retried blindly', () => {
   afterAll(async () => {
     await h.close();
   });
+
+  /** The fake's answers to the bot's own writes (not interaction token routes), less `noiseLimited` 429s. */
+  const adapterWrites = (noiseLimited: number) => {
+    const writes = h.fake.calls.filter((c) => c.method !== 'GET' && !/^\/api\/v10\/(webhooks|interactions)\//.test(c.path));
+    return { limited: writes.filter((c) => c.status === 429 && !c.global).length - noiseLimited, ok: writes.filter((c) => c.status < 300).length };
+  };
 
   it('a run whose writes get 429s still ends with all its output and its final header', async () => {
     const channel = '560000000000000001';
@@ -36,6 +43,17 @@ describe('Discord: 429s waited out, refusals not retried blindly', () => {
     // Waited out, not hammered: each 429 is followed by a wait of its retry_after, not a retry loop.
     expect(limited).toBeLessThan(10);
     expect(h.fake.invalidBodies).toEqual([]);
+    // /metrics counts the run's chat writes for platform="discord": every 429 the fake answered the
+    // bot's own writes (not the noise's), and the writes that went through. (A write may still be on
+    // its way: the count is between the figures before and after the scrape.)
+    const before = adapterWrites(noiseLimited);
+    const metrics = [await scrape(h.base)];
+    const after = adapterWrites(noiseLimited);
+    const counted = (outcome: string) => sumOf(metrics, 'chatops_chat_writes_total', { platform: 'discord', outcome });
+    expect(counted('rate_limited')).toBeGreaterThanOrEqual(before.limited);
+    expect(counted('rate_limited')).toBeLessThanOrEqual(after.limited);
+    expect(counted('ok')).toBeGreaterThan(1);
+    expect(counted('ok')).toBeLessThanOrEqual(after.ok - (12 - noiseLimited));
   }, 90_000);
 
   it('a channel answering 403 is not written to again and again', async () => {
@@ -48,5 +66,9 @@ describe('Discord: 429s waited out, refusals not retried blindly', () => {
     const refusals = h.fake.calls.filter((c) => c.path.includes(`/channels/${REFUSED}/`) && c.status === 403);
     expect(refusals.length).toBeGreaterThan(0);
     expect(refusals.length).toBeLessThanOrEqual(3);
+    // Counted as refused writes, one per 403 answer at most.
+    const refused = sumOf([await scrape(h.base)], 'chatops_chat_writes_total', { platform: 'discord', outcome: 'refused' });
+    expect(refused).toBeGreaterThan(0);
+    expect(refused).toBeLessThanOrEqual(refusals.length);
   });
 });
