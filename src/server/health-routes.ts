@@ -1,8 +1,9 @@
 /**
  * Liveness and readiness. `/healthz` answers 200 whenever the process serves HTTP at all (a
  * liveness probe must not fail because Redis blinked, or the orchestrator restarts a healthy pod).
- * `/readyz` runs the readiness checks (Redis reachable) and answers 503 while any fails or while
- * the server drains for shutdown, so load balancers stop sending new work first.
+ * `/readyz` runs the readiness checks (Redis reachable; the Discord Gateway connected, in that
+ * mode) and answers 503 while any fails or while the server drains for shutdown, so load
+ * balancers stop sending new work first.
  */
 import type { FastifyInstance } from 'fastify';
 

@@ -23,6 +23,8 @@ export interface HttpServer {
   /** Mount routes here before `listen`. */
   readonly app: FastifyInstance;
   readonly metrics: ServerMetrics;
+  /** Adds a readiness check /readyz runs (a front part started after the server was made). */
+  addReadiness(check: ReadinessCheck): void;
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(port: number, host?: string): Promise<number>;
   /** Marks the server as draining (readyz 503), then closes it; idempotent. */
@@ -49,7 +51,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
     metrics.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
   });
-  registerHealthRoutes(app, opts.readiness ?? [], () => draining, opts.readyInfo);
+  const readiness = [...(opts.readiness ?? [])];
+  registerHealthRoutes(app, readiness, () => draining, opts.readyInfo);
   app.get('/metrics', async (_req, reply) => {
     const text = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(text);
@@ -58,6 +61,9 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   return {
     app,
     metrics,
+    addReadiness(check) {
+      readiness.push(check);
+    },
     async listen(port, host = '0.0.0.0') {
       await app.listen({ port, host });
       const address = app.server.address();

@@ -29,6 +29,8 @@ export class FakeDiscordGateway {
   readonly received: { op: number; d?: unknown }[] = [];
   /** When set, IDENTIFY is refused with 4004 whatever the token (a token the Gateway no longer takes). */
   refuseIdentify = false;
+  /** When set, connections are refused (503 to the upgrade): the Gateway stays out of reach. */
+  refuseConnections = false;
   heartbeatAcks = 0;
   identifies = 0;
   resumes = 0;
@@ -48,6 +50,10 @@ export class FakeDiscordGateway {
 
   upgrade(req: IncomingMessage, socket: Duplex): void {
     const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    if (this.refuseConnections) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     let session: Session | undefined;
     const conn = acceptUpgrade(req, socket, (c, text) => {
       session = this.message(c, session, text);

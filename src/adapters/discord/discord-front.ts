@@ -41,6 +41,8 @@ export interface DiscordTuning {
   tokenLifetimeMs?: number;
   /** How long start() waits for the Gateway's READY (Gateway mode). */
   gatewayConnectMs?: number;
+  /** How long a lost Gateway connection may take to come back before /readyz says not ready. */
+  gatewayDownGraceMs?: number;
 }
 
 export interface DiscordFrontOptions extends DiscordTuning {
@@ -118,7 +120,16 @@ export async function createDiscordFront(opts: DiscordFrontOptions): Promise<Dis
     if (!config.publicKey) throw new DiscordConfigError('DISCORD_PUBLIC_KEY_INVALID', 'DISCORD_PUBLIC_KEY', 'DISCORD_PUBLIC_KEY is not set.');
     await interactionsRoute(opts.server.app, { publicKey: ed25519PublicKey(config.publicKey), log, now, onRequest, handle });
   }
-  let gateway: { close(): Promise<void> } | undefined;
+  let gateway: { close(): Promise<void>; problem(): string | undefined } | undefined;
+  if (config.mode === 'gateway') {
+    opts.server.addReadiness({
+      name: 'discord-gateway',
+      async check() {
+        const problem = gateway ? gateway.problem() : 'not connected to Discord\'s Gateway';
+        if (problem) throw new Error(problem);
+      },
+    });
+  }
   return {
     platform,
     rest,
@@ -128,7 +139,7 @@ export async function createDiscordFront(opts: DiscordFrontOptions): Promise<Dis
       // Loaded only here: discord.js is large, and HTTP mode never needs it.
       const { connectGateway } = await import('./gateway.js');
       const onInteraction = gatewayInteractionHandler({ rest, applicationId: config.applicationId, log, handle, pending: deps.pending, onRequest });
-      gateway = await connectGateway({ token: config.token, apiUrl: config.apiUrl, log, onInteraction, connectTimeoutMs: opts.gatewayConnectMs });
+      gateway = await connectGateway({ token: config.token, apiUrl: config.apiUrl, log, onInteraction, connectTimeoutMs: opts.gatewayConnectMs, downGraceMs: opts.gatewayDownGraceMs, now });
     },
     async stop() {
       // No new interactions from the Gateway; those already taken finish below.

@@ -23,9 +23,17 @@ export interface GatewayOptions {
   log: Logger;
   onInteraction: (interaction: APIInteraction) => void;
   connectTimeoutMs?: number;
+  /** How long a lost connection may take to come back before `problem` reports it (a resume takes well under a second). */
+  downGraceMs?: number;
+  now?: () => number;
 }
 
+/** A dropped connection reconnecting for longer than this makes `serve` not ready. */
+export const GATEWAY_DOWN_GRACE_MS = 15_000;
+
 export interface GatewayConnection {
+  /** Why interactions are not being received now (for /readyz), or undefined while connected. */
+  problem(): string | undefined;
   /** Closes the connection (1000: the session ends, nothing resumes it). */
   close(): Promise<void>;
 }
@@ -40,12 +48,21 @@ export async function connectGateway(opts: GatewayOptions): Promise<GatewayConne
   });
   client.ws.on(GatewayDispatchEvents.InteractionCreate, (data: APIInteraction) => opts.onInteraction(data));
   client.on(Events.Debug, (message) => log.debug({ message }, 'discord gateway'));
-  client.on(Events.ShardResume, () => log.info('discord gateway session resumed'));
-  client.on(Events.ShardReconnecting, () => log.warn('discord gateway connection lost; reconnecting'));
+  const now = opts.now ?? Date.now;
+  // Since when the connection has been lost (undefined while connected).
+  let lostAt: number | undefined;
+  const connected = () => (lostAt = undefined);
+  client.on(Events.ShardReady, connected);
+  client.on(Events.ShardResume, () => (connected(), log.info('discord gateway session resumed')));
+  client.on(Events.ShardReconnecting, () => {
+    lostAt ??= now();
+    log.warn('discord gateway connection lost; reconnecting');
+  });
   client.on(Events.ShardError, (err) => log.error({ err }, 'discord gateway error'));
   let fatalCode: number | undefined;
   client.on(Events.ShardDisconnect, ({ code }) => {
     fatalCode = code;
+    lostAt ??= now();
     log.error({ code }, 'discord gateway closed the connection for good: interactions are no longer received (restart serve once fixed)');
   });
 
@@ -63,7 +80,15 @@ export async function connectGateway(opts: GatewayOptions): Promise<GatewayConne
     clearTimeout(timer);
   }
   log.info('connected to the Discord Gateway');
+  const graceMs = opts.downGraceMs ?? GATEWAY_DOWN_GRACE_MS;
   return {
+    problem() {
+      if (lostAt === undefined) return undefined;
+      if (fatalCode !== undefined) return `Discord's Gateway closed the connection for good (code ${fatalCode}${GatewayCloseCodes[fatalCode] ? ` ${GatewayCloseCodes[fatalCode]}` : ''}): interactions are no longer received; restart serve once fixed`;
+      const downMs = now() - lostAt;
+      if (downMs < graceMs) return undefined;
+      return `connection to Discord's Gateway lost ${Math.round(downMs / 1000)} s ago; reconnecting`;
+    },
     async close() {
       await client.destroy();
     },
