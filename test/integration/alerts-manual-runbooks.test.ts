@@ -113,5 +113,12 @@ describe('runbooks started by hand from an incident', () => {
     await sender.mention({ text: '<@UBOT> run', user: 'U0ALICE', channel: 'C0ALERTS', threadTs: root.ts });
     await until('the usage, naming what it offers', () => fake.messages.find((m) => m.threadTs === root.ts && m.ephemeralTo === 'U0ALICE' && m.text.includes('run: which runbook?') && JSON.stringify(m.blocks).includes(`${id} offers: drain`)));
     expect((await timeline(id)).filter((e) => e.type === 'run')).toHaveLength(1);
-  }, 120_000);
+
+    // `chatops audit` (issue 15) shows Eve's refused run and Alice's start, as a SIEM reads them.
+    const trail = await h.auditCli();
+    expect(trail.filter((r) => r.text === `run ${id} drain`).map((r) => [r.who, r.action, r.command, r.runId])).toEqual([
+      ['slack:U0EVE', 'refused', 'run', undefined],
+      ['slack:U0ALICE', 'started', 'run', runId],
+    ]);
+  }, 180_000);
 });
