@@ -26,7 +26,7 @@ export interface IncidentRunStart {
   alert: Record<string, unknown>;
 }
 
-export type IncidentRunCheck = { ok: true; start: IncidentRunStart } | { ok: false; replies: ChatContent[]; denied?: boolean };
+export type IncidentRunCheck = { ok: true; start: IncidentRunStart } | { ok: false; replies: ChatContent[]; /** Refused by policy: the incident it was asked from, for the audit trail. */ denied?: { incidentId: string } };
 
 const refuse = (...replies: ChatContent[]): IncidentRunCheck => ({ ok: false, replies });
 
@@ -51,7 +51,7 @@ export async function checkIncidentRun(args: string[], ctx: ChatContext, deps: B
     ctx.log.warn({ incident: incidentId, workflow: name }, 'runbook start from an incident refused by policy');
     return {
       ok: false,
-      denied: true,
+      denied: { incidentId },
       replies: [reply('denied', `You may not start ${name} from ${incidentId}`, [text(`No rule in policy.yaml lets ${ctx.user.identity} (${ctx.roles.length > 0 ? `roles ${ctx.roles.join(', ')}` : 'no role'}) start runbooks from incidents (\`run\`)${commands.length > 0 ? ` or run ${commands.join(', ')}` : ''} in ${ctx.channel}. The refusal was recorded.`)], { code: 'E_DENIED' })],
     };
   }

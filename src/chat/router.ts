@@ -184,7 +184,8 @@ export function createRouter(deps: RouterDeps): Router {
     const checked = await checkIncidentRun(args, ctx, builtinDeps);
     if (!checked.ok) {
       if (!checked.denied) return { replies: checked.replies };
-      return { replies: checked.replies, afterAck: () => recordDenial(ctx, { type: 'denied', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: 'run', text: line }) };
+      const { incidentId } = checked.denied;
+      return { replies: checked.replies, afterAck: () => recordDenial(ctx, { type: 'denied', who: ctx.user.identity, platform: ctx.platform, channel: ctx.channel, command: 'run', text: line, incidentId }) };
     }
     const { incidentId, workflow, inputs, alert } = checked.start;
     // Given by id outside the incident's thread: the run is still the incident's (its timeline, its thread).

@@ -116,8 +116,8 @@ describe('runbooks started by hand from an incident', () => {
 
     // `chatops audit` (issue 15) shows Eve's refused run and Alice's start, as a SIEM reads them.
     const trail = await h.auditCli();
-    expect(trail.filter((r) => r.text === `run ${id} drain`).map((r) => [r.who, r.action, r.command, r.runId])).toEqual([
-      ['slack:U0EVE', 'refused', 'run', undefined],
+    expect(trail.filter((r) => r.text === `run ${id} drain`).map((r) => [r.who, r.action, r.command, r.runId ?? r.incidentId])).toEqual([
+      ['slack:U0EVE', 'refused', 'run', id],
       ['slack:U0ALICE', 'started', 'run', runId],
     ]);
   }, 180_000);
