@@ -51,7 +51,9 @@ describe('Discord: 429s waited out, refusals not retried blindly', () => {
     const after = adapterWrites(noiseLimited);
     const counted = (outcome: string) => sumOf(metrics, 'chatops_chat_writes_total', { platform: 'discord', outcome });
     expect(counted('rate_limited')).toBeGreaterThanOrEqual(before.limited);
-    expect(counted('rate_limited')).toBeLessThanOrEqual(after.limited);
+    // No upper bound: the REST client (rejectOnRateLimit) also refuses a write itself when it knows
+    // the channel's bucket is spent, which the fake never sees as a 429.
+    void after.limited;
     expect(counted('ok')).toBeGreaterThan(1);
     expect(counted('ok')).toBeLessThanOrEqual(after.ok - (12 - noiseLimited));
   }, 90_000);
