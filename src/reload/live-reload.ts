@@ -14,6 +14,9 @@ import type { Logger } from '../lib/logger.js';
 import type { ProjectHolder, ReloadOutcome } from './project-holder.js';
 import { watchProject, type ProjectWatch } from './watch.js';
 
+/** How long start-up waits for the reload subscription before going on without it. */
+const SUBSCRIBE_WAIT_MS = 2_000;
+
 export type ReloadReason = 'watch' | 'poll' | 'SIGHUP' | 'chatops reload';
 
 export interface LiveReloadOptions {
@@ -101,7 +104,13 @@ export async function startLiveReload(opts: LiveReloadOptions): Promise<LiveRelo
       })
       .catch((err: unknown) => log.error({ err }, 'reload failed; the project in force is unchanged'));
   });
-  await subscriber.subscribe(new Keys(opts.prefix).reloadChannel);
+  // Start-up does not wait on a Redis that is down (a signal handler comes after this): the
+  // subscription goes through when Redis is back (ioredis resends and resubscribes by itself).
+  const subscribed = subscriber.subscribe(new Keys(opts.prefix).reloadChannel).then(
+    () => true,
+    (err: unknown) => (log.warn({ err }, 'subscribing to reload requests failed; SIGHUP and file changes still reload'), true),
+  );
+  await Promise.race([subscribed, new Promise<boolean>((r) => setTimeout(() => r(false), SUBSCRIBE_WAIT_MS).unref())]);
 
   let watcher: ProjectWatch | undefined;
   if (opts.watch !== false) {
