@@ -5,9 +5,7 @@
  * last good version; runs in flight keep their snapshot.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { formatWorkers } from '../../src/cli/workers.js';
 import { reloadCommand } from '../../src/cli/reload.js';
@@ -23,6 +21,7 @@ import { CountingPlatform } from '../helpers/counting-platform.js';
 import { scrape, sumOf } from '../helpers/prom-text.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
+import { makeProjectDir, putFile } from '../helpers/project-dir.js';
 
 const SECRET = 'reload-tests-secret-key';
 const cli = { kind: 'cli' as const, source: 'cli', requester: 'cli:alice' };
@@ -42,15 +41,11 @@ afterEach(async () => {
 });
 
 function projectDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'chatops-reload-'));
+  const dir = makeProjectDir(files, 'reload');
   dirs.push(dir);
-  for (const [name, text] of Object.entries(files)) put(dir, name, text);
   return dir;
 }
-function put(dir: string, name: string, text: string): void {
-  mkdirSync(join(dir, name, '..'), { recursive: true });
-  writeFileSync(join(dir, name), text);
-}
+const put = putFile;
 
 /** A logger whose JSON lines the test can read. */
 function capturingLogger(): { log: Logger; lines: { msg?: string; [k: string]: unknown }[] } {

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProjectHolder } from '../../src/reload/project-holder.js';
 import { relevantPath, watchProject } from '../../src/reload/watch.js';
 import { until } from '../helpers/until.js';
+import { makeProjectDir, putFile } from '../helpers/project-dir.js';
 
 const wf = (echo: string) => `name: hello\nsteps:\n  - id: say\n    run: echo ${echo}\n`;
 const CMD = 'name: hello\nusage: hello\nworkflow: hello\n';
@@ -12,15 +12,11 @@ const POLICY = 'roles:\n  ops:\n    members: ["shell:alice"]\nrules:\n  - comman
 
 const dirs: string[] = [];
 function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'chatops-reload-unit-'));
+  const dir = makeProjectDir(files, 'reload-unit');
   dirs.push(dir);
-  for (const [name, text] of Object.entries(files)) put(dir, name, text);
   return dir;
 }
-function put(dir: string, name: string, text: string): void {
-  mkdirSync(join(dir, name, '..'), { recursive: true });
-  writeFileSync(join(dir, name), text);
-}
+const put = putFile;
 const say = (h: ProjectHolder) => h.project.workflows.get('hello')?.steps[0]?.run;
 
 afterEach(() => {
