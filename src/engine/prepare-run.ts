@@ -1,9 +1,8 @@
 /**
  * Everything about a new run that needs no Redis: validated inputs, secret values split out and
- * sealed, the masked trigger and meta, the concurrency key, the workflow snapshot (cached per
- * loaded workflow) and the record handed back to the caller.
+ * sealed, the masked trigger and meta, the concurrency key and the record handed back to the caller
+ * (the workflow snapshot it is built from: snapshot-cache.ts).
  */
-import { createHash } from 'node:crypto';
 import type { Logger } from '../lib/logger.js';
 import { interpolate } from '../workflow/expressions.js';
 import { secretInputNames, validateInputs, type InputValue } from '../workflow/inputs.js';
@@ -13,37 +12,8 @@ import { baseContext } from './expression-context.js';
 import type { ReadyStep } from './redis-scripts.js';
 import { maskerFor, type RunContext, type RunMeta } from './run-context.js';
 import { seal, type Sealed } from './seal.js';
-import { buildSnapshot, type ApprovalDefaults, type Snapshot } from './snapshot.js';
+import type { Snapshot } from './snapshot.js';
 import type { ApprovalState, RunRecord, StartRunRequest } from './types.js';
-
-/**
- * sha: the snapshot's id in Redis (P:wf:SHA), a hash of defJson and graphJson. rootsJson: the
- * main-phase steps without needs, queued when a run starts (the create script).
- */
-export type CachedSnapshot = Snapshot & { defJson: string; graphJson: string; stJson: string; apprJson: string; rootsJson: string; sha: string };
-
-/** Snapshots and their JSON, computed once per loaded workflow object. */
-export class SnapshotCache {
-  private readonly cache = new WeakMap<Workflow, CachedSnapshot>();
-
-  get(workflow: Workflow, defaults: ApprovalDefaults): CachedSnapshot {
-    let snap = this.cache.get(workflow);
-    if (snap === undefined) {
-      const s = buildSnapshot(workflow, defaults);
-      const stFlat: string[] = [];
-      for (const n of s.graph) stFlat.push(n.id, 'pending', `${n.id}#a`, '1');
-      const apprFlat: string[] = [];
-      for (const [id, a] of s.approvals) apprFlat.push(id, JSON.stringify(a));
-      const defJson = JSON.stringify(workflow);
-      const graphJson = JSON.stringify(s.graph);
-      const sha = createHash('sha256').update(defJson).update('\n').update(graphJson).digest('hex').slice(0, 24);
-      const roots = s.graph.filter((n) => n.phase === 'main' && n.needs.length === 0).map((n) => n.id);
-      snap = { ...s, defJson, graphJson, stJson: JSON.stringify(stFlat), apprJson: JSON.stringify(apprFlat), rootsJson: JSON.stringify(roots), sha };
-      this.cache.set(workflow, snap);
-    }
-    return snap;
-  }
-}
 
 export interface PreparedRun {
   /** Meta without the run id. */
