@@ -182,11 +182,16 @@ export class Engine implements RunsApi {
 
   // ── starting ────────────────────────────────────────────────────────────────────────────────
 
-  async startRun(req: StartRunRequest, internal: { mask?: string[] } = {}): Promise<StartRunResult> {
+  /**
+   * internal.calls: the workflows the starting run pinned (a `workflow:` step's child, parking.ts):
+   * the workflow and its own callees come from there instead of the project in force.
+   */
+  async startRun(req: StartRunRequest, internal: { mask?: string[]; calls?: ReadonlyMap<string, Workflow> } = {}): Promise<StartRunResult> {
     this.refuseWhenPolicyLocked('no run starts');
-    const workflow = this.opts.project.workflows.get(req.workflow);
+    const workflows = internal.calls ?? this.opts.project.workflows;
+    const workflow = workflows.get(req.workflow);
     if (workflow === undefined) {
-      const known = [...this.opts.project.workflows.keys()].sort();
+      const known = [...workflows.keys()].sort();
       throw new EngineError('UNKNOWN_WORKFLOW', `unknown workflow "${req.workflow}"; known: ${known.join(', ') || '(none)'}`, { workflow: req.workflow });
     }
     if (req.runId !== undefined && !RUN_ID_PATTERN.test(req.runId)) {
@@ -197,7 +202,7 @@ export class Engine implements RunsApi {
       const run = existing ? await this.getRun(existing) : null;
       if (run) return { run, existing: true };
     }
-    const snap = this.snapshots.get(workflow, this.approvalDefaults(workflow.name));
+    const snap = this.snapshots.get(workflow, this.approvalDefaults(workflow.name), workflows);
     const now = Date.now();
     const prep = prepareRun(workflow, req, snap, { mask: internal.mask, secretKey: this.secretKey, now, log: this.log });
     const { lockKey } = prep;
@@ -224,7 +229,7 @@ export class Engine implements RunsApi {
           this.keys.repair,
           this.keys.workflow(snap.sha),
         ],
-        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockKey ?? '', workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), snap.stJson, snap.rootsJson, snap.apprJson, JSON.stringify(created), repairAt, sendSnapshot ? snap.defJson : '', sendSnapshot ? snap.graphJson : ''],
+        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockKey ?? '', workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), snap.stJson, snap.rootsJson, snap.apprJson, JSON.stringify(created), repairAt, sendSnapshot ? snap.defJson : '', sendSnapshot ? snap.graphJson : '', sendSnapshot ? snap.callsJson : ''],
       );
       const tag = reply[0];
       if (tag === 'no-snapshot') {
@@ -250,7 +255,7 @@ export class Engine implements RunsApi {
         throw new EngineError('CONCURRENCY_HELD', `${workflow.name} is already running for "${lockKey}"${who}; try again when it ends`, { key: lockKey, holder: holderId });
       }
       this.rememberSnapshot(snap.sha);
-      this.contexts.put(runId, { meta, def: workflow, graph: snap.graph, inputs: prep.inputs, sealed: prep.sealed, masker: prep.masker, log: this.log.child(runLogFields(runId, meta)) });
+      this.contexts.put(runId, { meta, def: workflow, graph: snap.graph, calls: snap.calls, inputs: prep.inputs, sealed: prep.sealed, masker: prep.masker, log: this.log.child(runLogFields(runId, meta)) });
       this.log.info({ ...runLogFields(runId, meta), requester: meta.trigger.requester, state: tag }, 'run created');
       let adv = { done: '', ready: [] as ReadyStep[] };
       if (tag === 'started') {

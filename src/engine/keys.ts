@@ -7,10 +7,12 @@
  *                              outBytes (step output bytes kept in :events, against the run's output budget),
  *                              step counters `c:<phase>:<pend|q|run|wait>`, `c:bad` (lua/step-graph.ts)
  *   P:wf:SHA            hash   a workflow snapshot, shared by every run of that version: def (the workflow
- *                              JSON), graph (for Lua), live (runs not finished), and its node index for Lua
+ *                              JSON), graph (for Lua), calls (name -> definition of every workflow its
+ *                              `workflow:` steps start, directly or not, pinned with it: pinned-calls.ts; absent
+ *                              when it calls none), live (runs not finished), and its node index for Lua
  *                              (lua/step-graph.ts): `n:<id>` -> the step's node and dependents, nodes -> steps
- *                              per phase. SHA hashes def and graph, so it never changes; kept while live > 0,
- *                              then expires with the retention
+ *                              per phase. SHA hashes def, graph and calls, so it never changes; kept while
+ *                              live > 0, then expires with the retention
  *   P:run:ID:st         hash   step id -> state; `<id>#a` -> attempt; `<id>#r` -> retry-at (ms); `<id>#w` -> the
  *                              lease a running step was claimed under (step-lease.ts; removed when it ends);
  *                              `<id>#n` -> its needs not final yet, `<id>#x` -> 1 once one did not succeed

@@ -60,7 +60,8 @@ export class Parking {
             trigger: { kind: 'workflow', source: 'workflow', requester: rc.meta.trigger.requester, channel: rc.meta.trigger.channel, text: `${rc.meta.workflow} › ${step.id}`, parent: { runId: rc.meta.id, stepId: step.id } },
             idempotencyKey: `${rc.meta.id}.${step.id}.${attempt}`,
           },
-          { mask: [...Object.values(rc.sealed.inputs).map(String), ...(rc.sealed.mask ?? [])] },
+          // The child is the version pinned when this run started (pinned-calls.ts), not the project's now.
+          { mask: [...Object.values(rc.sealed.inputs).map(String), ...(rc.sealed.mask ?? [])], calls: rc.calls },
         );
         return { runId: run.id };
       },

@@ -32,6 +32,8 @@ export interface RunContext {
   meta: RunMeta;
   def: Workflow;
   graph: GraphNode[];
+  /** The workflows its `workflow:` steps start, pinned at its start; undefined: from the project in force (snapshot-store.ts). */
+  calls?: ReadonlyMap<string, Workflow>;
   /** Real input values (secret ones included): only for expressions and step environments. */
   inputs: Record<string, InputValue>;
   sealed: Sealed;
@@ -85,6 +87,7 @@ export class RunContexts {
       meta: parsedMeta,
       def: snap.def,
       graph: snap.graph,
+      calls: snap.calls,
       inputs: { ...parsedMeta.inputs, ...sealed.inputs },
       sealed,
       masker: maskerFor(sealed),

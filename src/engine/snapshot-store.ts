@@ -6,11 +6,18 @@
 import type { Redis } from 'ioredis';
 import type { Workflow } from '../workflow/schema.js';
 import type { Keys } from './keys.js';
+import { parseCalls } from './pinned-calls.js';
 import type { GraphNode } from './snapshot.js';
 
 export interface StoredSnapshot {
   def: Workflow;
   graph: GraphNode[];
+  /**
+   * The workflows its `workflow:` steps start, pinned with it (pinned-calls.ts); undefined for a
+   * workflow that calls none, and for snapshots written before calls were pinned: those runs start
+   * their children from the project in force, as then.
+   */
+  calls?: ReadonlyMap<string, Workflow>;
 }
 
 const MAX_CACHED = 500;
@@ -21,9 +28,9 @@ export async function loadSnapshot(redis: Redis, keys: Keys, sha: string): Promi
   const key = keys.workflow(sha);
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  const [def, graph] = await redis.hmget(key, 'def', 'graph');
+  const [def, graph, calls] = await redis.hmget(key, 'def', 'graph', 'calls');
   if (!def || !graph) return undefined;
-  const snap: StoredSnapshot = { def: JSON.parse(def) as Workflow, graph: JSON.parse(graph) as GraphNode[] };
+  const snap: StoredSnapshot = { def: JSON.parse(def) as Workflow, graph: JSON.parse(graph) as GraphNode[], ...(calls ? { calls: parseCalls(calls) } : {}) };
   if (cache.size >= MAX_CACHED) {
     const oldest = cache.keys().next().value;
     if (oldest !== undefined) cache.delete(oldest);

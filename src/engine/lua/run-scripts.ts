@@ -7,13 +7,14 @@ import type { ScriptDef } from './script-def.js';
  * KEYS[9] lock key    KEYS[10] lock queue                           KEYS[11] locks set
  * KEYS[12] repair set (the caller removes the run once its first jobs are added)
  * KEYS[13] the workflow snapshot P:wf:SHA (runFields.wf = SHA): written once, its live count taken
- * ARGV: runId now maxlen retentionMs leaseMs prefix lockName lockMode runFieldsJSON stJSON rootsJSON apprJSON createdEventJSON repairAt defJSON graphJSON
+ * ARGV: runId now maxlen retentionMs leaseMs prefix lockName lockMode runFieldsJSON stJSON rootsJSON apprJSON createdEventJSON repairAt defJSON graphJSON callsJSON
  * Reply: {'existing', runId} | {'collision'} | {'held', holder} | {'no-snapshot'} | {'queued', position, holder|''} | {'started', done, triples…}
  * A run that starts at once is written started: rootsJSON lists the main-phase steps without
  * needs, which are what advance() would queue on a fresh run, so the graph is not walked here.
  * 'collision': a run with this id exists; the check and the write are one script, so it also
  * reserves a caller-chosen id atomically.
- * defJSON and graphJSON may be '' when the caller knows the snapshot was written already (it sends
+ * callsJSON: the workflows its `workflow:` steps start, pinned with it (pinned-calls.ts); '' when it calls none.
+ * defJSON, graphJSON and callsJSON may be '' when the caller knows the snapshot was written already (it sends
  * them the first time per process and SHA only: a few KB fewer per start). If the snapshot is gone
  * after all (expired with its last run, flushed), nothing is written and the reply is
  * {'no-snapshot'}: the caller retries once with the JSON, so a run never exists without its snapshot.
@@ -44,7 +45,10 @@ if startNow then table.insert(flat, 'startedAt'); table.insert(flat, now) end
 for k, v in pairs(fields) do table.insert(flat, k); table.insert(flat, v) end
 redis.call('HSET', runKey, unpack(flat))
 -- The snapshot is shared by content: written by the first run of this version, then only counted.
-if ARGV[15] ~= '' and redis.call('HSETNX', KEYS[13], 'def', ARGV[15]) == 1 then redis.call('HSET', KEYS[13], 'graph', ARGV[16]) end
+if ARGV[15] ~= '' and redis.call('HSETNX', KEYS[13], 'def', ARGV[15]) == 1 then
+  redis.call('HSET', KEYS[13], 'graph', ARGV[16])
+  if ARGV[17] ~= '' then redis.call('HSET', KEYS[13], 'calls', ARGV[17]) end
+end
 redis.call('HINCRBY', KEYS[13], 'live', 1)
 redis.call('PERSIST', KEYS[13])
 hsetFlat(stKey, cjson.decode(ARGV[10]))
