@@ -19,6 +19,16 @@
  * `token***xyz`). Overlapping occurrences are merged into one `***`, so no part of any secret
  * survives: with secrets `ab` and `bcd`, `xabcdx` becomes `x***x` (a plain longest-first replace
  * would leave `a` or `cd` in clear).
+ * Object keys are never masked: maskDeep masks values only. The keys it meets are structure, not
+ * text a secret comes from: record and event fields, the input names and `outputs:` a workflow
+ * declares, an alert's label and annotation names (its source's vocabulary, kept in clear in the
+ * incident anyway). Masked with a short secret they lose their field (`k` turns `kind` into
+ * `***ind`), and with it the run's record, the expressions that read it and metric labels. For
+ * the same reason the engine masks what steps and people produced (output, outputs, errors, typed
+ * lines), not its records whole: a step id, kind or state holds no secret. The one name a step
+ * chooses at run time, a shell step's output name, goes through maskName, which recognises
+ * secrets of MIN_FRAGMENT_LENGTH or more characters and 8-character pieces of one: a shorter
+ * secret inside a name cannot be told from the name's own letters.
  */
 
 import { SecretWindows } from './mask-windows.js';
@@ -86,6 +96,8 @@ export class Masker {
   private readonly secrets: ReadonlySet<string>;
   /** 8-character windows of every secret, for pieces of a secret. */
   private readonly windows: SecretWindows;
+  /** The masker maskName uses (built on first use; this one when every secret is long enough). */
+  private named: Masker | undefined;
 
   constructor(secrets: Iterable<string>) {
     const all = new Set<string>();
@@ -147,9 +159,23 @@ export class Masker {
   }
 
   /**
-   * A copy of `value` with every string masked: object keys and values, array items, Error
-   * messages and stacks (also of `cause`). Numbers, booleans, null and undefined pass unchanged;
-   * Dates and other class instances are kept as they are. Cycles are preserved, not followed forever.
+   * `name` with the secrets that can be told apart in a name masked: those of MIN_FRAGMENT_LENGTH
+   * or more characters (and 8-character pieces of them). For names a step chooses at run time,
+   * which maskDeep keeps as they are (see the module's comment).
+   */
+  maskName(name: string): string {
+    if (this.named === undefined) {
+      const long = [...this.secrets].filter((s) => s.trim().length >= MIN_FRAGMENT_LENGTH);
+      this.named = long.length === this.secrets.size ? this : new Masker(long);
+    }
+    return this.named.mask(name);
+  }
+
+  /**
+   * A copy of `value` with every string value masked: object values, array items, Error messages
+   * and stacks (also of `cause`). Object keys are kept as they are (see the module's comment).
+   * Numbers, booleans, null and undefined pass unchanged; Dates and other class instances are kept
+   * as they are. Cycles are preserved, not followed forever.
    */
   maskDeep<T>(value: T): T {
     if (this.values.length === 0) return value;
@@ -182,7 +208,7 @@ export class Masker {
     const copy: Record<string, unknown> = {};
     seen.set(value, copy);
     for (const [k, v] of Object.entries(value)) {
-      Object.defineProperty(copy, this.mask(k), { value: this.deep(v, seen), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(copy, k, { value: this.deep(v, seen), enumerable: true, writable: true, configurable: true });
     }
     return copy;
   }

@@ -62,11 +62,24 @@ describe('Masker.maskAndClip', () => {
 describe('Masker.maskDeep', () => {
   const m = new Masker(['hunter2']);
 
-  it('masks strings in nested objects and arrays, keys included, without touching the input', () => {
+  it('masks string values in nested objects and arrays, never their keys, without touching the input', () => {
     const input = { a: 'pw hunter2', list: ['hunter2', 3, true, null], nested: { hunter2: { deep: 'x hunter2' } } };
     const out = m.maskDeep(input);
-    expect(out).toEqual({ a: 'pw ***', list: ['***', 3, true, null], nested: { '***': { deep: 'x ***' } } });
+    expect(out).toEqual({ a: 'pw ***', list: ['***', 3, true, null], nested: { hunter2: { deep: 'x ***' } } });
     expect(input.a).toBe('pw hunter2');
+  });
+
+  it('keeps the keys of a record when a one-character secret occurs in them, and masks its values', () => {
+    const one = new Masker(['k']);
+    const record = { id: 'build', kind: 'run', outputs: { kind: 'key-k', keep: ['k', { kept: 'ok', knot: ['x k'] }] }, output: { lines: 1, head: ['kk'], tail: [] } };
+    expect(one.maskDeep(record)).toEqual({ id: 'build', kind: 'run', outputs: { kind: '***ey-***', keep: ['***', { kept: 'o***', knot: ['x ***'] }] }, output: { lines: 1, head: ['***'], tail: [] } });
+  });
+
+  it('keeps a key named __proto__ as a plain key', () => {
+    const out = m.maskDeep(JSON.parse('{"__proto__": "hunter2"}') as Record<string, unknown>);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.keys(out)).toEqual(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(out, '__proto__')?.value).toBe('***');
   });
 
   it('masks errors: message, stack, own fields and cause', () => {
@@ -92,6 +105,22 @@ describe('Masker.maskDeep', () => {
     const many = new Masker(['tok-123', 'pa55']);
     const record = { outputs: { body: '{"token":"tok-123"}' }, error: 'auth pa55 bad', lines: ['a', 'pa55'] };
     expect(JSON.stringify(many.maskDeep(record))).not.toMatch(/tok-123|pa55/);
+  });
+});
+
+describe('Masker.maskName', () => {
+  it('masks secrets of MIN_FRAGMENT_LENGTH or more characters in a name, not shorter ones', () => {
+    const m = new Masker(['k', 'abc', 'prod', 'sk-live-0123456789']);
+    expect(m.maskName('kind_abc')).toBe('kind_abc');
+    expect(m.maskName('url_prod')).toBe('url_***');
+    expect(m.maskName('x_sk-live-01234567')).toBe('x_***'); // an 8-character piece of a secret
+    expect(m.mask('kind_abc')).toBe('***ind_***'); // text stays fail-closed
+  });
+
+  it('masks a name as text when every secret is long enough, and nothing without secrets', () => {
+    const m = new Masker(['hunter2']);
+    expect(m.maskName('pw_hunter2')).toBe('pw_***');
+    expect(new Masker([]).maskName('kind')).toBe('kind');
   });
 });
 
