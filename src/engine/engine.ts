@@ -372,9 +372,12 @@ export class Engine implements RunsApi {
     const m = rc.masker;
     // A result that knows when its step started needs nothing stored; others read the record.
     const base = res.startedAt !== undefined ? snapshotBase(rc.def, stepId) : await this.stepBase(rc, stepId);
-    const record: StepRecord = m.maskDeep({ ...base, state: res.state, attempt, startedAt: res.startedAt ?? base.startedAt, endedAt: now, exitCode: res.exitCode, outputs: res.outputs, error: res.error, output: res.output, childRunId: res.childRunId ?? base.childRunId });
+    // Only what the step produced is masked: ids, kind, state and the rest are the engine's and the
+    // workflow's own words, which a short secret (`k` in `make`) must not rewrite.
+    const shown = m.maskDeep({ outputs: res.outputs, error: res.error, output: res.output });
+    const record: StepRecord = { ...base, state: res.state, attempt, startedAt: res.startedAt ?? base.startedAt, endedAt: now, exitCode: res.exitCode, ...shown, childRunId: res.childRunId ?? base.childRunId };
     const startedAt = record.startedAt ?? now;
-    const event: RunEvent = m.maskDeep({ ts: now, runId: rc.meta.id, type: 'step.finished', step: stepId, state: res.state, durationMs: now - startedAt, outputs: record.outputs, exitCode: res.exitCode, error: record.error });
+    const event: RunEvent = { ts: now, runId: rc.meta.id, type: 'step.finished', step: stepId, state: res.state, durationMs: now - startedAt, outputs: record.outputs, exitCode: res.exitCode, error: record.error };
     const failing = BAD_STATES.includes(res.state) && node?.coe !== true;
     const failure = failing ? JSON.stringify({ step: stepId, error: record.error ?? res.state }) : '';
     // A run ending as succeeded is finished by the same call when nothing must be done first in
@@ -406,9 +409,13 @@ export class Engine implements RunsApi {
     return raw ? readStepRecord(base, raw) : base;
   }
 
-  /** Adds an event to a live run's stream (not charged to its output budget); nothing when the run vanished. */
+  /**
+   * Adds an event to a live run's stream (not charged to its output budget); nothing when the run
+   * vanished. The caller masks the text a step produced in it (a notify's text): the event's type,
+   * step id and other fields are the engine's own, which masking could rewrite.
+   */
   async appendEvent(rc: RunContext, event: RunEvent): Promise<void> {
-    await this.scripts.call('appendEvent', this.keys.runKeys(rc.meta.id), [this.maxlen, this.outputBudget.runBytes, 0, JSON.stringify(rc.masker.maskDeep(event))]);
+    await this.scripts.call('appendEvent', this.keys.runKeys(rc.meta.id), [this.maxlen, this.outputBudget.runBytes, 0, JSON.stringify(event)]);
   }
 
   /** An approval that has an outcome ends its (waiting) step. */
@@ -459,6 +466,8 @@ export class Engine implements RunsApi {
         rc.log.warn({ output: k, err: rc.masker.mask((err as Error).message) }, 'workflow output could not be evaluated');
       }
     }
+    // Made of the step id and errors masked when they were stored (finishStep, abort): masking it
+    // whole would rewrite the step id too.
     let error = '';
     if (outcome === 'failed') error = failure?.step ? `step ${failure.step} failed: ${failure.error ?? 'failed'}` : (failure?.error ?? 'a step failed');
     else if (outcome === 'timed_out' || outcome === 'cancelled') error = aborted?.error ?? failure?.error ?? outcome;
@@ -469,7 +478,7 @@ export class Engine implements RunsApi {
     const reply = await this.scripts.call(
       'finishRun',
       [...this.keys.runKeys(runId), lockKey !== undefined ? this.keys.lock(lockKey) : '', lockKey !== undefined ? this.keys.lockQueue(lockKey) : ''],
-      [runId, outcome, JSON.stringify(rc.masker.maskDeep(outputs)), rc.masker.mask(error), Date.now(), this.maxlen, this.retentionMs],
+      [runId, outcome, JSON.stringify(rc.masker.maskDeep(outputs)), error, Date.now(), this.maxlen, this.retentionMs],
     );
     if (reply[0] !== 'finished') return;
     await this.afterFinished(rc, outcome, error);
@@ -534,7 +543,7 @@ export class Engine implements RunsApi {
     if (!rc) throw new EngineError('UNKNOWN_RUN', `no run ${runId} (it may have expired)`, { runId });
     const lockQueue = rc.meta.lockKey !== undefined ? this.keys.lockQueue(rc.meta.lockKey) : '';
     const fail = failure ?? (kind === 'cancelled' ? { error: `cancelled by ${by}` } : { error: 'workflow timed out' });
-    const reply = await this.scripts.call('abort', [...this.keys.runKeys(runId), lockQueue], [runId, kind, rc.masker.mask(by), Date.now(), this.maxlen, JSON.stringify(rc.masker.maskDeep(fail))]);
+    const reply = await this.scripts.call('abort', [...this.keys.runKeys(runId), lockQueue], [runId, kind, rc.masker.mask(by), Date.now(), this.maxlen, JSON.stringify({ ...fail, error: rc.masker.mask(fail.error) })]);
     if (reply[0] !== 'aborting') return reply[0] ?? '';
     rc.log.info({ kind, by }, kind === 'cancelled' ? 'run cancelling' : 'run timed out');
     await this.redis.publish(this.keys.cancelChannel, `${runId} ${kind}`);

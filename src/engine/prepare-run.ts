@@ -46,7 +46,8 @@ export function prepareRun(workflow: Workflow, req: StartRunRequest, snap: Snaps
     workflow: workflow.name,
     description: workflow.description,
     inputs: masker.maskDeep(shownInputs),
-    trigger: masker.maskDeep(req.trigger),
+    // Only the line typed or the alert's summary: kind, requester, channel and parent are ids the engine and policy rely on.
+    trigger: req.trigger.text === undefined ? req.trigger : { ...req.trigger, text: masker.mask(req.trigger.text) },
     createdAt: opts.now,
     alert: req.alert === undefined ? undefined : masker.maskDeep(req.alert),
     approvalTtl: Object.fromEntries(snap.approvalTtl),

@@ -303,7 +303,10 @@ export class StepRunner {
       return this.lost(rc, step, attempt, log, `the step was killed because its worker lost its lease in Redis (${why})`);
     }
     const state: StepState = result.ok ? 'succeeded' : result.timedOut ? 'timed_out' : result.cancelled ? 'cancelled' : 'failed';
-    const res: StepResult = { state, outputs: result.outputs, exitCode: result.exitCode, error: result.ok ? undefined : (result.error ?? state), startedAt, output };
+    // A shell step names its outputs at run time ($CHATOPS_OUTPUT), and a name may carry a secret;
+    // finishStep masks values only. Every other step's output names are fixed (http, approval).
+    const outputs = step.run !== undefined ? Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [rc.masker.maskName(k), v])) : result.outputs;
+    const res: StepResult = { state, outputs, exitCode: result.exitCode, error: result.ok ? undefined : (result.error ?? state), startedAt, output };
     const byRun = this.active.abortedByRun(controller);
     if ((state === 'failed' || state === 'timed_out') && !byRun && attempt < maxAttempts(step.retry)) {
       if (await this.retry(rc, step, attempt, res, 'running')) return;
@@ -318,7 +321,7 @@ export class StepRunner {
     if (step.sleep !== undefined) return runSleep(parseDuration(step.sleep) ?? 0, actx);
     if (step.notify !== undefined) {
       const text = interp(step.notify);
-      return runNotify(text, actx, (t) => this.engine.appendEvent(rc, { ts: Date.now(), runId: rc.meta.id, type: 'notify', step: step.id, text: t }));
+      return runNotify(text, actx, (t) => this.engine.appendEvent(rc, { ts: Date.now(), runId: rc.meta.id, type: 'notify', step: step.id, text: rc.masker.mask(t) }));
     }
     return { ok: false, outputs: {}, error: `step ${step.id} has no action this worker can run` };
   }
@@ -332,8 +335,9 @@ export class StepRunner {
     const delayMs = Math.max(minDelayMs, retryDelayMs(step.retry, attempt));
     const retryAt = Date.now() + delayMs;
     const base = await engine.stepBase(rc, step.id);
-    const record: StepRecord = rc.masker.maskDeep({ ...base, state: 'queued', attempt: attempt + 1, error: res.error, exitCode: res.exitCode, endedAt: Date.now(), output: res.output });
-    const event = rc.masker.maskDeep({ ts: Date.now(), runId: rc.meta.id, type: 'step.retrying' as const, step: step.id, attempt: attempt + 1, delayMs, error: res.error ?? res.state });
+    // As in finishStep, only what the step produced is masked.
+    const record: StepRecord = { ...base, state: 'queued', attempt: attempt + 1, exitCode: res.exitCode, endedAt: Date.now(), ...rc.masker.maskDeep({ error: res.error, output: res.output }) };
+    const event = { ts: Date.now(), runId: rc.meta.id, type: 'step.retrying' as const, step: step.id, attempt: attempt + 1, delayMs, error: record.error ?? res.state };
     const reply = await engine.scripts.call('retryStep', engine.keys.runKeys(rc.meta.id), [rc.meta.id, step.id, attempt, attempt + 1, retryAt, from, storedStepJson(record, snapshotBase(rc.def, step.id)), JSON.stringify(event), Date.now(), engine.maxlen]);
     if (reply[0] !== 'ok') return false;
     rc.log.info({ stepId: step.id, attempt, delayMs, error: event.error }, 'step will be retried');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { EnvSecretSource } from '../../src/config/secret-source.js';
+import { NO_OBSERVER } from '../../src/engine/observer.js';
 import { cli, harness, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
 import { closeHarnessesAfterEach } from '../helpers/close-harnesses.js';
 import { keysHolding } from '../helpers/redis-dump.js';
@@ -21,6 +22,7 @@ steps:
       # A line long enough to be clipped, with the secret straddling the cut (4,000 characters).
       printf '%s%s tail\\n' "$(head -c 3995 /dev/zero | tr '\\0' a)" "$INPUT_API_KEY"
       echo "k=$INPUT_API_KEY" >> "$CHATOPS_OUTPUT"
+      echo "$INPUT_API_KEY=named after the secret" >> "$CHATOPS_OUTPUT"
   - id: child
     needs: leak
     workflow: { name: child, inputs: { svc: "\${{ inputs.svc }}", echo: "\${{ inputs.api_key }}" } }
@@ -50,6 +52,7 @@ describe('engine: secrets and sub-workflows', () => {
     const { run } = await h.engine.startRun({ workflow: 'parent', inputs: { api_key: SECRET }, trigger: { ...cli, text: `run parent api_key=${SECRET}` } });
     const done = await h.waitFor(run.id);
     expect(done.state).toBe('failed');
+    expect(done.steps.find((s) => s.id === 'leak')?.outputs).toEqual({ k: '***', '***': 'named after the secret' });
     const child = done.steps.find((s) => s.id === 'child');
     expect(child).toMatchObject({ state: 'succeeded', outputs: { said: 'api/***' } });
     expect(child?.childRunId).toMatch(/^r-/);
@@ -81,6 +84,74 @@ describe('engine: secrets and sub-workflows', () => {
     expect(JSON.stringify(await h.engine.readEvents(run.id))).not.toContain('LONGSECRET');
   });
 });
+
+describe('engine: a one-character secret', () => {
+  let h: Harness | undefined;
+  closeHarnessesAfterEach();
+
+  it('masks its occurrences in output and output values, and keeps the records and metric labels intact', async () => {
+    const finished: string[] = [];
+    const observer = { ...NO_OBSERVER, stepFinished: (_workflow: string, kind: string, state: string) => void finished.push(`${kind}:${state}`) };
+    h = await harness(workflowsFrom(TINY, TINY_CHILD), { engine: { observer } });
+    const { run } = await h.engine.startRun({ workflow: 'tiny', inputs: { pin: 'k' }, trigger: { ...cli, requester: 'cli:kate', text: 'run tiny pin=k' } });
+    const done = await h.waitFor(run.id);
+    expect(done.steps.map((s) => [s.id, s.kind, s.phase, s.state])).toEqual([
+      ['make', 'run', 'main', 'succeeded'],
+      ['check', 'run', 'main', 'succeeded'],
+      ['kick', 'workflow', 'main', 'succeeded'],
+      ['kaput', 'run', 'main', 'failed'],
+    ]);
+    expect(done.state).toBe('failed');
+    expect(done.error).toBe('step kaput failed: exit code 3');
+    for (const step of done.steps) expect(Object.keys(step).filter((k) => k.includes('*'))).toEqual([]);
+    expect(done.steps[0]?.outputs).toEqual({ kind: '***ey-***' });
+    expect(done.steps[2]?.outputs).toEqual({ back: '***ey-***' });
+    expect(done.outputs).toEqual({ kind: '***ey-***' });
+    expect(done.inputs).toEqual({ pin: '***' });
+    expect(done.trigger).toEqual({ ...cli, requester: 'cli:kate', text: 'run tiny pin=***' });
+    const events = await h.engine.readEvents(run.id);
+    const lines = events.flatMap((e) => (e.type === 'step.output' ? e.lines : []));
+    expect(lines).toEqual(expect.arrayContaining(['pin is ***', 'got ***ey-***', '***aput with ***']));
+    expect(events.filter((e) => e.type === 'step.finished').map((e) => e.type === 'step.finished' && [e.step, e.state, e.outputs])).toEqual([
+      ['make', 'succeeded', { kind: '***ey-***' }],
+      ['check', 'succeeded', {}],
+      ['kick', 'succeeded', { back: '***ey-***' }],
+      ['kaput', 'failed', {}],
+    ]);
+    // The parent's four steps and the child's one.
+    expect(finished.sort()).toEqual(['run:failed', 'run:succeeded', 'run:succeeded', 'run:succeeded', 'workflow:succeeded']);
+  });
+});
+
+const TINY = `
+name: tiny
+inputs:
+  pin: { type: string, required: true, secret: true }
+steps:
+  - id: make
+    run: |
+      echo "pin is $INPUT_PIN"
+      echo "kind=key-$INPUT_PIN" >> "$CHATOPS_OUTPUT"
+  - id: check
+    needs: make
+    env: { KIND: "\${{ steps.make.outputs.kind }}" }
+    run: echo "got $KIND"
+  - id: kick
+    needs: check
+    workflow: { name: tiny-child, inputs: { kind: "\${{ steps.make.outputs.kind }}" } }
+  - id: kaput
+    needs: kick
+    run: echo "kaput with $INPUT_PIN" >&2; exit 3
+outputs: { kind: "\${{ steps.make.outputs.kind }}" }
+`;
+const TINY_CHILD = `
+name: tiny-child
+inputs: { kind: { type: string } }
+steps:
+  - id: keep
+    run: echo "back=$INPUT_KIND" >> "$CHATOPS_OUTPUT"
+outputs: { back: "\${{ steps.keep.outputs.back }}" }
+`;
 
 const LONG_LINE = `
 name: long-line
