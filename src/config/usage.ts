@@ -100,27 +100,43 @@ export function usagesCollide(a: UsagePattern, b: UsagePattern): boolean {
 
 type Bindings = Record<string, string>;
 
-function matchAt(nodes: readonly UsageNode[], n: number, words: readonly Token[], w: number, bound: Bindings): Bindings | undefined {
-  if (n === nodes.length) return w === words.length ? bound : undefined;
-  const node = nodes[n];
+/** A word of a matched line: a literal, an argument's value, or an argument the line left out (fillArgs). */
+export type FilledWord = { word: Token; arg?: string } | { arg: string; word?: undefined };
+
+/** Matches `words` from `w` against `nodes`, greedily (an optional part taken when it can be); `fillable` arguments may be left out. */
+function matchAt(nodes: readonly UsageNode[], words: readonly Token[], w: number, fillable: ReadonlySet<string>, out: readonly FilledWord[]): FilledWord[] | undefined {
+  const [node, ...rest] = nodes;
+  if (!node) return w === words.length ? [...out] : undefined;
   const word = words[w];
-  if (!node) return undefined;
   switch (node.kind) {
     case 'word':
-      return word && !word.quoted && word.text.toLowerCase() === node.text ? matchAt(nodes, n + 1, words, w + 1, bound) : undefined;
-    case 'arg':
-      return word ? matchAt(nodes, n + 1, words, w + 1, { ...bound, [node.name]: word.text }) : undefined;
-    case 'optional': {
-      // Try with the optional part first (greedy), then without it.
-      const withPart = matchAt([...node.nodes, ...nodes.slice(n + 1)], 0, words, w, bound);
-      return withPart ?? matchAt(nodes, n + 1, words, w, bound);
+      return word && !word.quoted && word.text.toLowerCase() === node.text ? matchAt(rest, words, w + 1, fillable, [...out, { word }]) : undefined;
+    case 'arg': {
+      const taken = word ? matchAt(rest, words, w + 1, fillable, [...out, { word, arg: node.name }]) : undefined;
+      return taken ?? (fillable.has(node.name) ? matchAt(rest, words, w, fillable, [...out, { arg: node.name }]) : undefined);
     }
+    case 'optional':
+      return matchAt([...node.nodes, ...rest], words, w, fillable, out) ?? matchAt(rest, words, w, fillable, out);
   }
 }
 
 /** Argument values when `words` (the command word included, extras split off) match the pattern exactly. */
 export function matchUsage(pattern: UsagePattern, words: readonly Token[]): Bindings | undefined {
-  return matchAt(pattern.nodes, 0, words, 0, {});
+  const matched = matchAt(pattern.nodes, words, 0, new Set(), []);
+  if (!matched) return undefined;
+  const bound: Bindings = {};
+  for (const m of matched) if (m.arg !== undefined && m.word) bound[m.arg] = m.word.text;
+  return bound;
+}
+
+/**
+ * `words` (the command word included, extras split off) with the arguments in `fillable` put in
+ * wherever the line leaves them out, so that it matches the pattern: e.g. `rotate for api` against
+ * `rotate {token} for {service}` with token fillable is `rotate`, {token}, `for api`. Words the
+ * line holds are taken first; undefined when no filling makes it match.
+ */
+export function fillArgs(pattern: UsagePattern, words: readonly Token[], fillable: ReadonlySet<string>): FilledWord[] | undefined {
+  return matchAt(pattern.nodes, words, 0, fillable, []);
 }
 
 /** Splits off the trailing `key=value` words (never the command word itself). */

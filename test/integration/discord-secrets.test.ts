@@ -9,8 +9,13 @@ const shown = FakeDiscordApi.shown;
 const EPHEMERAL = 64;
 const SECRET = 'tok-Zq9 "s3cr3t" value';
 const PASSWORD = 'hunter2-Pa55w0rd';
+const NOTE = 'n0te-Secret-kept';
 
-/** rotate: an optional secret given as key=value; login: a required secret, a usage argument (validate warns: typed into chat elsewhere). */
+/**
+ * rotate: an optional secret given as key=value; login: a required secret, a usage argument
+ * (validate warns: typed into chat elsewhere); swap: a required secret argument before the
+ * usage's other words, and an optional secret beside it.
+ */
 const PROJECT: Record<string, string> = {
   ...DISCORD_PROJECT,
   'workflows/rotate.yaml': `
@@ -43,7 +48,23 @@ name: login
 usage: login {password}
 workflow: login
 `,
-  'policy.yaml': (DISCORD_PROJECT['policy.yaml'] ?? '').replace('commands: [restart, deploy, chatty, drip, wide]', 'commands: [restart, deploy, chatty, drip, wide, rotate, login]'),
+  'workflows/swap.yaml': `
+name: swap
+inputs:
+  token: { type: string, required: true, secret: true, description: The new token }
+  service: { type: string, required: true }
+  note: { type: string, secret: true }
+steps:
+  - id: swap
+    env: { S: "\${{ inputs.service }}", T: "\${{ inputs.token }}", N: "\${{ inputs.note }}" }
+    run: echo "swapping $S to $T ($N)"
+`,
+  'commands/swap.yaml': `
+name: swap
+usage: swap {token} for {service}
+workflow: swap
+`,
+  'policy.yaml': (DISCORD_PROJECT['policy.yaml'] ?? '').replace('commands: [restart, deploy, chatty, drip, wide]', 'commands: [restart, deploy, chatty, drip, wide, rotate, login, swap]'),
 };
 
 interface Modal {
@@ -55,6 +76,12 @@ interface Modal {
 function fieldsOf(body: unknown): Map<string, string | undefined> {
   const m = body as Modal;
   return new Map(m.data.components.map((c) => [c.component.custom_id, c.component.value]));
+}
+
+/** The modal's fields by custom_id: whether each must be filled. */
+function requiredOf(body: unknown): Map<string, boolean | undefined> {
+  const m = body as Modal;
+  return new Map(m.data.components.map((c) => [c.component.custom_id, c.component.required]));
 }
 
 describe.each(['http', 'gateway'] as const)('Discord secret inputs asked in a modal (%s)', (via) => {
@@ -99,6 +126,38 @@ describe.each(['http', 'gateway'] as const)('Discord secret inputs asked in a mo
     nowhereInDiscord(SECRET);
     nowhereInDiscord('s3cr3t');
     expect(await keysHolding(h.front.redis, ['s3cr3t'], `${h.prefix}*`)).toEqual([]);
+    expect(h.fake.invalidBodies).toEqual([]);
+  }, 60_000);
+
+  it('/ops command:swap for api -> a modal (the secret argument in its place, the optional secret beside it; nothing started); its submission runs with the secrets masked everywhere', async () => {
+    const channel = via === 'http' ? '540000000000000006' : '540000000000000106';
+    const asked = await h.sender.ops({ user: ALICE, channel }, 'swap for api');
+    expect(asked.acked).toBe(true);
+    expect(asked.body).toMatchObject({ type: 9, data: { custom_id: 'secrets|swap' } });
+    expect([...fieldsOf(asked.body)]).toEqual([
+      ['line', 'swap {token} for api'],
+      ['secret:token', undefined],
+      ['secret:note', undefined],
+    ]);
+    expect([...requiredOf(asked.body)]).toEqual([
+      ['line', true],
+      ['secret:token', true],
+      ['secret:note', false],
+    ]);
+    expect(await h.front.engine.listRuns({ channel })).toEqual([]);
+
+    const res = await h.sender.modalSubmit({ user: ALICE, channel }, 'secrets|swap', { line: 'swap {token} for api', 'secret:token': SECRET, 'secret:note': NOTE });
+    expect(res.acked).toBe(true);
+    expect(res.body).toMatchObject({ type: 4, data: { flags: EPHEMERAL } });
+    const runId = RUN_ID.exec(JSON.stringify(res.body))?.[0] ?? '';
+    expect(runId).not.toBe('');
+    const root = await h.fake.waitFor(() => h.fake.inChannel(channel).find((m) => m.content.endsWith(`${runId}: succeeded`)), 30_000, 'final header');
+    await h.fake.waitFor(() => h.fake.inChannel(root.id).find((m) => m.content.includes('swapping api to *** (***)')), 20_000, 'masked output in the thread');
+    const run = await h.front.engine.getRun(runId);
+    expect(run?.inputs).toEqual({ service: 'api', token: '***', note: '***' });
+    expect(run?.trigger.text).toBe("swap '***' for api note=***");
+    for (const secret of [SECRET, 's3cr3t', NOTE]) nowhereInDiscord(secret);
+    expect(await keysHolding(h.front.redis, ['s3cr3t', NOTE], `${h.prefix}*`)).toEqual([]);
     expect(h.fake.invalidBodies).toEqual([]);
   }, 60_000);
 

@@ -1,5 +1,5 @@
 import { nearest } from '../../src/config/did-you-mean.js';
-import { UsageError, checkExample, diagnose, expandUsage, matchUsage, parseUsage, usagesCollide } from '../../src/config/usage.js';
+import { UsageError, checkExample, diagnose, expandUsage, fillArgs, matchUsage, parseUsage, usagesCollide } from '../../src/config/usage.js';
 import { TokenizeError, tokenize } from '../../src/config/usage-words.js';
 
 describe('parseUsage', () => {
@@ -116,5 +116,22 @@ describe('usage patterns', () => {
     expect(() => parseUsage('restart [in {env}')).toThrow(UsageError);
     expect(() => parseUsage('{service} restart')).toThrow(UsageError);
     expect(() => parseUsage('restart {a} {a}')).toThrow(UsageError);
+  });
+});
+
+describe('fillArgs', () => {
+  const p = parseUsage('rotate {token} for {service} [in {env} [with {key}]]');
+  const filled = (line: string, fillable: string[]) => fillArgs(p, tokenize(line), new Set(fillable))?.map((f) => (f.word ? f.word.text : `{${f.arg}}`)).join(' ');
+  it('puts left-out arguments in where the usage has them, words the line holds taken first', () => {
+    expect(filled('rotate for api', ['token'])).toBe('rotate {token} for api');
+    expect(filled('rotate for api in prod', ['token', 'key'])).toBe('rotate {token} for api in prod');
+    expect(filled('rotate for api in prod with', ['token', 'key'])).toBe('rotate {token} for api in prod with {key}');
+    expect(filled('rotate t0k for api in prod with', ['token', 'key'])).toBe('rotate t0k for api in prod with {key}');
+    expect(filled('rotate t0k for api', ['token'])).toBe('rotate t0k for api');
+  });
+  it('fills only the arguments it may, and never turns a quoted word into a literal', () => {
+    expect(filled('rotate for', ['token'])).toBeUndefined();
+    expect(filled('rotate "for" api', ['token'])).toBeUndefined();
+    expect(filled('rotate for api', [])).toBeUndefined();
   });
 });

@@ -3,9 +3,9 @@
  * are asked for in a modal, which only the invoking user sees. When a line (from `/ops` or a typed
  * command) runs a workflow whose secret inputs it does not give, and the user may run that command
  * here, the answer is a modal (response type 9) holding the line as it will run (a secret usage
- * argument shows as its `{placeholder}`) and one field per missing secret. Its submission
- * (interaction type 5) puts the secrets in (a placeholder takes its value, others become
- * `key=value`) and goes through the router like any line: the router masks them in what it
+ * argument shows as its `{placeholder}`, where the usage has it) and one field per missing secret.
+ * Its submission (interaction type 5) puts the secrets in (a placeholder takes its value, others
+ * become `key=value`) and goes through the router like any line: the router masks them in what it
  * stores, the engine in the run's inputs and output. Stateless: the line travels in the modal, so
  * any replica takes the submission.
  */
@@ -13,6 +13,7 @@ import { ComponentType, InteractionResponseType, TextInputStyle, type APIModalIn
 import type { ChatUser } from '../../chat/platform.js';
 import { parseCommandLine } from '../../chat/parse-command.js';
 import type { CommandDef } from '../../config/load-project.js';
+import { fillArgs, splitExtras } from '../../config/usage.js';
 import { tokenize, type Token } from '../../config/usage-words.js';
 import type { InputSpec, Workflow } from '../../workflow/schema.js';
 import { inputOfArg, word } from './commands/typed-commands.js';
@@ -53,6 +54,13 @@ function commandOf(tokens: readonly Token[], deps: Pick<SecretDeps, 'commands' |
   return secrets.length > 0 ? { cmd, secrets } : undefined;
 }
 
+/** A word of a line written back as the line would hold it (quoted when it was, so it stays no literal). */
+function lineWord(t: Token): string {
+  if (t.assignment) return `${t.assignment.key}=${word(t.assignment.value)}`;
+  const bare = word(t.text);
+  return t.quoted && bare === t.text ? `"${t.text}"` : bare;
+}
+
 /** The secret usage arguments of a command, for typed commands to fill with placeholders. */
 export function secretArgs(cmd: CommandDef, workflow: Workflow | undefined): string[] {
   return cmd.pattern.args.filter((arg) => workflow?.inputs?.[inputOfArg(cmd, arg)]?.secret === true);
@@ -80,10 +88,12 @@ export function askForSecrets(line: string, user: ChatUser, channel: string, dep
   const compiled = { def: cmd, pattern: cmd.pattern };
   let parsed = parseCommandLine(compiled, tokens);
   if (!parsed.ok) {
-    // `/ops command:rotate` for `rotate {password}`: the secret argument goes in as its placeholder.
-    const args = secrets.flatMap((s) => (s.arg !== undefined ? [placeholder(s.arg)] : []));
-    if (args.length === 0) return undefined;
-    text = `${line.trim()} ${args.join(' ')}`;
+    // `/ops command:rotate for api` for `rotate {token} for {service}`: each secret argument the
+    // line leaves out goes in as its placeholder, where the usage has it.
+    const { words, extras } = splitExtras(tokens);
+    const filled = fillArgs(cmd.pattern, words, new Set(secrets.flatMap((s) => (s.arg !== undefined ? [s.arg] : []))));
+    if (!filled) return undefined;
+    text = [...filled.map((f) => (f.word ? lineWord(f.word) : placeholder(f.arg))), ...extras.map(lineWord)].join(' ');
     parsed = parseCommandLine(compiled, tokenize(text));
     if (!parsed.ok) return undefined;
   }
