@@ -9,6 +9,7 @@ import { secretInputNames, validateInputs, type InputValue } from '../workflow/i
 import type { Workflow } from '../workflow/schema.js';
 import { EngineError } from './errors.js';
 import { baseContext } from './expression-context.js';
+import { maskAlert } from './mask-alert.js';
 import type { ReadyStep } from './redis-scripts.js';
 import { maskerFor, type RunContext, type RunMeta } from './run-context.js';
 import { seal, type Sealed } from './seal.js';
@@ -49,7 +50,7 @@ export function prepareRun(workflow: Workflow, req: StartRunRequest, snap: Snaps
     // Only the line typed or the alert's summary: kind, requester, channel and parent are ids the engine and policy rely on.
     trigger: req.trigger.text === undefined ? req.trigger : { ...req.trigger, text: masker.mask(req.trigger.text) },
     createdAt: opts.now,
-    alert: req.alert === undefined ? undefined : masker.maskDeep(req.alert),
+    alert: req.alert === undefined ? undefined : maskAlert(masker, req.alert),
     approvalTtl: Object.fromEntries(snap.approvalTtl),
   };
   let lockKey: string | undefined;

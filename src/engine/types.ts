@@ -149,7 +149,10 @@ export interface StartRunRequest {
   trigger: Trigger;
   /** Same key → the existing run is returned instead of starting another. */
   idempotencyKey?: string;
-  /** The `alert` expression context (labels, annotations, status) for runs an alert started. */
+  /**
+   * The `alert` expression context (labels, annotations, status) for runs an alert started, as
+   * alertContext (alerts/runbook-triggers.ts) builds it; its text is masked, its ids kept (mask-alert.ts).
+   */
   alert?: Record<string, unknown>;
 }
 

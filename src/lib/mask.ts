@@ -25,10 +25,11 @@
  * incident anyway). Masked with a short secret they lose their field (`k` turns `kind` into
  * `***ind`), and with it the run's record, the expressions that read it and metric labels. For
  * the same reason the engine masks what steps and people produced (output, outputs, errors, typed
- * lines), not its records whole: a step id, kind or state holds no secret. The one name a step
- * chooses at run time, a shell step's output name, goes through maskName, which recognises
- * secrets of MIN_FRAGMENT_LENGTH or more characters and 8-character pieces of one: a shorter
- * secret inside a name cannot be told from the name's own letters.
+ * lines) and an alert's text (engine/mask-alert.ts), not its records whole: a step id, kind or
+ * state, an identity or an incident id holds no secret. The one name a step chooses at run time,
+ * a shell step's output name, goes through maskName, which recognises secrets of
+ * MIN_FRAGMENT_LENGTH or more characters and 8-character pieces of one: a shorter secret inside a
+ * name cannot be told from the name's own letters.
  */
 
 import { SecretWindows } from './mask-windows.js';
