@@ -466,8 +466,8 @@ export class Engine implements RunsApi {
         rc.log.warn({ output: k, err: rc.masker.mask((err as Error).message) }, 'workflow output could not be evaluated');
       }
     }
-    // Made of the step id and errors masked when they were stored (finishStep, abort): masking it
-    // whole would rewrite the step id too.
+    // Made of the step id, errors masked when they were stored (finishStep) and abort's own words
+    // (abortRun): masking it whole would rewrite the step id too.
     let error = '';
     if (outcome === 'failed') error = failure?.step ? `step ${failure.step} failed: ${failure.error ?? 'failed'}` : (failure?.error ?? 'a step failed');
     else if (outcome === 'timed_out' || outcome === 'cancelled') error = aborted?.error ?? failure?.error ?? outcome;
@@ -534,6 +534,10 @@ export class Engine implements RunsApi {
     }
   }
 
+  /**
+   * Cancels or times out a run. `failure` is stored as given, unmasked: the engine's own words
+   * (a workflow timeout), never text a step or person produced.
+   */
   async abortRun(runId: string, kind: 'cancelled' | 'timed_out', by: Identity, failure?: { step?: string; error: string }): Promise<string> {
     return this.guarded(runId, () => this.abortUnguarded(runId, kind, by, failure));
   }
@@ -543,7 +547,9 @@ export class Engine implements RunsApi {
     if (!rc) throw new EngineError('UNKNOWN_RUN', `no run ${runId} (it may have expired)`, { runId });
     const lockQueue = rc.meta.lockKey !== undefined ? this.keys.lockQueue(rc.meta.lockKey) : '';
     const fail = failure ?? (kind === 'cancelled' ? { error: `cancelled by ${by}` } : { error: 'workflow timed out' });
-    const reply = await this.scripts.call('abort', [...this.keys.runKeys(runId), lockQueue], [runId, kind, rc.masker.mask(by), Date.now(), this.maxlen, JSON.stringify({ ...fail, error: rc.masker.mask(fail.error) })]);
+    // Neither is masked: `by` is an identity (shown, like the requester, as the policy names it)
+    // and the error the engine's own words; a short secret would rewrite both.
+    const reply = await this.scripts.call('abort', [...this.keys.runKeys(runId), lockQueue], [runId, kind, by, Date.now(), this.maxlen, JSON.stringify(fail)]);
     if (reply[0] !== 'aborting') return reply[0] ?? '';
     rc.log.info({ kind, by }, kind === 'cancelled' ? 'run cancelling' : 'run timed out');
     await this.redis.publish(this.keys.cancelChannel, `${runId} ${kind}`);

@@ -121,6 +121,20 @@ describe('engine: a one-character secret', () => {
     // The parent's four steps and the child's one.
     expect(finished.sort()).toEqual(['run:failed', 'run:succeeded', 'run:succeeded', 'run:succeeded', 'workflow:succeeded']);
   });
+
+  it('keeps who cancelled a run and the engine\'s words in the error of a run cancelled or timed out', async () => {
+    h = await harness(workflowsFrom(HELD, `${HELD.replace('name: held', 'name: held-briefly')}timeout: 400ms\n`));
+    const { run } = await h.engine.startRun({ workflow: 'held', inputs: { pin: 'a' }, trigger: cli });
+    await h.waitFor(run.id, ['waiting']);
+    await h.engine.cancel(run.id, 'slack:U0A');
+    const cancelled = await h.waitFor(run.id);
+    expect([cancelled.state, cancelled.error]).toEqual(['cancelled', 'cancelled by slack:U0A']);
+    expect((await h.engine.readEvents(run.id)).find((e) => e.type === 'run.cancelling')).toMatchObject({ by: 'slack:U0A' });
+
+    const { run: brief } = await h.engine.startRun({ workflow: 'held-briefly', inputs: { pin: 't' }, trigger: cli });
+    const timedOut = await h.waitFor(brief.id);
+    expect([timedOut.state, timedOut.error]).toEqual(['timed_out', 'workflow timed out after 400ms']);
+  });
 });
 
 const TINY = `
@@ -151,6 +165,15 @@ steps:
   - id: keep
     run: echo "back=$INPUT_KIND" >> "$CHATOPS_OUTPUT"
 outputs: { back: "\${{ steps.keep.outputs.back }}" }
+`;
+
+const HELD = `
+name: held
+inputs:
+  pin: { type: string, required: true, secret: true }
+steps:
+  - id: hold
+    approval: { roles: [sre] }
 `;
 
 const LONG_LINE = `
