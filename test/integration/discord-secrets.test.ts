@@ -12,9 +12,10 @@ const PASSWORD = 'hunter2-Pa55w0rd';
 const NOTE = 'n0te-Secret-kept';
 
 /**
- * rotate: an optional secret given as key=value; login: a required secret, a usage argument
- * (validate warns: typed into chat elsewhere); swap: a required secret argument before the
- * usage's other words, and an optional secret beside it.
+ * rotate: an optional secret only (given as key=value, or left out); login: a required secret, a
+ * usage argument (validate warns: typed into chat elsewhere); swap: a required secret argument
+ * before the usage's other words, and an optional secret beside it; publish: an optional secret
+ * argument in an optional part.
  */
 const PROJECT: Record<string, string> = {
   ...DISCORD_PROJECT,
@@ -64,7 +65,22 @@ name: swap
 usage: swap {token} for {service}
 workflow: swap
 `,
-  'policy.yaml': (DISCORD_PROJECT['policy.yaml'] ?? '').replace('commands: [restart, deploy, chatty, drip, wide]', 'commands: [restart, deploy, chatty, drip, wide, rotate, login, swap]'),
+  'workflows/publish.yaml': `
+name: publish
+inputs:
+  room: { type: string, required: true }
+  hook: { type: string, secret: true }
+steps:
+  - id: publish
+    env: { R: "\${{ inputs.room }}" }
+    run: echo "published in $R"
+`,
+  'commands/publish.yaml': `
+name: publish
+usage: publish {room} [with {hook}]
+workflow: publish
+`,
+  'policy.yaml': (DISCORD_PROJECT['policy.yaml'] ?? '').replace('commands: [restart, deploy, chatty, drip, wide]', 'commands: [restart, deploy, chatty, drip, wide, rotate, login, swap, publish]'),
 };
 
 interface Modal {
@@ -102,33 +118,6 @@ describe.each(['http', 'gateway'] as const)('Discord secret inputs asked in a mo
     }
   }
 
-  it('/ops command:rotate api -> a modal asking for the token (nothing started); its submission runs with the token masked everywhere', async () => {
-    const channel = via === 'http' ? '540000000000000001' : '540000000000000101';
-    const asked = await h.sender.ops({ user: ALICE, channel }, 'rotate api');
-    expect(asked.acked).toBe(true);
-    expect(asked.body).toMatchObject({ type: 9, data: { custom_id: 'secrets|rotate' } });
-    expect([...fieldsOf(asked.body)]).toEqual([
-      ['line', 'rotate api'],
-      ['secret:token', undefined],
-    ]);
-    expect(await h.front.engine.listRuns({ channel })).toEqual([]);
-
-    const res = await h.sender.modalSubmit({ user: ALICE, channel }, 'secrets|rotate', { line: 'rotate api', 'secret:token': SECRET });
-    expect(res.acked).toBe(true);
-    expect(res.body).toMatchObject({ type: 4, data: { flags: EPHEMERAL } });
-    const runId = RUN_ID.exec(JSON.stringify(res.body))?.[0] ?? '';
-    expect(runId).not.toBe('');
-    const root = await h.fake.waitFor(() => h.fake.inChannel(channel).find((m) => m.content.endsWith(`${runId}: succeeded`)), 30_000, 'final header');
-    await h.fake.waitFor(() => h.fake.inChannel(root.id).find((m) => m.content.includes('rotating api with ***')), 20_000, 'masked output in the thread');
-    const run = await h.front.engine.getRun(runId);
-    expect(run?.inputs).toEqual({ service: 'api', token: '***' });
-    expect(run?.trigger.text).toBe("rotate api token='***'");
-    nowhereInDiscord(SECRET);
-    nowhereInDiscord('s3cr3t');
-    expect(await keysHolding(h.front.redis, ['s3cr3t'], `${h.prefix}*`)).toEqual([]);
-    expect(h.fake.invalidBodies).toEqual([]);
-  }, 60_000);
-
   it('/ops command:swap for api -> a modal (the secret argument in its place, the optional secret beside it; nothing started); its submission runs with the secrets masked everywhere', async () => {
     const channel = via === 'http' ? '540000000000000006' : '540000000000000106';
     const asked = await h.sender.ops({ user: ALICE, channel }, 'swap for api');
@@ -146,7 +135,7 @@ describe.each(['http', 'gateway'] as const)('Discord secret inputs asked in a mo
     ]);
     expect(await h.front.engine.listRuns({ channel })).toEqual([]);
 
-    const res = await h.sender.modalSubmit({ user: ALICE, channel }, 'secrets|swap', { line: 'swap {token} for api', 'secret:token': SECRET, 'secret:note': NOTE });
+    const res = await h.sender.modalSubmit({ user: ALICE, channel }, 'secrets|swap', { line: 'swap {token} for api', 'secret:token': NOTE, 'secret:note': SECRET });
     expect(res.acked).toBe(true);
     expect(res.body).toMatchObject({ type: 4, data: { flags: EPHEMERAL } });
     const runId = RUN_ID.exec(JSON.stringify(res.body))?.[0] ?? '';
@@ -155,10 +144,24 @@ describe.each(['http', 'gateway'] as const)('Discord secret inputs asked in a mo
     await h.fake.waitFor(() => h.fake.inChannel(root.id).find((m) => m.content.includes('swapping api to *** (***)')), 20_000, 'masked output in the thread');
     const run = await h.front.engine.getRun(runId);
     expect(run?.inputs).toEqual({ service: 'api', token: '***', note: '***' });
-    expect(run?.trigger.text).toBe("swap '***' for api note=***");
+    expect(run?.trigger.text).toBe("swap *** for api note='***'");
     for (const secret of [SECRET, 's3cr3t', NOTE]) nowhereInDiscord(secret);
     expect(await keysHolding(h.front.redis, ['s3cr3t', NOTE], `${h.prefix}*`)).toEqual([]);
     expect(h.fake.invalidBodies).toEqual([]);
+  }, 60_000);
+
+  it.each([
+    ['/ops command:rotate api', { name: 'ops', options: [{ name: 'command', type: 3, value: 'rotate api' }] }, { service: 'api' }],
+    ['the typed /publish room:ops', { name: 'publish', options: [{ name: 'room', type: 3, value: 'ops' }] }, { room: 'ops' }],
+  ])('%s, whose only secrets are optional, runs at once without a modal', async (_, data, inputs) => {
+    const channel = via === 'http' ? `5400000000000000${data.name === 'ops' ? '05' : '07'}` : `5400000000000001${data.name === 'ops' ? '05' : '07'}`;
+    const res = await h.sender.interact(2, { user: ALICE, channel }, { id: '400000000000000004', type: 1, ...data });
+    expect(res.acked).toBe(true);
+    expect(res.body).toMatchObject({ type: 4 });
+    const runId = RUN_ID.exec(JSON.stringify(res.body))?.[0] ?? '';
+    expect(runId).not.toBe('');
+    await h.fake.waitFor(() => h.fake.inChannel(channel).find((m) => m.content.endsWith(`${runId}: succeeded`)), 30_000, 'final header');
+    expect((await h.front.engine.getRun(runId))?.inputs).toEqual(inputs);
   }, 60_000);
 
   it('the typed /login (a secret usage argument, no option for it) asks in a modal, its placeholder filled on submission', async () => {

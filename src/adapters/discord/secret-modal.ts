@@ -1,10 +1,11 @@
 /**
  * Secret inputs on Discord are never slash-command options (others may see option values): they
  * are asked for in a modal, which only the invoking user sees. When a line (from `/ops` or a typed
- * command) runs a workflow whose secret inputs it does not give, and the user may run that command
- * here, the answer is a modal (response type 9) holding the line as it will run (a secret usage
- * argument shows as its `{placeholder}`, where the usage has it) and one field per missing secret.
- * Its submission (interaction type 5) puts the secrets in (a placeholder takes its value, others
+ * command) runs a workflow whose required secret inputs (no default) it does not give, and the
+ * user may run that command here, the answer is a modal (response type 9) holding the line as it
+ * will run (a secret usage argument shows as its `{placeholder}`, where the usage has it) and one
+ * field per missing secret, optional ones too (up to 4 in all); a line missing only optional
+ * secrets runs without them (they can be typed as key=value). Its submission (interaction type 5) puts the secrets in (a placeholder takes its value, others
  * become `key=value`) and goes through the router like any line: the router masks them in what it
  * stores, the engine in the run's inputs and output. Stateless: the line travels in the modal, so
  * any replica takes the submission.
@@ -61,16 +62,22 @@ function lineWord(t: Token): string {
   return t.quoted && bare === t.text ? `"${t.text}"` : bare;
 }
 
-/** The secret usage arguments of a command, for typed commands to fill with placeholders. */
+/**
+ * The secret usage arguments a typed command fills with placeholders (the modal asks for them):
+ * those the usage needs (outside `[ … ]`) or whose input is required with no default.
+ */
 export function secretArgs(cmd: CommandDef, workflow: Workflow | undefined): string[] {
-  return cmd.pattern.args.filter((arg) => workflow?.inputs?.[inputOfArg(cmd, arg)]?.secret === true);
+  return cmd.pattern.args.filter((arg) => {
+    const spec = workflow?.inputs?.[inputOfArg(cmd, arg)];
+    return spec?.secret === true && (cmd.pattern.requiredArgs.includes(arg) || (spec.required && spec.default === undefined));
+  });
 }
 
 export type SecretsAnswer = { modal: APIModalInteractionResponse } | { problem: string };
 
 /**
- * What to answer `line` with when it runs a command wanting secrets it does not give; undefined
- * when the router should take it as it is (no secrets wanted, all given, a usage error, or a
+ * What to answer `line` with when it runs a command wanting required secrets it does not give;
+ * undefined when the router should take it as it is (none needed, all given, a usage error, or a
  * command this user may not run here: the router refuses and audits that).
  */
 export function askForSecrets(line: string, user: ChatUser, channel: string, deps: SecretDeps): SecretsAnswer | undefined {
@@ -98,25 +105,27 @@ export function askForSecrets(line: string, user: ChatUser, channel: string, dep
     if (!parsed.ok) return undefined;
   }
   const inputs = parsed.inputs;
-  const missing = secrets.filter((s) => {
-    const v = inputs[s.input];
-    return v === undefined || v === '' || (s.arg !== undefined && v === placeholder(s.arg));
-  });
-  if (missing.length === 0) return undefined;
-  if (missing.length > MAX_SECRETS) return { problem: `${cmd.name} asks for ${missing.length} secret inputs, more than one Discord form holds (${MAX_SECRETS}); run it from the terminal (chatops run) or give some in the line.` };
+  const holdsPlaceholder = (s: SecretInput) => s.arg !== undefined && inputs[s.input] === placeholder(s.arg);
+  const missing = secrets.filter((s) => inputs[s.input] === undefined || inputs[s.input] === '' || holdsPlaceholder(s));
+  // Only a secret the run cannot do without opens the form: a required one with no default, or one
+  // whose placeholder stands in the line. Optional ones are asked for beside them, room permitting.
+  const needed = missing.filter((s) => holdsPlaceholder(s) || (s.spec.required && s.spec.default === undefined));
+  if (needed.length === 0) return undefined;
+  if (needed.length > MAX_SECRETS) return { problem: `${cmd.name} asks for ${needed.length} secret inputs, more than one Discord form holds (${MAX_SECRETS}); run it from the terminal (chatops run) or give some in the line.` };
   if (text.length > MAX_TEXT) return { problem: `${cmd.name}: the command line is longer than a Discord form holds (${MAX_TEXT} characters).` };
+  const asked = [...needed, ...missing.filter((s) => !needed.includes(s))].slice(0, MAX_SECRETS);
   const field = (s: SecretInput) => ({
     type: ComponentType.Label as const,
     label: cut(s.input, 45),
     description: cut(s.spec.description ?? 'Secret: masked in the channel, the logs and the audit', 100),
-    component: { type: ComponentType.TextInput as const, custom_id: `${SECRET_FIELD}${s.input}`, style: TextInputStyle.Short, required: s.spec.required && s.spec.default === undefined, max_length: MAX_TEXT },
+    component: { type: ComponentType.TextInput as const, custom_id: `${SECRET_FIELD}${s.input}`, style: TextInputStyle.Short, required: needed.includes(s), max_length: MAX_TEXT },
   });
   return {
     modal: {
       type: InteractionResponseType.Modal,
       data: {
         custom_id: `${SECRETS_ID}${cmd.pattern.name}`,
-        title: cut(`${cmd.name}: secret input${missing.length > 1 ? 's' : ''}`, 45),
+        title: cut(`${cmd.name}: secret input${asked.length > 1 ? 's' : ''}`, 45),
         components: [
           {
             type: ComponentType.Label,
@@ -124,7 +133,7 @@ export function askForSecrets(line: string, user: ChatUser, channel: string, dep
             description: 'As it will run; the secrets below go in where their {names} are',
             component: { type: ComponentType.TextInput, custom_id: LINE_FIELD, style: TextInputStyle.Paragraph, value: text, required: true, max_length: MAX_TEXT },
           },
-          ...missing.map(field),
+          ...asked.map(field),
         ],
       },
     },
