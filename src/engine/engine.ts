@@ -205,7 +205,7 @@ export class Engine implements RunsApi {
     const snap = this.snapshots.get(workflow, this.approvalDefaults(workflow.name), workflows);
     const now = Date.now();
     const prep = prepareRun(workflow, req, snap, { mask: internal.mask, secretKey: this.secretKey, now, log: this.log });
-    const { lockKey } = prep;
+    const { lockKey, lockLabel } = prep.meta;
     // The snapshot's JSON is sent only while this process has not seen it written (see create).
     let sendSnapshot = !this.writtenSnapshots.has(snap.sha);
     const repairAt = now + REPAIR_AFTER_MS;
@@ -213,7 +213,7 @@ export class Engine implements RunsApi {
       // A caller-chosen id is reserved by the create script itself (it refuses an id whose run
       // exists), so two starts racing for one id cannot both win.
       const runId = req.runId ?? newRunId();
-      const meta: RunMeta = { ...prep.meta, id: runId, lockKey };
+      const meta: RunMeta = { ...prep.meta, id: runId };
       const fields = { meta: JSON.stringify(meta), wf: snap.sha, sealed: prep.sealedText, createdAt: String(now) };
       const created: RunEvent = { ts: now, runId, type: 'run.created', workflow: workflow.name, trigger: meta.trigger, inputs: meta.inputs };
       const reply = await this.scripts.call(
@@ -229,7 +229,7 @@ export class Engine implements RunsApi {
           this.keys.repair,
           this.keys.workflow(snap.sha),
         ],
-        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockKey ?? '', workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), snap.stJson, snap.rootsJson, snap.apprJson, JSON.stringify(created), repairAt, sendSnapshot ? snap.defJson : '', sendSnapshot ? snap.graphJson : '', sendSnapshot ? snap.callsJson : ''],
+        [runId, now, this.maxlen, this.retentionMs, this.leaseMs, this.keys.prefix, lockKey ?? '', workflow.concurrency?.mode ?? 'queue', JSON.stringify(fields), snap.stJson, snap.rootsJson, snap.apprJson, JSON.stringify(created), repairAt, sendSnapshot ? snap.defJson : '', sendSnapshot ? snap.graphJson : '', sendSnapshot ? snap.callsJson : '', lockLabel ?? ''],
       );
       const tag = reply[0];
       if (tag === 'no-snapshot') {
@@ -252,7 +252,7 @@ export class Engine implements RunsApi {
         this.observer.concurrencyWait(workflow.name, 'refused');
         const holder = holderId ? await this.getRun(holderId) : null;
         const who = holder ? ` (run ${holder.id} of ${holder.workflow}, started by ${holder.trigger.requester})` : holderId ? ` (run ${holderId})` : '';
-        throw new EngineError('CONCURRENCY_HELD', `${workflow.name} is already running for "${lockKey}"${who}; try again when it ends`, { key: lockKey, holder: holderId });
+        throw new EngineError('CONCURRENCY_HELD', `${workflow.name} is already running for "${lockLabel ?? ''}"${who}; try again when it ends`, { key: lockLabel, holder: holderId });
       }
       this.rememberSnapshot(snap.sha);
       this.contexts.put(runId, { meta, def: workflow, graph: snap.graph, calls: snap.calls, inputs: prep.inputs, sealed: prep.sealed, masker: prep.masker, log: this.log.child(runLogFields(runId, meta)) });
@@ -270,7 +270,7 @@ export class Engine implements RunsApi {
       }
       this.repairMarks.clear(runId, repairAt);
       // What we just wrote, without reading it back (the common case); read it when it moved on.
-      const queue = tag === 'queued' && lockKey !== undefined ? { key: lockKey, position: Number(reply[1]), holder: reply[2] || undefined } : undefined;
+      const queue = tag === 'queued' && lockLabel !== undefined ? { key: lockLabel, position: Number(reply[1]), holder: reply[2] || undefined } : undefined;
       const run = adv.done === '' && (tag === 'started' || tag === 'queued') ? freshRecord(meta, workflow, snap, tag === 'started' ? 'running' : 'queued', adv.ready, queue) : await this.getRun(runId);
       if (!run) throw new Error(`run ${runId} vanished right after it was created`);
       return { run, existing: false };

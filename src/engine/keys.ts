@@ -22,9 +22,11 @@
  *   P:runs              zset   run ids by creation time (listRuns)
  *   P:runs:ch:CHANNEL   zset   run ids of one chat channel by creation time
  *   P:idem:KEY          string run id started with that idempotency key
- *   P:lock:KEY          string run id holding a concurrency key (lease: PX, renewed by workers)
- *   P:lockq:KEY         zset   run ids queued for that key, by arrival
- *   P:locks             set    concurrency keys that may be held or waited on (maintenance scans it)
+ *   P:lock:NAME         string run id holding a concurrency lock (lease: PX, renewed by workers). NAME is
+ *                              `h:` + an HMAC of the real key (lock-name.ts), never the key itself, which may
+ *                              hold a secret; runs started by older versions hold theirs under the masked key
+ *   P:lockq:NAME        zset   run ids queued for that lock, by arrival
+ *   P:locks             set    lock names that may be held or waited on (maintenance scans it)
  *   P:workers           zset   worker id -> last heartbeat (ms)
  *   P:worker:ID         string the worker's announcement (JSON: pools, concurrency, version, held steps),
  *                              rewritten with each heartbeat and expiring (PX) when the beats stop
@@ -79,11 +81,12 @@ export class Keys {
   idem(key: string): string {
     return `${this.prefix}:idem:${key}`;
   }
-  lock(key: string): string {
-    return `${this.prefix}:lock:${key}`;
+  /** A concurrency lock, by its name (lock-name.ts), never by the key a workflow wrote. */
+  lock(name: string): string {
+    return `${this.prefix}:lock:${name}`;
   }
-  lockQueue(key: string): string {
-    return `${this.prefix}:lockq:${key}`;
+  lockQueue(name: string): string {
+    return `${this.prefix}:lockq:${name}`;
   }
   get locks(): string {
     return `${this.prefix}:locks`;

@@ -1,7 +1,7 @@
 /**
  * Everything about a new run that needs no Redis: validated inputs, secret values split out and
- * sealed, the masked trigger and meta, the concurrency key and the record handed back to the caller
- * (the workflow snapshot it is built from: snapshot-cache.ts).
+ * sealed, the masked trigger and meta with the concurrency lock's name and label (lock-name.ts), and
+ * the record handed back to the caller (the workflow snapshot it is built from: snapshot-cache.ts).
  */
 import type { Logger } from '../lib/logger.js';
 import { interpolate } from '../workflow/expressions.js';
@@ -9,6 +9,7 @@ import { secretInputNames, validateInputs, type InputValue } from '../workflow/i
 import type { Workflow } from '../workflow/schema.js';
 import { EngineError } from './errors.js';
 import { baseContext } from './expression-context.js';
+import { lockName } from './lock-name.js';
 import { maskAlert } from './mask-alert.js';
 import type { ReadyStep } from './redis-scripts.js';
 import { maskerFor, type RunContext, type RunMeta } from './run-context.js';
@@ -23,7 +24,6 @@ export interface PreparedRun {
   sealed: Sealed;
   sealedText: string;
   masker: RunContext['masker'];
-  lockKey?: string;
 }
 
 export function prepareRun(workflow: Workflow, req: StartRunRequest, snap: Snapshot, opts: { mask?: string[]; secretKey: Buffer; now: number; log: Logger }): PreparedRun {
@@ -53,16 +53,18 @@ export function prepareRun(workflow: Workflow, req: StartRunRequest, snap: Snaps
     alert: req.alert === undefined ? undefined : maskAlert(masker, req.alert),
     approvalTtl: Object.fromEntries(snap.approvalTtl),
   };
-  let lockKey: string | undefined;
   if (workflow.concurrency !== undefined) {
     const rcLike: RunContext = { meta: { ...meta, id: '' }, def: workflow, graph: snap.graph, inputs: valid.values, sealed, masker, log: opts.log };
+    let key: string;
     try {
-      lockKey = masker.mask(interpolate(workflow.concurrency.key, baseContext(rcLike, [])));
+      key = interpolate(workflow.concurrency.key, baseContext(rcLike, []));
     } catch (err) {
       throw new EngineError('BAD_EXPRESSION', `concurrency key of ${workflow.name}: ${masker.mask((err as Error).message)}`);
     }
+    meta.lockKey = lockName(opts.secretKey, key);
+    meta.lockLabel = masker.mask(key);
   }
-  return { meta, inputs: valid.values, sealed, sealedText: seal(sealed, opts.secretKey), masker, lockKey };
+  return { meta, inputs: valid.values, sealed, sealedText: seal(sealed, opts.secretKey), masker };
 }
 
 /** The record of a run just written, built from what we wrote (no read-back). */

@@ -97,7 +97,8 @@ export async function readRunRecord(redis: Redis, keys: Keys, runId: string): Pr
   };
   if (record.state === 'queued' && run.queue && meta.lockKey !== undefined) {
     const [rank, holder] = await Promise.all([redis.zrank(keys.lockQueue(meta.lockKey), runId), redis.get(keys.lock(meta.lockKey))]);
-    record.queue = { key: meta.lockKey, position: rank === null ? 1 : rank + 1, holder: holder ?? undefined };
+    // Runs started before lock names existed have no label: their lock name is their masked key.
+    record.queue = { key: meta.lockLabel ?? meta.lockKey, position: rank === null ? 1 : rank + 1, holder: holder ?? undefined };
   }
   return record;
 }

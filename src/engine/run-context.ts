@@ -22,8 +22,13 @@ export interface RunMeta {
   trigger: Trigger;
   createdAt: number;
   alert?: Record<string, unknown>;
-  /** Concurrency key (interpolated, masked) when the workflow has one. */
+  /**
+   * The name of the run's concurrency lock when the workflow has one (lock-name.ts). Runs started
+   * before lock names existed hold the lock under their masked key, which is also their label.
+   */
   lockKey?: string;
+  /** The concurrency key as shown (masked with the run's secrets); absent on those older runs. */
+  lockLabel?: string;
   /** Expiry of each approval step in ms, fixed at start from the step and policy. */
   approvalTtl: Record<string, number>;
 }

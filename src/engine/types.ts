@@ -105,7 +105,7 @@ export interface RunRecord {
   outputs: Record<string, string>;
   /** Steps in workflow order (main steps, then on_failure steps). */
   steps: StepRecord[];
-  /** Set while the run waits for a concurrency lock. */
+  /** Set while the run waits for a concurrency lock; `key` is the key as shown (masked), not the lock's name. */
   queue?: { key: string; position: number; holder?: string };
 }
 
@@ -119,6 +119,7 @@ interface EventBase {
 export type RunEvent = EventBase &
   (
     | { type: 'run.created'; workflow: string; trigger: Trigger; inputs: Record<string, string | number | boolean> }
+    /** `key`: the concurrency key as shown (masked), as in RunRecord.queue. */
     | { type: 'run.queued'; key: string; position: number; holder?: string }
     | { type: 'run.started' }
     | { type: 'step.started'; step: string; attempt: number }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { cli, harness, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
+import { lockName } from '../../src/engine/lock-name.js';
+import { resolveSecretKey } from '../../src/engine/seal.js';
+import { cli, harness, TEST_SECRET_KEY, workflowsFrom, type Harness } from '../helpers/engine-harness.js';
 import { closeHarnessesAfterEach } from '../helpers/close-harnesses.js';
 
 const wf = (mode: 'queue' | 'reject') => `
@@ -10,6 +12,7 @@ steps:
   - id: hold
     approval: { message: hold the lock }
 `;
+const deployProd = lockName(resolveSecretKey(TEST_SECRET_KEY), 'deploy-prod');
 
 describe('engine: concurrency locks', () => {
   let h: Harness | undefined;
@@ -62,12 +65,12 @@ describe('engine: concurrency locks', () => {
     // maintenance reclaims it and starts the next run; a lapsed lease is reclaimed the same way.
     const redis = h.engine.redis;
     await redis.del(h.engine.keys.run(a.id), h.engine.keys.st(a.id), h.engine.keys.steps(a.id), h.engine.keys.appr(a.id));
-    expect(await redis.get(h.engine.keys.lock('deploy-prod'))).toBe(a.id);
+    expect(await redis.get(h.engine.keys.lock(deployProd))).toBe(a.id);
     const started = await h.waitFor(b.id, ['waiting']);
     expect(started.state).toBe('waiting');
-    expect(await redis.get(h.engine.keys.lock('deploy-prod'))).toBe(b.id);
+    expect(await redis.get(h.engine.keys.lock(deployProd))).toBe(b.id);
     await h.engine.cancel(b.id, 'cli:alice');
-    expect(await redis.get(h.engine.keys.lock('deploy-prod'))).toBeNull();
+    expect(await redis.get(h.engine.keys.lock(deployProd))).toBeNull();
   });
 
   it('a live holder keeps its lock past the lease while workers renew it', async () => {
@@ -75,7 +78,7 @@ describe('engine: concurrency locks', () => {
     const a = (await h.engine.startRun({ workflow: 'deploy', inputs: {}, trigger: cli })).run;
     await h.waitFor(a.id, ['waiting']);
     await new Promise((r) => setTimeout(r, 900));
-    expect(await h.engine.redis.get(h.engine.keys.lock('deploy-prod'))).toBe(a.id);
+    expect(await h.engine.redis.get(h.engine.keys.lock(deployProd))).toBe(a.id);
     const b = (await h.engine.startRun({ workflow: 'deploy', inputs: {}, trigger: cli })).run;
     expect(b.state).toBe('queued');
     await h.engine.cancel(b.id, 'cli:alice');

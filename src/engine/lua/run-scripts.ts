@@ -7,7 +7,8 @@ import type { ScriptDef } from './script-def.js';
  * KEYS[9] lock key    KEYS[10] lock queue                           KEYS[11] locks set
  * KEYS[12] repair set (the caller removes the run once its first jobs are added)
  * KEYS[13] the workflow snapshot P:wf:SHA (runFields.wf = SHA): written once, its live count taken
- * ARGV: runId now maxlen retentionMs leaseMs prefix lockName lockMode runFieldsJSON stJSON rootsJSON apprJSON createdEventJSON repairAt defJSON graphJSON callsJSON
+ * ARGV: runId now maxlen retentionMs leaseMs prefix lockName lockMode runFieldsJSON stJSON rootsJSON apprJSON createdEventJSON repairAt defJSON graphJSON callsJSON lockLabel
+ * lockName names the lock in Redis (lock-name.ts); lockLabel is the key as shown, in the run's queue field and run.queued event.
  * Reply: {'existing', runId} | {'collision'} | {'held', holder} | {'no-snapshot'} | {'queued', position, holder|''} | {'started', done, triples…}
  * A run that starts at once is written started: rootsJSON lists the main-phase steps without
  * needs, which are what advance() would queue on a fresh run, so the graph is not walked here.
@@ -74,8 +75,8 @@ if lockName ~= '' then
   if holder ~= nil then
     redis.call('ZADD', KEYS[10], now, runId)
     local position = redis.call('ZRANK', KEYS[10], runId) + 1
-    redis.call('HSET', runKey, 'queue', cjson.encode({key=lockName, holder=holder}))
-    local ev = {ts=now, runId=runId, type='run.queued', key=lockName, position=position}
+    redis.call('HSET', runKey, 'queue', cjson.encode({key=ARGV[18], holder=holder}))
+    local ev = {ts=now, runId=runId, type='run.queued', key=ARGV[18], position=position}
     if holder ~= '' then ev.holder = holder end
     addEvent(eventsKey, maxlen, cjson.encode(ev))
     return {'queued', position, holder}
