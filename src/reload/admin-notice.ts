@@ -39,7 +39,7 @@ export function adminNotifier(opts: AdminNoticeOptions): (outcome: ReloadOutcome
         return;
       }
       const files = outcome.refused.map((r) => r.file).join(', ');
-      const kept = outcome.refused.every((r) => r.keptLastGood) ? 'The last good version of each stays in force.' : 'The last good version stays in force; a new file with errors is left out.';
+      const kept = outcome.refused.every((r) => r.keptLastGood) ? 'The last good version of each stays in force.' : 'The last good version of each stays in force; a file that had none is left out.';
       const shown = lines.length > MAX_LINES ? [...lines.slice(0, MAX_LINES), `… and ${lines.length - MAX_LINES} more (run \`chatops validate\`)`] : lines;
       await platform.postRoot(channel, reply('error', `Runbook reload refused: ${files}`, [text(kept), code(shown.join('\n'))], { code: 'E_RELOAD_REFUSED', ephemeral: false }));
     } catch (err) {

@@ -48,7 +48,7 @@ export function logOutcome(log: Logger, outcome: ReloadOutcome, reason: ReloadRe
   for (const r of outcome.refused) {
     const first = r.problems[0];
     const where = first !== undefined ? formatProblem(first) : r.file;
-    const kept = r.keptLastGood ? 'its last good version stays in force' : 'a new file with errors is left out';
+    const kept = r.keptLastGood ? 'its last good version stays in force' : 'it had no good version in force, so it is left out';
     log.error({ file: r.file, line: first?.line, col: first?.col, problems: r.problems.length, reason, version: outcome.version }, `reload refused ${where} (${kept})`);
   }
   if (outcome.result !== 'unchanged' && (outcome.changed.length > 0 || outcome.refused.length === 0))

@@ -1,24 +1,27 @@
 /**
  * The project in force in a long-running process (serve, worker), and how it changes: reload()
- * reads the folder again, and each file whose new text has errors (its own, or what the
- * cross-checks find in it) is swapped for its last good text before the project is built. A
- * broken edit therefore never takes a runbook away; it is refused and reported (ReloadOutcome).
- * `version` is a sha256 over the files in force, so replicas can tell whether they agree.
+ * reads the folder again and puts in force what settle-reload.ts lets through: a change with errors
+ * of its own, or one that would break a file good before (a workflow another calls, for one), is
+ * refused, and the last good text of that file stays in force. A broken edit therefore never takes
+ * a runbook away; it is refused and reported (ReloadOutcome). `version` is a sha256 over the files
+ * in force (and the new files refused for their own errors, which a replica that starts now also
+ * reads and leaves out), so replicas can tell whether they agree.
  */
-import { createHash } from 'node:crypto';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { buildProject, type Project } from '../config/load-project.js';
 import { displayPath } from '../config/display-path.js';
-import { readProjectFiles, type ProjectFile, type ProjectFiles } from '../config/project-files.js';
+import { readProjectFiles, type ProjectFiles } from '../config/project-files.js';
 import type { Problem } from '../config/yaml-source.js';
 import type { EngineProject } from '../engine/engine.js';
+import { projectVersion, statesOf, textsOf } from './project-texts.js';
+import { settleReload } from './settle-reload.js';
 
 /** A file whose new text was refused: its last good text (if any) stays in force. */
 export interface RefusedFile {
   /** As shown in problems (displayPath). */
   file: string;
   problems: Problem[];
-  /** True when an earlier text of the file stays in force; false for a new file (left out). */
+  /** True when a good earlier text of the file stays in force; false for a file that had none (left out). */
   keptLastGood: boolean;
 }
 
@@ -38,36 +41,23 @@ export interface ProjectSource {
   readonly version: string;
 }
 
-type Texts = Map<string, string>;
-
-/** The texts a read found (absolute path -> text); the policy under its path when it was found. */
-function textsOf(files: ProjectFiles): Texts {
-  const out: Texts = new Map();
-  for (const f of [...files.workflows, ...files.commands, ...(files.alerts ? [files.alerts] : [])]) if (f.text !== undefined) out.set(f.path, f.text);
-  if (files.policy.kind === 'found') out.set(files.policy.path, files.policy.text);
-  return out;
-}
-
-/** sha256 over the files in force, by path relative to the project folder (the same on every replica). */
-export function projectVersion(root: string, texts: Texts): string {
-  const hash = createHash('sha256');
-  for (const path of [...texts.keys()].sort()) hash.update(`${relative(root, path)}\0${texts.get(path) ?? ''}\0`);
-  return hash.digest('hex').slice(0, 16);
-}
-
 /** Two reloads in a row told as one: everything either changed or refused; failed if either failed. */
 function merged(first: ReloadOutcome, next: ReloadOutcome): ReloadOutcome {
   const result = first.result === 'failed' || next.result === 'failed' ? 'failed' : first.result === 'ok' || next.result === 'ok' ? 'ok' : 'unchanged';
   return { result, version: next.version, changed: [...new Set([...first.changed, ...next.changed])], refused: [...first.refused, ...next.refused] };
 }
 
-function hashText(text: string | undefined): string {
-  return text === undefined ? '-' : createHash('sha256').update(text).digest('hex');
+/** The files `project` was built from that its build found no error in. */
+function goodFiles(project: Project, files: ProjectFiles): Set<string> {
+  const broken = new Set(project.problems.filter((p) => p.severity === 'error').map((p) => p.file));
+  return new Set([...statesOf(files).keys()].filter((path) => !broken.has(displayPath(path))));
 }
 
 export class ProjectHolder implements ProjectSource {
   private current: Project;
-  private inForce: Texts;
+  /** The files the project in force was built from, and which of them had no errors. */
+  private files: ProjectFiles;
+  private good: Set<string>;
   private currentVersion: string;
   /** file -> hash of the refused text already reported, so watching never repeats a report. */
   private readonly reported = new Map<string, string>();
@@ -81,8 +71,9 @@ export class ProjectHolder implements ProjectSource {
     files: ProjectFiles,
   ) {
     this.current = buildProject(root, files);
-    this.inForce = textsOf(files);
-    this.currentVersion = projectVersion(root, this.inForce);
+    this.files = files;
+    this.good = goodFiles(this.current, files);
+    this.currentVersion = projectVersion(root, textsOf(files));
   }
 
   /** Loads the project at `dir` as `loadProject` does (files with errors are left out and listed in problems). */
@@ -131,75 +122,25 @@ export class ProjectHolder implements ProjectSource {
   }
 
   private async reloadOnce(): Promise<ReloadOutcome> {
-    const files = await readProjectFiles(this.root);
-    const refused = this.keepLastGood(files);
-    const texts = textsOf(files);
-    const version = projectVersion(this.root, texts);
-    const changed = [...new Set([...texts.keys(), ...this.inForce.keys()])].filter((p) => texts.get(p) !== this.inForce.get(p)).map(displayPath);
+    const { files, project, refused } = await settleReload(this.root, await readProjectFiles(this.root), { files: this.files, good: this.good });
+    // A new file refused for its own errors is left out here and by a replica started since: the version counts it.
+    const counted = new Map([...textsOf(files), ...refused.flatMap((r) => (r.text !== undefined ? [[r.path, r.text] as const] : []))]);
+    const version = projectVersion(this.root, counted);
+    const [now, was] = [statesOf(files), statesOf(this.files)];
+    const changed = [...new Set([...now.keys(), ...was.keys()])].filter((p) => now.get(p) !== was.get(p)).map(displayPath);
     const fresh = refused.filter((r) => this.reported.get(r.file) !== r.hash);
     for (const r of refused) this.reported.set(r.file, r.hash);
     for (const file of [...this.reported.keys()]) if (!refused.some((r) => r.file === file)) this.reported.delete(file);
     this.standing = refused.map(({ file, problems, keptLastGood }) => ({ file, problems, keptLastGood }));
     const report: RefusedFile[] = fresh.map(({ file, problems, keptLastGood }) => ({ file, problems, keptLastGood }));
-    if (version === this.currentVersion) return { result: report.length > 0 ? 'failed' : 'unchanged', version, changed: [], refused: report };
-    this.current = buildProject(this.root, files);
-    this.inForce = texts;
+    if (version === this.currentVersion && changed.length === 0) return { result: report.length > 0 ? 'failed' : 'unchanged', version, changed: [], refused: report };
+    this.current = project;
+    this.files = files;
+    this.good = goodFiles(project, files);
     this.currentVersion = version;
     const outcome: ReloadOutcome = { result: report.length > 0 ? 'failed' : 'ok', version, changed, refused: report };
     for (const l of this.listeners) l(this.current, outcome);
     return outcome;
-  }
-
-  /**
-   * Swaps each changed file whose text has errors for its last good text (in `files`, in place),
-   * building again until no changed file has errors: a workflow fixed back can mend the command
-   * that named it. Returns the files refused, with the problems of the text that was refused.
-   */
-  private keepLastGood(files: ProjectFiles): (RefusedFile & { hash: string })[] {
-    const refused: (RefusedFile & { hash: string })[] = [];
-    const settled = new Set<string>();
-    for (let round = 0; round < 8; round++) {
-      const errors = new Map<string, Problem[]>();
-      for (const p of buildProject(this.root, files).problems) if (p.severity === 'error') errors.set(p.file, [...(errors.get(p.file) ?? []), p]);
-      let swapped = false;
-      const swap = (f: ProjectFile): ProjectFile => {
-        const file = displayPath(f.path);
-        const problems = errors.get(file);
-        if (problems === undefined || settled.has(f.path) || f.text === this.inForce.get(f.path)) return f;
-        settled.add(f.path);
-        const last = this.inForce.get(f.path);
-        refused.push({ file, problems, keptLastGood: last !== undefined, hash: hashText(f.text) });
-        if (last === undefined) return f; // a new file with errors: left out by the build, as at start
-        swapped = true;
-        return { path: f.path, text: last };
-      };
-      files.workflows = files.workflows.map(swap);
-      files.commands = files.commands.map(swap);
-      if (files.alerts) files.alerts = swap(files.alerts);
-      swapped = this.keepPolicy(files, errors, settled, refused) || swapped;
-      if (!swapped) break;
-    }
-    return refused;
-  }
-
-  /**
-   * The policy fails closed: a broken, unreadable or misnamed policy.yaml keeps the last good one,
-   * and so does a deleted one (no policy opens every command; that takes a restart, on purpose).
-   */
-  private keepPolicy(files: ProjectFiles, errors: Map<string, Problem[]>, settled: Set<string>, refused: (RefusedFile & { hash: string })[]): boolean {
-    const found = files.policy;
-    const last = this.inForce.get(found.path);
-    if (last === undefined || settled.has(found.path)) return false;
-    const file = displayPath(found.path);
-    let problems: Problem[] | undefined;
-    if (found.kind === 'found') problems = found.text === last ? undefined : errors.get(file);
-    else if (found.kind === 'locked') problems = found.problems;
-    else problems = [{ file, line: 1, col: 1, severity: 'error', message: 'policy file removed: the last good policy stays in force (running with no policy opens every command; restart the process to do that on purpose)' }];
-    if (problems === undefined || problems.length === 0) return false;
-    settled.add(found.path);
-    refused.push({ file, problems, keptLastGood: true, hash: found.kind === 'found' ? hashText(found.text) : found.kind });
-    files.policy = { kind: 'found', path: found.path, text: last, problems: [] };
-    return true;
   }
 }
 

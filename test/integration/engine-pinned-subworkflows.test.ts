@@ -90,8 +90,10 @@ describe('engine: sub-workflows pinned with their parent', () => {
     const { run } = await h.engine.startRun({ workflow: 'parent', inputs: {}, trigger: cli });
     await h.waitStep(run.id, 'ask', ['waiting']);
 
+    // Removed with the call to it (a removal that would break a caller is refused: README, live reload).
     rmSync(join(dir, 'workflows/mid.yaml'));
-    await holder.reload();
+    putFile(dir, 'workflows/parent.yaml', 'name: parent\nsteps:\n  - id: ask\n    approval: { message: "go?", expires: 30m }\n');
+    expect((await holder.reload()).result).toBe('ok');
     expect(holder.project.workflows.has('mid')).toBe(false);
     await approve(h, run.id);
     const done = await h.waitFor(run.id);

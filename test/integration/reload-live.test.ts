@@ -5,7 +5,8 @@
  * last good version; runs in flight keep their snapshot.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { rmSync } from 'node:fs';
+import { rmSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { formatWorkers } from '../../src/cli/workers.js';
 import { reloadCommand } from '../../src/cli/reload.js';
@@ -153,6 +154,27 @@ describe('live runbook reload', () => {
     } finally {
       redis.disconnect();
     }
+  });
+
+  it('removing a workflow another one calls is refused as a broken edit: one log line, the metric and the admin channel name both files', async () => {
+    const prefix = uniquePrefix('reload-deps');
+    const dir = projectDir({ 'workflows/hello.yaml': hello('one'), 'workflows/parent.yaml': 'name: parent\nsteps:\n  - id: sub\n    workflow: { name: hello }\n' });
+    const { log, lines } = capturingLogger();
+    const platform = new CountingPlatform();
+    const { front: f, base } = await front(dir, prefix, log, platform);
+    const v1 = f.project.version;
+    unlinkSync(join(dir, 'workflows/hello.yaml'));
+    await until('the front counting a failed reload', async () => sumOf([await scrape(base)], 'chatops_reloads_total', { result: 'failed' }) === 1);
+    expect(f.project.version).toBe(v1);
+    expect([...f.project.project.workflows.keys()].sort()).toEqual(['hello', 'parent']);
+    const refusals = lines.filter((l) => /^reload refused /.test(l.msg ?? ''));
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]?.msg).toMatch(/workflows\/hello\.yaml:1:1: removing this file would break \S*workflows\/parent\.yaml:4:23: .*no workflow named `hello` \(its last good version stays in force\)/);
+    const told = await until('the admin channel told', () => [...platform.messages.values()].filter((m) => m.content.kind === 'reply' && m.ref.channel === 'C0ADMIN'));
+    expect(told).toHaveLength(1);
+    const view = told[0]?.content.kind === 'reply' ? told[0].content.view : undefined;
+    expect(view?.title).toMatch(/Runbook reload refused: .*workflows\/hello\.yaml/);
+    expect(JSON.stringify(view?.blocks)).toMatch(/hello\.yaml:1:1: removing this file would break \S*parent\.yaml:4:23/);
   });
 
   it('a run started before an edit finishes with the steps it started with; new runs take the new ones', async () => {

@@ -1,27 +1,20 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProjectHolder } from '../../src/reload/project-holder.js';
 import { relevantPath, watchProject } from '../../src/reload/watch.js';
 import { until } from '../helpers/until.js';
-import { makeProjectDir, putFile } from '../helpers/project-dir.js';
+import { putFile } from '../helpers/project-dir.js';
+import { projectDirsRemovedAfterEach } from '../helpers/temp-projects.js';
 
 const wf = (echo: string) => `name: hello\nsteps:\n  - id: say\n    run: echo ${echo}\n`;
 const CMD = 'name: hello\nusage: hello\nworkflow: hello\n';
 const POLICY = 'roles:\n  ops:\n    members: ["shell:alice"]\nrules:\n  - commands: ["*"]\n    roles: [ops]\n';
 
-const dirs: string[] = [];
-function project(files: Record<string, string>): string {
-  const dir = makeProjectDir(files, 'reload-unit');
-  dirs.push(dir);
-  return dir;
-}
+const project = projectDirsRemovedAfterEach('reload-unit');
 const put = putFile;
 const say = (h: ProjectHolder) => h.project.workflows.get('hello')?.steps[0]?.run;
 
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
 
 describe('ProjectHolder: a reload keeps the last good version of a broken file', () => {
   it('puts a valid edit in force with a new version, the same for every holder of the same files', async () => {
@@ -80,6 +73,8 @@ describe('ProjectHolder: a reload keeps the last good version of a broken file',
     expect(o.result).toBe('failed');
     expect(o.refused).toEqual([expect.objectContaining({ file: expect.stringMatching(/workflows\/new\.yaml$/), keptLastGood: false })]);
     expect([...h.project.workflows.keys()]).toEqual(['hello']);
+    // A replica that starts now reads the broken file and leaves it out too: the same version.
+    expect((await ProjectHolder.open(dir)).version).toBe(h.version);
   });
 
   it('the policy fails closed: a broken or removed policy.yaml keeps the last good one', async () => {
@@ -93,6 +88,19 @@ describe('ProjectHolder: a reload keeps the last good version of a broken file',
     const gone = await h.reload();
     expect(gone.refused[0]?.problems[0]?.message).toMatch(/policy file removed/);
     expect(h.project.policy).toEqual(before);
+  });
+  it('a policy that locked every command at start stays locked when it is removed (no policy takes a restart)', async () => {
+    const dir = project({ 'workflows/hello.yaml': wf('one'), 'commands/hello.yaml': CMD, 'Policy.yml': POLICY });
+    const h = await ProjectHolder.open(dir);
+    const locked = h.project.policy;
+    expect(locked).toBeDefined();
+    unlinkSync(join(dir, 'Policy.yml'));
+    put(dir, 'workflows/hello.yaml', wf('two'));
+    const o = await h.reload();
+    expect(o.result).toBe('failed');
+    expect(o.refused[0]?.problems[0]?.message).toMatch(/policy file removed: every command stays locked/);
+    expect(say(h)).toBe('echo two');
+    expect(h.project.policy).toEqual(locked);
   });
   it('alerts.yaml: an edit is in force, a broken one keeps the last good routes', async () => {
     const routes = (channel: string) => `routes:\n  - match: { severity: critical }\n    channel: ${channel}\n`;
