@@ -8,7 +8,8 @@
  *     fewer errors is refused: it would break that file (a workflow another calls, a command
  *     names, a role an approval needs, a name or usage in force), and is reported naming both;
  *  2. else each changed file with errors is refused for its own errors;
- *  3. else (good files break only under several changes together) every change left is refused.
+ *  3. else (good files break only under several changes together) the changes taken back in path
+ *     order until none breaks, less each that can be put back, are refused, each naming the others.
  * So every file good before stays good, and changes made together with their callers go in.
  * Files already bad (left out at start, as `loadProject` leaves them) are no reason to refuse.
  */
@@ -71,28 +72,35 @@ function fewer(now: Problem[], then: Problem[]): Problem[] {
 export async function settleReload(root: string, read: ProjectFiles, before: InForce): Promise<{ files: ProjectFiles; project: Project; refused: Refusal[] }> {
   let files = read;
   const was = statesOf(before.files);
+  /** A build of `candidate`: its changes, and the files with errors that are changed or were good. */
+  const examine = async (candidate: ProjectFiles) => {
+    const states = statesOf(candidate);
+    const paths = [...new Set([...states.keys(), ...was.keys()])].sort();
+    const changes = paths.filter((p) => states.get(p) !== was.get(p));
+    const { project, errors } = await build(root, candidate);
+    const errorsOf = (path: string) => errors.get(displayPath(path)) ?? [];
+    const bad = paths.filter((p) => errorsOf(p).length > 0 && (changes.includes(p) || before.good.has(p)));
+    return { states, changes, project, errorsOf, bad };
+  };
+  const back = (candidate: ProjectFiles, path: string) => withFileFrom(root, candidate, path, before.files);
   const refused: Refusal[] = [];
   const refuse = (path: string, state: string | undefined, problems: Problem[], ownErrors: boolean): void => {
     const text = ownErrors && !was.has(path) && state !== undefined && !state.startsWith('\0') ? { text: state } : {};
     refused.push({ file: displayPath(path), problems, keptLastGood: before.good.has(path), path, hash: hashText(state), ...text });
-    files = withFileFrom(root, files, path, before.files);
+    files = back(files, path);
   };
   const policyGone = keepPolicy(files, before.files);
   if (policyGone) refuse(files.policy.path, policyGone.state, policyGone.problems, true);
 
   for (;;) {
-    const states = statesOf(files);
-    const paths = [...new Set([...states.keys(), ...was.keys()])].sort();
-    const changes = paths.filter((p) => states.get(p) !== was.get(p));
-    const { project, errors } = await build(root, files);
-    const errorsOf = (path: string) => errors.get(displayPath(path)) ?? [];
-    const bad = paths.filter((p) => errorsOf(p).length > 0 && (changes.includes(p) || before.good.has(p)));
+    const { states, changes, project, errorsOf, bad } = await examine(files);
     if (bad.length === 0 || changes.length === 0) return { files, project, refused };
     const how = (p: string) => (!states.has(p) ? 'removing this file' : was.has(p) ? 'this change' : 'this new file');
 
+    // 1. The first change whose taking back alone leaves another such file with fewer errors.
     let culprit: { path: string; broken: Problem[] } | undefined;
     for (const path of changes) {
-      const trial = (await build(root, withFileFrom(root, files, path, before.files))).errors;
+      const trial = (await build(root, back(files, path))).errors;
       const broken = bad.filter((p) => p !== path).flatMap((p) => fewer(errorsOf(p), trial.get(displayPath(p)) ?? []));
       if (broken.length > 0) {
         culprit = { path, broken };
@@ -104,13 +112,34 @@ export async function settleReload(root: string, read: ProjectFiles, before: InF
       refuse(path, states.get(path), [...errorsOf(path), ...broken.map((p) => wouldBreak(displayPath(path), how(path), p))], errorsOf(path).length > 0);
       continue;
     }
+    // 2. Each changed file with errors of its own.
     const own = bad.filter((p) => changes.includes(p));
     if (own.length > 0) {
       for (const path of own) refuse(path, states.get(path), errorsOf(path), true);
       continue;
     }
+    // 3. Files good before break only under several changes together: take changes back in path
+    // order until none does, then put back each one the files stay whole without. All taken back
+    // make the project in force again, which is whole, so this ends.
+    let trial = files;
+    const taken: string[] = [];
+    for (const path of changes) {
+      trial = back(trial, path);
+      taken.push(path);
+      if ((await examine(trial)).bad.length === 0) break;
+    }
+    const needed: string[] = [];
+    for (const path of taken) {
+      const without = withFileFrom(root, trial, path, files);
+      if ((await examine(without)).bad.length === 0) trial = without;
+      else needed.push(path);
+    }
     const broken = bad.flatMap(errorsOf);
-    for (const path of changes) refuse(path, states.get(path), broken.map((p) => wouldBreak(displayPath(path), `${how(path)}, with the other changes of this reload,`, p)), false);
+    for (const path of needed) {
+      const others = needed.filter((p) => p !== path).map(displayPath);
+      const together = others.length > 0 ? `${how(path)}, together with ${others.join(', ')},` : how(path);
+      refuse(path, states.get(path), broken.map((p) => wouldBreak(displayPath(path), together, p)), false);
+    }
   }
 }
 

@@ -133,6 +133,29 @@ describe('ProjectHolder: a change that breaks a file it does not touch is refuse
     expect(h.project.workflows.get('child')?.inputs).toEqual({});
   });
 
+  it('changes that break a caller only together are refused together, each naming the other; an unrelated edit goes in', async () => {
+    const dir = project({ 'workflows/child.yaml': child(), 'workflows/parent.yaml': parent(), 'workflows/solo.yaml': child('solo') });
+    const h = await open(dir);
+    // `child` moves to a new file that also asks for an input `parent` does not give: taking back
+    // either change alone still leaves `parent` broken (no `child`, or one it cannot call).
+    unlinkSync(join(dir, 'workflows/child.yaml'));
+    put(dir, 'workflows/a-child.yaml', child('child', '{ y: { type: string, required: true } }'));
+    put(dir, 'workflows/solo.yaml', child('solo', '{ z: { type: string } }'));
+    const o = await h.reload();
+    expect(o.result).toBe('failed');
+    expect(o.refused.map((r) => [r.file.replace(/.*workflows\//, ''), r.keptLastGood])).toEqual([
+      ['a-child.yaml', false],
+      ['child.yaml', true],
+    ]);
+    expect(lines(o)).toEqual([
+      expect.stringMatching(/a-child\.yaml:1:1: this new file, together with \S*workflows\/child\.yaml, would break \S*parent\.yaml:6:\d+: .*requires input `y`/),
+      expect.stringMatching(/workflows\/child\.yaml:1:1: removing this file, together with \S*workflows\/a-child\.yaml, would break \S*parent\.yaml:6:\d+: .*requires input `y`/),
+    ]);
+    expect(o.changed).toEqual([expect.stringMatching(/workflows\/solo\.yaml$/)]);
+    expect(names(h)).toEqual(['child', 'parent', 'solo']);
+    expect(h.project.workflowFiles.get('child')).toMatch(/workflows\/child\.yaml$/);
+  });
+
   it('a new command that collides with a command in force is refused, not the one in force', async () => {
     const dir = project({ 'workflows/child.yaml': child(), 'commands/kick.yaml': CMD });
     const h = await open(dir);
