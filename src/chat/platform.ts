@@ -125,6 +125,15 @@ export interface ChatPlatform {
   postRoot(channel: string, content: ChatContent): Promise<MessageRef>;
   /** Posts a reply in the thread of `root`. */
   postReply(root: MessageRef, content: ChatContent): Promise<MessageRef>;
+  /**
+   * The header of run `runId` posted in `channel` (in the thread of `thread`, when the run reports
+   * in another message's thread) no earlier than `since` (ms), if the platform shows one: how a
+   * reporter taking over adopts a header whose post landed but whose ref was never saved (its
+   * replica died in between), instead of posting a second one. Throws when the platform refuses
+   * the lookup (a missing permission); the reporter then posts. A platform whose header post is
+   * idempotent by itself (Discord: a nonce named after the run) needs none.
+   */
+  findRoot?(channel: string, runId: string, since: number, thread?: MessageRef): Promise<MessageRef | undefined>;
   /** Replaces the content of a message posted earlier (root or reply). */
   update(ref: MessageRef, content: ChatContent): Promise<void>;
   /** Uploads a text file into the thread of `root`. */

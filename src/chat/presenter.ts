@@ -22,6 +22,13 @@ import { reply, text } from './replies.js';
 /** What a reporter must remember to continue another's work: refs of posted messages. */
 export interface PresenterState {
   root?: MessageRef;
+  /**
+   * When (ms) a post of the header was first sent while no `root` is kept: saved before the post,
+   * cleared with the ref after it. A replica that finds it set with no root looks the header up on
+   * the platform (ChatPlatform.findRoot) before posting, since the one sent may have landed with
+   * its sender dead before it saved the ref.
+   */
+  headerSince?: number;
   /** Reply refs by key: `out:STEP`, `appr:STEP`, `queue`, `notice:STEP`. */
   replies: Record<string, MessageRef>;
   /** Steps whose full log was uploaded. */
@@ -49,6 +56,8 @@ export interface PresenterOptions {
   linkFor?: (runId: string) => string | undefined;
   /** The thread to report in (an incident's message): the header is a reply there, not a new message. */
   threadRoot?: () => Promise<MessageRef | undefined>;
+  /** The platform refused or failed a header lookup (see `headerSince`); the header is posted instead. */
+  onLookupFailed?: (err: unknown) => void;
 }
 
 /** Default of PresenterOptions.channelRetryMs. */
@@ -179,14 +188,13 @@ export class RunPresenter {
    * Accepted: the channel is available again and every message is written there afresh.
    */
   private retryChannel(header: ChatContent): void {
-    const { pacer, channel, platform, state, log } = this.opts;
+    const { pacer, channel, state, log } = this.opts;
     this.channelTriedAt = this.now();
     pacer.submit('root', channel, async (): Promise<void | 'refused'> => {
       // Back already (an earlier try landed), or too late: a final run is reported where it is.
       if (!state.unavailable || this.final) return undefined;
       try {
-        if (state.root) await platform.update(state.root, header);
-        else state.root = await this.postHeader(header);
+        await this.writeHeader(header);
       } catch (err) {
         this.channelTriedAt = this.now();
         if (err instanceof ChannelUnavailableError) {
@@ -290,6 +298,54 @@ export class RunPresenter {
     state.delivered = [...(state.delivered ?? []), key];
   }
 
+  /**
+   * Writes the header: edits the one kept in `state`; else adopts the one an earlier post left
+   * (`headerSince` set: its sender may have died before it saved the ref, or the post timed out
+   * after it landed); else marks a post as sent, saves that, and posts.
+   */
+  private async writeHeader(content: ChatContent): Promise<void> {
+    const { platform, state } = this.opts;
+    if (state.root) return platform.update(state.root, content);
+    const since = state.headerSince;
+    const found = since === undefined ? undefined : await this.findHeader(content, since);
+    if (found) {
+      this.opts.log.info({ root: found.id }, 'adopting the header an earlier post left (its ref was never saved)');
+      state.root = found;
+    } else {
+      if (since === undefined) {
+        state.headerSince = this.now();
+        await this.opts.onState?.(state);
+      }
+      try {
+        state.root = await this.postHeader(content);
+      } catch (err) {
+        // Refused for good (not in the channel): nothing landed, so there is nothing to look up.
+        if (isPermanentWriteError(err)) delete state.headerSince;
+        throw err;
+      }
+    }
+    delete state.headerSince;
+    await this.opts.onState?.(state);
+    if (found) await platform.update(found, content);
+  }
+
+  /** The header an earlier post left, if the platform can look it up and shows one. */
+  private async findHeader(content: ChatContent, since: number): Promise<MessageRef | undefined> {
+    const { platform, channel, threadRoot } = this.opts;
+    if (!platform.findRoot || content.kind !== 'run') return undefined;
+    const parent = threadRoot ? await threadRoot() : undefined;
+    // No thread yet: no header can be in it (and postHeader waits for it).
+    if (threadRoot && !parent) return undefined;
+    try {
+      return await platform.findRoot(channel, content.view.runId, since, parent);
+    } catch (err) {
+      // Rate limited: the pacer tries again when the platform says (a post now could be a second header).
+      if (typeof (err as { retryAfterMs?: unknown } | null)?.retryAfterMs === 'number') throw err;
+      this.opts.onLookupFailed?.(err);
+      return undefined;
+    }
+  }
+
   /** Posts the run's header: a new message in the channel, or a reply in the thread it reports in. */
   private async postHeader(content: ChatContent): Promise<MessageRef> {
     const { platform, channel, threadRoot } = this.opts;
@@ -311,12 +367,7 @@ export class RunPresenter {
     }
     // Writes queued before the channel was refused: they would be refused too.
     if (state.unavailable) return;
-    if (key === 'root') {
-      if (state.root) return platform.update(state.root, content);
-      state.root = await this.postHeader(content);
-      await this.opts.onState?.(state);
-      return;
-    }
+    if (key === 'root') return this.writeHeader(content);
     const root = state.root;
     // The root post failed: this reply is retried with backoff (no Retry-After: the platform did
     // not ask us to wait, so the channel is not blocked).

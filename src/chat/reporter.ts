@@ -60,6 +60,8 @@ export class ReporterPool {
   private readonly driving = new Map<string, { stop: () => void; done: Promise<void> }>();
   private readonly platforms = new Map<string, { platform: ChatPlatform; buckets: ChannelBuckets }>();
   private readonly finishedWaiters = new Map<string, (() => void)[]>();
+  /** Why header lookups failed, each said once (a missing scope would otherwise be logged per run). */
+  private readonly toldLookupFailures = new Set<string>();
   private closed = false;
   private scan: Promise<void> | undefined;
   private wakeScan: (() => void) | undefined;
@@ -137,6 +139,14 @@ export class ReporterPool {
     }
   }
 
+  /** A header lookup failed: the header is posted again (as before lookups); said once per platform and reason. */
+  private lookupFailed(platform: string, err: unknown, log: Logger): void {
+    const reason = `${platform}:${String((err as { code?: unknown } | null)?.code ?? (err as Error | null)?.name ?? 'error')}`;
+    if (this.toldLookupFailures.has(reason)) return log.debug({ err }, 'header lookup failed again; posting the header');
+    this.toldLookupFailures.add(reason);
+    log.warn({ err }, 'could not look up a header posted before its replica died, so it is posted again and the channel may show a stale first one (said once for this reason)');
+  }
+
   private get leaseMs(): number {
     return this.opts.leaseMs ?? 15_000;
   }
@@ -199,6 +209,7 @@ export class ReporterPool {
     const presenter = new RunPresenter({ platform, pacer, channel: stored.target.channel, requester: stored.target.requester, threadRoot, state: stored.state, log, channelRetryMs: this.opts.channelRetryMs, linkFor: this.opts.linkFor, onState: async () => {
         await save();
       },
+      onLookupFailed: (err) => this.lookupFailed(platform.name, err, log),
     });
     // Takeover: rebuild step output from the events already rendered, without writing.
     if (cursor !== '0') {

@@ -13,7 +13,12 @@
  * - answers usergroups.users.list from a configurable membership table;
  * - plays a channel the bot is not a member of (botNotIn): writes there answer not_in_channel,
  *   as Slack does, while response_url posts still work (invite() lets the bot in mid-test); and
- *   response_urls that expired (404).
+ *   response_urls that expired (404);
+ * - keeps message metadata (chat.postMessage `metadata`) and answers conversations.history and
+ *   conversations.replies (`oldest`, `limit`, `cursor`, `include_all_metadata`) in Slack's shapes,
+ *   refusing them with missing_scope (`needed`, `provided`) when the bot lacks the history scope
+ *   of the channel (`scopes`: channels:history, or groups:history for G… channels).
+ * Message ts are wall-clock seconds with microseconds, as Slack's are, so `oldest` means a time.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,6 +38,17 @@ export interface FakeSlackOptions {
   delays?: Record<string, number>;
   /** Channels the bot is not a member of. */
   botNotIn?: string[];
+  /** The bot token's scopes; default DEFAULT_SCOPES (history scopes included). */
+  scopes?: string[];
+}
+
+/** What the bot token is granted unless a test says otherwise. */
+export const DEFAULT_SCOPES = ['chat:write', 'commands', 'files:write', 'usergroups:read', 'im:write', 'channels:history', 'groups:history'];
+
+/** Message metadata as Slack keeps it. */
+export interface FakeMetadata {
+  event_type: string;
+  event_payload: Record<string, unknown>;
 }
 
 export interface RecordedCall {
@@ -57,6 +73,7 @@ export interface FakeMessage {
   /** Set for ephemeral messages (only this user sees them). */
   ephemeralTo?: string;
   files?: FakeFile[];
+  metadata?: FakeMetadata;
 }
 
 export interface FakeFile {
@@ -97,12 +114,15 @@ export class FakeSlackApi {
   readonly botNotIn: Set<string>;
   /** response_url ids that answer 404 (expired, or used up). */
   readonly expiredResponseUrls = new Set<string>();
+  /** The bot token's scopes (tests may change them mid-test). */
+  readonly scopes: Set<string>;
   private rateLimit: { burst: number; perSecond: number } | false;
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private server: Server | undefined;
   private base = '';
   private seq = 0;
-  private tsClock = 1_700_000_000;
+  /** The last ts handed out, in microseconds. */
+  private lastTsUs = 0;
 
   constructor(opts: FakeSlackOptions = {}) {
     this.botToken = opts.botToken ?? 'xoxb-fake-bot-token';
@@ -112,6 +132,7 @@ export class FakeSlackApi {
     this.usergroups = opts.usergroups ?? {};
     this.delays = opts.delays ?? {};
     this.botNotIn = new Set(opts.botNotIn ?? []);
+    this.scopes = new Set(opts.scopes ?? DEFAULT_SCOPES);
   }
 
   /** Someone typed `/invite @bot` in `channel`: chat writes there are taken from now on. */
@@ -194,9 +215,10 @@ export class FakeSlackApi {
     }
   }
 
+  /** Wall-clock seconds with microseconds, unique and increasing (Slack's ts). */
   private nextTs(): string {
-    this.tsClock += 1;
-    return `${this.tsClock}.${String(++this.seq).padStart(6, '0')}`;
+    this.lastTsUs = Math.max(Date.now() * 1000, this.lastTsUs + 1);
+    return `${Math.floor(this.lastTsUs / 1e6)}.${String(this.lastTsUs % 1e6).padStart(6, '0')}`;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -260,6 +282,9 @@ export class FakeSlackApi {
       }
       case 'files.completeUploadExternal':
         return this.completeUpload(params);
+      case 'conversations.history':
+      case 'conversations.replies':
+        return this.read(method, params);
       case 'usergroups.users.list': {
         const users = typeof params.usergroup === 'string' ? this.usergroups[params.usergroup] : undefined;
         return users ? ok({ users }) : fail('no_such_subteam');
@@ -295,12 +320,54 @@ export class FakeSlackApi {
     if (ephemeral && typeof params.user !== 'string') return fail('user_not_in_channel');
     const threadTs = typeof params.thread_ts === 'string' ? params.thread_ts : undefined;
     if (threadTs && !this.message(channel, threadTs)) return fail('thread_not_found');
+    const metadata = parseJsonParam(params.metadata);
+    if (metadata === null || (metadata !== undefined && !isMetadata(metadata))) return fail('invalid_metadata_format');
     const ts = this.nextTs();
     const text = typeof params.text === 'string' ? params.text : '';
     const msg: FakeMessage = { channel, ts, threadTs, text, blocks: blocks as unknown[] | undefined, history: [{ text, blocks: blocks as unknown[] | undefined, at: Date.now() }] };
     if (ephemeral) msg.ephemeralTo = String(params.user);
+    else if (metadata) msg.metadata = metadata;
     this.messages.push(msg);
     return ephemeral ? ok({ message_ts: ts }) : ok({ channel, ts, message: { text, ts, thread_ts: threadTs } });
+  }
+
+  /**
+   * conversations.history (the channel's top-level messages, newest first) and
+   * conversations.replies (a thread: its parent, then its replies, oldest first), after `oldest`,
+   * `limit` per page with a `cursor` for the next; metadata only with include_all_metadata.
+   */
+  private read(method: string, params: Params): Answer {
+    const channel = typeof params.channel === 'string' ? params.channel : '';
+    if (!channel) return fail('channel_not_found');
+    const needed = channel.startsWith('G') ? 'groups:history' : 'channels:history';
+    if (!this.scopes.has(needed)) return { status: 200, body: { ok: false, error: 'missing_scope', needed, provided: [...this.scopes].join(',') } };
+    if (this.botNotIn.has(channel)) return fail('not_in_channel');
+    const oldest = typeof params.oldest === 'string' || typeof params.oldest === 'number' ? Number(params.oldest) : 0;
+    const limit = Math.min(999, Number(params.limit ?? (method === 'conversations.history' ? 100 : 1000)) || 100);
+    const offset = typeof params.cursor === 'string' && params.cursor !== '' ? Number(Buffer.from(params.cursor, 'base64').toString('utf8').replace(/^offset:/, '')) : 0;
+    const shown = this.messages.filter((m) => m.channel === channel && !m.ephemeralTo);
+    let list: FakeMessage[];
+    if (method === 'conversations.history') {
+      list = shown.filter((m) => !m.threadTs && Number(m.ts) > oldest).reverse();
+    } else {
+      const ts = typeof params.ts === 'string' ? params.ts : '';
+      const parent = shown.find((m) => m.ts === ts && !m.threadTs);
+      if (!parent) return fail('thread_not_found');
+      list = [parent, ...shown.filter((m) => m.threadTs === ts && Number(m.ts) > oldest)];
+    }
+    const metadata = params.include_all_metadata === true || params.include_all_metadata === 'true' || params.include_all_metadata === '1';
+    const page = list.slice(offset, offset + limit).map((m) => ({
+      type: 'message',
+      ts: m.ts,
+      text: m.text,
+      ...(m.blocks ? { blocks: m.blocks } : {}),
+      bot_id: 'B0FAKE',
+      ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+      ...(metadata && m.metadata ? { metadata: m.metadata } : {}),
+    }));
+    const more = offset + limit < list.length;
+    const next = more ? Buffer.from(`offset:${offset + limit}`).toString('base64') : '';
+    return ok({ messages: page, has_more: more, ...(method === 'conversations.history' ? { pin_count: 0 } : {}), response_metadata: { next_cursor: next } });
   }
 
   private update(params: Params): Answer {
@@ -361,6 +428,11 @@ async function uploadedBytes(contentType: string | undefined, raw: Buffer): Prom
     if (typeof value !== 'string') return Buffer.from(await value.arrayBuffer());
   }
   return Buffer.alloc(0);
+}
+
+function isMetadata(value: unknown): value is FakeMetadata {
+  const m = value as { event_type?: unknown; event_payload?: unknown } | null;
+  return typeof m === 'object' && m !== null && typeof m.event_type === 'string' && typeof m.event_payload === 'object' && m.event_payload !== null;
 }
 
 function ok(extra: Record<string, unknown>): Answer {

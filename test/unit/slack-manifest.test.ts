@@ -20,7 +20,8 @@ describe('slack/manifest.yaml', () => {
 
   it('grants the scopes of every Web API method the adapter calls', () => {
     // chat.postMessage/update/postEphemeral, files.getUploadURLExternal/completeUploadExternal,
-    // usergroups.users.list, the slash command and app_mention events.
-    expect(manifest.oauth_config.scopes.bot.sort()).toEqual(['app_mentions:read', 'chat:write', 'chat:write.public', 'commands', 'files:write', 'usergroups:read']);
+    // usergroups.users.list, the slash command and app_mention events, conversations.history and
+    // conversations.replies (finding a run header whose ts a dead replica never saved).
+    expect(manifest.oauth_config.scopes.bot.sort()).toEqual(['app_mentions:read', 'channels:history', 'chat:write', 'chat:write.public', 'commands', 'files:write', 'groups:history', 'usergroups:read']);
   });
 });

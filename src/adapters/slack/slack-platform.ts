@@ -23,6 +23,7 @@ import {
 import type { OutputLimits } from '../../chat/render-model.js';
 import type { Logger } from '../../lib/logger.js';
 import { formatContent, SLACK_OUTPUT_LIMITS, SLACK_REPLY_LIMITS, type SlackMessage } from './block-kit/format.js';
+import { findRunHeaderTs, runMetadata } from './run-header-lookup.js';
 import type { ThreadRuns } from './thread-runs.js';
 
 /** Slack allows about one message per second per channel (short bursts tolerated). */
@@ -110,9 +111,11 @@ export class SlackPlatform implements ChatPlatform {
     this.commandPrefix = `${opts.command ?? '/ops'} `;
   }
 
+  /** A run's header names its run in message metadata, so a replica that did not keep its ts finds it (findRoot). */
   async postRoot(channel: string, content: ChatContent): Promise<MessageRef> {
     const msg = formatContent(content);
-    const res = await this.call('chat.postMessage', channel, () => this.client.chat.postMessage({ channel, text: msg.text, blocks: msg.blocks, unfurl_links: false, unfurl_media: false }));
+    const metadata = content.kind === 'run' ? { metadata: runMetadata(content.view.runId) } : {};
+    const res = await this.call('chat.postMessage', channel, () => this.client.chat.postMessage({ channel, text: msg.text, blocks: msg.blocks, unfurl_links: false, unfurl_media: false, ...metadata }));
     const ts = String(res.ts);
     if (content.kind === 'run' && this.opts.threadRuns) await this.opts.threadRuns.remember(channel, ts, content.view.runId);
     return { platform: this.name, channel, id: ts };
@@ -122,10 +125,26 @@ export class SlackPlatform implements ChatPlatform {
     const msg = formatContent(content);
     // A reply's own replies go into the same thread (a run reported inside an incident's thread).
     const thread = root.thread ?? root.id;
+    const metadata = content.kind === 'run' ? { metadata: runMetadata(content.view.runId) } : {};
     const res = await this.call('chat.postMessage', root.channel, () =>
-      this.client.chat.postMessage({ channel: root.channel, thread_ts: thread, text: msg.text, blocks: msg.blocks, unfurl_links: false, unfurl_media: false }),
+      this.client.chat.postMessage({ channel: root.channel, thread_ts: thread, text: msg.text, blocks: msg.blocks, unfurl_links: false, unfurl_media: false, ...metadata }),
     );
     return { platform: this.name, channel: root.channel, id: String(res.ts), thread };
+  }
+
+  /**
+   * A run's header posted since `since`, found by its metadata in the channel's history (or the
+   * thread's replies). Needs channels:history / groups:history: without them Slack answers
+   * missing_scope, thrown as SLACK_MISSING_SCOPE.
+   */
+  async findRoot(channel: string, runId: string, since: number, thread?: MessageRef): Promise<MessageRef | undefined> {
+    const threadTs = thread ? (thread.thread ?? thread.id) : undefined;
+    const read = <T>(method: string, fn: () => Promise<T>) => this.call(method, channel, fn, 'read');
+    const ts = await findRunHeaderTs(this.client, read, { channel, threadTs }, runId, since);
+    if (ts === undefined) return undefined;
+    if (threadTs) return { platform: this.name, channel, id: ts, thread: threadTs };
+    await this.opts.threadRuns?.remember(channel, ts, runId);
+    return { platform: this.name, channel, id: ts };
   }
 
   async update(ref: MessageRef, content: ChatContent): Promise<void> {
@@ -212,8 +231,12 @@ export class SlackPlatform implements ChatPlatform {
     throw new SlackWriteError('SLACK_RESPONSE_URL_FAILED', `response_url answered HTTP ${res.status}`);
   }
 
-  /** Runs a Web API write to `channel`, turning the SDK's errors into SlackWriteErrors with a code. */
-  private async call<T>(method: string, channel: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a Web API call about `channel`, turning the SDK's errors into SlackWriteErrors with a code.
+   * A write refused for good becomes a ChannelUnavailableError; a read (`kind` 'read') refused is a
+   * SlackWriteError only, and its 429 holds back that method, not the channel's writes.
+   */
+  private async call<T>(method: string, channel: string, fn: () => Promise<T>, kind: 'write' | 'read' = 'write'): Promise<T> {
     const keys = [`channel:${channel}`, `method:${method}`];
     const blocked = Math.max(...keys.map((k) => this.blockedUntil.get(k) ?? 0)) - Date.now();
     if (blocked > 0) throw new SlackWriteError('SLACK_RATE_LIMITED', `${method}: rate limited in ${channel} for ${blocked} ms more`, blocked);
@@ -221,21 +244,23 @@ export class SlackPlatform implements ChatPlatform {
     try {
       return await fn();
     } catch (err) {
-      const e = err as { code?: unknown; retryAfter?: unknown; data?: { error?: unknown } };
+      const e = err as { code?: unknown; retryAfter?: unknown; data?: { error?: unknown; needed?: unknown } };
       if (e.code === webApi.ErrorCode.RateLimitedError && typeof e.retryAfter === 'number') {
         this.opts.onRateLimited?.(method, e.retryAfter);
         const waitMs = e.retryAfter * 1000;
         const until = Date.now() + waitMs;
-        this.blockedUntil.set(`channel:${channel}`, until);
+        if (kind === 'write') this.blockedUntil.set(`channel:${channel}`, until);
         if (method !== 'chat.postMessage') this.blockedUntil.set(`method:${method}`, until);
         throw new SlackWriteError('SLACK_RATE_LIMITED', `${method}: rate limited by Slack for ${e.retryAfter}s`, waitMs);
       }
       if (e.code === webApi.ErrorCode.PlatformError) {
         const code = String(e.data?.error ?? 'unknown');
+        const needed = typeof e.data?.needed === 'string' ? ` (the app needs the scope ${e.data.needed})` : '';
+        if (kind === 'read') throw new SlackWriteError(`SLACK_${code.toUpperCase()}`, `${method} in ${channel}: Slack answered ${code}${needed}`);
         this.opts.log.warn({ method, error: code }, 'slack refused a write');
         const refusal = channelRefusal(code, channel, method, this.botName);
         if (refusal) throw refusal;
-        throw new SlackWriteError(`SLACK_${code.toUpperCase()}`, `${method}: Slack answered ${code}`);
+        throw new SlackWriteError(`SLACK_${code.toUpperCase()}`, `${method}: Slack answered ${code}${needed}`);
       }
       throw err;
     }
