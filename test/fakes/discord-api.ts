@@ -15,6 +15,9 @@
  * - edits of old messages: once a message is older than `oldMessages.ageMs` (an hour on Discord),
  *   it takes `oldMessages.edits` more edits, then answers 400 / 30046 (Discord does not publish
  *   the number; it is "few");
+ * - message nonces: at most 25 characters (400 / 50035), and with `enforce_nonce` a create whose
+ *   nonce a message of the bot carries from the past few minutes (`nonceWindowMs`) returns that
+ *   message instead of creating one.
  * Channels listed in `noThreads` refuse threads (50024), `refused` ones refuse the bot (50001).
  * GET /gateway/bot names the fake Gateway (discord-gateway.ts) on the same port.
  */
@@ -37,6 +40,8 @@ export interface FakeDiscordOptions {
   gateway?: FakeGatewayOptions;
   /** Edits a message accepts once older than `ageMs` (default: an hour, 5 edits). */
   oldMessages?: { ageMs: number; edits: number };
+  /** How long a nonce posted with `enforce_nonce` returns its message instead of a new one ("the past few minutes"; default 3 minutes). */
+  nonceWindowMs?: number;
 }
 
 export interface RecordedDiscordCall {
@@ -64,6 +69,8 @@ export interface FakeDiscordMessage {
   flags: number;
   attachments: FakeAttachment[];
   message_reference?: { message_id: string };
+  /** The create request's nonce, if it had one. */
+  nonce?: string | number;
   /** The interaction this message answers (its initial response or a follow-up). */
   interactionId?: string;
   /** True while it is a deferred response not yet edited ("thinking…"). */
@@ -341,9 +348,21 @@ export class FakeDiscordApi {
     write((s, body, h) => answer(s, body, { ...bucketHeaders(b.remaining, b.resetAfterMs), ...h }));
   }
 
+  /**
+   * Creates a message. With `enforce_nonce` and a nonce another message of the bot was created with
+   * in the past few minutes, that message is returned and none is created (Discord's Create
+   * Message); a nonce longer than 25 characters is refused.
+   */
   private post(channel: string, body: ParsedBody, send: Answer): void {
     const msg = this.check(body, send, false);
     if (!msg) return;
+    const nonce = typeof msg.nonce === 'string' || typeof msg.nonce === 'number' ? msg.nonce : undefined;
+    if (nonce !== undefined && String(nonce).length > 25) return send(400, { message: 'Invalid Form Body', code: 50035, errors: { nonce: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' }] } } });
+    if (nonce !== undefined && msg.enforce_nonce === true) {
+      const since = Date.now() - (this.opts.nonceWindowMs ?? 180_000);
+      const earlier = [...this.messages.values()].find((m) => m.nonce === nonce && m.interactionId === undefined && m.postedAt >= since);
+      if (earlier) return send(200, this.wire(earlier));
+    }
     return send(200, this.wire(this.store(channel, msg, body.files)));
   }
 
@@ -386,6 +405,7 @@ export class FakeDiscordApi {
       flags: typeof msg.flags === 'number' ? msg.flags : 0,
       attachments: files,
       message_reference: msg.message_reference as FakeDiscordMessage['message_reference'],
+      ...(typeof msg.nonce === 'string' || typeof msg.nonce === 'number' ? { nonce: msg.nonce } : {}),
       edits: 0,
       postedAt: Date.now(),
       oldEdits: 0,
@@ -395,7 +415,7 @@ export class FakeDiscordApi {
   }
 
   private wire(m: FakeDiscordMessage): Record<string, unknown> {
-    return { id: m.id, channel_id: m.channel_id, content: m.content, embeds: m.embeds, components: m.components, flags: m.flags, attachments: m.attachments.map((a, i) => ({ id: String(i), filename: a.filename })) };
+    return { id: m.id, channel_id: m.channel_id, content: m.content, embeds: m.embeds, components: m.components, flags: m.flags, attachments: m.attachments.map((a, i) => ({ id: String(i), filename: a.filename })), ...(m.nonce !== undefined ? { nonce: m.nonce } : {}) };
   }
 
   private async parseBody(req: IncomingMessage, raw: Buffer): Promise<ParsedBody> {

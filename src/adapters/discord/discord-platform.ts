@@ -11,11 +11,17 @@
  * it; once the token is near its 15 minutes (or Discord answers 50027) they go by bot token
  * instead: ephemeral ones as a DM, others into the thread or channel.
  *
+ * A run's header is posted with a nonce named after its run and `enforce_nonce`: Discord returns
+ * the message already posted with that nonce (in the past few minutes) instead of creating another,
+ * so a replica taking over a run whose header landed after its ref was lost (its replica died in
+ * between) gets that header back by posting it again: no lookup (findRoot) is needed here.
+ *
  * Messages older than an hour take few edits (30046). A run waiting hours for an approval still
  * shows its latest state: a refused edit is posted as a new message where the old one's thread
  * goes on (a header's state into its thread, a reply's beside it, pointing at it), and later edits
  * of that message go to the new one, which is young again.
  */
+import { createHash } from 'node:crypto';
 import type { REST, RawFile } from '@discordjs/rest';
 import { MessageFlags, Routes, type RESTPostAPIChannelMessageJSONBody, type APIMessage, type APIChannel } from 'discord-api-types/v10';
 import { ChannelUnavailableError, type ChatContent, type ChatPlatform, type FileUpload, type MessageRef, type ReplyTarget, type WriteBudget } from '../../chat/platform.js';
@@ -64,6 +70,19 @@ function movedPlace(ref: MessageRef): { channel: string; reference?: { message_i
   return { channel: ref.channel, reference: { message_id: ref.id, fail_if_not_exists: false } };
 }
 
+/**
+ * The nonce of run `runId`'s header: the same for every post of it, at most 25 characters (Discord's
+ * limit), so that with `enforce_nonce` a repost returns the first one.
+ */
+export function headerNonce(runId: string): string {
+  return `h${createHash('sha256').update(runId).digest('base64url').slice(0, 24)}`;
+}
+
+/** What a message's create body adds so a repost of a run's header returns the first one. */
+function once(content: ChatContent): { nonce: string; enforce_nonce: true } | undefined {
+  return content.kind === 'run' ? { nonce: headerNonce(content.view.runId), enforce_nonce: true } : undefined;
+}
+
 function files(file: FileUpload | undefined): RawFile[] | undefined {
   return file ? [{ name: file.filename, data: Buffer.from(file.text, 'utf8'), contentType: 'text/plain' }] : undefined;
 }
@@ -87,7 +106,7 @@ export class DiscordPlatform implements ChatPlatform {
   }
 
   async postRoot(channel: string, content: ChatContent): Promise<MessageRef> {
-    const msg = await this.send(channel, formatContent(content));
+    const msg = await this.send(channel, formatContent(content), undefined, undefined, once(content));
     const ref: MessageRef = { platform: PLATFORM, channel, id: msg.id };
     if (content.kind === 'incident') {
       // The incident's thread: its changes and runs go there, and /ops typed there is bound to it.
@@ -106,7 +125,7 @@ export class DiscordPlatform implements ChatPlatform {
 
   async postReply(root: MessageRef, content: ChatContent): Promise<MessageRef> {
     const place = replyPlace(root);
-    const msg = await this.send(place.channel, formatContent(content), place.reference);
+    const msg = await this.send(place.channel, formatContent(content), place.reference, undefined, once(content));
     return { platform: PLATFORM, channel: place.channel, id: msg.id, thread: root.id };
   }
 
@@ -181,8 +200,8 @@ export class DiscordPlatform implements ChatPlatform {
     }
   }
 
-  private async send(channel: string, msg: DiscordMessage, reference?: { message_id: string; fail_if_not_exists: false }, attachment?: FileUpload): Promise<APIMessage> {
-    const body: RESTPostAPIChannelMessageJSONBody = { ...msg, ...(reference ? { message_reference: reference } : {}), ...(attachment ? { attachments: [{ id: 0, filename: attachment.filename }] } : {}) };
+  private async send(channel: string, msg: DiscordMessage, reference?: { message_id: string; fail_if_not_exists: false }, attachment?: FileUpload, nonce?: { nonce: string; enforce_nonce: true }): Promise<APIMessage> {
+    const body: RESTPostAPIChannelMessageJSONBody = { ...msg, ...(reference ? { message_reference: reference } : {}), ...(attachment ? { attachments: [{ id: 0, filename: attachment.filename }] } : {}), ...nonce };
     return discordCall<APIMessage>('post message', channel, () => this.opts.rest.post(Routes.channelMessages(channel), { body, files: files(attachment) }));
   }
 
