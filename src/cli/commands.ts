@@ -123,7 +123,10 @@ function declareFiles(program: Command): void {
     .description('check workflows, commands and policy; one FILE:LINE:COL: message per problem, exit 1 on any error')
     .argument('[paths...]', 'project folders or files (default: $CHATOPS_DIR or the current folder)')
     .addHelpText('after', '\nWarnings (such as a missing policy.yaml) are printed but do not fail.')
-    .action(async (paths: string[]) => exitWith(await (await import('./validate.js')).validateCommand(paths)));
+    .action(async (paths: string[]) => {
+      (await import('./one-shot.js')).tuneForOneShot();
+      exitWith(await (await import('./validate.js')).validateCommand(paths));
+    });
   program
     .command('docs')
     .description('render each workflow as a Markdown runbook with a Mermaid diagram of its steps')

@@ -163,7 +163,9 @@ export function buildProject(root: string, files: ProjectFiles): Project {
 
   const plain = new Map<string, Workflow>();
   const workflowFiles = new Map<string, string>();
-  for (const [name, entry] of [...workflows].sort(([a], [b]) => a.localeCompare(b))) {
+  // Code-point order (names are [a-z0-9_-]), not localeCompare: its first call loads ICU's
+  // collator, about 10 ms of every `chatops validate` of a project without problems.
+  for (const [name, entry] of [...workflows].sort(([a], [b]) => (a < b ? -1 : 1))) {
     plain.set(name, entry.value);
     workflowFiles.set(name, entry.source.file);
   }
