@@ -5,7 +5,7 @@
  * rest of the run gains from them (31 functions optimized while validating the examples, about a
  * quarter of the process's CPU; `BENCH_ONLY=cli npm run bench`). Four times V8's default budget
  * (Node 20's) leaves a short run to the interpreter and baseline compiler, while a long one still
- * gets optimized code: two 1,000-step workflows took a quarter less CPU, twenty about the same.
+ * gets optimized code: two 1,000-step workflows took a fifth less CPU, twenty about the same.
  * Not for `serve` or `worker`, which should reach optimized code soon.
  */
 import { setFlagsFromString } from 'node:v8';
