@@ -7,13 +7,12 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { formatWorkers } from '../../src/cli/workers.js';
 import { reloadCommand } from '../../src/cli/reload.js';
 import type { RunsApi, RunRecord } from '../../src/engine/types.js';
 import { Keys } from '../../src/engine/keys.js';
 import { listWorkers } from '../../src/engine/worker-registry.js';
-import { createLogger, type Logger } from '../../src/lib/logger.js';
+import type { Logger } from '../../src/lib/logger.js';
 import { ProjectHolder } from '../../src/reload/project-holder.js';
 import { startFront, type Front } from '../../src/server/front.js';
 import { startServedWorker, type ServedWorker } from '../../src/server/worker-http.js';
@@ -23,6 +22,7 @@ import { scrape, sumOf } from '../helpers/prom-text.js';
 import { testRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.js';
 import { until } from '../helpers/until.js';
 import { makeProjectDir, putFile } from '../helpers/project-dir.js';
+import { capturingLogger } from '../helpers/log-lines.js';
 
 const SECRET = 'reload-tests-secret-key';
 const cli = { kind: 'cli' as const, source: 'cli', requester: 'cli:alice' };
@@ -47,18 +47,6 @@ function projectDir(files: Record<string, string>): string {
   return dir;
 }
 const put = putFile;
-
-/** A logger whose JSON lines the test can read. */
-function capturingLogger(): { log: Logger; lines: { msg?: string; [k: string]: unknown }[] } {
-  const lines: { msg?: string }[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString().split('\n')) if (l.startsWith('{')) lines.push(JSON.parse(l) as { msg?: string });
-      done();
-    },
-  });
-  return { log: createLogger('info', stream), lines };
-}
 
 async function front(dir: string, prefix: string, log: Logger, platform: CountingPlatform): Promise<{ front: Front; base: string }> {
   const f = await startFront({
