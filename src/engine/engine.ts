@@ -677,6 +677,8 @@ export class Engine implements RunsApi {
     await this.repairMarks.flush();
     await waitUnlessAway(Promise.all(this.pools.all().map((q) => q.close())), this.redis);
     this.events.close();
+    // The relay's last events go on this.redis: sent before it closes (a `chatops run` exits next).
+    await this.relay.close();
     await closeRedis(this.queueConnection);
     await closeRedis(this.redis);
   }

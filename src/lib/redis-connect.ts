@@ -79,17 +79,22 @@ export async function closeRedis(conn: Redis, timeoutMs = 1000): Promise<void> {
 
 /**
  * Waits for `p` (a close that talks to Redis), but gives up while `conn` cannot reach Redis and
- * `idle()` says nothing is left that needs it (checked every 200 ms). True when `p` settled.
+ * `idle()` says nothing is left that needs it (checked every 200 ms), once that has lasted
+ * `graceMs` (a connection still being opened is not ready either). True when `p` settled.
  * Rejections of `p` are swallowed: a close that fails has still ended.
  */
-export async function waitUnlessAway(p: Promise<unknown>, conn: Redis, idle: () => boolean = () => true): Promise<boolean> {
+export async function waitUnlessAway(p: Promise<unknown>, conn: Redis, idle: () => boolean = () => true, graceMs = 0): Promise<boolean> {
   let settled = false;
   const done = p.then(
     () => (settled = true),
     () => (settled = true),
   );
+  let awaySince: number | undefined;
   while (!settled) {
-    if (conn.status !== 'ready' && idle()) return false;
+    if (conn.status !== 'ready' && idle()) {
+      awaySince ??= Date.now();
+      if (Date.now() - awaySince >= graceMs) return false;
+    } else awaySince = undefined;
     await Promise.race([done, new Promise((r) => setTimeout(r, 200))]);
   }
   return true;
