@@ -42,6 +42,8 @@ export class RelaySender {
   /** Events dropped (oldest first) since the last report of it. */
   private dropped = 0;
   private closed = false;
+  /** close() gave up on Redis: the events it has not sent are counted in its warning. */
+  private gaveUp = false;
 
   constructor(private readonly opts: RelaySenderOptions) {}
 
@@ -71,9 +73,9 @@ export class RelaySender {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    const sent = await waitUnlessAway(this.sendAll(), this.opts.redis, () => true, CLOSE_GRACE_MS);
+    this.gaveUp = !(await waitUnlessAway(this.sendAll(), this.opts.redis, () => true, CLOSE_GRACE_MS));
     // Given up: the batch being sent fails when its connection closes (next, in Engine.close).
-    const lost = sent ? 0 : this.held();
+    const lost = this.gaveUp ? this.held() : 0;
     if (lost > 0 || this.dropped > 0) {
       this.opts.log.warn({ lost, dropped: this.dropped }, 'metrics relay closed with engine events not relayed (Redis unreachable)');
     }
@@ -123,8 +125,7 @@ export class RelaySender {
         },
       )
       .catch((err: unknown) => {
-        // After close() they are counted in its warning already.
-        if (this.closed) log.debug({ err: String(err), events: lines.length }, 'could not relay engine events to the metrics relay');
+        if (this.gaveUp) log.debug({ err: String(err), events: lines.length }, 'could not relay engine events to the metrics relay');
         else log.warn({ err: String(err), events: lines.length }, 'could not relay engine events to the metrics relay');
       })
       .finally(() => {
