@@ -40,12 +40,13 @@ describe('the metrics relay sender', () => {
       if (args[0]?.toLowerCase() === 'rpush' && args[1] === key) rpushes.push(args.length - 2);
     });
     const conn = connectRedis(testRedisUrl(), silentLogger);
+    await conn.ping();
     const relay = new EventRelay(conn, key, silentLogger);
     const observer = relay.sender();
     for (let n = 0; n < 2000; n++) observer.runStarted(`wf-${n}`, 'cli');
     await relay.close();
-    await closeRedis(conn);
     await until('MONITOR to show the relayed events', () => rpushes.reduce((a, b) => a + b, 0) === 2000);
+    await closeRedis(conn);
     monitor.disconnect();
     // One write per event was 2,000 RPUSHes.
     expect(rpushes.length).toBeLessThanOrEqual(5);
