@@ -64,8 +64,9 @@ interface Kill {
 }
 
 /**
- * Opt-in (CHATOPS_CHAOS=1): it takes minutes and five processes, and on a machine loaded by other
- * work its chat lags past the drain deadline (see the README, "Many replicas, things dying").
+ * Runs only with CHATOPS_CHAOS=1, which `npm run test:chaos` sets: `npm test` runs it alone, after
+ * the other suites, since it takes a minute or two and five processes, and beside other suites its
+ * chat lags past the drain deadline (see the README, "Many replicas, things dying").
  */
 const chaosDescribe = process.env.CHATOPS_CHAOS === '1' ? describe : describe.skip;
 
