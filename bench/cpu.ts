@@ -5,6 +5,7 @@
  * shared machine, and it shows where the time goes.
  */
 import type { Redis } from 'ioredis';
+import { loadavg } from 'node:os';
 import type { BenchChild } from './child.js';
 
 /** Microseconds of CPU (user + system). */
@@ -27,4 +28,15 @@ export function perUnit(before: CpuSample, after: CpuSample, units: number): Cpu
   const front = (after.front - before.front) / units;
   const redis = (after.redis - before.redis) / units;
   return { worker, front, redis, total: worker + front + redis };
+}
+
+/** This process's CPU (user + system) since `since`, in ms per unit. */
+export function ownCpuMsPer(since: NodeJS.CpuUsage, units: number): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000 / units;
+}
+
+/** The machine's 1-minute load average now: on a shared machine every latency figure depends on it. */
+export function loadAverage(): number {
+  return loadavg()[0] ?? Number.NaN;
 }
