@@ -73,6 +73,23 @@ export type ChatContent =
   /** A reply in an incident's thread: what changed. */
   | { kind: 'incident-change'; view: IncidentChangeView };
 
+/**
+ * What a message stands for, when there is one per thing: a run's header (kind `run`, its run id)
+ * or an incident's living message (kind `incident`, its incident id). Adapters post such messages
+ * marked with it (Slack metadata, Discord nonce) so they can be found again (findRoot).
+ */
+export interface RootKey {
+  kind: 'run' | 'incident';
+  id: string;
+}
+
+/** The key of a run's header or an incident's message; undefined for every other content. */
+export function rootKeyOf(content: ChatContent): RootKey | undefined {
+  if (content.kind === 'run') return { kind: 'run', id: content.view.runId };
+  if (content.kind === 'incident') return { kind: 'incident', id: content.view.incidentId };
+  return undefined;
+}
+
 export interface FileUpload {
   filename: string;
   text: string;
@@ -126,14 +143,15 @@ export interface ChatPlatform {
   /** Posts a reply in the thread of `root`. */
   postReply(root: MessageRef, content: ChatContent): Promise<MessageRef>;
   /**
-   * The header of run `runId` posted in `channel` (in the thread of `thread`, when the run reports
-   * in another message's thread) no earlier than `since` (ms), if the platform shows one: how a
-   * reporter taking over adopts a header whose post landed but whose ref was never saved (its
-   * replica died in between), instead of posting a second one. Throws when the platform refuses
-   * the lookup (a missing permission); the reporter then posts. A platform whose header post is
-   * idempotent by itself (Discord: a nonce named after the run) needs none.
+   * The message `key` stands for (a run's header, an incident's message) posted in `channel` (in
+   * the thread of `thread`, when it is a reply in another message's thread) no earlier than
+   * `since` (ms), if the platform shows one: how a writer taking over adopts a message whose post
+   * landed but whose ref was never saved (its replica died in between), instead of posting a
+   * second one (see post-once.ts). Throws when the platform refuses the lookup (a missing
+   * permission); the writer then posts. A platform whose posts of such messages are idempotent by
+   * themselves (Discord: a nonce named after the key) needs none.
    */
-  findRoot?(channel: string, runId: string, since: number, thread?: MessageRef): Promise<MessageRef | undefined>;
+  findRoot?(channel: string, key: RootKey, since: number, thread?: MessageRef): Promise<MessageRef | undefined>;
   /** Replaces the content of a message posted earlier (root or reply). */
   update(ref: MessageRef, content: ChatContent): Promise<void>;
   /** Uploads a text file into the thread of `root`. */

@@ -15,7 +15,8 @@ import type { RunEvent, RunRecord } from '../engine/types.js';
 import type { Logger } from '../lib/logger.js';
 import { OutputBuffer } from './output-buffer.js';
 import type { Pacer } from './pacer.js';
-import { ChannelUnavailableError, isPermanentWriteError, type ChatContent, type ChatPlatform, type MessageRef, type ReplyTarget } from './platform.js';
+import { ChannelUnavailableError, isPermanentWriteError, rootKeyOf, type ChatContent, type ChatPlatform, type MessageRef, type ReplyTarget } from './platform.js';
+import { postOnce } from './post-once.js';
 import { buildApprovalViews, buildRunView, buildStepOutputView, type NoWorkerNotice, type RunView } from './render-model.js';
 import { reply, text } from './replies.js';
 
@@ -299,61 +300,37 @@ export class RunPresenter {
   }
 
   /**
-   * Writes the header: edits the one kept in `state`; else adopts the one an earlier post left
-   * (`headerSince` set: its sender may have died before it saved the ref, or the post timed out
-   * after it landed); else marks a post as sent, saves that, and posts.
+   * Writes the header: edits the one kept in `state`; else posts it once (post-once.ts): adopts
+   * the one an earlier post left (`headerSince` set and the platform shows it), or marks a post as
+   * sent, saves that, and posts (a new message in the channel, or a reply in the thread it
+   * reports in).
    */
   private async writeHeader(content: ChatContent): Promise<void> {
-    const { platform, state } = this.opts;
+    const { platform, channel, state, threadRoot } = this.opts;
     if (state.root) return platform.update(state.root, content);
-    const since = state.headerSince;
-    const found = since === undefined ? undefined : await this.findHeader(content, since);
-    if (found) {
-      this.opts.log.info({ root: found.id }, 'adopting the header an earlier post left (its ref was never saved)');
-      state.root = found;
-    } else {
-      if (since === undefined) {
-        state.headerSince = this.now();
+    const parent = threadRoot ? await threadRoot() : undefined;
+    // Retried with backoff by the pacer: the incident reporter posts the incident's message first.
+    if (threadRoot && !parent) throw new Error('the thread this run reports in (its incident message) is not posted yet');
+    const { ref, found, stale } = await postOnce({
+      platform,
+      channel,
+      key: rootKeyOf(content),
+      thread: parent,
+      since: state.headerSince,
+      mark: async (since) => {
+        if (since === undefined) delete state.headerSince;
+        else state.headerSince = since;
         await this.opts.onState?.(state);
-      }
-      try {
-        state.root = await this.postHeader(content);
-      } catch (err) {
-        // Refused for good (not in the channel): nothing landed, so there is nothing to look up.
-        if (isPermanentWriteError(err)) delete state.headerSince;
-        throw err;
-      }
-    }
+      },
+      post: () => (parent ? platform.postReply(parent, content) : platform.postRoot(channel, content)),
+      onLookupFailed: this.opts.onLookupFailed,
+      now: this.now,
+    });
+    if (found) this.opts.log.info({ root: ref.id }, 'adopting the header an earlier post left (its ref was never saved)');
+    state.root = ref;
     delete state.headerSince;
     await this.opts.onState?.(state);
-    if (found) await platform.update(found, content);
-  }
-
-  /** The header an earlier post left, if the platform can look it up and shows one. */
-  private async findHeader(content: ChatContent, since: number): Promise<MessageRef | undefined> {
-    const { platform, channel, threadRoot } = this.opts;
-    if (!platform.findRoot || content.kind !== 'run') return undefined;
-    const parent = threadRoot ? await threadRoot() : undefined;
-    // No thread yet: no header can be in it (and postHeader waits for it).
-    if (threadRoot && !parent) return undefined;
-    try {
-      return await platform.findRoot(channel, content.view.runId, since, parent);
-    } catch (err) {
-      // Rate limited: the pacer tries again when the platform says (a post now could be a second header).
-      if (typeof (err as { retryAfterMs?: unknown } | null)?.retryAfterMs === 'number') throw err;
-      this.opts.onLookupFailed?.(err);
-      return undefined;
-    }
-  }
-
-  /** Posts the run's header: a new message in the channel, or a reply in the thread it reports in. */
-  private async postHeader(content: ChatContent): Promise<MessageRef> {
-    const { platform, channel, threadRoot } = this.opts;
-    if (!threadRoot) return platform.postRoot(channel, content);
-    const parent = await threadRoot();
-    // Retried with backoff by the pacer: the incident reporter posts the incident's message first.
-    if (!parent) throw new Error('the thread this run reports in (its incident message) is not posted yet');
-    return platform.postReply(parent, content);
+    if (stale) await platform.update(ref, content);
   }
 
   private async writeOne(key: string, content: ChatContent): Promise<void> {

@@ -14,6 +14,7 @@ import type { Logger } from '../lib/logger.js';
 import { EventFeed, type Subscription } from './event-feed.js';
 import { ChannelBuckets, Pacer, type WriteOutcome } from './pacer.js';
 import type { ChatPlatform, MessageRef } from './platform.js';
+import { LookupFailures } from './post-once.js';
 import { RunPresenter } from './presenter.js';
 import { ReportStore, type ReportTarget } from './report-store.js';
 
@@ -61,7 +62,7 @@ export class ReporterPool {
   private readonly platforms = new Map<string, { platform: ChatPlatform; buckets: ChannelBuckets }>();
   private readonly finishedWaiters = new Map<string, (() => void)[]>();
   /** Why header lookups failed, each said once (a missing scope would otherwise be logged per run). */
-  private readonly toldLookupFailures = new Set<string>();
+  private readonly lookupFailures = new LookupFailures();
   private closed = false;
   private scan: Promise<void> | undefined;
   private wakeScan: (() => void) | undefined;
@@ -139,14 +140,6 @@ export class ReporterPool {
     }
   }
 
-  /** A header lookup failed: the header is posted again (as before lookups); said once per platform and reason. */
-  private lookupFailed(platform: string, err: unknown, log: Logger): void {
-    const reason = `${platform}:${String((err as { code?: unknown } | null)?.code ?? (err as Error | null)?.name ?? 'error')}`;
-    if (this.toldLookupFailures.has(reason)) return log.debug({ err }, 'header lookup failed again; posting the header');
-    this.toldLookupFailures.add(reason);
-    log.warn({ err }, 'could not look up a header posted before its replica died, so it is posted again and the channel may show a stale first one (said once for this reason)');
-  }
-
   private get leaseMs(): number {
     return this.opts.leaseMs ?? 15_000;
   }
@@ -209,7 +202,7 @@ export class ReporterPool {
     const presenter = new RunPresenter({ platform, pacer, channel: stored.target.channel, requester: stored.target.requester, threadRoot, state: stored.state, log, channelRetryMs: this.opts.channelRetryMs, linkFor: this.opts.linkFor, onState: async () => {
         await save();
       },
-      onLookupFailed: (err) => this.lookupFailed(platform.name, err, log),
+      onLookupFailed: (err) => this.lookupFailures.report(platform.name, err, log),
     });
     // Takeover: rebuild step output from the events already rendered, without writing.
     if (cursor !== '0') {

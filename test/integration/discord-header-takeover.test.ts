@@ -6,7 +6,7 @@
  * final, its thread holding the output.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DiscordPlatform, headerNonce } from '../../src/adapters/discord/discord-platform.js';
+import { DiscordPlatform, rootNonce } from '../../src/adapters/discord/discord-platform.js';
 import { createDiscordRest } from '../../src/adapters/discord/rest.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { FakeDiscordApi } from '../fakes/discord-api.js';
@@ -39,7 +39,7 @@ describe('Discord: a replica killed between its header post and saving the id', 
     expect(headers.map((m) => m.content)).toEqual([`${TALKY} ${runId}: succeeded`]);
     const root = headers[0];
     if (!root) throw new Error('no header');
-    expect(root.nonce).toBe(headerNonce(runId));
+    expect(root.nonce).toBe(rootNonce({ kind: 'run', id: runId }));
     // Both replicas posted it; Discord created it once.
     const posts = fake.calls.filter((c) => c.method === 'POST' && c.path.endsWith(`/channels/${CHANNEL}/messages`) && c.status === 200);
     expect(posts.length).toBe(2);

@@ -77,7 +77,7 @@ describe('Slack: a replica killed between its header post and saving the ts', ()
     const roots = fake.roots('C0NOSCOPE');
     expect(roots.map((m) => m.text)).toEqual([`${TALKY} ${runId}: running`, `${TALKY} ${runId}: succeeded`]);
     expect(fake.callsTo('conversations.history').map((c) => c.error)).toEqual(['missing_scope']);
-    const said = lines.filter((l) => String(l.msg).startsWith('could not look up a header'));
+    const said = lines.filter((l) => String(l.msg).startsWith('could not look up a run header'));
     expect(said).toHaveLength(1);
     expect(JSON.stringify(said[0])).toContain('channels:history');
   }, 40_000);

@@ -11,10 +11,11 @@
  * it; once the token is near its 15 minutes (or Discord answers 50027) they go by bot token
  * instead: ephemeral ones as a DM, others into the thread or channel.
  *
- * A run's header is posted with a nonce named after its run and `enforce_nonce`: Discord returns
- * the message already posted with that nonce (in the past few minutes) instead of creating another,
- * so a replica taking over a run whose header landed after its ref was lost (its replica died in
- * between) gets that header back by posting it again: no lookup (findRoot) is needed here.
+ * A run's header and an incident's message are posted with a nonce named after their run or
+ * incident and `enforce_nonce`: Discord returns the message already posted with that nonce (in the
+ * past few minutes) instead of creating another, so a replica taking over a run or an incident
+ * whose message landed after its ref was lost (its replica died in between) gets that message back
+ * by posting it again (and the thread already started from it): no lookup (findRoot) is needed here.
  *
  * Messages older than an hour take few edits (30046). A run waiting hours for an approval still
  * shows its latest state: a refused edit is posted as a new message where the old one's thread
@@ -24,7 +25,7 @@
 import { createHash } from 'node:crypto';
 import type { REST, RawFile } from '@discordjs/rest';
 import { MessageFlags, Routes, type RESTPostAPIChannelMessageJSONBody, type APIMessage, type APIChannel } from 'discord-api-types/v10';
-import { ChannelUnavailableError, type ChatContent, type ChatPlatform, type FileUpload, type MessageRef, type ReplyTarget, type WriteBudget } from '../../chat/platform.js';
+import { ChannelUnavailableError, rootKeyOf, type ChatContent, type ChatPlatform, type FileUpload, type MessageRef, type ReplyTarget, type RootKey, type WriteBudget } from '../../chat/platform.js';
 import type { OutputLimits } from '../../chat/render-model.js';
 import type { Logger } from '../../lib/logger.js';
 import { DISCORD_OUTPUT_LIMITS, DISCORD_REPLY_LIMITS, formatContent, type DiscordMessage } from './format/format.js';
@@ -70,17 +71,22 @@ function movedPlace(ref: MessageRef): { channel: string; reference?: { message_i
   return { channel: ref.channel, reference: { message_id: ref.id, fail_if_not_exists: false } };
 }
 
+/** The first character of a nonce, by what the message stands for: a run's and an incident's never collide. */
+const NONCE_PREFIX: Record<RootKey['kind'], string> = { run: 'h', incident: 'i' };
+
 /**
- * The nonce of run `runId`'s header: the same for every post of it, at most 25 characters (Discord's
- * limit), so that with `enforce_nonce` a repost returns the first one.
+ * The nonce of the message `key` stands for (a run's header, an incident's message): the same for
+ * every post of it, at most 25 characters (Discord's limit), so that with `enforce_nonce` a repost
+ * returns the first one.
  */
-export function headerNonce(runId: string): string {
-  return `h${createHash('sha256').update(runId).digest('base64url').slice(0, 24)}`;
+export function rootNonce(key: RootKey): string {
+  return `${NONCE_PREFIX[key.kind]}${createHash('sha256').update(key.id).digest('base64url').slice(0, 24)}`;
 }
 
-/** What a message's create body adds so a repost of a run's header returns the first one. */
+/** What a message's create body adds so a repost of a run's header or an incident's message returns the first one. */
 function once(content: ChatContent): { nonce: string; enforce_nonce: true } | undefined {
-  return content.kind === 'run' ? { nonce: headerNonce(content.view.runId), enforce_nonce: true } : undefined;
+  const key = rootKeyOf(content);
+  return key ? { nonce: rootNonce(key), enforce_nonce: true } : undefined;
 }
 
 function files(file: FileUpload | undefined): RawFile[] | undefined {

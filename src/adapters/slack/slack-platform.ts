@@ -18,12 +18,13 @@ import {
   type ReplyBlock,
   type ReplyTarget,
   type ReplyView,
+  type RootKey,
   type WriteBudget,
 } from '../../chat/platform.js';
 import type { OutputLimits } from '../../chat/render-model.js';
 import type { Logger } from '../../lib/logger.js';
 import { formatContent, SLACK_OUTPUT_LIMITS, SLACK_REPLY_LIMITS, type SlackMessage } from './block-kit/format.js';
-import { findRunHeaderTs, runMetadata } from './run-header-lookup.js';
+import { findRootTs, metadataOf } from './root-lookup.js';
 import type { ThreadRuns } from './thread-runs.js';
 
 /** Slack allows about one message per second per channel (short bursts tolerated). */
@@ -111,10 +112,13 @@ export class SlackPlatform implements ChatPlatform {
     this.commandPrefix = `${opts.command ?? '/ops'} `;
   }
 
-  /** A run's header names its run in message metadata, so a replica that did not keep its ts finds it (findRoot). */
+  /**
+   * A run's header or an incident's message names what it stands for in message metadata, so a
+   * replica that did not keep its ts finds it (findRoot).
+   */
   async postRoot(channel: string, content: ChatContent): Promise<MessageRef> {
     const msg = formatContent(content);
-    const metadata = content.kind === 'run' ? { metadata: runMetadata(content.view.runId) } : {};
+    const metadata = metadataOf(content);
     const res = await this.call('chat.postMessage', channel, () => this.client.chat.postMessage({ channel, text: msg.text, blocks: msg.blocks, unfurl_links: false, unfurl_media: false, ...metadata }));
     const ts = String(res.ts);
     if (content.kind === 'run' && this.opts.threadRuns) await this.opts.threadRuns.remember(channel, ts, content.view.runId);
@@ -125,7 +129,7 @@ export class SlackPlatform implements ChatPlatform {
     const msg = formatContent(content);
     // A reply's own replies go into the same thread (a run reported inside an incident's thread).
     const thread = root.thread ?? root.id;
-    const metadata = content.kind === 'run' ? { metadata: runMetadata(content.view.runId) } : {};
+    const metadata = metadataOf(content);
     const res = await this.call('chat.postMessage', root.channel, () =>
       this.client.chat.postMessage({ channel: root.channel, thread_ts: thread, text: msg.text, blocks: msg.blocks, unfurl_links: false, unfurl_media: false, ...metadata }),
     );
@@ -133,17 +137,17 @@ export class SlackPlatform implements ChatPlatform {
   }
 
   /**
-   * A run's header posted since `since`, found by its metadata in the channel's history (or the
-   * thread's replies). Needs channels:history / groups:history: without them Slack answers
-   * missing_scope, thrown as SLACK_MISSING_SCOPE.
+   * A run's header or an incident's message posted since `since`, found by its metadata in the
+   * channel's history (or the thread's replies). Needs channels:history / groups:history: without
+   * them Slack answers missing_scope, thrown as SLACK_MISSING_SCOPE.
    */
-  async findRoot(channel: string, runId: string, since: number, thread?: MessageRef): Promise<MessageRef | undefined> {
+  async findRoot(channel: string, key: RootKey, since: number, thread?: MessageRef): Promise<MessageRef | undefined> {
     const threadTs = thread ? (thread.thread ?? thread.id) : undefined;
     const read = <T>(method: string, fn: () => Promise<T>) => this.call(method, channel, fn, 'read');
-    const ts = await findRunHeaderTs(this.client, read, { channel, threadTs }, runId, since);
+    const ts = await findRootTs(this.client, read, { channel, threadTs }, key, since);
     if (ts === undefined) return undefined;
     if (threadTs) return { platform: this.name, channel, id: ts, thread: threadTs };
-    await this.opts.threadRuns?.remember(channel, ts, runId);
+    if (key.kind === 'run') await this.opts.threadRuns?.remember(channel, ts, key.id);
     return { platform: this.name, channel, id: ts };
   }
 
