@@ -4,7 +4,9 @@
  * shell) one process at a time holds the lease and writes (one writer per message), working
  * through the incidents the consumer marked (P:alerts:report). What was written is kept in Redis
  * (the message ref, the version shown, the timeline entries replied), so a takeover continues
- * where the last writer stopped. Writes go through the pacer on the platform's per-channel budget,
+ * where the last writer stopped; a post of the message is marked there before it is sent, so a
+ * writer taking over after one landed unsaved adopts it rather than posting a second
+ * (post-once.ts). Writes go through the pacer on the platform's per-channel budget,
  * shared with the run reporter's, so a storm never draws a 429.
  */
 import { randomBytes } from 'node:crypto';
@@ -12,6 +14,7 @@ import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { ChannelBuckets, Pacer } from '../chat/pacer.js';
 import type { ChatContent, ChatPlatform, MessageRef } from '../chat/platform.js';
+import { LookupFailures, postOnce } from '../chat/post-once.js';
 import type { Logger } from '../lib/logger.js';
 import type { Incident } from './incident.js';
 import { buildChangeView, buildIncidentView } from './incident-view.js';
@@ -66,6 +69,8 @@ export class IncidentReporter {
   private readonly served = new Map<string, Served>();
   private readonly loop: PollLoop;
   private readonly log: Logger;
+  /** Why message lookups failed, each said once (a missing scope would otherwise be logged per incident). */
+  private readonly lookupFailures = new LookupFailures();
 
   constructor(private readonly opts: IncidentReporterOptions) {
     this.store = new IncidentStore(opts.redis, opts.prefix);
@@ -92,11 +97,12 @@ export class IncidentReporter {
 
   async close(): Promise<void> {
     if (this.loop.stopped) return;
-    await this.loop.close();
-    for (const [kind, s] of this.served) {
-      s.pacer.close();
-      await releaseLease(this.opts.redis, this.store.keys.reporterLease(kind), this.id);
-    }
+    const stopping = this.loop.close();
+    // Writes waiting for a retry are dropped, not waited for (a platform refusing them would hold
+    // the close for minutes): the incident stays marked, and the next holder of the lease writes it.
+    for (const s of this.served.values()) s.pacer.close();
+    await stopping;
+    for (const kind of this.served.keys()) await releaseLease(this.opts.redis, this.store.keys.reporterLease(kind), this.id);
   }
 
   private async pass(): Promise<void> {
@@ -142,15 +148,34 @@ export class IncidentReporter {
     const content: ChatContent = { kind: 'incident', view: buildIncidentView(inc, Date.now(), this.opts.linkFor?.(inc.id), human, this.opts.runbooksOf?.(inc)) };
     // What the message shows: the record's version and what people set (ack, silence).
     const version = `${inc.version}.${human.v}`;
+    let rendered = st.rendered;
     if (!root) {
+      let since = st.rootSince ? Number(st.rootSince) : undefined;
       await this.paced(s, `root:${id}`, channel, async () => {
-        root = await s.platform.postRoot(channel, content);
-        // Kept at once: a second post of the same incident is worse than a lost edit.
-        await redis.hset(stateKey, 'root', JSON.stringify(root), 'rendered', version);
+        const { ref, found, stale } = await postOnce({
+          platform: s.platform,
+          channel,
+          key: { kind: 'incident', id },
+          since,
+          // Kept before the post: a replica taking over after it landed finds it instead of posting a second one.
+          mark: async (at) => {
+            since = at;
+            await (at === undefined ? redis.hdel(stateKey, 'rootSince') : redis.hset(stateKey, 'rootSince', String(at)));
+          },
+          post: () => s.platform.postRoot(channel, content),
+          onLookupFailed: (err) => this.lookupFailures.report(s.platform.name, err, log),
+        });
+        if (found) log.info({ root: ref.id }, 'adopting the incident message an earlier post left (its ref was never saved)');
+        root = ref;
+        // Kept at once: a second post of the same incident is worse than a lost edit. A message an
+        // earlier post left may show an older version: it is edited below.
+        rendered = stale ? undefined : version;
+        await redis.multi().hset(stateKey, 'root', JSON.stringify(root), ...(rendered ? ['rendered', rendered] : [])).hdel(stateKey, 'rootSince').exec();
         await redis.set(keys.message(id), JSON.stringify(root), 'PX', this.opts.retentionMs ?? 30 * 86_400_000);
         await this.journal.bindThread(id, root, this.opts.retentionMs ?? 30 * 86_400_000);
       });
-    } else if (st.rendered !== version) {
+    }
+    if (root && rendered !== version) {
       const ref = root;
       if (await this.paced(s, `root:${id}`, channel, () => s.platform.update(ref, content))) await redis.hset(stateKey, 'rendered', version);
     }
@@ -168,6 +193,8 @@ export class IncidentReporter {
       await redis.hset(stateKey, 'posted', String(posted + entries.length));
     }
     await redis.pexpire(stateKey, this.opts.retentionMs ?? 30 * 86_400_000);
+    // Closing: writes of this pass may have been dropped; the next holder of the lease checks.
+    if (this.loop.stopped) return;
     if (score !== null) await redis.eval(DONE, 1, keys.report, id, score);
   }
 }

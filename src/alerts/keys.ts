@@ -21,6 +21,7 @@
  *   P:incident:ID:msg         string  its living message (MessageRef JSON), written once posted
  *   P:incident:ID:timeline    list    append-only entries (alerts, runs, notes), JSON
  *   P:incident:ID:report      hash    chat side: `root` (MessageRef JSON), `rendered` (version shown), `posted` (timeline entries replied)
+ *                                     and `rootSince` (ms: a post of the message was sent while no `root` was kept; post-once.ts)
  *   P:incident:group:SRC:GROUP string the incident id of the group (reopen window and retention)
  *   P:incident:thread:PLATFORM:CHANNEL:MSG string the incident whose living message MSG is (its thread binds commands)
  *   P:incident:ID:human       hash    what people set: `ack` (JSON by, at), `silence` (JSON id, by, endsAt), `v` (bumped per change)

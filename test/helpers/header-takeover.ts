@@ -20,16 +20,17 @@ export const TALKY = 'talky';
 export const TALKY_LAST_LINE = 'line 20';
 
 /**
- * `platform` as written by a replica that dies once its first run header landed: that post
- * returns (and `die` runs), every write after it fails. It has no findRoot: it never takes over.
+ * `platform` as written by a replica that dies once its first message of `kind` landed (a run's
+ * header; an incident's message): that post returns (and `die` runs), every write after it fails.
+ * It has no findRoot: it never takes over.
  */
-export function diesAfterHeader(platform: ChatPlatform, die: () => void): ChatPlatform {
+export function diesAfterHeader(platform: ChatPlatform, die: () => void, kind: ChatContent['kind'] = 'run'): ChatPlatform {
   let dead = false;
   const alive = () => {
     if (dead) throw new Error('this replica was killed');
   };
   const landed = <T>(content: ChatContent, ref: T): T => {
-    if (content.kind === 'run') {
+    if (content.kind === kind) {
       dead = true;
       die();
     }
