@@ -4,11 +4,12 @@
  * the feed keeps one loop doing one blocking XREAD over all subscribed runs' streams
  * (RunsApi.readEventsMany) and hands each run its events through a small buffer.
  *
- * When a run is subscribed, the read in flight is ended early (its AbortSignal) and the next one
- * covers the new set, so a new run's events are not held back for a whole block; an unsubscribed
- * run just drops out of the next read. A run whose consumer falls far behind is left out of reads
- * until it catches up (its buffer is bounded). Read errors (Redis down) are logged and retried
- * with backoff; subscribers meanwhile just see no events.
+ * When a run is subscribed, the read in flight is ended early (its AbortSignal; at most once per
+ * `coalesceMs`, 50 ms, for all the runs subscribed meanwhile) and the next one covers the new set,
+ * so a new run's events are not held back for a whole block; an unsubscribed run just drops out
+ * of the next read. A run whose consumer falls far behind is left out of reads until it catches
+ * up (its buffer is bounded). Read errors (Redis down) are logged and retried with backoff;
+ * subscribers meanwhile just see no events.
  */
 import type { RunEvent, RunsApi } from '../engine/types.js';
 import type { Logger } from '../lib/logger.js';
@@ -22,6 +23,8 @@ export interface EventFeedOptions {
   count?: number;
   /** A run with this many unread events is left out of reads until its consumer catches up. */
   maxBuffered?: number;
+  /** How long a change of the subscribed runs waits for others before the read in flight is ended early; default 50 ms. */
+  coalesceMs?: number;
 }
 
 interface Sub {
@@ -46,6 +49,7 @@ export class EventFeed {
   private changed = false;
   private closed = false;
   private idleWake: (() => void) | undefined;
+  private reshapeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: EventFeedOptions) {}
 
@@ -75,7 +79,10 @@ export class EventFeed {
     this.closed = true;
     for (const sub of this.subs.values()) sub.wake?.();
     this.subs.clear();
-    this.reshape();
+    clearTimeout(this.reshapeTimer);
+    this.reshapeTimer = undefined;
+    this.inFlight?.abort();
+    this.idleWake?.();
     await this.loop;
   }
 
@@ -100,11 +107,21 @@ export class EventFeed {
     return this.opts.maxBuffered ?? 10_000;
   }
 
-  /** The set of streams to read changed: end the read in flight so the next one covers it. */
+  /**
+   * The set of streams to read changed: end the read in flight so the next one covers it. Changes
+   * within `coalesceMs` share one early end: each costs a CLIENT UNBLOCK and a new XREAD over every
+   * subscribed stream, and a burst of new runs (50 a second) would pay it for each. A new run's
+   * first events do not wait for it: its reporter reads those directly.
+   */
   private reshape(): void {
     this.changed = true;
-    this.inFlight?.abort();
     this.idleWake?.();
+    if (!this.inFlight || this.reshapeTimer) return;
+    this.reshapeTimer = setTimeout(() => {
+      this.reshapeTimer = undefined;
+      // A read begun since the change covers it already (the loop clears `changed` as it begins one).
+      if (this.changed) this.inFlight?.abort();
+    }, this.opts.coalesceMs ?? 50);
   }
 
   private async run(): Promise<void> {

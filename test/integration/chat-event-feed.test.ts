@@ -87,6 +87,41 @@ describe('reporter event feed', () => {
     }
   }, 60_000);
 
+  it('runs subscribed one after another while a read blocks end it once, and each gets its events', async () => {
+    let reads = 0;
+    const counting = Object.create(engine) as Engine;
+    counting.readEventsMany = (cursors: ReadonlyMap<string, string>, opts?: ReadEventsManyOptions) => {
+      reads++;
+      return engine.readEventsMany(cursors, opts);
+    };
+    const feed = new EventFeed({ runs: counting, log: silentLogger, blockMs: 30_000, coalesceMs: 2_000 });
+    const start = async () => (await engine.startRun({ workflow: 'talk', inputs: {}, trigger: { kind: 'cli', source: 'cli', requester: 'cli:alice' } })).run;
+    const idle = await start();
+    // No worker: the runs' streams hold what starting them wrote, and nothing more comes.
+    await worker.close();
+    const quiet = feed.subscribe(idle.id, (await engine.readEvents(idle.id)).at(-1)?.id ?? '0');
+    const subs: ReturnType<EventFeed['subscribe']>[] = [];
+    try {
+      while (reads === 0) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 5; i++) {
+        // Time enough between them for a read to end and another to begin, were each to end it.
+        await new Promise((r) => setTimeout(r, 50));
+        subs.push(feed.subscribe((await start()).id, '0'));
+      }
+      for (const sub of subs) {
+        const events = await sub.next(10_000);
+        expect(events.map((e) => e.type).slice(0, 2)).toEqual(['run.created', 'run.started']);
+      }
+      // The first read, one ended early for all five (it brings their events), the next blocking one.
+      expect(reads).toBe(3);
+    } finally {
+      for (const sub of [quiet, ...subs]) sub.close();
+      await feed.close();
+      for (const run of await engine.listRuns({})) if (run.state === 'running' || run.state === 'queued') await engine.cancel(run.id, 'test');
+      worker = await startWorker({ redisUrl: testRedisUrl(), prefix, project, log: silentLogger, concurrency: 8 });
+    }
+  }, 30_000);
+
   it('a run subscribed while a read blocks gets its events without waiting out the block', async () => {
     const feed = new EventFeed({ runs: engine, log: silentLogger, blockMs: 30_000 });
     const idle = (await engine.startRun({ workflow: 'talk', inputs: {}, trigger: { kind: 'cli', source: 'cli', requester: 'cli:alice' } })).run;
