@@ -9,8 +9,12 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json tsconfig.app.json ./
 COPY src ./src
-# The image needs the bot only: tsconfig.app.json compiles src/ (benchmarks and test fakes stay out).
-RUN npx tsc -p tsconfig.app.json && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+COPY scripts/bundle-cli.mjs ./scripts/
+# The image needs the bot only: tsconfig.app.json compiles src/ (benchmarks and test fakes stay out),
+# then the bundle bin/chatops.js runs (dist/cli; esbuild runs from its platform package, which
+# --ignore-scripts leaves in place: its install script only checks that binary).
+RUN npx tsc -p tsconfig.app.json && node scripts/bundle-cli.mjs \
+ && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM ${NODE_IMAGE}
 # bash runs `run:` steps; curl (also the compose health checks) and procps are what runbooks reach

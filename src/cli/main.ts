@@ -7,6 +7,9 @@ import { Command, CommanderError } from 'commander';
 import { declareCommands } from './commands.js';
 import { EXIT } from './exit-codes.js';
 
+// bin/chatops.js calls it before runCli when it runs the bundle.
+export { mapBundleStacks } from './bundle-stacks.js';
+
 export function buildProgram(): Command {
   const program = new Command('chatops')
     .description('Run YAML runbooks from chat, alerts and the terminal, on a durable job queue.')
