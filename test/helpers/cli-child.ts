@@ -1,4 +1,4 @@
-/** A `chatops …` child process run from the TypeScript sources (as bin/chatops.js runs the build), its output collected. */
+/** A `chatops …` child process run as a user runs it (bin/chatops.js on the bundle, which jest's global setup rebuilds), its output collected. */
 import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface CliChild {
@@ -16,7 +16,7 @@ export interface CliChild {
 }
 
 export function spawnCli(args: string[], env: Record<string, string>): CliChild {
-  const child = spawn(process.execPath, ['--import', './test/helpers/engine-ts-loader.mjs', 'test/helpers/engine-cli-entry.ts', ...args], {
+  const child = spawn(process.execPath, ['bin/chatops.js', ...args], {
     env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -74,7 +74,7 @@ export function spawnCli(args: string[], env: Record<string, string>): CliChild 
 /** Runs `chatops …` to its end in a child process: exit code, stdout and stderr apart. */
 export function runChatops(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', './test/helpers/engine-ts-loader.mjs', 'test/helpers/engine-cli-entry.ts', ...args], {
+    const child = spawn(process.execPath, ['bin/chatops.js', ...args], {
       env: { ...process.env, NODE_OPTIONS: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

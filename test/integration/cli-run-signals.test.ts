@@ -36,7 +36,7 @@ describe('chatops run and signals', () => {
   closeHarnessesAfterEach();
 
   it('SIGTERM cancels a --local run, waits for it to end and exits 130', async () => {
-    const child = spawn(process.execPath, ['--import', './test/helpers/engine-ts-loader.mjs', 'test/helpers/engine-cli-entry.ts', 'run', 'slow', '--local'], {
+    const child = spawn(process.execPath, ['bin/chatops.js', 'run', 'slow', '--local'], {
       env: { ...process.env, NODE_OPTIONS: '', REDIS_URL: testRedisUrl(), CHATOPS_PREFIX: prefix, CHATOPS_DIR: dir, CHATOPS_SECRET_KEY: 'k', CHATOPS_USER: 'alice', LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -89,7 +89,7 @@ describe('cli: run, status, transcript', () => {
   });
 
   it('says so when no worker is running instead of waiting silently', async () => {
-    const child = spawn(process.execPath, ['--import', './test/helpers/engine-ts-loader.mjs', 'test/helpers/engine-cli-entry.ts', 'run', 'greet', '--input', 'token=x'], {
+    const child = spawn(process.execPath, ['bin/chatops.js', 'run', 'greet', '--input', 'token=x'], {
       env: { ...process.env, NODE_OPTIONS: '', REDIS_URL: testRedisUrl(), CHATOPS_PREFIX: `${prefix}-noworker`, CHATOPS_DIR: 'test/fixtures/engine-cli', CHATOPS_SECRET_KEY: 'k', LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

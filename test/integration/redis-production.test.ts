@@ -89,7 +89,7 @@ describe('the Redis start-up check', () => {
   it('`chatops worker` refuses to start on an evicting Redis: exit 1 and one line with the fix', async () => {
     const s = await server(['--maxmemory-policy', 'volatile-lru']);
     const res = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', './test/helpers/engine-ts-loader.mjs', 'test/helpers/engine-cli-entry.ts', 'worker'], {
+      const child = spawn(process.execPath, ['bin/chatops.js', 'worker'], {
         env: { ...process.env, NODE_OPTIONS: '', REDIS_URL: s.url, CHATOPS_DIR: 'test/fixtures/engine-cli', LOG_LEVEL: 'warn' },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
