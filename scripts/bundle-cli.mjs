@@ -3,7 +3,7 @@
  * Bundles the command line (bin/chatops.js loads the result): `npm run build` and `prepare` run it
  * after tsc. Node.js resolves and reads each ES module file on its own, and for `chatops --help` and
  * `chatops validate` those hundreds of small files (ours, zod's, yaml's…) were most of the start-up
- * (README, "CLI start-up"). One bundle holds them instead:
+ * (README, the CLI rows of the benchmarks). One bundle holds them instead:
  *
  * - From the TypeScript sources (src/cli/main.ts): esbuild strips the types, which tsconfig's
  *   isolatedModules and verbatimModuleSyntax keep equivalent to tsc's output.
@@ -13,8 +13,11 @@
  *   Every other package (chat SDKs, BullMQ, ioredis, fastify, pino…) stays external and is imported
  *   from node_modules when a command needs it, as before: their files, native add-ons and worker
  *   scripts stay where they expect to be.
- * - Source maps (dist/cli/*.js.map, sources only, no contents): bin/chatops.js turns them on so that
- *   stack traces name src/….ts lines.
+ * - Source maps (dist/cli/*.js.map, positions only, no copies of the sources): bin/chatops.js maps
+ *   stack traces through them (src/cli/bundle-stacks.ts), so that they name src/….ts lines.
+ * - keepNames: esbuild renames a class or function whose name another module also uses (commander's
+ *   CommanderError would become CommanderError2, and its error's `name` comes from the class's);
+ *   keeping the names keeps `.name` as unbundled code sees it, for about 15 ms of `validate`.
  * - ES modules have no `require`: the banner gives each chunk one, for the bundled CommonJS packages'
  *   require() calls of Node.js built-ins (commander's `node:events`, …).
  *
