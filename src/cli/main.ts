@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { declareCommands } from './commands.js';
 import { EXIT } from './exit-codes.js';
+import { RedisUnreachableError } from '../lib/redis-reach.js';
 
 // bin/chatops.js calls it before runCli when it runs the bundle.
 export { mapBundleStacks } from './bundle-stacks.js';
@@ -17,6 +18,10 @@ export function buildProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride();
   declareCommands(program);
+  // The subcommand running, to name it in a failure line (`chatops status: Redis unreachable …`).
+  program.hook('preAction', (_program, action) => {
+    running = action;
+  });
   for (const sub of program.commands) {
     sub.exitOverride();
     for (const nested of sub.commands) nested.exitOverride();
@@ -24,11 +29,26 @@ export function buildProgram(): Command {
   return program;
 }
 
+let running: Command | undefined;
+
+/** `chatops alert fire`: the subcommand's words, below `chatops`. */
+function commandWords(cmd: Command | undefined): string {
+  const words: string[] = [];
+  for (let c = cmd; c?.parent; c = c.parent) words.unshift(c.name());
+  return words.join(' ');
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
   } catch (err) {
+    if (err instanceof RedisUnreachableError) {
+      // One line and exit 1, not a hung terminal: a one-shot command gives up on a Redis that is away.
+      console.error(`chatops ${commandWords(running)}: ${err.message}`);
+      process.exitCode = EXIT.failed;
+      return;
+    }
     if (err instanceof CommanderError) {
       // Help and version "errors" are successful exits; everything else is a usage error.
       process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;

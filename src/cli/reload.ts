@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readEnv } from '../config/env.js';
 import { createLogger } from '../lib/logger.js';
 import { closeRedis, connectRedis, resolveRedis } from '../lib/redis-connect.js';
+import { reachRedis } from '../lib/redis-reach.js';
 import { answerChannel, publishReload, type ReloadAnswer } from '../reload/live-reload.js';
 import { formatDuration, parseDuration } from '../workflow/duration.js';
 import { EXIT } from './exit-codes.js';
@@ -44,6 +45,7 @@ export async function reloadCommand(opts: { wait?: string }, io: ReloadIo = cons
   const env = readEnv();
   const log = createLogger(process.env.LOG_LEVEL ? env.LOG_LEVEL : 'warn');
   const target = await resolveRedis(env, (l) => io.err(l));
+  await reachRedis(target.url, env.CHATOPS_REDIS_TIMEOUT);
   const sub = connectRedis(target.url, log);
   const pub = connectRedis(target.url, log);
   try {

@@ -126,7 +126,7 @@ export async function runCommand(workflow: string, opts: RunOptions): Promise<nu
     console.error(`chatops run: ${inputs}`);
     return EXIT.usage;
   }
-  const opened = await openEngine({ defaultLogLevel: 'warn' });
+  const opened = await openEngine({ defaultLogLevel: 'warn', oneShot: true });
   const { engine } = opened;
   let worker: WorkerHandle | undefined;
   try {

@@ -8,7 +8,7 @@ import { isEngineError } from '../engine/index.js';
 import { EXIT } from './exit-codes.js';
 
 export async function withEngine(command: string, fn: (opened: Opened) => Promise<number>, notFoundCodes: readonly string[] = ['UNKNOWN_RUN']): Promise<number> {
-  const opened = await openEngine({ defaultLogLevel: 'warn' });
+  const opened = await openEngine({ defaultLogLevel: 'warn', oneShot: true });
   try {
     return await fn(opened);
   } catch (err) {

@@ -45,6 +45,12 @@ const envSchema = z.object({
     .default('10s')
     .refine((v) => (parseDuration(v) ?? 0) >= 100, { message: 'expected a duration of at least 100ms, such as 10s or 1m' })
     .transform((v) => parseDuration(v) ?? 0),
+  /** How long a one-shot command (`status`, `workers`, `approve`, …) waits for Redis before it gives up. */
+  CHATOPS_REDIS_TIMEOUT: z
+    .string()
+    .default('5s')
+    .refine((v) => (parseDuration(v) ?? 0) >= 100, { message: 'expected a duration of at least 100ms, such as 5s or 30s' })
+    .transform((v) => parseDuration(v) ?? 0),
   /** Most output bytes of one step kept in Redis (the rest is counted, not kept); engine default 1 MiB. */
   CHATOPS_STEP_OUTPUT_MAX: byteSize,
   /** Most output bytes of one run, all steps together, kept in Redis; engine default 8 MiB. */

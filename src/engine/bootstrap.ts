@@ -1,13 +1,15 @@
 /**
  * Opens the engine the way every command-line process does: environment (.env included), Redis
  * (REDIS_URL, or dev mode: a private redis-server when nothing answers at the default address),
- * the project from $CHATOPS_DIR. Used by `chatops worker/run/status/cancel/approve/deny/transcript`.
+ * the project from $CHATOPS_DIR. Used by `chatops worker/run/status/cancel/approve/deny/transcript`
+ * and the other commands that need Redis; those that run once pass `oneShot` (redis-reach.ts).
  */
 import { readEnv, type Env } from '../config/env.js';
 import { formatProblem, loadProject, type Project } from '../config/load-project.js';
 import { rolesOf } from '../config/policy.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { resolveRedis, type RedisTarget } from '../lib/redis-connect.js';
+import { reachRedis } from '../lib/redis-reach.js';
 import { Engine, type EngineOptions } from './engine.js';
 
 export interface Opened {
@@ -28,6 +30,11 @@ export interface OpenOptions {
   defaultLogLevel?: string;
   /** Do not create the engine (workers create their own). */
   noEngine?: boolean;
+  /**
+   * A command that runs once and exits: give up with RedisUnreachableError when Redis does not
+   * answer within CHATOPS_REDIS_TIMEOUT, instead of waiting for it forever as serve and worker do.
+   */
+  oneShot?: boolean;
 }
 
 export async function openProject(opts: OpenOptions = {}): Promise<Omit<Opened, 'engine'> & { engine?: Engine }> {
@@ -36,6 +43,7 @@ export async function openProject(opts: OpenOptions = {}): Promise<Omit<Opened, 
   const level = process.env.LOG_LEVEL ? env.LOG_LEVEL : (opts.defaultLogLevel ?? env.LOG_LEVEL);
   const log = createLogger(level);
   const redis = await resolveRedis(env, say);
+  if (opts.oneShot) await reachRedis(redis.url, env.CHATOPS_REDIS_TIMEOUT);
   const project = await loadProject(env.chatopsDir);
   const broken = project.problems.filter((p) => p.severity === 'error');
   if (broken.length > 0) say(`warning: ${broken.length} problem(s) in ${env.chatopsDir}; files with errors are left out (run \`chatops validate\`)`);
