@@ -6,7 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { declareCommands } from './commands.js';
 import { EXIT } from './exit-codes.js';
-import { RedisUnreachableError } from '../lib/redis-reach.js';
+import { RedisUnreachableError } from '../lib/redis-unreachable.js';
 
 // bin/chatops.js calls it before runCli when it runs the bundle.
 export { mapBundleStacks } from './bundle-stacks.js';

@@ -8,9 +8,7 @@ import { Redis } from 'ioredis';
 import { formatDuration } from '../workflow/duration.js';
 import { waitUnlessAway } from './redis-connect.js';
 import { redisAddress, redisOptionsFor } from './redis-target.js';
-
-/** Redis did not answer in time, or refused us: the message names the address (no credentials) and the error code. */
-export class RedisUnreachableError extends Error {}
+import { RedisUnreachableError } from './redis-unreachable.js';
 
 /** The code of a connection error (ECONNREFUSED, …), or of an error reply seen while connecting (NOAUTH, WRONGPASS: its first word). */
 function codeOf(err: unknown): string {
