@@ -41,7 +41,8 @@ if lockName ~= '' then
 end
 local roots = cjson.decode(ARGV[11])
 local startNow = holder == nil and #roots > 0
-local fields, flat = cjson.decode(ARGV[9]), {'state', startNow and 'running' or 'queued', 'phase', 'main', 'abort', ''}
+-- No empty abort field: every reader takes a missing one as '' (a field costs some 70 bytes here).
+local fields, flat = cjson.decode(ARGV[9]), {'state', startNow and 'running' or 'queued', 'phase', 'main'}
 if startNow then table.insert(flat, 'startedAt'); table.insert(flat, now) end
 for k, v in pairs(fields) do table.insert(flat, k); table.insert(flat, v) end
 redis.call('HSET', runKey, unpack(flat))
@@ -56,8 +57,7 @@ hsetFlat(stKey, cjson.decode(ARGV[10]))
 -- The run's step counters (step-graph.ts), as they stand once its roots are queued (when it starts now).
 local sizes = phaseSizes(runKey)
 local rootsQueued = startNow and #roots or 0
-redis.call('HSET', runKey, 'c:v', '1', 'c:main:pend', (sizes.main or 0) - rootsQueued, 'c:main:q', rootsQueued, 'c:main:run', 0, 'c:main:wait', 0,
-  'c:on_failure:pend', sizes.on_failure or 0, 'c:on_failure:q', 0, 'c:on_failure:run', 0, 'c:on_failure:wait', 0, 'c:bad', 0)
+setCounters(runKey, {['c:main:pend'] = (sizes.main or 0) - rootsQueued, ['c:main:q'] = rootsQueued, ['c:on_failure:pend'] = sizes.on_failure or 0})
 hsetFlat(apprKey, cjson.decode(ARGV[12]))
 if KEYS[8] ~= '' then redis.call('SET', KEYS[8], runId, 'PX', retention) end
 -- Index entries older than the retention point at expired runs: drop them as we go.

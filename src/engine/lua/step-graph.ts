@@ -81,6 +81,16 @@ end
 -- c:v marks them present; a run started before they existed is counted here once.
 local CLASS = {pending='pend', queued='q', running='run', waiting='wait'}
 local COUNTERS = {'c:main:pend', 'c:main:q', 'c:main:run', 'c:main:wait', 'c:on_failure:pend', 'c:on_failure:q', 'c:on_failure:run', 'c:on_failure:wait', 'c:bad'}
+-- Only the counters that are not 0 are written (c:v always): a missing one reads as 0 and HINCRBY
+-- creates it. The run hash is a hashtable (its meta is longer than a listpack value), where each
+-- field costs some 70 bytes: ten fields written at start were 0.7 KiB per parked run.
+local function setCounters(runKey, c)
+  local out = {'c:v', '1'}
+  for _, k in ipairs(COUNTERS) do
+    if (c[k] or 0) ~= 0 then table.insert(out, k); table.insert(out, c[k]) end
+  end
+  redis.call('HSET', runKey, unpack(out))
+end
 local counted = {}
 local function ensureCounters(runKey, stKey)
   if counted[runKey] then return end
@@ -97,9 +107,7 @@ local function ensureCounters(runKey, stKey)
     if k and c[k] then c[k] = c[k] + 1 end
     if n.phase == 'main' and BAD[s] and not n.coe then c['c:bad'] = c['c:bad'] + 1 end
   end
-  local out = {'c:v', '1'}
-  for _, k in ipairs(COUNTERS) do table.insert(out, k); table.insert(out, c[k]) end
-  redis.call('HSET', runKey, unpack(out))
+  setCounters(runKey, c)
 end
 local function counters(runKey, phase)
   local c = redis.call('HMGET', runKey, 'c:' .. phase .. ':pend', 'c:' .. phase .. ':q', 'c:' .. phase .. ':run', 'c:' .. phase .. ':wait', 'c:bad')
