@@ -38,6 +38,20 @@ describe('reporter pool with two replicas', () => {
   let worker: WorkerHandle;
   const conns: Redis[] = [];
   const pools: ReporterPool[] = [];
+  /**
+   * One pool alone on the prefix: the earlier tests' pools share it and a platform of the same
+   * name, so left running either could win a run's lease and post to its own platform.
+   */
+  const onlyPool = async () => {
+    for (const p of pools.splice(0)) await p.close();
+    const platform = new CountingPlatform({ writes: 50, perMs: 1000 }, { maxLines: 10, maxChars: 2000 });
+    const redis = new Redis(testRedisUrl());
+    conns.push(redis);
+    const pool = new ReporterPool({ redis, prefix, runs: engine, platforms: [platform], log: silentLogger, leaseMs: 1500, pollMs: 200, blockMs: 200, minIntervalMs: 100 });
+    pools.push(pool);
+    pool.start();
+    return { platform, pool, redis };
+  };
 
   beforeAll(async () => {
     engine = createEngine({ redisUrl: testRedisUrl(), prefix, project, log: silentLogger });
@@ -100,15 +114,7 @@ describe('reporter pool with two replicas', () => {
   it('a run wiped from Redis while followed is said to be gone once in its thread', async () => {
     const gate = workflowSchema.parse({ name: 'gate', steps: [{ id: 'ask', approval: { message: 'go?', expires: '1h' } }] });
     project.workflows.set(gate.name, gate);
-    // The first test's pools share this prefix and a platform of the same name: left running, either
-    // could win this run's lease and post to its own platform, never to the one this test reads.
-    for (const p of pools.splice(0)) await p.close();
-    const platform = new CountingPlatform({ writes: 50, perMs: 1000 }, { maxLines: 10, maxChars: 2000 });
-    const redis = new Redis(testRedisUrl());
-    conns.push(redis);
-    const pool = new ReporterPool({ redis, prefix, runs: engine, platforms: [platform], log: silentLogger, leaseMs: 1500, pollMs: 200, blockMs: 200, minIntervalMs: 100 });
-    pools.push(pool);
-    pool.start();
+    const { platform, pool, redis } = await onlyPool();
     const { run } = await engine.startRun({ workflow: 'gate', inputs: {}, trigger: { kind: 'chat', source: 'fake', requester: 'fake:U1', channel: 'C9' } });
     await pool.track(run, { platform: 'fake', channel: 'C9' });
     await until('the approval in the thread', () => platform.find('approval'));
@@ -130,13 +136,7 @@ describe('reporter pool with two replicas', () => {
   }, 40_000);
 
   it('a run handed over before it is written (a front that could die in between) is reported once it is', async () => {
-    for (const p of pools.splice(0)) await p.close();
-    const platform = new CountingPlatform({ writes: 50, perMs: 1000 }, { maxLines: 10, maxChars: 2000 });
-    const redis = new Redis(testRedisUrl());
-    conns.push(redis);
-    const pool = new ReporterPool({ redis, prefix, runs: engine, platforms: [platform], log: silentLogger, leaseMs: 1500, pollMs: 200, blockMs: 200, minIntervalMs: 100 });
-    pools.push(pool);
-    pool.start();
+    const { platform, pool } = await onlyPool();
     const runId = newRunId();
     await pool.track({ id: runId, createdAt: Date.now() }, { platform: 'fake', channel: 'C7' });
     await until('a reporter to drive the run that is not written yet', () => pool.drivingRuns().includes(runId) || undefined);
