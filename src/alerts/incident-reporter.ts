@@ -170,8 +170,12 @@ export class IncidentReporter {
         // Kept at once: a second post of the same incident is worse than a lost edit. A message an
         // earlier post left may show an older version: it is edited below.
         rendered = stale ? undefined : version;
-        await redis.multi().hset(stateKey, 'root', JSON.stringify(root), ...(rendered ? ['rendered', rendered] : [])).hdel(stateKey, 'rootSince').exec();
-        await redis.set(keys.message(id), JSON.stringify(root), 'PX', this.opts.retentionMs ?? 30 * 86_400_000);
+        await redis
+          .multi()
+          .hset(stateKey, 'root', JSON.stringify(root), ...(rendered ? ['rendered', rendered] : []))
+          .hdel(stateKey, 'rootSince')
+          .set(keys.message(id), JSON.stringify(root), 'PX', this.opts.retentionMs ?? 30 * 86_400_000)
+          .exec();
         await this.journal.bindThread(id, root, this.opts.retentionMs ?? 30 * 86_400_000);
       });
     }
